@@ -1,0 +1,1 @@
+"""HTTP glue shared by the REST API: error shape, database session, authentication."""

@@ -1,0 +1,25 @@
+"""The per-request database session.
+
+Routes commit explicitly before they return, so a 2xx is only ever sent for committed data;
+anything raised before that rolls the whole request back (no partial writes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session:
+        yield session
+        # Routes have committed their own writes already; this keeps bookkeeping such as a
+        # token's last use, which may land after the response.
+        session.commit()
+
+
+DatabaseSession = Annotated[Session, Depends(get_session)]

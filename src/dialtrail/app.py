@@ -1,0 +1,76 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+
+from dialtrail import __version__
+from dialtrail.api import errors
+from dialtrail.api.middleware import AssumeJson, BodySizeLimit
+from dialtrail.entities.api import router as entities_router
+from dialtrail.projects.api import router as projects_router
+from dialtrail.settings import Settings
+from dialtrail.storage.engine import create_engine, create_session_factory
+
+API_BODY_LIMIT = 1024 * 1024
+
+DESCRIPTION = """\
+Dialtrail's REST API. Authenticate every request with an API token:
+`Authorization: Bearer dt_…` (create one with `dialtrail token create --name NAME`).
+Errors are JSON: `{"error": code, "message": sentence, "fields": [{field, message, position}]}`.
+"""
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Dialtrail",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or create_engine(settings)
+    app.state.session_factory = create_session_factory(app.state.engine)
+    errors.install(app)
+    app.include_router(api_router(), prefix="/api/v1")
+    app.include_router(service_router())
+    app.add_middleware(AssumeJson, prefix="/api/v1/")
+    app.add_middleware(BodySizeLimit, max_bytes=API_BODY_LIMIT)
+    return app
+
+
+def api_router() -> APIRouter:
+    router = APIRouter()
+    router.include_router(projects_router)
+    router.include_router(entities_router)
+    return router
+
+
+def service_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    def home() -> dict[str, Any]:
+        return {"name": "Dialtrail", "version": __version__, "api_docs": "/api/docs"}
+
+    @router.get("/healthz")
+    def healthz(request: Request) -> JSONResponse:
+        return health(request.app.state.engine)
+
+    return router
+
+
+def health(engine: Engine) -> JSONResponse:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any driver failure means "not healthy", reported, not raised
+        body = {"status": "error", "database": f"unreachable: {type(error).__name__}"}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "version": __version__})

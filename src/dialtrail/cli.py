@@ -1,0 +1,212 @@
+"""The ``dialtrail`` command: serve, migrate, createadmin, setpassword, token, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from dialtrail import __version__, settings
+from dialtrail.projects import accounts
+from dialtrail.projects.models import ApiToken, User
+from dialtrail.storage import migrate
+from dialtrail.storage.engine import create_engine, create_session_factory
+
+
+class CommandError(Exception):
+    """A problem the person at the terminal can fix; printed without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        config = settings.load()
+        handler: Callable[[argparse.Namespace, settings.Settings], None] = arguments.handler
+        handler(arguments, config)
+    except (CommandError, settings.SettingsError, accounts.AccountError) as error:
+        print(f"dialtrail: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dialtrail", description="Self-hosted call tracking.")
+    parser.add_argument("--version", action="version", version=f"dialtrail {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    add_serve(commands)
+    add_command(commands, "migrate", run_migrate, "create or upgrade the database schema")
+    add_createadmin(commands)
+    add_setpassword(commands)
+    add_token(commands)
+    add_demo(commands)
+    return parser
+
+
+def add_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Callable[[argparse.Namespace, settings.Settings], None],
+    help_text: str,
+) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(commands, "serve", run_serve, "serve the web app and API")
+    parser.add_argument("--host", help="overrides DIALTRAIL_HOST")
+    parser.add_argument("--port", type=int, help="overrides DIALTRAIL_PORT")
+
+
+def add_createadmin(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(commands, "createadmin", run_createadmin, "create a superuser")
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--password", help="generated and printed when omitted")
+
+
+def add_setpassword(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(commands, "setpassword", run_setpassword, "set a user's password")
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--password", help="generated and printed when omitted")
+
+
+def add_token(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    token = commands.add_parser("token", help="create, list and revoke API tokens")
+    actions = token.add_subparsers(required=True, metavar="ACTION")
+    create = add_command(actions, "create", run_token_create, "create an API token")
+    create.add_argument("--name", required=True, help="what the token is for")
+    create.add_argument("--email", help="the token's user (default: the only superuser)")
+    listing = add_command(actions, "list", run_token_list, "list a user's API tokens")
+    listing.add_argument("--email", help="the tokens' user (default: the only superuser)")
+    revoke = add_command(actions, "revoke", run_token_revoke, "revoke an API token")
+    revoke.add_argument("token_id", type=int, help="the token's id, as `token list` shows")
+
+
+def add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        commands, "demo", run_demo, "create an admin and a demo project to explore"
+    )
+    parser.add_argument(
+        "--first-start",
+        action="store_true",
+        help="do nothing when the database already has a user (used by `make run`)",
+    )
+
+
+def open_database(config: settings.Settings, *, check_schema: bool = True) -> Engine:
+    engine = create_engine(config)
+    if check_schema and not migrate.is_up_to_date(engine):
+        raise CommandError(
+            "the database schema is missing or out of date; run `dialtrail migrate` first"
+        )
+    return engine
+
+
+def run_serve(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    import uvicorn
+
+    from dialtrail.app import create_app
+
+    config = config.replace(host=arguments.host or config.host, port=arguments.port or config.port)
+    app = create_app(config, open_database(config))
+    print(f"Dialtrail {__version__} on {config.public_url} (API docs: /api/docs)", flush=True)
+    uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level)
+
+
+def run_migrate(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    engine = open_database(config, check_schema=False)
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    after = migrate.current_revision(engine)
+    print(f"database at revision {after}" + ("" if before != after else " (no change)"))
+
+
+def run_createadmin(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    password = arguments.password or accounts.generate_password()
+    with Session(open_database(config)) as session:
+        user = accounts.create_user(session, arguments.email, password, superuser=True)
+        session.commit()
+    print(f"created superuser {user.email}")
+    if not arguments.password:
+        print(f"password: {password}")
+
+
+def run_setpassword(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    password = arguments.password or accounts.generate_password()
+    if len(password) < 8:
+        raise CommandError("the password must have at least 8 characters")
+    with Session(open_database(config)) as session:
+        user = required_user(session, arguments.email)
+        user.password_hash = accounts.hash_password(password)
+        session.commit()
+    print(f"password changed for {user.email}")
+    if not arguments.password:
+        print(f"password: {password}")
+
+
+def run_token_create(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    with Session(open_database(config)) as session:
+        user = token_user(session, arguments.email)
+        issued = accounts.issue_token(session, user, arguments.name)
+        session.commit()
+    print(f"API token {issued.token.id} for {user.email} (shown once; keep it safe):")
+    print(issued.secret)
+
+
+def run_token_list(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    with Session(open_database(config)) as session:
+        user = token_user(session, arguments.email)
+        query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+        for token in session.scalars(query):
+            state = "revoked" if token.revoked_at else "active"
+            used = token.last_used_at.isoformat() if token.last_used_at else "never used"
+            print(f"{token.id}\t{token.prefix}…\t{state}\t{used}\t{token.name}")
+
+
+def run_token_revoke(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    with Session(open_database(config)) as session:
+        token = session.get(ApiToken, arguments.token_id)
+        if token is None:
+            raise CommandError(f"no API token with id {arguments.token_id}")
+        accounts.revoke_token(token)
+        session.commit()
+    print(f"revoked API token {arguments.token_id} ({token.name})")
+
+
+def required_user(session: Session, email: str) -> User:
+    user = accounts.find_user(session, email)
+    if user is None:
+        raise CommandError(f"no user with e-mail {email}")
+    return user
+
+
+def token_user(session: Session, email: str | None) -> User:
+    if email:
+        return required_user(session, email)
+    superusers = list(session.scalars(select(User).where(User.is_superuser)))
+    if len(superusers) != 1:
+        raise CommandError(
+            f"there are {len(superusers)} superusers; say whose token this is with --email"
+        )
+    return superusers[0]
+
+
+def run_demo(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    from dialtrail.demo import seed_demo
+
+    factory = create_session_factory(open_database(config))
+    with factory() as session:
+        if arguments.first_start and accounts.count_users(session) > 0:
+            return
+        for line in seed_demo(session, config):
+            print(line)
+        session.commit()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

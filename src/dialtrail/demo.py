@@ -1,0 +1,60 @@
+"""``dialtrail demo``: an admin and a demo project, so that a newcomer has something to see."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from dialtrail.entities import service as entities
+from dialtrail.projects import accounts
+from dialtrail.projects import service as projects
+from dialtrail.projects.models import Project, User
+from dialtrail.settings import Settings
+
+DEMO_ADMIN = "admin@dialtrail.local"
+
+
+def seed_demo(session: Session, config: Settings) -> list[str]:
+    """Creates what is missing and returns the lines to print (credentials appear once)."""
+    lines = [f"Dialtrail is ready at {config.public_url} (API docs: {config.public_url}/api/docs)"]
+    user = accounts.find_user(session, DEMO_ADMIN)
+    if user is None:
+        user, password = create_demo_admin(session)
+        lines += [
+            f"  Admin e-mail: {DEMO_ADMIN}",
+            f"  Password:     {password}   (shown once; change it with "
+            f"`dialtrail setpassword --email {DEMO_ADMIN}`)",
+        ]
+    issued = accounts.issue_token(session, user, "demo")
+    project = create_demo_project(session, user)
+    lines += [
+        f"  API token:    {issued.secret}   (shown once)",
+        f"  Demo project: {project.id} {project.name!r}, tracking entity visit_id <- r7k12_si",
+        f"  Try: curl -H 'Authorization: Bearer {issued.secret}' "
+        f"{config.public_url}/api/v1/projects/{project.id}/tracking-entities",
+    ]
+    return lines
+
+
+def create_demo_admin(session: Session) -> tuple[User, str]:
+    password = accounts.generate_password()
+    return accounts.create_user(session, DEMO_ADMIN, password, superuser=True), password
+
+
+def create_demo_project(session: Session, owner: User) -> Project:
+    project = projects.create_project(
+        session,
+        owner,
+        {"name": "Demo site", "site_numbers": ["+1 212 555 0123"], "timezone": "UTC"},
+    )
+    entities.create_entity(
+        session,
+        project,
+        {
+            "name": "visit_id",
+            "type": "expression",
+            "scope": "session",
+            "value": "r7k12_si",
+            "description": "The site's own visit id, kept in the JS variable r7k12_si.",
+        },
+    )
+    return project

@@ -1,0 +1,1 @@
+"""Tracking entities: declarations, the expression language and its validation."""

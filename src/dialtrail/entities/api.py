@@ -1,0 +1,66 @@
+"""``/api/v1/projects/{id}/tracking-entities``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from dialtrail.api.database import DatabaseSession
+from dialtrail.entities import rules, service
+from dialtrail.entities.schemas import EntityCreate, EntityList, EntityOut, EntityUpdate
+from dialtrail.projects.access import readable_project, writable_project
+from dialtrail.projects.auth import CurrentUser
+
+router = APIRouter(prefix="/projects/{project_id}/tracking-entities", tags=["tracking entities"])
+
+
+@router.get("", summary="List a project's tracking entities")
+def list_entities(project_id: int, user: CurrentUser, session: DatabaseSession) -> EntityList:
+    access = readable_project(session, user, project_id)
+    entities = service.list_entities(session, access.project)
+    return EntityList(
+        items=[EntityOut.build(entity) for entity in entities],
+        limit=rules.MAX_ENTITIES_PER_PROJECT,
+    )
+
+
+@router.post("", status_code=201, summary="Declare a tracking entity")
+def create_entity(
+    project_id: int, body: EntityCreate, user: CurrentUser, session: DatabaseSession
+) -> EntityOut:
+    access = writable_project(session, user, project_id)
+    entity = service.create_entity(session, access.project, body.model_dump())
+    session.commit()
+    return EntityOut.build(entity)
+
+
+@router.get("/{entity_id}", summary="Show a tracking entity")
+def show_entity(
+    project_id: int, entity_id: int, user: CurrentUser, session: DatabaseSession
+) -> EntityOut:
+    access = readable_project(session, user, project_id)
+    return EntityOut.build(service.find_entity(session, access.project, entity_id))
+
+
+@router.patch("/{entity_id}", summary="Change a tracking entity")
+def update_entity(
+    project_id: int,
+    entity_id: int,
+    body: EntityUpdate,
+    user: CurrentUser,
+    session: DatabaseSession,
+) -> EntityOut:
+    access = writable_project(session, user, project_id)
+    entity = service.find_entity(session, access.project, entity_id)
+    service.update_entity(session, access.project, entity, body.model_dump(exclude_unset=True))
+    session.commit()
+    return EntityOut.build(entity)
+
+
+@router.delete("/{entity_id}", status_code=204, summary="Delete a tracking entity")
+def delete_entity(
+    project_id: int, entity_id: int, user: CurrentUser, session: DatabaseSession
+) -> Response:
+    access = writable_project(session, user, project_id)
+    session.delete(service.find_entity(session, access.project, entity_id))
+    session.commit()
+    return Response(status_code=204)

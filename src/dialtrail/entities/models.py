@@ -1,0 +1,36 @@
+"""A tracking entity as declared by the account owner (DESIGN §2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dialtrail.storage.base import Base, UTCDateTime, utcnow
+
+TYPES = ("simple", "expression")
+SCOPES = ("session", "page_view")
+KEEPS = ("last", "first")
+
+
+class TrackingEntity(Base):
+    __tablename__ = "tracking_entities"
+    __table_args__ = (
+        UniqueConstraint("project_id", "name", name="uq_tracking_entities_project_name"),
+        CheckConstraint("type IN ('simple', 'expression')", name="type"),
+        CheckConstraint("scope IN ('session', 'page_view')", name="scope"),
+        CheckConstraint("keep IN ('last', 'first')", name="keep"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16), default="session")
+    value: Mapped[str] = mapped_column(Text)
+    keep: Mapped[str] = mapped_column(String(8), default="last")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,50 @@
+"""Rules of a tracking entity's declaration (DESIGN §2) as pure functions."""
+
+from __future__ import annotations
+
+import re
+
+from dialtrail.entities.expressions import ExpressionError, parse_expression, parse_path
+
+MAX_ENTITIES_PER_PROJECT = 50
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+NAME_CHARACTER = re.compile(r"[A-Za-z0-9_]")
+MAX_NAME_LENGTH = 64
+
+
+def check_name(name: str) -> str:
+    """The name, or a ValueError saying exactly which rule it breaks."""
+    if NAME_PATTERN.match(name):
+        return name
+    if not name:
+        raise ValueError("a name is required")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"at most {MAX_NAME_LENGTH} characters (this one has {len(name)})")
+    if name[0].isdigit():
+        raise ValueError(f"{name!r} starts with a digit; start with a letter or underscore")
+    return reject_character(name)
+
+
+def reject_character(name: str) -> str:
+    for position, character in enumerate(name):
+        if not NAME_CHARACTER.match(character) or not character.isascii():
+            raise ValueError(
+                f"{name!r} has {character!r} at position {position}; use only Latin letters, "
+                "digits and underscores (such as visit_id)"
+            )
+    raise ValueError(f"{name!r} is not a valid name")
+
+
+def check_value(entity_type: str, value: str, *, allow_raw_js: bool) -> None:
+    """Raises ExpressionError (with the position of the first problem) for a bad value."""
+    if entity_type == "simple":
+        parse_path(value)
+    else:
+        parse_expression(value, allow_raw_js=allow_raw_js)
+
+
+def uses_raw_js(value: str) -> bool:
+    return value.lstrip().startswith("js:")
+
+
+__all__ = ["ExpressionError", "check_name", "check_value", "uses_raw_js"]

@@ -1,0 +1,91 @@
+"""Request and response bodies of the tracking entities API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.rules import check_name
+
+EntityName = Annotated[
+    str,
+    AfterValidator(check_name),
+    Field(
+        description="Unique in the project: ^[A-Za-z_][A-Za-z0-9_]{0,63}$", examples=["visit_id"]
+    ),
+]
+EntityType = Literal["simple", "expression"]
+Scope = Literal["session", "page_view"]
+Keep = Literal["last", "first"]
+Value = Annotated[
+    str,
+    Field(
+        max_length=2000,
+        description="simple: a global variable path (r7k12_si, shop.visit.id); expression: "
+        "the expression language of docs/tracking-entities.md.",
+        examples=["r7k12_si"],
+    ),
+]
+Description = Annotated[str, Field(max_length=2000)]
+
+
+class EntityCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: EntityName
+    type: EntityType
+    scope: Scope = "session"
+    value: Value
+    keep: Keep | None = Field(None, description="Session scope only: last (default) or first.")
+    enabled: bool = True
+    description: Description = ""
+
+
+class EntityUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: EntityName | None = None
+    type: EntityType | None = None
+    scope: Scope | None = None
+    value: Value | None = None
+    keep: Keep | None = None
+    enabled: bool | None = None
+    description: Description | None = None
+
+
+class EntityOut(BaseModel):
+    id: int
+    project_id: int
+    name: str
+    type: EntityType
+    scope: Scope
+    value: str
+    keep: Keep | None = Field(description="null for page-view scope, where it does not apply.")
+    enabled: bool
+    description: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def build(cls, entity: TrackingEntity) -> EntityOut:
+        return cls(
+            id=entity.id,
+            project_id=entity.project_id,
+            name=entity.name,
+            type=entity.type,
+            scope=entity.scope,
+            value=entity.value,
+            keep=entity.keep if entity.scope == "session" else None,
+            enabled=entity.enabled,
+            description=entity.description,
+            created_at=entity.created_at,
+            updated_at=entity.updated_at,
+        )
+
+
+class EntityList(BaseModel):
+    items: list[EntityOut]
+    limit: int = Field(description="How many entities a project may have.")

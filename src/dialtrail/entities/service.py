@@ -1,0 +1,143 @@
+"""Declaring, changing and removing tracking entities; every rule is checked before a write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dialtrail.api.errors import ApiError, conflict, invalid_field, not_found
+from dialtrail.entities import rules
+from dialtrail.entities.models import TrackingEntity
+from dialtrail.projects.models import Project
+
+
+@dataclass
+class Declaration:
+    """The complete set of fields an entity will have once the write is done."""
+
+    name: str
+    type: str
+    scope: str
+    value: str
+    keep: str
+    enabled: bool
+    description: str
+
+
+def list_entities(session: Session, project: Project) -> list[TrackingEntity]:
+    query = (
+        select(TrackingEntity)
+        .where(TrackingEntity.project_id == project.id)
+        .order_by(TrackingEntity.id)
+    )
+    return list(session.scalars(query))
+
+
+def find_entity(session: Session, project: Project, entity_id: int) -> TrackingEntity:
+    entity = session.get(TrackingEntity, entity_id)
+    if entity is None or entity.project_id != project.id:
+        raise not_found(f"tracking entity {entity_id}")
+    return entity
+
+
+def create_entity(session: Session, project: Project, fields: dict[str, Any]) -> TrackingEntity:
+    refuse_over_limit(session, project)
+    declaration = Declaration(
+        name=fields["name"],
+        type=fields["type"],
+        scope=fields.get("scope") or "session",
+        value=fields["value"],
+        keep=fields.get("keep") or "last",
+        enabled=fields.get("enabled", True),
+        description=fields.get("description") or "",
+    )
+    check_declaration(session, project, declaration, given_keep=fields.get("keep"))
+    entity = TrackingEntity(project_id=project.id, **declaration.__dict__)
+    session.add(entity)
+    session.flush()
+    return entity
+
+
+def update_entity(
+    session: Session, project: Project, entity: TrackingEntity, fields: dict[str, Any]
+) -> None:
+    changes = {name: value for name, value in fields.items() if value is not None}
+    current = {name: getattr(entity, name) for name in Declaration.__dataclass_fields__}
+    declaration = Declaration(**{**current, **changes})
+    check_declaration(
+        session, project, declaration, given_keep=changes.get("keep"), entity_id=entity.id
+    )
+    for name, value in declaration.__dict__.items():
+        setattr(entity, name, value)
+    session.flush()
+
+
+def check_declaration(
+    session: Session,
+    project: Project,
+    declaration: Declaration,
+    *,
+    given_keep: str | None,
+    entity_id: int | None = None,
+) -> None:
+    refuse_duplicate_name(session, project, declaration.name, entity_id)
+    check_keep(declaration, given_keep)
+    check_value(project, declaration)
+    declaration.value = declaration.value.strip()
+
+
+def refuse_over_limit(session: Session, project: Project) -> None:
+    count = session.scalar(
+        select(func.count())
+        .select_from(TrackingEntity)
+        .where(TrackingEntity.project_id == project.id)
+    )
+    if (count or 0) >= rules.MAX_ENTITIES_PER_PROJECT:
+        raise ApiError(
+            409,
+            "limit_reached",
+            f"a project can have at most {rules.MAX_ENTITIES_PER_PROJECT} tracking entities; "
+            "delete or reuse one",
+        )
+
+
+def refuse_duplicate_name(
+    session: Session, project: Project, name: str, entity_id: int | None
+) -> None:
+    # Names differing only in case would be two CRM fields that look the same; compare
+    # without case. The project row is locked, so this check cannot race.
+    query = select(TrackingEntity.name).where(
+        TrackingEntity.project_id == project.id,
+        func.lower(TrackingEntity.name) == name.lower(),
+    )
+    if entity_id is not None:
+        query = query.where(TrackingEntity.id != entity_id)
+    existing = session.scalar(query)
+    if existing is not None:
+        raise conflict(
+            f"this project already has a tracking entity named {existing!r} "
+            "(names are compared without case)",
+            field="name",
+        )
+
+
+def check_keep(declaration: Declaration, given_keep: str | None) -> None:
+    if declaration.scope == "session":
+        return
+    if given_keep == "first":
+        raise invalid_field(
+            "keep",
+            "keep applies only to session scope; a page-view entity holds the last value "
+            "seen on each page",
+        )
+    declaration.keep = "last"
+
+
+def check_value(project: Project, declaration: Declaration) -> None:
+    try:
+        rules.check_value(declaration.type, declaration.value, allow_raw_js=project.allow_raw_js)
+    except rules.ExpressionError as error:
+        raise invalid_field("value", error.message, error.position) from None

@@ -1,0 +1,1 @@
+"""Projects, users, memberships, API tokens and authentication."""

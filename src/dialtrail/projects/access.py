@@ -1,0 +1,63 @@
+"""Who may see and change a project.
+
+A project the user does not belong to is answered with 404, exactly like one that does not
+exist, so that ids of other accounts' projects cannot be probed. A member who can see the
+project but lacks the role for an action gets 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dialtrail.api.errors import forbidden, not_found
+from dialtrail.projects.models import Membership, Project, User
+
+
+@dataclass(frozen=True)
+class ProjectAccess:
+    project: Project
+    role: str | None  # None: a superuser who is not a member
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner" or self.role is None
+
+
+def find_access(session: Session, user: User, project_id: int, *, lock: bool) -> ProjectAccess:
+    query = select(Project).where(Project.id == project_id)
+    if lock:
+        # Serialises changes to one project (e.g. the entity limit) on PostgreSQL; SQLite
+        # already serialises every write transaction.
+        query = query.with_for_update()
+    project = session.scalar(query)
+    role = member_role(session, user, project_id) if project else None
+    if project is None or (role is None and not user.is_superuser):
+        raise not_found(f"project {project_id}")
+    return ProjectAccess(project, role)
+
+
+def member_role(session: Session, user: User, project_id: int) -> str | None:
+    query = select(Membership.role).where(
+        Membership.project_id == project_id, Membership.user_id == user.id
+    )
+    return session.scalar(query)
+
+
+def readable_project(session: Session, user: User, project_id: int) -> ProjectAccess:
+    return find_access(session, user, project_id, lock=False)
+
+
+def writable_project(session: Session, user: User, project_id: int) -> ProjectAccess:
+    """Members may change what the project tracks (entities, numbers, webhooks)."""
+    return find_access(session, user, project_id, lock=True)
+
+
+def owned_project(session: Session, user: User, project_id: int) -> ProjectAccess:
+    """Only owners may change the project's own settings, its members, or delete it."""
+    access = find_access(session, user, project_id, lock=True)
+    if not access.is_owner:
+        raise forbidden("only the project's owners may do this; ask an owner")
+    return access

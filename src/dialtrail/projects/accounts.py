@@ -1,0 +1,105 @@
+"""Users and API tokens: creation, password hashing, token issue, lookup and revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dialtrail.projects.models import ApiToken, User
+from dialtrail.storage.base import utcnow
+
+TOKEN_PREFIX = "dt_"  # noqa: S105 (a public prefix, not a secret)
+# Writing last_used_at on every request would turn every read into a write; once a minute is
+# precise enough for "last used" in a token list.
+LAST_USED_PRECISION = timedelta(seconds=60)
+
+password_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A user or token operation that cannot be done, with a message for the person asking."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once; only its hash is stored
+
+
+def normalise_email(email: str) -> str:
+    cleaned = email.strip().lower()
+    local, at, domain = cleaned.partition("@")
+    if not (local and at and "." in domain) or any(c.isspace() for c in cleaned):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    return cleaned
+
+
+def hash_password(password: str) -> str:
+    return password_hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return password_hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(session: Session, email: str, password: str, *, superuser: bool = False) -> User:
+    address = normalise_email(email)
+    if len(password) < 8:
+        raise AccountError("the password must have at least 8 characters")
+    if find_user(session, address) is not None:
+        raise AccountError(f"a user with e-mail {address} already exists")
+    user = User(email=address, password_hash=hash_password(password), is_superuser=superuser)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, name: str) -> IssuedToken:
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > 100:
+        raise AccountError("a token needs a name of 1 to 100 characters")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=cleaned, token_hash=hash_token(secret), prefix=secret[:10])
+    session.add(token)
+    session.flush()
+    return IssuedToken(token, secret)
+
+
+def find_token(session: Session, secret: str) -> ApiToken | None:
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+
+
+def mark_used(token: ApiToken, now: datetime) -> None:
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        token.last_used_at = now
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()

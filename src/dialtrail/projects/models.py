@@ -1,0 +1,94 @@
+"""Users, projects, project members and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dialtrail.storage.base import Base, UTCDateTime, utcnow
+
+ROLES = ("owner", "member")
+POOL_EXHAUSTED_POLICIES = ("reuse_oldest", "default_number")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint(
+            "on_pool_exhausted IN ('reuse_oldest', 'default_number')", name="pool_policy"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[str] = mapped_column(String(40), unique=True)
+    domains: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    site_numbers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    default_number: Mapped[str | None] = mapped_column(String(20), default=None)
+    country: Mapped[str | None] = mapped_column(String(2), default=None)
+    destination: Mapped[str | None] = mapped_column(String(255), default=None)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    allow_raw_js: Mapped[bool] = mapped_column(Boolean, default=False)
+    hold_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    on_pool_exhausted: Mapped[str] = mapped_column(String(20), default="reuse_oldest")
+    late_call_seconds: Mapped[int] = mapped_column(Integer, default=1800)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    members: Mapped[list[Membership]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def effective_default_number(self) -> str | None:
+        """DESIGN §1: the default number falls back to the first site number."""
+        if self.default_number:
+            return self.default_number
+        return self.site_numbers[0] if self.site_numbers else None
+
+
+class Membership(Base):
+    __tablename__ = "project_members"
+    __table_args__ = (
+        UniqueConstraint("project_id", "user_id", name="uq_project_members_project_user"),
+        CheckConstraint("role IN ('owner', 'member')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the token: tokens are 256 random bits, so a plain hash cannot be brute-forced
+    # and keeps the per-request lookup a single indexed equality.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,126 @@
+"""Request and response bodies of the projects, members and tokens API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from dialtrail.projects.models import Project
+
+ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Role = Literal["owner", "member"]
+PoolPolicy = Literal["reuse_oldest", "default_number"]
+
+
+class StrictBody(BaseModel):
+    # A misspelt field is an error, not silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProjectFields(StrictBody):
+    domains: list[str] | None = Field(
+        None, max_length=100, description="Hosts the script may report from; empty = any."
+    )
+    site_numbers: list[str] | None = Field(
+        None, max_length=100, description="Numbers printed on the site, in any usual spelling."
+    )
+    default_number: str | None = Field(None, description="Defaults to the first site number.")
+    country: str | None = Field(
+        None, description="Two-letter country code used to read national number spellings."
+    )
+    destination: str | None = Field(None, description="E.164 number or SIP URI calls go to.")
+    timezone: str | None = Field(None, description="IANA name, e.g. Europe/Kyiv.")
+    allow_raw_js: bool | None = Field(None, description="Allow `js:` entity expressions.")
+    hold_seconds: int | None = Field(None, ge=30, le=86400)
+    on_pool_exhausted: PoolPolicy | None = None
+    late_call_seconds: int | None = Field(None, ge=0, le=604800)
+
+
+class ProjectCreate(ProjectFields):
+    name: ProjectName
+
+
+class ProjectUpdate(ProjectFields):
+    name: ProjectName | None = None
+
+
+class ProjectOut(BaseModel):
+    id: int
+    name: str
+    public_key: str
+    domains: list[str]
+    site_numbers: list[str]
+    default_number: str | None
+    country: str | None
+    destination: str | None
+    timezone: str
+    allow_raw_js: bool
+    hold_seconds: int
+    on_pool_exhausted: PoolPolicy
+    late_call_seconds: int
+    role: Role | None = Field(description="Your role in the project (null for a superuser).")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def build(cls, project: Project, role: str | None) -> ProjectOut:
+        return cls(
+            id=project.id,
+            name=project.name,
+            public_key=project.public_key,
+            domains=project.domains,
+            site_numbers=project.site_numbers,
+            default_number=project.effective_default_number,
+            country=project.country,
+            destination=project.destination,
+            timezone=project.timezone,
+            allow_raw_js=project.allow_raw_js,
+            hold_seconds=project.hold_seconds,
+            on_pool_exhausted=project.on_pool_exhausted,
+            late_call_seconds=project.late_call_seconds,
+            role=role,
+            created_at=project.created_at,
+            updated_at=project.updated_at,
+        )
+
+
+class ProjectList(BaseModel):
+    items: list[ProjectOut]
+
+
+class MemberCreate(StrictBody):
+    email: str
+    role: Role = "member"
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    email: str
+    role: Role
+
+
+class MemberList(BaseModel):
+    items: list[MemberOut]
+
+
+class TokenCreate(StrictBody):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str = Field(description="The first characters of the token, to recognise it.")
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The token itself. Shown only in this response.")
+
+
+class TokenList(BaseModel):
+    items: list[TokenOut]

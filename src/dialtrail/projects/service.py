@@ -1,0 +1,198 @@
+"""Creating and changing projects and their members: validation first, then writes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dialtrail.api.errors import ApiError, FieldProblem, conflict, invalid, not_found
+from dialtrail.entities.models import TrackingEntity
+from dialtrail.projects import validation
+from dialtrail.projects.accounts import AccountError, find_user
+from dialtrail.projects.models import Membership, Project, User
+from dialtrail.projects.schemas import ProjectFields
+
+
+def new_public_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def create_project(session: Session, owner: User, fields: dict[str, Any]) -> Project:
+    project = Project(name=fields.pop("name"), public_key=new_public_key())
+    apply_fields(project, fields)
+    session.add(project)
+    session.add(Membership(project=project, user=owner, role="owner"))
+    session.flush()
+    return project
+
+
+def update_project(session: Session, project: Project, fields: dict[str, Any]) -> None:
+    if fields.get("allow_raw_js") is False:
+        refuse_if_raw_js_in_use(session, project)
+    if "name" in fields:
+        project.name = fields.pop("name") or reject_empty_name()
+    apply_fields(project, fields)
+    session.flush()
+
+
+def reject_empty_name() -> str:
+    raise invalid(FieldProblem("name", "a project needs a name"))
+
+
+def given_fields(body: ProjectFields) -> dict[str, Any]:
+    """The fields the client sent; null means "back to the default" for optional settings."""
+    return {name: getattr(body, name) for name in body.model_fields_set}
+
+
+def apply_fields(project: Project, fields: dict[str, Any]) -> None:
+    country = fields.get("country", project.country)
+    cleaned, problems = clean_fields(fields, country)
+    if problems:
+        raise invalid(*problems)
+    for name, value in cleaned.items():
+        setattr(project, name, value)
+
+
+def clean_fields(
+    fields: dict[str, Any], country: str | None
+) -> tuple[dict[str, Any], list[FieldProblem]]:
+    if fields.get("country") is not None:
+        country = guard(validation.normalise_country, fields["country"], "country", [])
+    problems: list[FieldProblem] = []
+    cleaned: dict[str, Any] = {}
+    for name, value in fields.items():
+        cleaned[name] = clean_one(name, value, country, problems)
+    return cleaned, problems
+
+
+def clean_one(name: str, value: Any, country: str | None, problems: list[FieldProblem]) -> Any:
+    if value is None:
+        return DEFAULTS.get(name)
+    if name == "domains":
+        return unique(clean_list(value, validation.normalise_domain, name, problems))
+    if name == "site_numbers":
+        return unique(clean_list(value, lambda raw: phone(raw, country), name, problems))
+    cleaner = single_value_cleaners(country).get(name)
+    return guard(cleaner, value, name, problems) if cleaner else value
+
+
+DEFAULTS: dict[str, Any] = {
+    "domains": [],
+    "site_numbers": [],
+    "timezone": "UTC",
+    "allow_raw_js": False,
+    "hold_seconds": 300,
+    "on_pool_exhausted": "reuse_oldest",
+    "late_call_seconds": 1800,
+}
+
+
+def single_value_cleaners(country: str | None) -> dict[str, Callable[[str], str]]:
+    return {
+        "default_number": lambda raw: phone(raw, country),
+        "destination": lambda raw: validation.normalise_destination(raw, country),
+        "country": validation.normalise_country,
+        "timezone": validation.check_timezone,
+    }
+
+
+def phone(raw: str, country: str | None) -> str:
+    return validation.normalise_phone_number(raw, country)
+
+
+def guard(
+    cleaner: Callable[[str], str], value: str, field: str, problems: list[FieldProblem]
+) -> Any:
+    try:
+        return cleaner(value)
+    except ValueError as error:
+        problems.append(FieldProblem(field, str(error)))
+        return None
+
+
+def clean_list(
+    values: list[str],
+    cleaner: Callable[[str], str],
+    field: str,
+    problems: list[FieldProblem],
+) -> list[str]:
+    return [
+        guard(cleaner, value, f"{field}.{index}", problems) for index, value in enumerate(values)
+    ]
+
+
+def unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def refuse_if_raw_js_in_use(session: Session, project: Project) -> None:
+    query = select(TrackingEntity.name).where(
+        TrackingEntity.project_id == project.id, TrackingEntity.value.like("js:%")
+    )
+    names = [name for name in session.scalars(query)]
+    if names:
+        raise conflict(
+            "allow_raw_js cannot be turned off while these entities use js: "
+            + ", ".join(sorted(names)),
+            field="allow_raw_js",
+        )
+
+
+def list_members(session: Session, project: Project) -> list[Membership]:
+    query = (
+        select(Membership)
+        .where(Membership.project_id == project.id)
+        .order_by(Membership.created_at, Membership.id)
+    )
+    return list(session.scalars(query))
+
+
+def add_member(session: Session, project: Project, email: str, role: str) -> Membership:
+    user = lookup_user(session, email)
+    existing = find_membership(session, project, user.id)
+    if existing is not None:
+        if existing.role == "owner" and role != "owner":
+            refuse_if_last_owner(session, project)
+        existing.role = role
+        return existing
+    membership = Membership(project=project, user=user, role=role)
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def lookup_user(session: Session, email: str) -> User:
+    try:
+        user = find_user(session, email)
+    except AccountError as error:
+        raise invalid(FieldProblem("email", str(error))) from None
+    if user is None:
+        raise invalid(FieldProblem("email", f"no user with e-mail {email.strip()} exists"))
+    return user
+
+
+def find_membership(session: Session, project: Project, user_id: int) -> Membership | None:
+    query = select(Membership).where(
+        Membership.project_id == project.id, Membership.user_id == user_id
+    )
+    return session.scalar(query)
+
+
+def remove_member(session: Session, project: Project, user_id: int) -> None:
+    membership = find_membership(session, project, user_id)
+    if membership is None:
+        raise not_found(f"member {user_id}")
+    if membership.role == "owner":
+        refuse_if_last_owner(session, project)
+    session.delete(membership)
+    session.flush()
+
+
+def refuse_if_last_owner(session: Session, project: Project) -> None:
+    owners = [member for member in list_members(session, project) if member.role == "owner"]
+    if len(owners) <= 1:
+        raise ApiError(409, "conflict", "a project must keep at least one owner")

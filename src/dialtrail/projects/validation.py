@@ -1,0 +1,103 @@
+"""Pure checks for project fields: host names, phone numbers, destinations, time zones.
+
+Each function takes the raw value and returns the normalised one, or raises ``ValueError``
+with a message meant for the person who typed the value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import cache
+from zoneinfo import available_timezones
+
+import phonenumbers
+
+HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+SIP_URI = re.compile(r"^sips?:[^@\s]+@[A-Za-z0-9.\-\[\]:]+(;[^\s]*)?$")
+
+
+def normalise_domain(raw: str) -> str:
+    host = raw.strip().lower().rstrip(".")
+    if "://" in host or "/" in host:
+        raise ValueError(f"{raw!r} is a URL; give only the host name, such as example.com")
+    if ":" in host and not is_ip_address(host):
+        raise ValueError(f"{raw!r} has a port; give only the host name, such as example.com")
+    if is_ip_address(host):
+        return host
+    return check_host_labels(raw, to_ascii_host(raw, host))
+
+
+def is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def to_ascii_host(raw: str, host: str) -> str:
+    # Internationalised names (e.g. приклад.укр) are stored in their ASCII form, as browsers
+    # send them in the Origin header.
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"{raw!r} is not a valid host name") from None
+
+
+def check_host_labels(raw: str, host: str) -> str:
+    labels = host.split(".")
+    if len(host) > 253 or not all(HOST_LABEL.match(label) for label in labels):
+        raise ValueError(
+            f"{raw!r} is not a valid host name (letters, digits and hyphens between dots)"
+        )
+    return host
+
+
+def normalise_phone_number(raw: str, country: str | None) -> str:
+    """E.164 form of a number written in any usual spelling (national needs ``country``)."""
+    text = raw.strip()
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        raise ValueError(phone_parse_hint(raw, country)) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{raw!r} is not a valid phone number")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def phone_parse_hint(raw: str, country: str | None) -> str:
+    if country is None and not raw.strip().startswith("+"):
+        return (
+            f"{raw!r} has no country code: write it as +<country code><number>, "
+            "or set the project's country to accept national spellings"
+        )
+    return f"{raw!r} is not a phone number"
+
+
+def normalise_destination(raw: str, country: str | None) -> str:
+    text = raw.strip()
+    if text.lower().startswith(("sip:", "sips:")):
+        if not SIP_URI.match(text):
+            raise ValueError(f"{raw!r} is not a SIP URI of the form sip:user@host")
+        return text
+    return normalise_phone_number(text, country)
+
+
+def normalise_country(raw: str) -> str:
+    code = raw.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{raw!r} is not a two-letter country code such as US, GB or UA")
+    return code
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(raw: str) -> str:
+    name = raw.strip()
+    if name not in known_timezones():
+        raise ValueError(f"{raw!r} is not an IANA time zone name such as Europe/Kyiv or UTC")
+    return name

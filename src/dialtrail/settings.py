@@ -1,0 +1,194 @@
+"""Every ``DIALTRAIL_*`` environment variable, declared once and read here only.
+
+Each setting has a name, a type, a default and help text. ``docs/configuration.md`` documents
+each one and a test fails when a declared setting is missing there. A bad value stops the
+program at start-up with a message that names the variable, rather than failing later in a
+request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PREFIX = "DIALTRAIL_"
+
+
+class SettingsError(ValueError):
+    """A ``DIALTRAIL_*`` variable holds a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Declaration:
+    name: str
+    parse: Callable[[str], Any]
+    default: str
+    help: str
+
+    @property
+    def variable(self) -> str:
+        return PREFIX + self.name
+
+
+def parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+
+
+def parse_port(raw: str) -> int:
+    port = int(raw)
+    if not 0 < port < 65536:
+        raise ValueError("expected a TCP port between 1 and 65535")
+    return port
+
+
+def parse_positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("expected a positive number")
+    return value
+
+
+def parse_database_url(raw: str) -> str:
+    url = raw.strip()
+    if not url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        raise ValueError(
+            "expected sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB "
+            "(Dialtrail talks to PostgreSQL through psycopg 3)"
+        )
+    return url
+
+
+def parse_log_level(raw: str) -> str:
+    level = raw.strip().lower()
+    if level not in {"debug", "info", "warning", "error"}:
+        raise ValueError("expected debug, info, warning or error")
+    return level
+
+
+def parse_base_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL, such as https://calls.example.com")
+    return url
+
+
+DECLARATIONS: tuple[Declaration, ...] = (
+    Declaration(
+        "DATABASE_URL",
+        parse_database_url,
+        "sqlite:///var/dialtrail.sqlite3",
+        "Where data lives. A SQLite file by default (relative paths are relative to the "
+        "working directory); postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB for PostgreSQL.",
+    ),
+    Declaration("HOST", str, "127.0.0.1", "Address `dialtrail serve` listens on."),
+    Declaration("PORT", parse_port, "8000", "TCP port `dialtrail serve` listens on."),
+    Declaration(
+        "BASE_URL",
+        parse_base_url,
+        "",
+        "Public URL of this server, as browsers and telephony providers reach it "
+        "(e.g. https://calls.example.com). Empty: http://HOST:PORT.",
+    ),
+    Declaration(
+        "SQLITE_BUSY_TIMEOUT",
+        parse_positive_float,
+        "10",
+        "Seconds a SQLite connection waits for another writer before giving up.",
+    ),
+    Declaration("LOG_LEVEL", parse_log_level, "info", "debug, info, warning or error."),
+)
+
+# Read only by the test suite; declared here so that this module stays the one place that
+# knows every DIALTRAIL_* variable.
+TEST_DECLARATIONS: tuple[Declaration, ...] = (
+    Declaration(
+        "TEST_POSTGRES_URL",
+        parse_database_url,
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        "PostgreSQL server the test suite uses. Each run creates and drops its own database "
+        "on that server when it may; otherwise it uses the named database.",
+    ),
+    Declaration(
+        "REQUIRE_POSTGRES",
+        parse_bool,
+        "0",
+        "1: fail the test run when PostgreSQL cannot be reached instead of skipping those "
+        "tests (set by .ci/run).",
+    ),
+    Declaration(
+        "REQUIRE_BROWSER",
+        parse_bool,
+        "0",
+        "1: fail the test run when Chromium cannot be started instead of skipping browser "
+        "tests (set by .ci/run).",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    host: str
+    port: int
+    base_url: str
+    sqlite_busy_timeout: float
+    log_level: str
+
+    @property
+    def public_url(self) -> str:
+        return self.base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def replace(self, **changes: Any) -> Settings:
+        values = {**self.__dict__, **changes}
+        return Settings(**values)
+
+
+@dataclass(frozen=True)
+class TestSettings:
+    __test__ = False  # not a pytest test class
+
+    test_postgres_url: str
+    require_postgres: bool
+    require_browser: bool
+
+
+def read_values(
+    declarations: tuple[Declaration, ...], environ: Mapping[str, str]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for declaration in declarations:
+        raw = environ.get(declaration.variable, declaration.default)
+        try:
+            values[declaration.name.lower()] = declaration.parse(raw)
+        except ValueError as error:
+            raise SettingsError(f"{declaration.variable}={raw!r} is invalid: {error}") from None
+    return values
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    return Settings(**read_values(DECLARATIONS, os.environ if environ is None else environ))
+
+
+def load_test_settings(environ: Mapping[str, str] | None = None) -> TestSettings:
+    source = os.environ if environ is None else environ
+    return TestSettings(**read_values(TEST_DECLARATIONS, source))
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for PostgreSQL and in-memory SQLite."""
+    if not database_url.startswith("sqlite:///"):
+        return None
+    path = database_url.removeprefix("sqlite:///")
+    return None if path in {"", ":memory:"} else Path(path)

@@ -1,0 +1,56 @@
+"""Creating the database engine: SQLite by default, PostgreSQL by one URL.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on. Every transaction starts with
+``BEGIN IMMEDIATE``: it takes the single write lock up front, so two writers queue on the busy
+timeout instead of both reading and then failing to upgrade (SQLITE_BUSY in the middle of a
+request). That serialises writers, which is what SQLite does anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as sqlalchemy_create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from dialtrail.settings import Settings, sqlite_path
+
+
+def create_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        return create_sqlite_engine(settings.database_url, settings.sqlite_busy_timeout)
+    return sqlalchemy_create_engine(
+        settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=20
+    )
+
+
+def create_sqlite_engine(database_url: str, busy_timeout: float) -> Engine:
+    path = sqlite_path(database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sqlalchemy_create_engine(
+        database_url,
+        connect_args={"timeout": busy_timeout, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", configure_sqlite_connection)
+    event.listen(engine, "begin", begin_immediate)
+    return engine
+
+
+def configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    # Take transaction control away from the sqlite3 module so that "begin" below decides.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,10 @@
+"""Imports every domain's models so that ``Base.metadata`` knows all tables (for Alembic and
+for tests that compare the migrations with the models)."""
+
+from dialtrail.entities import models as entities_models
+from dialtrail.projects import models as projects_models
+from dialtrail.storage.base import Base
+
+metadata = Base.metadata
+
+__all__ = ["entities_models", "metadata", "projects_models"]

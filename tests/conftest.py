@@ -1,0 +1,86 @@
+"""Fixtures: every storage test runs on SQLite and on PostgreSQL against a real server.
+
+PostgreSQL is found at DIALTRAIL_TEST_POSTGRES_URL. When it cannot be reached, its tests are
+skipped with a loud reason, unless DIALTRAIL_REQUIRE_POSTGRES=1 (set by .ci/run), which turns
+that into a failure of the whole run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dialtrail.app import create_app
+from dialtrail.settings import TestSettings, load_test_settings
+from tests.support.databases import (
+    Database,
+    PostgresUnavailable,
+    open_database,
+    sqlite_url,
+    throwaway_postgres,
+)
+from tests.support.people import World, build_world
+from tests.support.server import serve
+
+BACKENDS = ["sqlite", "postgresql"]
+SKIPPED_BECAUSE: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def test_settings() -> TestSettings:
+    return load_test_settings()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(test_settings: TestSettings) -> Iterator[str]:
+    try:
+        with throwaway_postgres(test_settings.test_postgres_url) as url:
+            yield url
+    except PostgresUnavailable as error:
+        reason = (
+            f"PostgreSQL unreachable at {test_settings.test_postgres_url} ({error}); "
+            "PostgreSQL tests NOT RUN. Set DIALTRAIL_TEST_POSTGRES_URL, or "
+            "DIALTRAIL_REQUIRE_POSTGRES=1 to make this an error."
+        )
+        if test_settings.require_postgres:
+            pytest.fail("DIALTRAIL_REQUIRE_POSTGRES=1 but " + reason, pytrace=False)
+        SKIPPED_BECAUSE.append(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    if request.param == "sqlite":
+        database = open_database("sqlite", sqlite_url(tmp_path_factory.mktemp("sqlite")))
+    else:
+        database = open_database("postgresql", request.getfixturevalue("postgres_url"))
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def database(backend_database: Database) -> Database:
+    backend_database.wipe()
+    return backend_database
+
+
+@pytest.fixture(scope="session")
+def server_url(backend_database: Database) -> Iterator[str]:
+    app = create_app(backend_database.settings, backend_database.engine)
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+def world(database: Database, server_url: str) -> Iterator[World]:
+    people = build_world(database, server_url)
+    yield people
+    people.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for reason in dict.fromkeys(SKIPPED_BECAUSE):
+        terminalreporter.write_sep("!", "SKIPPED: " + reason, red=True, bold=True)

@@ -1,0 +1,1 @@
+"""Shared test machinery: databases on both backends, a real server, personas."""

@@ -1,0 +1,88 @@
+"""Personas for authorisation tests: an owner, a member, an outsider and a superuser.
+
+Every endpoint gets its "requires auth" and "rejects the other account" tests with these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import httpx
+from sqlalchemy.orm import Session
+
+from dialtrail.projects import accounts
+from dialtrail.projects import service as projects
+from dialtrail.projects.models import Membership, User
+from tests.support.databases import Database
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Person:
+    user_id: int
+    email: str
+    token: str
+    client: httpx.Client
+
+
+@dataclass
+class World:
+    base_url: str
+    owner: Person
+    member: Person
+    outsider: Person
+    superuser: Person
+    anonymous: httpx.Client
+    project_id: int  # owned by owner, with member as a member
+    other_project_id: int  # owned by outsider
+
+    def close(self) -> None:
+        for client in self.clients():
+            client.close()
+
+    def clients(self) -> list[httpx.Client]:
+        people = [self.owner, self.member, self.outsider, self.superuser]
+        return [person.client for person in people] + [self.anonymous]
+
+
+def build_world(database: Database, base_url: str) -> World:
+    with database.session() as session:
+        people = {
+            role: create_person(session, f"{role}@example.com", role == "superuser")
+            for role in ("owner", "member", "outsider", "superuser")
+        }
+        owner, member, outsider = (people[r][0] for r in ("owner", "member", "outsider"))
+        project = projects.create_project(session, owner, {"name": "Acme"})
+        session.add(Membership(project=project, user=member, role="member"))
+        other = projects.create_project(session, outsider, {"name": "Other"})
+        session.commit()
+        ids = {"project": project.id, "other": other.id}
+    return World(
+        base_url=base_url,
+        **{role: person(base_url, *people[role]) for role in people},
+        anonymous=httpx.Client(base_url=base_url, timeout=30),
+        project_id=ids["project"],
+        other_project_id=ids["other"],
+    )
+
+
+@cache
+def password_hash() -> str:
+    # argon2 is slow on purpose (~0.2 s a hash here); hash the shared password once per run.
+    return accounts.hash_password(PASSWORD)
+
+
+def create_person(session: Session, email: str, superuser: bool) -> tuple[User, str]:
+    user = User(email=email, password_hash=password_hash(), is_superuser=superuser)
+    session.add(user)
+    issued = accounts.issue_token(session, user, "tests")
+    return user, issued.secret
+
+
+def person(base_url: str, user: User, token: str) -> Person:
+    client = httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    return Person(user.id, user.email, token, client)
