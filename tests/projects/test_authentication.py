@@ -19,9 +19,7 @@ def test_it_requires_a_token(world: World) -> None:
 
 
 def test_it_rejects_a_malformed_token(world: World) -> None:
-    response = world.anonymous.get(
-        "/api/v1/projects", headers={"Authorization": "Bearer abc"}
-    )
+    response = world.anonymous.get("/api/v1/projects", headers={"Authorization": "Bearer abc"})
     assert response.status_code == 401
     assert "start with 'dt_'" in response.json()["message"]
 
