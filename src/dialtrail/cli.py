@@ -107,6 +107,10 @@ def open_database(config: settings.Settings, *, check_schema: bool = True) -> En
     return engine
 
 
+def open_session(config: settings.Settings) -> Session:
+    return create_session_factory(open_database(config))()
+
+
 def run_serve(arguments: argparse.Namespace, config: settings.Settings) -> None:
     import uvicorn
 
@@ -128,7 +132,7 @@ def run_migrate(arguments: argparse.Namespace, config: settings.Settings) -> Non
 
 def run_createadmin(arguments: argparse.Namespace, config: settings.Settings) -> None:
     password = arguments.password or accounts.generate_password()
-    with Session(open_database(config)) as session:
+    with open_session(config) as session:
         user = accounts.create_user(session, arguments.email, password, superuser=True)
         session.commit()
     print(f"created superuser {user.email}")
@@ -140,7 +144,7 @@ def run_setpassword(arguments: argparse.Namespace, config: settings.Settings) ->
     password = arguments.password or accounts.generate_password()
     if len(password) < 8:
         raise CommandError("the password must have at least 8 characters")
-    with Session(open_database(config)) as session:
+    with open_session(config) as session:
         user = required_user(session, arguments.email)
         user.password_hash = accounts.hash_password(password)
         session.commit()
@@ -150,7 +154,7 @@ def run_setpassword(arguments: argparse.Namespace, config: settings.Settings) ->
 
 
 def run_token_create(arguments: argparse.Namespace, config: settings.Settings) -> None:
-    with Session(open_database(config)) as session:
+    with open_session(config) as session:
         user = token_user(session, arguments.email)
         issued = accounts.issue_token(session, user, arguments.name)
         session.commit()
@@ -159,7 +163,7 @@ def run_token_create(arguments: argparse.Namespace, config: settings.Settings) -
 
 
 def run_token_list(arguments: argparse.Namespace, config: settings.Settings) -> None:
-    with Session(open_database(config)) as session:
+    with open_session(config) as session:
         user = token_user(session, arguments.email)
         query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
         for token in session.scalars(query):
@@ -169,7 +173,7 @@ def run_token_list(arguments: argparse.Namespace, config: settings.Settings) -> 
 
 
 def run_token_revoke(arguments: argparse.Namespace, config: settings.Settings) -> None:
-    with Session(open_database(config)) as session:
+    with open_session(config) as session:
         token = session.get(ApiToken, arguments.token_id)
         if token is None:
             raise CommandError(f"no API token with id {arguments.token_id}")

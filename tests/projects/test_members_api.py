@@ -20,9 +20,7 @@ def test_it_lists_members_with_their_roles(world: World) -> None:
 
 
 def test_an_owner_adds_an_existing_user_who_then_sees_the_project(world: World) -> None:
-    response = world.owner.client.post(
-        members_url(world), json={"email": " Outsider@Example.com "}
-    )
+    response = world.owner.client.post(members_url(world), json={"email": " Outsider@Example.com "})
 
     assert response.status_code == 201, response.text
     assert response.json()["role"] == "member"

@@ -1,0 +1,210 @@
+"""The ``dialtrail`` command, run as a real process against both databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dialtrail.projects import accounts
+from tests.support.databases import Database
+from tests.support.server import free_port
+
+DIALTRAIL = str(Path(sys.executable).parent / "dialtrail")
+
+
+def run(
+    database_url: str, *arguments: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "DIALTRAIL_DATABASE_URL": database_url}
+    return subprocess.run(
+        [DIALTRAIL, *arguments],
+        env=environment,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@contextmanager
+def serving(environment: dict[str, str], cwd: Path | None = None) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [DIALTRAIL, "serve", "--port", str(port)],
+        env={**os.environ, **environment},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
+def wait_for_health(base_url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"dialtrail serve exited: {process.communicate()[0]}")
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("dialtrail serve did not become healthy within 30 s")
+
+
+def database_url(database: Database) -> str:
+    return database.engine.url.render_as_string(hide_password=False)
+
+
+def test_a_newcomer_gets_a_token_and_declares_the_seed_entity(database: Database) -> None:
+    url = database_url(database)
+    assert "(no change)" in run(url, "migrate").stdout
+    admin = run(url, "createadmin", "--email", "Owner@Example.com")
+    assert admin.returncode == 0, admin.stderr
+    token = run(url, "token", "create", "--name", "crm").stdout.strip().splitlines()[-1]
+    assert token.startswith("dt_")
+
+    headers = {"Authorization": f"Bearer {token}"}
+    with (
+        serving({"DIALTRAIL_DATABASE_URL": url}) as base_url,
+        httpx.Client(base_url=base_url, headers=headers) as client,
+    ):
+        project = client.post("/api/v1/projects", json={"name": "Shop"}).json()
+        entities = f"/api/v1/projects/{project['id']}/tracking-entities"
+        seed = {"name": "visit_id", "type": "expression", "scope": "session", "value": "r7k12_si"}
+        created = client.post(entities, json=seed)
+        listed = client.get(entities).json()["items"]
+
+    assert created.status_code == 201, created.text
+    assert [item["name"] for item in listed] == ["visit_id"]
+
+
+def test_createadmin_prints_a_generated_password_that_works(database: Database) -> None:
+    result = run(database_url(database), "createadmin", "--email", "root@example.com")
+
+    password = result.stdout.strip().splitlines()[-1].removeprefix("password: ")
+    with database.session() as session:
+        user = accounts.find_user(session, "root@example.com")
+        assert user is not None
+        assert user.is_superuser
+        assert accounts.verify_password(user, password)
+        assert not accounts.verify_password(user, password + "x")
+
+
+def test_createadmin_refuses_a_duplicate_and_a_short_password(database: Database) -> None:
+    url = database_url(database)
+    run(url, "createadmin", "--email", "root@example.com", "--password", "long enough")
+
+    duplicate = run(url, "createadmin", "--email", "ROOT@example.com", "--password", "x" * 9)
+    short = run(url, "createadmin", "--email", "other@example.com", "--password", "short")
+
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
+    assert short.returncode == 1
+    assert "at least 8 characters" in short.stderr
+    assert "Traceback" not in duplicate.stderr + short.stderr
+
+
+def test_token_create_needs_to_know_whose_token_it_is(database: Database) -> None:
+    url = database_url(database)
+    run(url, "createadmin", "--email", "a@example.com", "--password", "long enough")
+    run(url, "createadmin", "--email", "b@example.com", "--password", "long enough")
+
+    ambiguous = run(url, "token", "create", "--name", "x")
+    named = run(url, "token", "create", "--name", "x", "--email", "b@example.com")
+
+    assert ambiguous.returncode == 1
+    assert "--email" in ambiguous.stderr
+    assert named.returncode == 0
+    assert named.stdout.strip().splitlines()[-1].startswith("dt_")
+
+
+def test_token_list_and_revoke(database: Database) -> None:
+    url = database_url(database)
+    run(url, "createadmin", "--email", "a@example.com", "--password", "long enough")
+    run(url, "token", "create", "--name", "crm")
+
+    revoked = run(url, "token", "revoke", "1")
+    listing = run(url, "token", "list").stdout
+
+    assert revoked.returncode == 0
+    assert "\trevoked\t" in listing
+    assert "crm" in listing
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    result = run(f"sqlite:///{tmp_path / 'empty.sqlite3'}", "serve")
+
+    assert result.returncode == 1
+    assert "run `dialtrail migrate` first" in result.stderr
+
+
+def test_a_bad_setting_is_named_at_start(tmp_path: Path) -> None:
+    environment = {**os.environ, "DIALTRAIL_PORT": "eighty"}
+    result = subprocess.run(
+        [DIALTRAIL, "migrate"],
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "DIALTRAIL_PORT='eighty' is invalid" in result.stderr
+
+
+def test_first_start_seeds_once_into_the_default_sqlite_file(tmp_path: Path) -> None:
+    environment = {
+        key: value for key, value in os.environ.items() if key != "DIALTRAIL_DATABASE_URL"
+    }
+
+    def dialtrail(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [DIALTRAIL, *arguments],
+            env=environment,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+
+    dialtrail("migrate")
+    first = dialtrail("demo", "--first-start").stdout
+    second = dialtrail("demo", "--first-start").stdout
+
+    assert (tmp_path / "var" / "dialtrail.sqlite3").is_file()
+    assert "admin@dialtrail.local" in first
+    assert "Password:" in first
+    assert second == ""
+    token = next(word for word in first.split() if word.startswith("dt_"))
+    with serving({"DIALTRAIL_DATABASE_URL": "sqlite:///var/dialtrail.sqlite3"}, tmp_path) as base:
+        entities = httpx.get(
+            base + "/api/v1/projects/1/tracking-entities",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["items"]
+    assert [(e["name"], e["value"]) for e in entities] == [("visit_id", "r7k12_si")]
+
+
+@pytest.mark.parametrize("command", ["--help", "token --help", "demo --help"])
+def test_help_is_available(command: str, tmp_path: Path) -> None:
+    result = run(f"sqlite:///{tmp_path / 'x.sqlite3'}", *command.split())
+    assert result.returncode == 0
+    assert "usage: dialtrail" in result.stdout
