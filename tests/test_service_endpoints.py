@@ -1,0 +1,53 @@
+"""The API's surface: health, OpenAPI document, interactive docs, unknown routes."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support.people import World
+
+
+def test_healthz_reports_the_database(world: World) -> None:
+    response = world.anonymous.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] == "ok"
+
+
+def test_the_openapi_document_lists_the_api(world: World) -> None:
+    document = world.anonymous.get("/api/v1/openapi.json").json()
+
+    paths = document["paths"]
+    assert "/api/v1/projects" in paths
+    assert "/api/v1/projects/{project_id}/tracking-entities/{entity_id}" in paths
+    assert "/api/v1/tokens" in paths
+    assert "/healthz" not in paths
+    assert "HTTPBearer" in document["components"]["securitySchemes"]
+
+
+def test_the_interactive_docs_page_is_served(world: World) -> None:
+    response = world.anonymous.get("/api/docs")
+    assert response.status_code == 200
+    assert "/api/v1/openapi.json" in response.text
+
+
+def test_an_unknown_api_path_is_a_json_404(world: World) -> None:
+    response = world.owner.client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+def test_a_wrong_method_is_a_json_405(world: World) -> None:
+    response = world.owner.client.put(f"/api/v1/projects/{world.project_id}", json={})
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+
+
+def test_a_non_numeric_id_names_the_path_parameter(world: World) -> None:
+    response = world.owner.client.get("/api/v1/projects/abc")
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "project_id"
+
+
+def test_the_home_page_points_at_the_docs(server_url: str) -> None:
+    assert httpx.get(server_url + "/").json()["api_docs"] == "/api/docs"
