@@ -11,8 +11,10 @@ from sqlalchemy import Engine, text
 from dialtrail import __version__
 from dialtrail.api import errors
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
+from dialtrail.api.schemas import ERROR_RESPONSES
 from dialtrail.entities.api import router as entities_router
 from dialtrail.projects.api import router as projects_router
+from dialtrail.projects.api import tokens_router
 from dialtrail.settings import Settings
 from dialtrail.storage.engine import create_engine, create_session_factory
 
@@ -46,9 +48,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
 
 def api_router() -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(responses=ERROR_RESPONSES)
     router.include_router(projects_router)
     router.include_router(entities_router)
+    router.include_router(tokens_router)
     return router
 
 

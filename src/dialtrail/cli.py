@@ -1,4 +1,5 @@
-"""The ``dialtrail`` command: serve, migrate, createadmin, setpassword, token, demo."""
+"""The ``dialtrail`` command: serve, migrate, createadmin, createuser, setpassword, token,
+demo."""
 
 from __future__ import annotations
 
@@ -64,9 +65,13 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def add_createadmin(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = add_command(commands, "createadmin", run_createadmin, "create a superuser")
-    parser.add_argument("--email", required=True)
-    parser.add_argument("--password", help="generated and printed when omitted")
+    for name, handler, help_text in (
+        ("createadmin", run_createadmin, "create a superuser (sees and administers everything)"),
+        ("createuser", run_createuser, "create a user, to add to projects as owner or member"),
+    ):
+        parser = add_command(commands, name, handler, help_text)
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--password", help="generated and printed when omitted")
 
 
 def add_setpassword(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -131,11 +136,21 @@ def run_migrate(arguments: argparse.Namespace, config: settings.Settings) -> Non
 
 
 def run_createadmin(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    create_account(arguments, config, superuser=True)
+
+
+def run_createuser(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    create_account(arguments, config, superuser=False)
+
+
+def create_account(
+    arguments: argparse.Namespace, config: settings.Settings, *, superuser: bool
+) -> None:
     password = arguments.password or accounts.generate_password()
     with open_session(config) as session:
-        user = accounts.create_user(session, arguments.email, password, superuser=True)
+        user = accounts.create_user(session, arguments.email, password, superuser=superuser)
         session.commit()
-    print(f"created superuser {user.email}")
+    print(f"created {'superuser' if superuser else 'user'} {user.email}")
     if not arguments.password:
         print(f"password: {password}")
 

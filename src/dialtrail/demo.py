@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialtrail.entities import service as entities
 from dialtrail.projects import accounts
 from dialtrail.projects import service as projects
-from dialtrail.projects.models import Project, User
+from dialtrail.projects.models import Membership, Project, User
 from dialtrail.settings import Settings
 
 DEMO_ADMIN = "admin@dialtrail.local"
+DEMO_PROJECT = "Demo site"
 
 
 def seed_demo(session: Session, config: Settings) -> list[str]:
@@ -25,7 +27,7 @@ def seed_demo(session: Session, config: Settings) -> list[str]:
             f"`dialtrail setpassword --email {DEMO_ADMIN}`)",
         ]
     issued = accounts.issue_token(session, user, "demo")
-    project = create_demo_project(session, user)
+    project = find_demo_project(session, user) or create_demo_project(session, user)
     lines += [
         f"  API token:    {issued.secret}   (shown once)",
         f"  Demo project: {project.id} {project.name!r}, tracking entity visit_id <- r7k12_si",
@@ -40,11 +42,21 @@ def create_demo_admin(session: Session) -> tuple[User, str]:
     return accounts.create_user(session, DEMO_ADMIN, password, superuser=True), password
 
 
+def find_demo_project(session: Session, owner: User) -> Project | None:
+    query = (
+        select(Project)
+        .join(Membership)
+        .where(Membership.user_id == owner.id, Project.name == DEMO_PROJECT)
+        .order_by(Project.id)
+    )
+    return session.scalars(query).first()
+
+
 def create_demo_project(session: Session, owner: User) -> Project:
     project = projects.create_project(
         session,
         owner,
-        {"name": "Demo site", "site_numbers": ["+1 212 555 0123"], "timezone": "UTC"},
+        {"name": DEMO_PROJECT, "site_numbers": ["+1 212 555 0123"], "timezone": "UTC"},
     )
     entities.create_entity(
         session,

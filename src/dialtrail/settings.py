@@ -42,6 +42,13 @@ def parse_bool(raw: str) -> bool:
     raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
 
 
+def parse_host(raw: str) -> str:
+    host = raw.strip()
+    if not host:
+        raise ValueError("expected an address such as 127.0.0.1 or 0.0.0.0")
+    return host
+
+
 def parse_port(raw: str) -> int:
     port = int(raw)
     if not 0 < port < 65536:
@@ -88,7 +95,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "Where data lives. A SQLite file by default (relative paths are relative to the "
         "working directory); postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB for PostgreSQL.",
     ),
-    Declaration("HOST", str, "127.0.0.1", "Address `dialtrail serve` listens on."),
+    Declaration("HOST", parse_host, "127.0.0.1", "Address `dialtrail serve` listens on."),
     Declaration("PORT", parse_port, "8000", "TCP port `dialtrail serve` listens on."),
     Declaration(
         "BASE_URL",
@@ -113,8 +120,8 @@ TEST_DECLARATIONS: tuple[Declaration, ...] = (
         "TEST_POSTGRES_URL",
         parse_database_url,
         "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-        "PostgreSQL server the test suite uses. Each run creates and drops its own database "
-        "on that server when it may; otherwise it uses the named database.",
+        "PostgreSQL server the test suite uses. Each run creates a database of its own there "
+        "(the user needs the CREATEDB right) and drops it at the end.",
     ),
     Declaration(
         "REQUIRE_POSTGRES",

@@ -208,3 +208,25 @@ def test_help_is_available(command: str, tmp_path: Path) -> None:
     result = run(f"sqlite:///{tmp_path / 'x.sqlite3'}", *command.split())
     assert result.returncode == 0
     assert "usage: dialtrail" in result.stdout
+
+
+def test_createuser_makes_a_user_who_is_not_a_superuser(database: Database) -> None:
+    result = run(database_url(database), "createuser", "--email", "agent@example.com")
+
+    assert result.returncode == 0, result.stderr
+    assert "created user agent@example.com" in result.stdout
+    with database.session() as session:
+        user = accounts.find_user(session, "agent@example.com")
+        assert user is not None
+        assert not user.is_superuser
+
+
+def test_demo_twice_reuses_the_demo_project(database: Database) -> None:
+    url = database_url(database)
+    first = run(url, "demo").stdout
+    second = run(url, "demo").stdout
+
+    assert "Password:" in first
+    assert "Password:" not in second
+    assert "Demo project: 1 " in first
+    assert "Demo project: 1 " in second

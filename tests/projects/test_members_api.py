@@ -45,6 +45,7 @@ def test_an_owner_promotes_and_removes_a_member(world: World) -> None:
     promoted = world.owner.client.post(
         members_url(world), json={"email": "member@example.com", "role": "owner"}
     )
+    assert promoted.status_code == 200
     assert promoted.json()["role"] == "owner"
 
     removed = world.member.client.delete(f"{members_url(world)}/{world.owner.user_id}")

@@ -258,7 +258,10 @@ def test_a_superuser_sees_and_changes_any_project(world: World) -> None:
     assert world.outsider.client.get(url).json()["name"] == "Audited"
 
 
-def test_raw_js_cannot_be_turned_off_while_an_entity_uses_it(world: World) -> None:
+@pytest.mark.parametrize("off", [False, None])
+def test_raw_js_cannot_be_turned_off_while_an_entity_uses_it(
+    world: World, off: bool | None
+) -> None:
     url = f"/api/v1/projects/{world.project_id}"
     world.owner.client.patch(url, json={"allow_raw_js": True})
     created = world.owner.client.post(
@@ -267,9 +270,38 @@ def test_raw_js_cannot_be_turned_off_while_an_entity_uses_it(world: World) -> No
     )
     assert created.status_code == 201, created.text
 
-    response = world.owner.client.patch(url, json={"allow_raw_js": False})
+    response = world.owner.client.patch(url, json={"allow_raw_js": off})
 
     assert response.status_code == 409
     assert response.json()["fields"][0]["field"] == "allow_raw_js"
     assert "cart" in response.json()["message"]
     assert world.owner.client.get(url).json()["allow_raw_js"] is True
+
+
+def test_a_superuser_who_joined_as_member_keeps_owner_rights(world: World) -> None:
+    world.owner.client.post(
+        f"/api/v1/projects/{world.project_id}/members",
+        json={"email": "superuser@example.com", "role": "member"},
+    )
+
+    response = world.superuser.client.patch(
+        f"/api/v1/projects/{world.project_id}", json={"name": "Renamed by the admin"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["role"] == "member"
+
+
+def test_a_huge_id_is_a_clear_4xx(world: World) -> None:
+    response = world.owner.client.get("/api/v1/projects/99999999999999999999")
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "project_id"
+
+
+def test_a_too_long_sip_destination_is_refused(world: World) -> None:
+    response = world.owner.client.post(
+        "/api/v1/projects",
+        json={"name": "x", "destination": "sip:" + "a" * 300 + "@pbx.example.com"},
+    )
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "destination"

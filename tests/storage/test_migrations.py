@@ -9,8 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from dialtrail.storage import migrate
-from dialtrail.storage.models import metadata
 from dialtrail.storage.engine import create_engine
+from dialtrail.storage.models import metadata
 from tests.support.databases import Database, settings_for, sqlite_url
 
 

@@ -46,6 +46,8 @@ class Database:
                 return
             for table in tables:
                 connection.execute(table.delete())
+            # Tables use AUTOINCREMENT (ids are never reused); restart their counters too.
+            connection.execute(text("DELETE FROM sqlite_sequence"))
 
 
 def settings_for(database_url: str) -> Settings:

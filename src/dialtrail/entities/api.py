@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from dialtrail.api.database import DatabaseSession
+from dialtrail.api.schemas import EntityId, ProjectId
 from dialtrail.entities import rules, service
 from dialtrail.entities.schemas import EntityCreate, EntityList, EntityOut, EntityUpdate
 from dialtrail.projects.access import readable_project, writable_project
@@ -14,7 +15,7 @@ router = APIRouter(prefix="/projects/{project_id}/tracking-entities", tags=["tra
 
 
 @router.get("", summary="List a project's tracking entities")
-def list_entities(project_id: int, user: CurrentUser, session: DatabaseSession) -> EntityList:
+def list_entities(project_id: ProjectId, user: CurrentUser, session: DatabaseSession) -> EntityList:
     access = readable_project(session, user, project_id)
     entities = service.list_entities(session, access.project)
     return EntityList(
@@ -25,7 +26,7 @@ def list_entities(project_id: int, user: CurrentUser, session: DatabaseSession) 
 
 @router.post("", status_code=201, summary="Declare a tracking entity")
 def create_entity(
-    project_id: int, body: EntityCreate, user: CurrentUser, session: DatabaseSession
+    project_id: ProjectId, body: EntityCreate, user: CurrentUser, session: DatabaseSession
 ) -> EntityOut:
     access = writable_project(session, user, project_id)
     entity = service.create_entity(session, access.project, body.model_dump())
@@ -35,7 +36,7 @@ def create_entity(
 
 @router.get("/{entity_id}", summary="Show a tracking entity")
 def show_entity(
-    project_id: int, entity_id: int, user: CurrentUser, session: DatabaseSession
+    project_id: ProjectId, entity_id: EntityId, user: CurrentUser, session: DatabaseSession
 ) -> EntityOut:
     access = readable_project(session, user, project_id)
     return EntityOut.build(service.find_entity(session, access.project, entity_id))
@@ -43,8 +44,8 @@ def show_entity(
 
 @router.patch("/{entity_id}", summary="Change a tracking entity")
 def update_entity(
-    project_id: int,
-    entity_id: int,
+    project_id: ProjectId,
+    entity_id: EntityId,
     body: EntityUpdate,
     user: CurrentUser,
     session: DatabaseSession,
@@ -58,7 +59,7 @@ def update_entity(
 
 @router.delete("/{entity_id}", status_code=204, summary="Delete a tracking entity")
 def delete_entity(
-    project_id: int, entity_id: int, user: CurrentUser, session: DatabaseSession
+    project_id: ProjectId, entity_id: EntityId, user: CurrentUser, session: DatabaseSession
 ) -> Response:
     access = writable_project(session, user, project_id)
     session.delete(service.find_entity(session, access.project, entity_id))

@@ -166,7 +166,7 @@ def _check_size(text: str) -> int:
         )
     start = len(text) - len(text.lstrip(WHITESPACE))
     if start == len(text):
-        raise ExpressionError("value is empty", 0)
+        raise ExpressionError("empty; give a variable path such as r7k12_si or an expression", 0)
     return start
 
 
@@ -343,6 +343,9 @@ def _check_selector(value: str) -> str | None:
 
 
 def _check_regex(value: str) -> str | None:
+    python_only = _python_only_construct(value)
+    if python_only:
+        return python_only
     try:
         with warnings.catch_warnings():
             # Python warns about set syntax it may change one day (such as "[["), which
@@ -356,6 +359,60 @@ def _check_regex(value: str) -> str | None:
     except OverflowError as error:  # a {n} repeat beyond what re can count
         return f"is not valid: {error}"
     return None
+
+
+# Constructs Python's re accepts but a browser's RegExp rejects or reads differently; refusing
+# them keeps the server at least as strict as the browser that will run the pattern.
+_PYTHON_ONLY_GROUPS = {
+    "(?P": "uses (?P…), which browsers do not understand; write a named group as (?<name>…)",
+    "(?#": "uses a (?#…) comment, which browsers do not understand",
+    "(?>": "uses an atomic group (?>…), which browsers do not understand",
+}
+_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux-]+[:)]")
+_PYTHON_ONLY_ESCAPES = {
+    letter: f"uses \\{letter}, which browsers read as a plain letter; use ^ or $ instead"
+    for letter in "AZz"
+}
+
+
+def _python_only_construct(pattern: str) -> str | None:
+    index = 0
+    after_quantifier = False
+    while index < len(pattern):
+        problem, next_index = _python_only_at(pattern, index, after_quantifier)
+        if problem:
+            return problem
+        after_quantifier = pattern[index] in "*+?}"
+        index = next_index
+    return None
+
+
+def _python_only_at(pattern: str, index: int, after_quantifier: bool) -> tuple[str | None, int]:
+    """A problem with the token at ``index``, and where the next token starts."""
+    char = pattern[index]
+    if char == "\\":
+        escaped = pattern[index + 1 : index + 2]
+        if escaped in _PYTHON_ONLY_ESCAPES:
+            return _PYTHON_ONLY_ESCAPES[escaped], index
+        return None, index + 2
+    if char == "[":
+        return None, _end_of_class(pattern, index)
+    for opening, message in _PYTHON_ONLY_GROUPS.items():
+        if pattern.startswith(opening, index):
+            return message, index
+    if _INLINE_FLAGS.match(pattern, index):
+        return "uses inline flags such as (?i), which browsers do not understand", index
+    if char == "+" and after_quantifier:
+        return "uses a possessive quantifier such as a*+, which browsers do not understand", index
+    return None, index + 1
+
+
+def _end_of_class(pattern: str, index: int) -> int:
+    """The index just after the character class that opens at ``index``."""
+    index += 2 if pattern.startswith("[]", index) or pattern.startswith("[^]", index) else 1
+    while index < len(pattern) and pattern[index] != "]":
+        index += 2 if pattern[index] == "\\" else 1
+    return index + 1
 
 
 def _python_regex(pattern: str) -> str:

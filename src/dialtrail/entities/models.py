@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialtrail.storage.base import Base, UTCDateTime, utcnow
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 TYPES = ("simple", "expression")
 SCOPES = ("session", "page_view")
@@ -21,6 +21,7 @@ class TrackingEntity(Base):
         CheckConstraint("type IN ('simple', 'expression')", name="type"),
         CheckConstraint("scope IN ('session', 'page_view')", name="scope"),
         CheckConstraint("keep IN ('last', 'first')", name="keep"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

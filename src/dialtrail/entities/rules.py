@@ -43,8 +43,4 @@ def check_value(entity_type: str, value: str, *, allow_raw_js: bool) -> None:
         parse_expression(value, allow_raw_js=allow_raw_js)
 
 
-def uses_raw_js(value: str) -> bool:
-    return value.lstrip().startswith("js:")
-
-
-__all__ = ["ExpressionError", "check_name", "check_value", "uses_raw_js"]
+__all__ = ["ExpressionError", "check_name", "check_value"]

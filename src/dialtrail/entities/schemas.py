@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from dialtrail.api.schemas import RequestBody
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.entities.rules import check_name
 
@@ -23,7 +24,6 @@ Keep = Literal["last", "first"]
 Value = Annotated[
     str,
     Field(
-        max_length=2000,
         description="simple: a global variable path (r7k12_si, shop.visit.id); expression: "
         "the expression language of docs/tracking-entities.md.",
         examples=["r7k12_si"],
@@ -32,9 +32,7 @@ Value = Annotated[
 Description = Annotated[str, Field(max_length=2000)]
 
 
-class EntityCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EntityCreate(RequestBody):
     name: EntityName
     type: EntityType
     scope: Scope = "session"
@@ -44,9 +42,7 @@ class EntityCreate(BaseModel):
     description: Description = ""
 
 
-class EntityUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EntityUpdate(RequestBody):
     name: EntityName | None = None
     type: EntityType | None = None
     scope: Scope | None = None

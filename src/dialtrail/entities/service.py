@@ -64,7 +64,7 @@ def create_entity(session: Session, project: Project, fields: dict[str, Any]) ->
 def update_entity(
     session: Session, project: Project, entity: TrackingEntity, fields: dict[str, Any]
 ) -> None:
-    changes = {name: value for name, value in fields.items() if value is not None}
+    changes = with_defaults(fields)
     current = {name: getattr(entity, name) for name in Declaration.__dataclass_fields__}
     declaration = Declaration(**{**current, **changes})
     check_declaration(
@@ -73,6 +73,25 @@ def update_entity(
     for name, value in declaration.__dict__.items():
         setattr(entity, name, value)
     session.flush()
+
+
+# PATCH semantics shared with projects: null puts a field back to its default; fields that
+# have no default cannot be null.
+ENTITY_DEFAULTS: dict[str, Any] = {
+    "scope": "session",
+    "keep": "last",
+    "enabled": True,
+    "description": "",
+}
+
+
+def with_defaults(fields: dict[str, Any]) -> dict[str, Any]:
+    changes = {}
+    for name, value in fields.items():
+        if value is None and name not in ENTITY_DEFAULTS:
+            raise invalid_field(name, f"{name} cannot be null")
+        changes[name] = ENTITY_DEFAULTS[name] if value is None else value
+    return changes
 
 
 def check_declaration(

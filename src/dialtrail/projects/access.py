@@ -20,10 +20,12 @@ from dialtrail.projects.models import Membership, Project, User
 class ProjectAccess:
     project: Project
     role: str | None  # None: a superuser who is not a member
+    superuser: bool = False
 
     @property
     def is_owner(self) -> bool:
-        return self.role == "owner" or self.role is None
+        # A superuser administers the whole server, whether or not they also joined the project.
+        return self.role == "owner" or self.superuser
 
 
 def find_access(session: Session, user: User, project_id: int, *, lock: bool) -> ProjectAccess:
@@ -36,7 +38,7 @@ def find_access(session: Session, user: User, project_id: int, *, lock: bool) ->
     role = member_role(session, user, project_id) if project else None
     if project is None or (role is None and not user.is_superuser):
         raise not_found(f"project {project_id}")
-    return ProjectAccess(project, role)
+    return ProjectAccess(project, role, user.is_superuser)
 
 
 def member_role(session: Session, user: User, project_id: int) -> str | None:

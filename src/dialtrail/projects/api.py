@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, not_found
+from dialtrail.api.schemas import ProjectId, TokenId, UserId
 from dialtrail.projects import service
 from dialtrail.projects.access import owned_project, readable_project
 from dialtrail.projects.accounts import AccountError, issue_token, revoke_token
@@ -27,6 +28,7 @@ from dialtrail.projects.schemas import (
 )
 
 router = APIRouter(tags=["projects"])
+tokens_router = APIRouter(tags=["tokens"])
 
 
 @router.get("/projects", summary="List your projects")
@@ -52,14 +54,14 @@ def create_project(body: ProjectCreate, user: CurrentUser, session: DatabaseSess
 
 
 @router.get("/projects/{project_id}", summary="Show a project")
-def show_project(project_id: int, user: CurrentUser, session: DatabaseSession) -> ProjectOut:
+def show_project(project_id: ProjectId, user: CurrentUser, session: DatabaseSession) -> ProjectOut:
     access = readable_project(session, user, project_id)
     return ProjectOut.build(access.project, access.role)
 
 
 @router.patch("/projects/{project_id}", summary="Change a project's settings (owners)")
 def update_project(
-    project_id: int, body: ProjectUpdate, user: CurrentUser, session: DatabaseSession
+    project_id: ProjectId, body: ProjectUpdate, user: CurrentUser, session: DatabaseSession
 ) -> ProjectOut:
     access = owned_project(session, user, project_id)
     service.update_project(session, access.project, service.given_fields(body))
@@ -68,7 +70,7 @@ def update_project(
 
 
 @router.delete("/projects/{project_id}", status_code=204, summary="Delete a project (owners)")
-def delete_project(project_id: int, user: CurrentUser, session: DatabaseSession) -> Response:
+def delete_project(project_id: ProjectId, user: CurrentUser, session: DatabaseSession) -> Response:
     access = owned_project(session, user, project_id)
     session.delete(access.project)
     session.commit()
@@ -76,7 +78,7 @@ def delete_project(project_id: int, user: CurrentUser, session: DatabaseSession)
 
 
 @router.get("/projects/{project_id}/members", summary="List a project's members")
-def list_members(project_id: int, user: CurrentUser, session: DatabaseSession) -> MemberList:
+def list_members(project_id: ProjectId, user: CurrentUser, session: DatabaseSession) -> MemberList:
     access = readable_project(session, user, project_id)
     members = service.list_members(session, access.project)
     return MemberList(items=[member_out(member) for member in members])
@@ -85,14 +87,20 @@ def list_members(project_id: int, user: CurrentUser, session: DatabaseSession) -
 @router.post(
     "/projects/{project_id}/members",
     status_code=201,
-    summary="Add an existing user to a project, or change their role (owners)",
+    summary="Add an existing user to a project (201), or change a member's role (200) (owners)",
 )
 def add_member(
-    project_id: int, body: MemberCreate, user: CurrentUser, session: DatabaseSession
+    project_id: ProjectId,
+    body: MemberCreate,
+    user: CurrentUser,
+    session: DatabaseSession,
+    response: Response,
 ) -> MemberOut:
     access = owned_project(session, user, project_id)
-    membership = service.add_member(session, access.project, body.email, body.role)
+    membership, created = service.add_member(session, access.project, body.email, body.role)
     session.commit()
+    if not created:
+        response.status_code = 200
     return member_out(membership)
 
 
@@ -102,7 +110,7 @@ def add_member(
     summary="Remove a member (owners)",
 )
 def remove_member(
-    project_id: int, user_id: int, user: CurrentUser, session: DatabaseSession
+    project_id: ProjectId, user_id: UserId, user: CurrentUser, session: DatabaseSession
 ) -> Response:
     access = owned_project(session, user, project_id)
     service.remove_member(session, access.project, user_id)
@@ -118,15 +126,13 @@ def member_out(membership: Membership) -> MemberOut:
     )
 
 
-@router.get("/tokens", summary="List your API tokens", tags=["tokens"])
+@tokens_router.get("/tokens", summary="List your API tokens")
 def list_tokens(user: CurrentUser, session: DatabaseSession) -> TokenList:
     query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
     return TokenList(items=[token_out(token) for token in session.scalars(query)])
 
 
-@router.post(
-    "/tokens", status_code=201, summary="Create an API token (shown once)", tags=["tokens"]
-)
+@tokens_router.post("/tokens", status_code=201, summary="Create an API token (shown once)")
 def create_token(body: TokenCreate, user: CurrentUser, session: DatabaseSession) -> TokenCreated:
     try:
         issued = issue_token(session, user, body.name)
@@ -136,10 +142,8 @@ def create_token(body: TokenCreate, user: CurrentUser, session: DatabaseSession)
     return TokenCreated(**token_out(issued.token).model_dump(), token=issued.secret)
 
 
-@router.delete(
-    "/tokens/{token_id}", status_code=204, summary="Revoke an API token", tags=["tokens"]
-)
-def delete_token(token_id: int, user: CurrentUser, session: DatabaseSession) -> Response:
+@tokens_router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token")
+def delete_token(token_id: TokenId, user: CurrentUser, session: DatabaseSession) -> Response:
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise not_found(f"token {token_id}")

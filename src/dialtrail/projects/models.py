@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dialtrail.storage.base import Base, UTCDateTime, utcnow
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 ROLES = ("owner", "member")
 POOL_EXHAUSTED_POLICIES = ("reuse_oldest", "default_number")
@@ -16,6 +16,7 @@ POOL_EXHAUSTED_POLICIES = ("reuse_oldest", "default_number")
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -30,6 +31,7 @@ class Project(Base):
         CheckConstraint(
             "on_pool_exhausted IN ('reuse_oldest', 'default_number')", name="pool_policy"
         ),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -65,6 +67,7 @@ class Membership(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "user_id", name="uq_project_members_project_user"),
         CheckConstraint("role IN ('owner', 'member')", name="role"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,6 +82,7 @@ class Membership(Base):
 
 class ApiToken(Base):
     __tablename__ = "api_tokens"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

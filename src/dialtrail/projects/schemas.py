@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from dialtrail.api.schemas import RequestBody
 from dialtrail.projects.models import Project
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -14,12 +15,7 @@ Role = Literal["owner", "member"]
 PoolPolicy = Literal["reuse_oldest", "default_number"]
 
 
-class StrictBody(BaseModel):
-    # A misspelt field is an error, not silently ignored.
-    model_config = ConfigDict(extra="forbid")
-
-
-class ProjectFields(StrictBody):
+class ProjectFields(RequestBody):
     domains: list[str] | None = Field(
         None, max_length=100, description="Hosts the script may report from; empty = any."
     )
@@ -90,7 +86,7 @@ class ProjectList(BaseModel):
     items: list[ProjectOut]
 
 
-class MemberCreate(StrictBody):
+class MemberCreate(RequestBody):
     email: str
     role: Role = "member"
 
@@ -105,7 +101,7 @@ class MemberList(BaseModel):
     items: list[MemberOut]
 
 
-class TokenCreate(StrictBody):
+class TokenCreate(RequestBody):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 

@@ -31,7 +31,7 @@ def create_project(session: Session, owner: User, fields: dict[str, Any]) -> Pro
 
 
 def update_project(session: Session, project: Project, fields: dict[str, Any]) -> None:
-    if fields.get("allow_raw_js") is False:
+    if "allow_raw_js" in fields and not fields["allow_raw_js"]:  # false, or null = default
         refuse_if_raw_js_in_use(session, project)
     if "name" in fields:
         project.name = fields.pop("name") or reject_empty_name()
@@ -151,18 +151,21 @@ def list_members(session: Session, project: Project) -> list[Membership]:
     return list(session.scalars(query))
 
 
-def add_member(session: Session, project: Project, email: str, role: str) -> Membership:
+def add_member(
+    session: Session, project: Project, email: str, role: str
+) -> tuple[Membership, bool]:
+    """The membership, and whether it is new (rather than an existing member's new role)."""
     user = lookup_user(session, email)
     existing = find_membership(session, project, user.id)
     if existing is not None:
         if existing.role == "owner" and role != "owner":
             refuse_if_last_owner(session, project)
         existing.role = role
-        return existing
+        return existing, False
     membership = Membership(project=project, user=user, role=role)
     session.add(membership)
     session.flush()
-    return membership
+    return membership, True
 
 
 def lookup_user(session: Session, email: str) -> User:

@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 import phonenumbers
 
 HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+MAX_DESTINATION_LENGTH = 255
 SIP_URI = re.compile(r"^sips?:[^@\s]+@[A-Za-z0-9.\-\[\]:]+(;[^\s]*)?$")
 
 
@@ -78,6 +79,8 @@ def phone_parse_hint(raw: str, country: str | None) -> str:
 def normalise_destination(raw: str, country: str | None) -> str:
     text = raw.strip()
     if text.lower().startswith(("sip:", "sips:")):
+        if len(text) > MAX_DESTINATION_LENGTH:
+            raise ValueError(f"a SIP URI may have at most {MAX_DESTINATION_LENGTH} characters")
         if not SIP_URI.match(text):
             raise ValueError(f"{raw!r} is not a SIP URI of the form sip:user@host")
         return text

@@ -21,6 +21,11 @@ NAMING_CONVENTION = {
 }
 
 
+# SQLite would otherwise hand a deleted row's id to the next row, so an id a CRM stored could
+# start pointing at something else; PostgreSQL sequences never reuse ids.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

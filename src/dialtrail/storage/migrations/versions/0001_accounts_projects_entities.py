@@ -40,6 +40,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
         sa.UniqueConstraint("public_key", name=op.f("uq_projects_public_key")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "users",
@@ -50,6 +51,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "api_tokens",
@@ -66,6 +68,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+        sqlite_autoincrement=True,
     )
     op.create_index(op.f("ix_api_tokens_user_id"), "api_tokens", ["user_id"], unique=False)
     op.create_table(
@@ -90,6 +93,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_project_members")),
         sa.UniqueConstraint("project_id", "user_id", name="uq_project_members_project_user"),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         op.f("ix_project_members_user_id"), "project_members", ["user_id"], unique=False
@@ -122,6 +126,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_entities")),
         sa.UniqueConstraint("project_id", "name", name="uq_tracking_entities_project_name"),
+        sqlite_autoincrement=True,
     )
 
 

@@ -1,0 +1,74 @@
+"""Building blocks shared by every API body: strict request bodies, ids, the error shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Ids are 32-bit on PostgreSQL: a larger number in a URL is a 422 naming the parameter, not a
+# database error.
+MAX_ID = 2**31 - 1
+
+
+def id_parameter(description: str) -> Any:
+    return Path(ge=1, le=MAX_ID, description=description)
+
+
+ProjectId = Annotated[int, id_parameter("The project's id.")]
+EntityId = Annotated[int, id_parameter("The tracking entity's id.")]
+UserId = Annotated[int, id_parameter("The user's id.")]
+TokenId = Annotated[int, id_parameter("The API token's id.")]
+
+
+class RequestBody(BaseModel):
+    """A JSON body: unknown fields are errors (a typo is not silently ignored), and no string
+    may hold a NUL character (PostgreSQL cannot store one, and no real value contains it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def refuse_nul_characters(cls, data: Any) -> Any:
+        if contains_nul(data):
+            raise ValueError("text may not contain the NUL character (\\u0000)")
+        return data
+
+
+def contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
+class FieldProblemBody(BaseModel):
+    field: str = Field(description="The offending field, as a dotted path (site_numbers.1).")
+    message: str
+    position: int | None = Field(
+        None, description="For expressions: the 0-based offset of the problem in the value."
+    )
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="A stable code: validation_failed, not_found, conflict, …")
+    message: str = Field(description="One sentence for a person.")
+    fields: list[FieldProblemBody] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "Malformed JSON",
+        401: "Missing, unknown or revoked API token",
+        403: "Your role does not allow this",
+        404: "Not found, or not yours",
+        409: "Conflicts with what is stored (duplicate, limit reached)",
+        413: "Body too large",
+        422: "A field is invalid; `fields` names it",
+    }.items()
+}
