@@ -84,3 +84,10 @@ def world(database: Database, server_url: str) -> Iterator[World]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for reason in dict.fromkeys(SKIPPED_BECAUSE):
         terminalreporter.write_sep("!", "SKIPPED: " + reason, red=True, bold=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # pytest exits with 5 when it collected nothing; `make test` treats that as the failure it
+    # is (an empty run proves nothing), and says why.
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        print("\n!!! no tests were collected: this run proves nothing and fails on purpose !!!")

@@ -20,13 +20,18 @@ from tests.support.server import free_port
 DIALTRAIL = str(Path(sys.executable).parent / "dialtrail")
 
 
-def run(
-    database_url: str, *arguments: str, cwd: Path | None = None
+def run(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return run_with({"DIALTRAIL_DATABASE_URL": database_url}, *arguments)
+
+
+def run_with(
+    variables: dict[str, str | None], *arguments: str, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "DIALTRAIL_DATABASE_URL": database_url}
+    """Runs `dialtrail`; a variable set to None is removed from the environment."""
+    environment = {**os.environ, **variables}
     return subprocess.run(
         [DIALTRAIL, *arguments],
-        env=environment,
+        env={key: value for key, value in environment.items() if value is not None},
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -156,35 +161,16 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
 
 
 def test_a_bad_setting_is_named_at_start(tmp_path: Path) -> None:
-    environment = {**os.environ, "DIALTRAIL_PORT": "eighty"}
-    result = subprocess.run(
-        [DIALTRAIL, "migrate"],
-        env=environment,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_with({"DIALTRAIL_PORT": "eighty"}, "migrate", cwd=tmp_path)
     assert result.returncode == 1
     assert "DIALTRAIL_PORT='eighty' is invalid" in result.stderr
 
 
 def test_first_start_seeds_once_into_the_default_sqlite_file(tmp_path: Path) -> None:
-    environment = {
-        key: value for key, value in os.environ.items() if key != "DIALTRAIL_DATABASE_URL"
-    }
-
     def dialtrail(*arguments: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [DIALTRAIL, *arguments],
-            env=environment,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        result = run_with({"DIALTRAIL_DATABASE_URL": None}, *arguments, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result
 
     dialtrail("migrate")
     first = dialtrail("demo", "--first-start").stdout
