@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
+from starlette.routing import BaseRoute
 
 from dialtrail import __version__
 from dialtrail.api import errors
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.schemas import ERROR_RESPONSES
+from dialtrail.collector.ratelimit import RateLimiter
+from dialtrail.collector.routes import BODY_LIMIT as COLLECTOR_BODY_LIMIT
+from dialtrail.collector.routes import Collector
 from dialtrail.entities.api import router as entities_router
 from dialtrail.projects.api import router as projects_router
 from dialtrail.projects.api import tokens_router
+from dialtrail.sessions.api import router as sessions_router
 from dialtrail.settings import Settings
+from dialtrail.storage.base import utcnow
 from dialtrail.storage.engine import create_engine, create_session_factory
+from dialtrail.tracker.serve import ScriptServer
 
 API_BODY_LIMIT = 1024 * 1024
 
@@ -27,7 +36,11 @@ Errors are JSON: `{"error": code, "message": sentence, "fields": [{field, messag
 """
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
     app = FastAPI(
         title="Dialtrail",
         version=__version__,
@@ -39,18 +52,31 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine or create_engine(settings)
     app.state.session_factory = create_session_factory(app.state.engine)
+    app.state.clock = clock or utcnow
     errors.install(app)
     app.include_router(api_router(), prefix="/api/v1")
     app.include_router(service_router())
+    app.router.routes.extend(public_routes(app, settings))
     app.add_middleware(AssumeJson, prefix="/api/v1/")
-    app.add_middleware(BodySizeLimit, max_bytes=API_BODY_LIMIT)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=API_BODY_LIMIT, path_limits={"/c/": COLLECTOR_BODY_LIMIT}
+    )
     return app
+
+
+def public_routes(app: FastAPI, settings: Settings) -> list[BaseRoute]:
+    """The script and the collector: public, unauthenticated, and kept out of the API docs."""
+    limiter = RateLimiter(settings.collector_rate, settings.collector_burst)
+    collector = Collector(app.state.session_factory, limiter, lambda: app.state.clock())
+    scripts = ScriptServer(app.state.session_factory, settings.base_url)
+    return [*scripts.routes(), *collector.routes()]
 
 
 def api_router() -> APIRouter:
     router = APIRouter(responses=ERROR_RESPONSES)
     router.include_router(projects_router)
     router.include_router(entities_router)
+    router.include_router(sessions_router)
     router.include_router(tokens_router)
     return router
 

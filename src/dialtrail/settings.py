@@ -63,6 +63,13 @@ def parse_positive_float(raw: str) -> float:
     return value
 
 
+def parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive whole number")
+    return value
+
+
 def parse_database_url(raw: str) -> str:
     url = raw.strip()
     if not url.startswith(("sqlite:///", "postgresql+psycopg://")):
@@ -111,6 +118,20 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "Seconds a SQLite connection waits for another writer before giving up.",
     ),
     Declaration("LOG_LEVEL", parse_log_level, "info", "debug, info, warning or error."),
+    Declaration(
+        "COLLECTOR_RATE",
+        parse_positive_float,
+        "20",
+        "Events per second one IP address may send to the collector, on average (each "
+        "server process counts on its own). Above it the collector answers 429.",
+    ),
+    Declaration(
+        "COLLECTOR_BURST",
+        parse_positive_int,
+        "100",
+        "How many events one IP address may send at once before COLLECTOR_RATE applies "
+        "(many visitors behind one office NAT load pages at the same time).",
+    ),
 )
 
 # Read only by the test suite; declared here so that this module stays the one place that
@@ -148,6 +169,8 @@ class Settings:
     base_url: str
     sqlite_busy_timeout: float
     log_level: str
+    collector_rate: float
+    collector_burst: int
 
     @property
     def public_url(self) -> str:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
+from dialtrail.settings import TestSettings
 from dialtrail.storage import migrate
 from dialtrail.storage.engine import create_engine
 from dialtrail.storage.models import metadata
-from tests.support.databases import Database, settings_for, sqlite_url
+from tests.support.databases import Database, settings_for, sqlite_url, throwaway_postgres
 
 
 def test_the_migrations_match_the_models(database: Database) -> None:
@@ -47,3 +50,44 @@ def test_a_sqlite_file_is_created_with_its_folder(tmp_path: Path) -> None:
     migrate.upgrade(engine)
     engine.dispose()
     assert (tmp_path / "var" / "nested" / "dialtrail.sqlite3").is_file()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, test_settings: TestSettings
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    request.getfixturevalue("postgres_url")  # skips or fails loudly without PostgreSQL
+    with throwaway_postgres(test_settings.test_postgres_url) as url:
+        yield url
+
+
+def test_upgrading_keeps_what_an_older_schema_held(empty_database_url: str) -> None:
+    engine = create_engine(settings_for(empty_database_url))
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO projects (id, name, public_key, domains, site_numbers, timezone,"
+                " allow_raw_js, hold_seconds, on_pool_exhausted, late_call_seconds,"
+                " created_at, updated_at) VALUES (1, 'Old', 'key', '[]', '[]', 'UTC', false, 300,"
+                " 'reuse_oldest', 1800, '2026-01-01', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO tracking_entities (project_id, name, type, scope, value, keep,"
+                " enabled, description, created_at, updated_at) VALUES (1, 'visit_id',"
+                " 'expression', 'session', 'r7k12_si', 'last', true, '',"
+                " '2026-01-01', '2026-01-01')"
+            )
+        )
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT name, error_count FROM tracking_entities")).one()
+    engine.dispose()
+    assert tuple(row) == ("visit_id", 0)

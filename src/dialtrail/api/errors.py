@@ -105,10 +105,13 @@ def pydantic_message(error: dict[str, Any]) -> str:
 
 
 def from_request_validation(error: RequestValidationError) -> ApiError:
-    errors = list(error.errors())
+    return from_pydantic_errors(list(error.errors()))
+
+
+def from_pydantic_errors(errors: list[Any]) -> ApiError:
     malformed = [item for item in errors if item["type"] == "json_invalid"]
     if malformed:
-        position = malformed[0].get("loc", ("body", 0))[-1]
+        position = (malformed[0].get("loc") or ("body",))[-1]
         reason = malformed[0].get("ctx", {}).get("error", "invalid JSON")
         return ApiError(
             400,

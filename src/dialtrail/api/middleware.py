@@ -12,23 +12,34 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Answers 413 when a request body exceeds ``max_bytes`` (declared or streamed)."""
+    """Answers 413 when a request body exceeds its limit (declared or streamed): ``max_bytes``,
+    or a smaller limit for paths under one of ``path_limits``' prefixes."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.declared_length(scope) > self.max_bytes:
-            await self.refuse(send)
+        limit = self.limit_for(scope["path"])
+        if self.declared_length(scope) > limit:
+            await self.refuse(send, limit)
             return
         try:
-            await self.app(scope, self.counting(receive), send)
+            await self.app(scope, self.counting(receive, limit), send)
         except BodyTooLarge:
-            await self.refuse(send)
+            await self.refuse(send, limit)
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.path_limits.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     def declared_length(self, scope: Scope) -> int:
         for name, value in scope["headers"]:
@@ -36,25 +47,26 @@ class BodySizeLimit:
                 return int(value)
         return 0
 
-    def counting(self, receive: Receive) -> Receive:
+    def counting(self, receive: Receive, limit: int) -> Receive:
         received = 0
 
         async def wrapped() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > limit:
                 raise BodyTooLarge
             return message
 
         return wrapped
 
-    async def refuse(self, send: Send) -> None:
+    async def refuse(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "error": "body_too_large",
-                "message": f"the request body is larger than {self.max_bytes} bytes",
-            }
+                "message": f"the request body is larger than {limit} bytes",
+            },
+            separators=(",", ":"),
         ).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
         await send({"type": "http.response.start", "status": 413, "headers": headers})

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import EntityId, ProjectId
 from dialtrail.entities import rules, service
+from dialtrail.entities.health import health_of
 from dialtrail.entities.schemas import EntityCreate, EntityList, EntityOut, EntityUpdate
 from dialtrail.projects.access import readable_project, writable_project
 from dialtrail.projects.auth import CurrentUser
@@ -19,7 +20,7 @@ def list_entities(project_id: ProjectId, user: CurrentUser, session: DatabaseSes
     access = readable_project(session, user, project_id)
     entities = service.list_entities(session, access.project)
     return EntityList(
-        items=[EntityOut.build(entity) for entity in entities],
+        items=[EntityOut.build(entity, health_of(session, entity)) for entity in entities],
         limit=rules.MAX_ENTITIES_PER_PROJECT,
     )
 
@@ -39,7 +40,8 @@ def show_entity(
     project_id: ProjectId, entity_id: EntityId, user: CurrentUser, session: DatabaseSession
 ) -> EntityOut:
     access = readable_project(session, user, project_id)
-    return EntityOut.build(service.find_entity(session, access.project, entity_id))
+    entity = service.find_entity(session, access.project, entity_id)
+    return EntityOut.build(entity, health_of(session, entity))
 
 
 @router.patch("/{entity_id}", summary="Change a tracking entity")

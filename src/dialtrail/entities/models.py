@@ -35,3 +35,11 @@ class TrackingEntity(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Errors the insertion script reported (rate-limited in the browser). The last value
+    # seen is read from entity_observations, so that page views never contend for this row.
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_error_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error_url: Mapped[str | None] = mapped_column(Text, default=None)

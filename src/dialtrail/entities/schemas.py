@@ -52,6 +52,20 @@ class EntityUpdate(RequestBody):
     description: Description | None = None
 
 
+class EntityError(BaseModel):
+    message: str
+    kind: str | None
+    at: datetime
+    page_url: str | None
+
+
+class EntityHealth(BaseModel):
+    last_value: str | None = Field(description="The newest non-empty value the script saw.")
+    last_seen_at: datetime | None
+    error_count: int
+    last_error: EntityError | None
+
+
 class EntityOut(BaseModel):
     id: int
     project_id: int
@@ -64,9 +78,12 @@ class EntityOut(BaseModel):
     description: str
     created_at: datetime
     updated_at: datetime
+    health: EntityHealth | None = Field(
+        None, description="What the insertion script reported (in lists and single entities)."
+    )
 
     @classmethod
-    def build(cls, entity: TrackingEntity) -> EntityOut:
+    def build(cls, entity: TrackingEntity, health: EntityHealth | None = None) -> EntityOut:
         return cls(
             id=entity.id,
             project_id=entity.project_id,
@@ -79,6 +96,7 @@ class EntityOut(BaseModel):
             description=entity.description,
             created_at=entity.created_at,
             updated_at=entity.updated_at,
+            health=health,
         )
 
 

@@ -3,8 +3,9 @@ for tests that compare the migrations with the models)."""
 
 from dialtrail.entities import models as entities_models
 from dialtrail.projects import models as projects_models
+from dialtrail.sessions import models as sessions_models
 from dialtrail.storage.base import Base
 
 metadata = Base.metadata
 
-__all__ = ["entities_models", "metadata", "projects_models"]
+__all__ = ["entities_models", "metadata", "projects_models", "sessions_models"]

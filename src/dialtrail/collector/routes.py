@@ -1,0 +1,163 @@
+"""``POST /c/{public_key}/pageview|ping|errors``: the collector's HTTP edge.
+
+Lean on purpose (plain Starlette routes, no dependency injection): this is the hot path. The
+order of checks is cheapest first: rate limit, body (size is capped by middleware), shape,
+then the database (unknown key 404, foreign origin 403), and the commit before the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from dialtrail.api.errors import ApiError, FieldProblem, from_pydantic_errors
+from dialtrail.collector import origins, sources, store
+from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
+from dialtrail.collector.ratelimit import RateLimiter
+
+BODY_LIMIT = 8 * 1024
+EVENTS: dict[str, type[BaseModel]] = {
+    "pageview": PageViewEvent,
+    "ping": PingEvent,
+    "errors": ErrorsEvent,
+}
+
+
+class Collector:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        limiter: RateLimiter,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.sessions = sessions
+        self.limiter = limiter
+        self.clock = clock
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/c/{public_key}/{kind}", self.receive, methods=["POST"]),
+            Route("/c/{public_key}/{kind}", self.preflight, methods=["OPTIONS"]),
+        ]
+
+    async def receive(self, request: Request) -> Response:
+        origin = request.headers.get("origin")
+        try:
+            answer = await self.handle(request)
+        except ApiError as error:
+            answer = json_response(error.to_json(), error.status, error.headers)
+        return with_cors(answer, origin)
+
+    async def handle(self, request: Request) -> Response:
+        address = request.client.host if request.client else ""
+        if not self.limiter.allow(address):
+            raise ApiError(
+                429,
+                "rate_limited",
+                "too many events from this address; slow down",
+                headers={"Retry-After": str(self.limiter.retry_after())},
+            )
+        event = parse_event(request.path_params["kind"], await request.body())
+        context = RequestContext(
+            public_key=request.path_params["public_key"],
+            host=origins.request_host(
+                request.headers.get("origin"), request.headers.get("referer")
+            ),
+            client=store.Client(address, request.headers.get("user-agent", "")),
+            now=self.clock(),
+        )
+        return await run_in_threadpool(self.store, event, context)
+
+    def store(self, event: BaseModel, context: RequestContext) -> Response:
+        with self.sessions() as db:
+            project = store.load_project(db, context.public_key)
+            if project is None:
+                raise ApiError(404, "unknown_project", "no project has this key")
+            if not origins.host_allowed(context.host, project.domains):
+                raise ApiError(
+                    403,
+                    "origin_not_allowed",
+                    f"{context.host} is not one of this project's domains",
+                )
+            answer = write(db, project, event, context)
+            db.commit()
+        return answer
+
+    async def preflight(self, request: Request) -> Response:
+        # Not needed by our script (text/plain needs no preflight), but a site that posts
+        # JSON itself gets a proper answer instead of a failed request.
+        answer = Response(status_code=204)
+        answer.headers["Access-Control-Allow-Methods"] = "POST"
+        answer.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        answer.headers["Access-Control-Max-Age"] = "86400"
+        return with_cors(answer, request.headers.get("origin"))
+
+
+class RequestContext:
+    def __init__(
+        self, public_key: str, host: str | None, client: store.Client, now: datetime
+    ) -> None:
+        self.public_key = public_key
+        self.host = host
+        self.client = client
+        self.now = now
+
+
+def parse_event(kind: str, body: bytes) -> BaseModel:
+    model = EVENTS.get(kind)
+    if model is None:
+        raise ApiError(404, "not_found", f"unknown event {kind!r}; expected {', '.join(EVENTS)}")
+    try:
+        event = model.model_validate_json(body)
+    except ValidationError as error:
+        raise from_pydantic_errors(error.errors(include_url=False)) from None
+    if isinstance(event, PageViewEvent) and not sources.is_http_url(event.url):
+        raise ApiError(
+            422,
+            "validation_failed",
+            "url: expected an http(s) URL",
+            [FieldProblem("url", "expected an http(s) URL")],
+        )
+    return event
+
+
+def write(
+    db: Session, project: store.ProjectContext, event: BaseModel, context: RequestContext
+) -> Response:
+    if isinstance(event, PageViewEvent):
+        store.record_page_view(db, project, event, context.client, context.now)
+        return json_response({"number": None}, 200)
+    if isinstance(event, PingEvent):
+        if not store.record_ping(db, project, event, context.now):
+            raise ApiError(404, "unknown_session", "no page view of this session was recorded")
+        return Response(status_code=204)
+    assert isinstance(event, ErrorsEvent)
+    store.record_errors(db, project, event, context.now)
+    return Response(status_code=204)
+
+
+def json_response(body: dict[str, Any], status: int, headers: Any = None) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        media_type="application/json",
+        headers=dict(headers or {}),
+    )
+
+
+def with_cors(answer: Response, origin: str | None) -> Response:
+    # The page view's answer (the session's phone number) is read by the site's origin.
+    # Sessions are cookie-less on this host, so no credentials are allowed.
+    if origin:
+        answer.headers["Access-Control-Allow-Origin"] = origin
+        answer.headers["Vary"] = "Origin"
+    return answer

@@ -1,0 +1,1 @@
+"""Visitors, sessions, page views and the history of tracking-entity values."""

@@ -1,0 +1,137 @@
+"""Reading sessions back: lists with filters, one session with its trail, entity health."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from dialtrail.entities.models import TrackingEntity
+from dialtrail.sessions.models import (
+    EntityObservation,
+    PageView,
+    SessionValue,
+    Visitor,
+    WebSession,
+)
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    visitor: str | None = None
+    ga_client_id: str | None = None
+    entity: str | None = None
+    value: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    cursor: int | None = None
+    limit: int = 50
+
+
+def find_sessions(
+    db: Session, project_id: int, filters: SessionFilters
+) -> list[tuple[WebSession, str]]:
+    query = (
+        select(WebSession, Visitor.key)
+        .join(Visitor, Visitor.id == WebSession.visitor_id)
+        .where(WebSession.project_id == project_id)
+    )
+    query = narrowed(query, project_id, filters).order_by(WebSession.id.desc())
+    rows = db.execute(query.limit(filters.limit)).all()
+    return [(session, visitor_key) for session, visitor_key in rows]
+
+
+def narrowed(
+    query: Select[WebSession, str], project_id: int, filters: SessionFilters
+) -> Select[WebSession, str]:
+    if filters.visitor:
+        query = query.where(Visitor.key == filters.visitor)
+    if filters.ga_client_id:
+        query = query.where(WebSession.ga_client_id == filters.ga_client_id)
+    if filters.since:
+        query = query.where(WebSession.last_activity_at >= filters.since)
+    if filters.until:
+        query = query.where(WebSession.started_at < filters.until)
+    if filters.cursor:
+        query = query.where(WebSession.id < filters.cursor)
+    if filters.entity:
+        query = query.where(WebSession.id.in_(sessions_with_value(project_id, filters)))
+    return query
+
+
+def sessions_with_value(project_id: int, filters: SessionFilters) -> Select[int]:
+    query = (
+        select(SessionValue.session_id)
+        .join(TrackingEntity, TrackingEntity.id == SessionValue.entity_id)
+        .where(TrackingEntity.project_id == project_id, TrackingEntity.name == filters.entity)
+    )
+    if filters.value is not None:
+        query = query.where(SessionValue.value == filters.value)
+    return query
+
+
+def current_values(db: Session, session_ids: Sequence[int]) -> dict[int, dict[str, str | None]]:
+    query = (
+        select(SessionValue.session_id, TrackingEntity.name, SessionValue.value)
+        .join(TrackingEntity, TrackingEntity.id == SessionValue.entity_id)
+        .where(SessionValue.session_id.in_(session_ids))
+    )
+    values: dict[int, dict[str, str | None]] = {session_id: {} for session_id in session_ids}
+    for session_id, name, value in db.execute(query):
+        values[session_id][name] = value
+    return values
+
+
+def find_session(db: Session, project_id: int, key: str) -> tuple[WebSession, str] | None:
+    query = (
+        select(WebSession, Visitor.key)
+        .join(Visitor, Visitor.id == WebSession.visitor_id)
+        .where(WebSession.project_id == project_id, WebSession.key == key)
+    )
+    row = db.execute(query).first()
+    return (row[0], row[1]) if row else None
+
+
+def page_views(db: Session, session_id: int) -> list[PageView]:
+    query = select(PageView).where(PageView.session_id == session_id).order_by(PageView.id)
+    return list(db.scalars(query))
+
+
+@dataclass(frozen=True)
+class NamedObservation:
+    observation: EntityObservation
+    entity: str
+    scope: str
+
+
+def history(db: Session, session_id: int) -> list[NamedObservation]:
+    query = (
+        select(EntityObservation, TrackingEntity.name, TrackingEntity.scope)
+        .join(TrackingEntity, TrackingEntity.id == EntityObservation.entity_id)
+        .where(EntityObservation.session_id == session_id)
+        .order_by(EntityObservation.id)
+    )
+    return [NamedObservation(*row) for row in db.execute(query)]
+
+
+def session_values(db: Session, session_id: int) -> list[tuple[SessionValue, str]]:
+    query = (
+        select(SessionValue, TrackingEntity.name)
+        .join(TrackingEntity, TrackingEntity.id == SessionValue.entity_id)
+        .where(SessionValue.session_id == session_id)
+        .order_by(TrackingEntity.id)
+    )
+    return [(value, name) for value, name in db.execute(query)]
+
+
+def last_seen(db: Session, entity_id: int) -> EntityObservation | None:
+    query = (
+        select(EntityObservation)
+        .where(EntityObservation.entity_id == entity_id, EntityObservation.value.is_not(None))
+        .order_by(EntityObservation.observed_at.desc(), EntityObservation.id.desc())
+        .limit(1)
+    )
+    return db.scalar(query)

@@ -1,0 +1,1 @@
+"""Serving the insertion script with each project's configuration injected."""
