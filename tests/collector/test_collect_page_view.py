@@ -1,0 +1,104 @@
+"""POST /c/{key}/pageview: sessions, sources and page views, committed before the 2xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.collector import Visit, client_id
+from tests.support.people import World
+
+LANDING = (
+    "https://shop.example.com/offer?utm_source=google&utm_medium=cpc&utm_campaign=winter"
+    "&utm_content=banner&utm_term=sofa&gclid=Cj0KCQ&fbclid=IwAR&yclid=123"
+)
+
+
+def session_of(world: World, visit: Visit) -> dict[str, Any]:
+    response = world.owner.client.get(
+        f"/api/v1/projects/{world.project_id}/sessions/{visit.session}"
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_first_page_view_starts_a_session_with_its_sources(world: World, visit: Visit) -> None:
+    response = visit.page(
+        LANDING,
+        referrer="https://www.google.com/",
+        ga="GA1.1.1234567890.1700000000",
+        new_session=True,
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"number": None}
+    assert response.headers["access-control-allow-origin"] == visit.origin
+    session = session_of(world, visit)
+    assert session["visitor_id"] == visit.visitor
+    assert session["landing_page"] == LANDING
+    assert session["referrer"] == "https://www.google.com/"
+    assert (session["utm_source"], session["utm_medium"], session["utm_campaign"]) == (
+        "google",
+        "cpc",
+        "winter",
+    )
+    assert (session["utm_content"], session["utm_term"]) == ("banner", "sofa")
+    assert (session["gclid"], session["fbclid"], session["yclid"]) == ("Cj0KCQ", "IwAR", "123")
+    assert session["ga_client_id"] == "1234567890.1700000000"
+    assert session["ip"] == "127.0.0.0"
+    assert session["page_views"] == 1
+
+
+def test_later_pages_join_the_session_without_changing_its_sources(
+    world: World, visit: Visit
+) -> None:
+    visit.page(LANDING)
+    visit.page("https://shop.example.com/contacts?utm_source=other")
+
+    session = session_of(world, visit)
+    assert session["page_views"] == 2
+    assert session["utm_source"] == "google"
+    assert [view["url"] for view in session["page_view_list"]] == [
+        LANDING,
+        "https://shop.example.com/contacts?utm_source=other",
+    ]
+
+
+def test_the_same_page_view_sent_twice_is_recorded_once(world: World, visit: Visit) -> None:
+    visit.page("https://shop.example.com/", values={"visit_id": "a"})
+    again = visit.post(
+        "pageview", {**visit.ids(), "url": "https://shop.example.com/", "values": {"visit_id": "a"}}
+    )
+
+    assert again.status_code == 200
+    session = session_of(world, visit)
+    assert session["page_views"] == 1
+    assert len(session["entity_history"]) == 1
+
+
+def test_a_ga_cookie_set_after_the_first_page_arrives_with_a_ping(
+    world: World, visit: Visit
+) -> None:
+    visit.page("https://shop.example.com/")
+    assert session_of(world, visit)["ga_client_id"] is None
+
+    assert visit.ping(ga="GA1.2.555.666").status_code == 204
+
+    assert session_of(world, visit)["ga_client_id"] == "555.666"
+
+
+def test_a_ping_for_an_unknown_session_is_404(visit: Visit) -> None:
+    response = visit.ping({"visit_id": "x"})
+    assert response.status_code == 404
+    assert response.json()["error"] == "unknown_session"
+
+
+def test_a_visitor_keeps_its_id_across_sessions(world: World, visit: Visit) -> None:
+    visit.page("https://shop.example.com/")
+    second = Visit(visit.base_url, visit.key, visitor=visit.visitor, session=client_id())
+    second.page("https://shop.example.com/")
+
+    listed = world.owner.client.get(
+        f"/api/v1/projects/{world.project_id}/sessions", params={"visitor": visit.visitor}
+    ).json()["items"]
+    assert sorted(item["id"] for item in listed) == sorted([visit.session, second.session])

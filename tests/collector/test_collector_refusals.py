@@ -1,0 +1,189 @@
+"""The collector refuses bad input with a clear 4xx and stores nothing (DESIGN §3, §8)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from dialtrail.app import create_app
+from dialtrail.sessions.models import PageView, Visitor, WebSession
+from tests.support.collector import Visit, client_id
+from tests.support.databases import Database
+from tests.support.people import World
+from tests.support.server import serve
+
+HOME = "https://shop.example.com/"
+
+
+def stored_rows(database: Database) -> int:
+    with database.session() as session:
+        return sum(
+            session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Visitor, WebSession, PageView)
+        )
+
+
+def test_an_unknown_key_is_404(visit: Visit, database: Database) -> None:
+    visit.key = "no-such-key"
+    response = visit.page(HOME)
+    assert response.status_code == 404
+    assert response.json()["error"] == "unknown_project"
+    assert stored_rows(database) == 0
+
+
+def test_an_unknown_event_is_404(visit: Visit) -> None:
+    assert visit.post("pageviews", {**visit.ids(), "url": HOME}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("https://shop.example.com", True),
+        ("https://www.shop.example.com", True),
+        ("https://evil.example.net", False),
+        ("https://notshop.example.com", False),
+        ("null", False),
+    ],
+)
+def test_only_the_projects_domains_may_report(
+    world: World, visit: Visit, database: Database, origin: str, allowed: bool
+) -> None:
+    world.owner.client.patch(
+        f"/api/v1/projects/{world.project_id}", json={"domains": ["shop.example.com"]}
+    )
+    visit.origin = origin
+
+    response = visit.page(HOME)
+
+    assert response.status_code == (200 if allowed else 403)
+    assert stored_rows(database) == (3 if allowed else 0)
+
+
+def test_a_page_without_an_origin_falls_back_to_its_referer(world: World, visit: Visit) -> None:
+    world.owner.client.patch(
+        f"/api/v1/projects/{world.project_id}", json={"domains": ["shop.example.com"]}
+    )
+    visit.origin = ""
+    response = visit.post(
+        "pageview", {**visit.ids(), "url": HOME}, Referer="https://shop.example.com/x"
+    )
+    assert response.status_code == 200
+
+
+def test_a_body_over_8_kb_is_413(visit: Visit, database: Database) -> None:
+    response = visit.page(HOME, title="t" * 9000)
+    assert response.status_code == 413
+    assert stored_rows(database) == 0
+
+
+MISSING = object()
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "field"),
+    [
+        ({"visitor": MISSING}, 422, "visitor"),
+        ({"visitor": "short"}, 422, "visitor"),
+        ({"session": "a b c d e f g h i j k"}, 422, "session"),
+        ({"url": "javascript:alert(1)"}, 422, "url"),
+        ({"values": {"visit_id": 42}}, 422, "values.visit_id"),
+        ({"values": "visit_id=1"}, 422, "values"),
+        ({"new_session": "yes"}, 422, "new_session"),
+    ],
+)
+def test_a_malformed_page_view_is_refused_naming_the_field(
+    visit: Visit, database: Database, changes: dict[str, Any], status: int, field: str
+) -> None:
+    body = {**visit.ids(), "url": HOME, **changes}
+    body = {key: value for key, value in body.items() if value is not MISSING}
+
+    response = visit.post("pageview", body)
+
+    assert response.status_code == status, response.text
+    assert field in [problem["field"] for problem in response.json()["fields"]]
+    assert stored_rows(database) == 0
+
+
+@pytest.mark.parametrize(("raw", "status"), [(b"{not json", 400), (b"[]", 422), (b"", 400)])
+def test_a_body_that_is_not_an_event_is_refused(
+    visit: Visit, database: Database, raw: bytes, status: int
+) -> None:
+    response = visit.post("pageview", raw)
+    assert response.status_code == status, response.text
+    assert stored_rows(database) == 0
+
+
+def test_an_error_report_needs_at_least_one_error(visit: Visit) -> None:
+    visit.page(HOME)
+    response = visit.errors([])
+    assert response.status_code == 422
+
+
+@pytest.fixture
+def strict_server(database: Database) -> Iterator[str]:
+    settings = database.settings.replace(collector_rate=1.0, collector_burst=3)
+    with serve(create_app(settings, database.engine)) as url:
+        yield url
+
+
+def test_a_flood_from_one_address_is_429(world: World, visit: Visit, strict_server: str) -> None:
+    visit.base_url = strict_server
+    statuses = [visit.page(HOME).status_code for _ in range(6)]
+
+    assert statuses[:3] == [200, 200, 200]
+    assert 429 in statuses[3:]
+    refused = visit.page(HOME)
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1
+
+
+FUZZ = settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+texts = st.text(max_size=50) | st.sampled_from(["a\x00b", "\ud800", client_id(), HOME])
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | texts,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
+    max_leaves=6,
+)
+shaped = st.fixed_dictionaries(
+    {},
+    optional={
+        name: json_values
+        for name in ("visitor", "session", "page_view", "url", "values", "truncated", "ga")
+    },
+)
+
+
+@FUZZ
+@given(body=shaped | json_values, kind=st.sampled_from(["pageview", "ping", "errors"]))
+def test_random_bodies_get_only_4xx_and_store_nothing(
+    visit: Visit, database: Database, body: Any, kind: str
+) -> None:
+    response = visit.post(kind, json.dumps(body).encode())
+
+    assert 400 <= response.status_code < 500, response.text
+    assert stored_rows(database) == 0
+
+
+@FUZZ
+@given(raw=st.binary(max_size=300))
+def test_random_bytes_get_only_4xx(visit: Visit, database: Database, raw: bytes) -> None:
+    response = visit.post("pageview", raw)
+    assert 400 <= response.status_code < 500
+    assert stored_rows(database) == 0
+
+
+def test_a_refusal_is_readable_by_the_sites_origin(visit: Visit) -> None:
+    response = visit.post("pageview", b"{}")
+    assert response.headers["access-control-allow-origin"] == visit.origin
+    assert httpx.codes.is_client_error(response.status_code)

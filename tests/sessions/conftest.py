@@ -1,0 +1,3 @@
+from tests.collector.conftest import visit
+
+__all__ = ["visit"]
