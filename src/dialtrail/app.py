@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 from starlette.routing import BaseRoute
 
-from dialtrail import __version__
+from dialtrail import __version__, demo_site
 from dialtrail.api import errors
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.schemas import ERROR_RESPONSES
@@ -69,7 +69,7 @@ def public_routes(app: FastAPI, settings: Settings) -> list[BaseRoute]:
     limiter = RateLimiter(settings.collector_rate, settings.collector_burst)
     collector = Collector(app.state.session_factory, limiter, lambda: app.state.clock())
     scripts = ScriptServer(app.state.session_factory, settings.base_url)
-    return [*scripts.routes(), *collector.routes()]
+    return [*scripts.routes(), *collector.routes(), *demo_site.routes()]
 
 
 def api_router() -> APIRouter:

@@ -1,5 +1,5 @@
 """The ``dialtrail`` command: serve, migrate, createadmin, createuser, setpassword, token,
-demo."""
+demo, prune."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dialtrail import __version__, settings
 from dialtrail.projects import accounts
 from dialtrail.projects.models import ApiToken, User
 from dialtrail.storage import migrate
+from dialtrail.storage.base import utcnow
 from dialtrail.storage.engine import create_engine, create_session_factory
 
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_setpassword(commands)
     add_token(commands)
     add_demo(commands)
+    add_prune(commands)
     return parser
 
 
@@ -100,6 +102,15 @@ def add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--first-start",
         action="store_true",
         help="do nothing when the database already has a user (used by `make run`)",
+    )
+
+
+def add_prune(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        commands, "prune", run_prune, "delete visits (sessions, page views, values) older than AGE"
+    )
+    parser.add_argument(
+        "--older-than", required=True, metavar="AGE", help="such as 90d, 12h, 30m or 2w"
     )
 
 
@@ -213,6 +224,23 @@ def token_user(session: Session, email: str | None) -> User:
             f"there are {len(superusers)} superusers; say whose token this is with --email"
         )
     return superusers[0]
+
+
+def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    from dialtrail.sessions.retention import parse_age, prune
+
+    try:
+        age = parse_age(arguments.older_than)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    with open_session(config) as session:
+        pruned = prune(session, utcnow() - age)
+        session.commit()
+    print(
+        f"deleted {pruned.sessions} sessions, {pruned.page_views} page views, "
+        f"{pruned.observations} entity observations and {pruned.visitors} visitors "
+        f"inactive for more than {arguments.older_than}"
+    )
 
 
 def run_demo(arguments: argparse.Namespace, config: settings.Settings) -> None:

@@ -31,6 +31,8 @@ def seed_demo(session: Session, config: Settings) -> list[str]:
     lines += [
         f"  API token:    {issued.secret}   (shown once)",
         f"  Demo project: {project.id} {project.name!r}, tracking entity visit_id <- r7k12_si",
+        f"  Demo website: {config.public_url}/demo/{project.public_key}/  (visit it, then list "
+        f"the sessions: {config.public_url}/api/v1/projects/{project.id}/sessions)",
         f"  Try: curl -H 'Authorization: Bearer {issued.secret}' "
         f"{config.public_url}/api/v1/projects/{project.id}/tracking-entities",
     ]
