@@ -45,12 +45,17 @@ class ServedScript:
     etag: str
 
 
+# The minifier drops comments, so the placeholder becomes a name it leaves alone first.
+CONFIG_SENTINEL = "__DIALTRAIL_CONFIG__"
+
+
 @cache
 def minified_template() -> str:
-    source: str = rjsmin.jsmin(SCRIPT.read_text(encoding="utf-8"))
+    source = SCRIPT.read_text(encoding="utf-8")
     if CONFIG_PLACEHOLDER not in source:
         raise RuntimeError(f"{SCRIPT} lost its {CONFIG_PLACEHOLDER} placeholder")
-    return source
+    minified: str = rjsmin.jsmin(source.replace(CONFIG_PLACEHOLDER, CONFIG_SENTINEL))
+    return minified
 
 
 def script_config(
@@ -75,7 +80,7 @@ def config_text(config: dict[str, Any]) -> str:
 
 
 def render(injected: str) -> ServedScript:
-    body = minified_template().replace(CONFIG_PLACEHOLDER, injected).encode()
+    body = minified_template().replace(CONFIG_SENTINEL, injected).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     return ServedScript(body, gzip.compress(body, compresslevel=9, mtime=0), etag)
 

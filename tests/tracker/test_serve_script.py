@@ -1,0 +1,100 @@
+"""GET /s/{key}.js: the script with the project's configuration, cacheable and compressed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from typing import Any
+
+import httpx
+
+from tests.support.collector import public_key
+from tests.support.databases import Database
+from tests.support.people import World
+
+CONFIG = re.compile(r"\}\)\(window, ?document, ?(\{.*\})\);?\s*$", re.DOTALL)
+
+
+def script_url(world: World, database: Database) -> str:
+    return f"{world.base_url}/s/{public_key(database, world.project_id)}.js"
+
+
+def injected_config(script: str) -> dict[str, Any]:
+    match = CONFIG.search(script)
+    assert match, script[-300:]
+    config: dict[str, Any] = json.loads(match.group(1))
+    return config
+
+
+def declare(world: World, **fields: Any) -> None:
+    body = {"type": "expression", "scope": "session", **fields}
+    url = f"/api/v1/projects/{world.project_id}/tracking-entities"
+    assert world.owner.client.post(url, json=body).status_code == 201
+
+
+def test_it_serves_the_script_with_the_enabled_entities(world: World, database: Database) -> None:
+    declare(world, name="visit_id", value="r7k12_si")
+    declare(world, name="off", value="x", enabled=False)
+
+    response = httpx.get(script_url(world, database))
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/javascript")
+    config = injected_config(response.text)
+    assert config["key"] == public_key(database, world.project_id)
+    assert config["endpoint"] == f"{world.base_url}/c/{config['key']}"
+    assert config["entities"] == [
+        {"name": "visit_id", "type": "expression", "scope": "session", "value": "r7k12_si"}
+    ]
+    assert config["raw_js"] is False
+    assert config["session_timeout"] == 1800
+
+
+def test_it_is_minified_and_gzipped(world: World, database: Database) -> None:
+    plain = httpx.get(script_url(world, database), headers={"Accept-Encoding": "identity"})
+    packed = httpx.get(script_url(world, database), headers={"Accept-Encoding": "gzip"})
+
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.text == plain.text  # httpx decompresses
+    assert "\n\n" not in plain.text
+    assert "//" not in plain.text.split("(function", 1)[0]
+    assert len(gzip.compress(plain.content)) < len(plain.content)
+
+
+def test_it_answers_a_revalidation_with_304(world: World, database: Database) -> None:
+    first = httpx.get(script_url(world, database))
+    assert first.headers["cache-control"] == "public, max-age=300"
+
+    again = httpx.get(script_url(world, database), headers={"If-None-Match": first.headers["etag"]})
+
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_a_changed_entity_changes_the_etag(world: World, database: Database) -> None:
+    before = httpx.get(script_url(world, database)).headers["etag"]
+    declare(world, name="visit_id", value="r7k12_si")
+
+    after = httpx.get(script_url(world, database))
+
+    assert after.headers["etag"] != before
+    assert [entity["name"] for entity in injected_config(after.text)["entities"]] == ["visit_id"]
+
+
+def test_a_configuration_cannot_close_the_script_element(world: World, database: Database) -> None:
+    declare(world, name="tricky", value='text("</script><script>alert(1)</script>")')
+
+    text = httpx.get(script_url(world, database)).text
+
+    assert "</script>" not in text
+    assert injected_config(text)["entities"][0]["value"].startswith('text("</script>')
+
+
+def test_an_unknown_key_is_a_404_javascript_comment(world: World) -> None:
+    response = httpx.get(f"{world.base_url}/s/no-such-key.js")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/javascript")
+    assert response.text.startswith("/* Dialtrail: no project has the key 'no-such-key'")
+    assert response.text.rstrip().endswith("*/")
