@@ -1,0 +1,40 @@
+"""The demo website: a newcomer's first sessions, without a website of their own."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support.collector import public_key
+from tests.support.databases import Database
+from tests.support.people import World
+
+
+def demo_url(world: World, database: Database) -> str:
+    return f"{world.base_url}/demo/{public_key(database, world.project_id)}/"
+
+
+def test_the_pages_carry_the_projects_snippet(world: World, database: Database) -> None:
+    key = public_key(database, world.project_id)
+
+    home = httpx.get(demo_url(world, database))
+    contacts = httpx.get(demo_url(world, database) + "contacts.html")
+
+    assert home.status_code == 200
+    assert f'<script async src="/s/{key}.js"></script>' in home.text
+    assert "r7k12_si" in home.text
+    assert f'src="/s/{key}.js"' in contacts.text
+    assert "Contacts" in contacts.text
+
+
+def test_the_spa_view_and_the_bare_path_lead_home(world: World, database: Database) -> None:
+    offer = httpx.get(demo_url(world, database) + "offer")
+    bare = httpx.get(demo_url(world, database).rstrip("/"))
+
+    assert offer.status_code == 200
+    assert "Demo shop" in offer.text
+    assert bare.status_code in (301, 302, 307)
+    assert bare.headers["location"].endswith("/")
+
+
+def test_a_malformed_key_is_404(world: World) -> None:
+    assert httpx.get(f"{world.base_url}/demo/<script>/").status_code == 404
