@@ -8,13 +8,14 @@ then the database (unknown key 404, foreign origin 403), and the commit before t
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,8 +24,13 @@ from dialtrail.api.errors import ApiError, FieldProblem, from_pydantic_errors
 from dialtrail.collector import origins, sources, store
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
 from dialtrail.collector.ratelimit import RateLimiter
+from dialtrail.collector.writer import GroupWriter
 
+logger = logging.getLogger(__name__)
 BODY_LIMIT = 8 * 1024
+# How long a project's key, domains and entities are reused without reading them again. A
+# changed entity reaches the collector within this time (browsers cache the script longer).
+PROJECT_CACHE_SECONDS = 2.0
 EVENTS: dict[str, type[BaseModel]] = {
     "pageview": PageViewEvent,
     "ping": PingEvent,
@@ -39,7 +45,8 @@ class Collector:
         limiter: RateLimiter,
         clock: Callable[[], datetime],
     ) -> None:
-        self.sessions = sessions
+        self.writer = GroupWriter(sessions)
+        self.projects = ProjectCache()  # used by the writer thread only
         self.limiter = limiter
         self.clock = clock
 
@@ -55,6 +62,10 @@ class Collector:
             answer = await self.handle(request)
         except ApiError as error:
             answer = json_response(error.to_json(), error.status, error.headers)
+        except Exception:  # the batch could not be committed: nothing was acknowledged
+            logger.exception("collector write failed")
+            message = "the event could not be stored; send it again"
+            answer = json_response({"error": "unavailable", "message": message}, 503)
         return with_cors(answer, origin)
 
     async def handle(self, request: Request) -> Response:
@@ -75,22 +86,20 @@ class Collector:
             client=store.Client(address, request.headers.get("user-agent", "")),
             now=self.clock(),
         )
-        return await run_in_threadpool(self.store, event, context)
-
-    def store(self, event: BaseModel, context: RequestContext) -> Response:
-        with self.sessions() as db:
-            project = store.load_project(db, context.public_key)
-            if project is None:
-                raise ApiError(404, "unknown_project", "no project has this key")
-            if not origins.host_allowed(context.host, project.domains):
-                raise ApiError(
-                    403,
-                    "origin_not_allowed",
-                    f"{context.host} is not one of this project's domains",
-                )
-            answer = write(db, project, event, context)
-            db.commit()
+        answer: Response = await self.writer.run(lambda db: self.store(db, event, context))
         return answer
+
+    def store(self, db: Session, event: BaseModel, context: RequestContext) -> Response:
+        project = self.projects.get(db, context.public_key)
+        if project is None:
+            raise ApiError(404, "unknown_project", "no project has this key")
+        if not origins.host_allowed(context.host, project.domains):
+            raise ApiError(
+                403,
+                "origin_not_allowed",
+                f"{context.host} is not one of this project's domains",
+            )
+        return write(db, project, event, context)
 
     async def preflight(self, request: Request) -> Response:
         # Not needed by our script (text/plain needs no preflight), but a site that posts
@@ -161,3 +170,22 @@ def with_cors(answer: Response, origin: str | None) -> Response:
         answer.headers["Access-Control-Allow-Origin"] = origin
         answer.headers["Vary"] = "Origin"
     return answer
+
+
+class ProjectCache:
+    """Projects by public key, read at most every PROJECT_CACHE_SECONDS (unknown keys too)."""
+
+    def __init__(self, ttl: float = PROJECT_CACHE_SECONDS) -> None:
+        self.ttl = ttl
+        self.entries: dict[str, tuple[float, store.ProjectContext | None]] = {}
+
+    def get(self, db: Session, public_key: str) -> store.ProjectContext | None:
+        now = time.monotonic()
+        cached = self.entries.get(public_key)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        if len(self.entries) > 10_000:  # bounded, even under a flood of made-up keys
+            self.entries.clear()
+        project = store.load_project(db, public_key)
+        self.entries[public_key] = (now, project)
+        return project

@@ -2,248 +2,216 @@
   /* Dialtrail insertion script (DESIGN.md §2–§3). Goals, in priority order:
      1. never break the host page: every entry point is guarded, nothing throws into the site;
      2. never lose the visitor's values: send at once, re-read on change, flush on pagehide;
-     3. small (budget: 6 KB gzipped); 4. fast (no work between events);
-     5. debuggable: dialtrail.entities(), .session(), .check(), #dialtrail-debug.
-     The server injects `config` (null when served without one: only the console API then). */
+     3. small: 6 KB gzipped at most, hence short local names and short messages;
+     4. fast: no work between events;
+     5. debuggable: dialtrail.entities(), .session(), .check(), and #dialtrail-debug.
+     The server injects `config`; without it (null) only the console API is defined. */
   'use strict';
 
-  var debugging = false;
-  var log = function () {
-    if (debugging) try { console.log.apply(console, ['[dialtrail]'].concat([].slice.call(arguments))); } catch (e) {}
+  let debugging = false;
+  const log = (...args) => {
+    if (debugging) try { console.log('[dialtrail]', ...args); } catch (e) {}
   };
-  var guard = function (fn) {
-    return function () {
-      try { return fn.apply(this, arguments); } catch (e) { log('internal error', e); }
-    };
+  const guard = (fn) => function () {
+    try { return fn.apply(this, arguments); } catch (e) { log('internal error', e); }
   };
-  var has = function (object, key) { return Object.prototype.hasOwnProperty.call(object, key); };
-  var describe = function (error) {
-    try { return String(error && error.message || error).slice(0, 200); } catch (e) { return 'an error'; }
+  const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+  const describe = (error) => {
+    try { return String(error && error.message || error).slice(0, 200); } catch (e) { return 'error'; }
   };
-  var problem = function (kind, message) { return {kind: kind, message: String(message).slice(0, 300)}; };
+  const problem = (kind, message) => ({kind, message});
 
   /* ---- The expression language: the same grammar, AST and error positions as the server's
-     dialtrail/entities/expressions.py (tests/vectors/expressions.json keeps the two in step). */
+     dialtrail/entities/expressions.py (tests/vectors/expressions.json keeps the two in step).
+     Messages are shorter: the server already explained them when the value was saved. */
 
-  var BLANK = /^[ \t\n\r\u00a0]+|[ \t\n\r\u00a0]+$/g; // not trim(): the server's exact set
-  var strip = function (text) { return text.replace(BLANK, ''); };
-  // Parameter kinds: N a non-blank name, S a CSS selector, E any expression, R a regex.
-  var FUNCTIONS = {cookie: 'N', query: 'N', storage: 'N', session_storage: 'N', datalayer: 'N',
+  const strip = (text) => text.replace(/^[ \t\n\r\u00a0]+|[ \t\n\r\u00a0]+$/g, ''); // not trim(): the server's set
+  // Parameters: N a non-blank name, S a CSS selector, E any expression, R a regular expression.
+  const FUNCTIONS = {cookie: 'N', query: 'N', storage: 'N', session_storage: 'N', datalayer: 'N',
     text: 'S', attr: 'SN', meta: 'N', match: 'ER'};
-  var ESCAPES = {'\\': '\\', '"': '"', "'": "'", n: '\n', t: '\t'};
-  var SPACE = /[ \t\n\r\u00a0]*/y;
-  var TOKEN = /([A-Za-z_$][\w$]*)|(\d+)|\|\||[.[\](),]/y;
-  var fail = function (message, position) { throw {message: message, position: position}; };
-  var simpleOnly = function (feature, position) {
-    fail('a Simple entity takes only a global variable path such as r7k12_si; use type ' +
-      'Expression for ' + feature, position);
-  };
-  var PYTHON_ONLY = /\((\?P|\?#|\?>|\?[aiLmsux-]+[:)])/y;
-  var regexes = new Map(); // pattern → RegExp: each pattern is compiled once
-
-  function compileRegex(pattern) {
-    if (!regexes.has(pattern)) regexes.set(pattern, new RegExp(pattern));
-    return regexes.get(pattern);
-  }
+  const SPACE = /[ \t\n\r\u00a0]*/y;
+  const TOKEN = /([A-Za-z_$][\w$]*)|(\d+)|\|\||[.[\](),]/y;
+  const PYTHON_ONLY = /\((\?P|\?#|\?>|\?[aiLmsux-]+[:)])/y;
+  const fail = (message, position) => { throw {message, position}; };
+  const simpleOnly = (what, position) =>
+    fail('a Simple entity takes a variable path only; use type Expression for ' + what, position);
+  const regexes = new Map(); // each pattern is compiled once
+  const compileRegex = (pattern) => regexes.get(pattern) || regexes.set(pattern, new RegExp(pattern)).get(pattern);
 
   function scanner(text) {
-    var offset = 0;
-    function token(kind, end, value) {
-      var found = {kind: kind, text: text.slice(offset, end), position: offset, value: value};
-      offset = end;
+    let at = 0;
+    const token = (kind, end, value) => {
+      const found = {kind, text: text.slice(at, end), position: at, value};
+      at = end;
       return found;
-    }
-    function hexUnit(backslash) {
-      var digits = text.slice(backslash + 2, backslash + 6);
-      if (!/^[0-9a-fA-F]{4}$/.test(digits)) fail('\\u must be followed by 4 hexadecimal digits', backslash);
-      return parseInt(digits, 16);
-    }
-    function quoted() {
-      var quote = text[offset], index = offset + 1, value = '', code, unit, low;
-      while (index < text.length && text[index] != quote) {
-        if (text[index] != '\\') {
-          value += text[index++];
-          continue;
-        }
-        code = text[index + 1];
-        if (code == null) break; // a backslash at the very end: the quote is never closed
-        if (has(ESCAPES, code)) {
-          value += ESCAPES[code];
-          index += 2;
-        } else if (code != 'u') {
-          fail('unknown escape \\' + code + ' in quoted text', index);
-        } else if ((unit = hexUnit(index)) < 0xd800 || unit > 0xdfff) {
-          value += String.fromCharCode(unit);
-          index += 6;
-        } else {
-          // Characters beyond U+FFFF are written as a surrogate pair, as in JavaScript.
-          low = unit < 0xdc00 && text.startsWith('\\u', index + 6) ? hexUnit(index + 6) : 0;
-          if (low < 0xdc00 || low > 0xdfff) fail('a lone surrogate \\u escape', index);
+    };
+    const hex = (i) => /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))
+      ? parseInt(text.slice(i + 2, i + 6), 16) : fail('\\u needs 4 hexadecimal digits', i);
+    const quoted = () => {
+      const quote = text[at];
+      let i = at + 1, value = '', unit, low;
+      while (i < text.length && text[i] != quote) {
+        const code = text[i + 1];
+        if (text[i] != '\\') value += text[i++];
+        else if (code == null) break; // a final backslash: the quote is never closed
+        else if ('\\"\'nt'.includes(code)) value += '\\"\'\n\t'['\\"\'nt'.indexOf(code)], i += 2;
+        else if (code != 'u') fail('unknown escape \\' + code, i);
+        else if ((unit = hex(i)) < 0xd800 || unit > 0xdfff) value += String.fromCharCode(unit), i += 6;
+        else {
+          // Beyond U+FFFF: a surrogate pair of \u escapes, as in JavaScript.
+          low = unit < 0xdc00 && text.startsWith('\\u', i + 6) ? hex(i + 6) : 0;
+          if (low < 0xdc00 || low > 0xdfff) fail('a lone surrogate \\u escape', i);
           value += String.fromCharCode(unit, low);
-          index += 12;
+          i += 12;
         }
       }
-      if (text[index] != quote) fail('this quoted text is never closed', offset);
-      return token('string', index + 1, value);
-    }
-    return function next() {
-      SPACE.lastIndex = offset;
-      offset += SPACE.exec(text)[0].length;
-      if (offset == text.length) return token('end', offset);
-      if (text[offset] == '"' || text[offset] == "'") return quoted();
-      TOKEN.lastIndex = offset;
-      var match = TOKEN.exec(text);
-      if (!match) return token('other', offset + 1);
-      return token(match[1] ? 'name' : match[2] ? 'number' : match[0], TOKEN.lastIndex);
+      if (text[i] != quote) fail('quoted text never closed', at);
+      return token('string', i + 1, value);
+    };
+    return () => {
+      SPACE.lastIndex = at;
+      at += SPACE.exec(text)[0].length;
+      if (at == text.length) return token('end', at);
+      if (text[at] == '"' || text[at] == "'") return quoted();
+      TOKEN.lastIndex = at;
+      const match = TOKEN.exec(text);
+      return match ? token(match[1] ? 'name' : match[2] ? 'number' : match[0], TOKEN.lastIndex) : token('other', at + 1);
     };
   }
 
-  function checkSelector(value) {
-    // A light check only, the server's: querySelector is the real judge.
-    var closing = [], quote = '', index, char;
-    for (index = 0; index < value.length; index++) {
-      char = value[index];
-      if (char == '\\') index++;
-      else if (quote) quote = char == quote ? '' : quote;
-      else if (char == '"' || char == "'") quote = char;
-      else if (char == '[' || char == '(') closing.push(char == '[' ? ']' : ')');
-      else if ((char == ']' || char == ')') && closing.pop() != char) return "has an unmatched '" + char + "'";
+  function checkSelector(selector) {
+    // Light, as on the server: querySelector is the real judge.
+    const closing = [];
+    let quote = '';
+    for (let i = 0; i < selector.length; i++) {
+      const c = selector[i];
+      if (c == '\\') i++;
+      else if (quote) quote = c == quote ? '' : quote;
+      else if (c == '"' || c == "'") quote = c;
+      else if (c == '[' || c == '(') closing.push(c == '[' ? ']' : ')');
+      else if ((c == ']' || c == ')') && closing.pop() != c) return 'has an unmatched ' + c;
     }
-    return quote ? 'has an unclosed quote' : closing.length ? "misses a '" + closing.pop() + "'" : '';
+    return quote ? 'has an unclosed quote' : closing.length ? 'misses a ' + closing.pop() : '';
   }
 
   function checkRegex(pattern) {
-    // The server refuses what Python's re reads differently from a browser; refuse the same.
-    var index = 0, next, char, afterQuantifier = false;
-    for (; index < pattern.length; index = next) {
-      char = pattern[index];
-      next = index + 1;
-      if (char == '\\') {
-        if (/[A-Za-z]/.test(pattern[index + 1] || '') && 'abfnrtvBdDsSwWxuUNk'.indexOf(pattern[index + 1]) < 0) {
-          return 'uses \\' + pattern[index + 1] + ', which the server refuses';
-        }
-        next = index + 2;
-      } else if (char == '[') {
-        next = index + (pattern.startsWith('[]', index) || pattern.startsWith('[^]', index) ? 2 : 1);
+    // The server refuses what Python's re reads differently from browsers; so does this.
+    for (let i = 0, next, quantified = false; i < pattern.length; i = next) {
+      const c = pattern[i], escaped = pattern[i + 1] || '';
+      next = i + 1;
+      PYTHON_ONLY.lastIndex = i;
+      if (c == '\\') {
+        if (/[A-Za-z]/.test(escaped) && !'abfnrtvBdDsSwWxuUNk'.includes(escaped)) return 'uses \\' + escaped;
+        next++;
+      } else if (c == '[') {
+        if (pattern.startsWith('[]', i) || pattern.startsWith('[^]', i)) next++;
         while (next < pattern.length && pattern[next] != ']') next += pattern[next] == '\\' ? 2 : 1;
         next++;
-      } else if ((PYTHON_ONLY.lastIndex = index, PYTHON_ONLY.test(pattern)) || (char == '+' && afterQuantifier)) {
-        return 'uses (?P, (?#, (?>, inline flags or a possessive quantifier, which browsers do not understand';
+      } else if (PYTHON_ONLY.test(pattern) || (c == '+' && quantified)) {
+        return 'uses a Python-only construct';
       }
-      afterQuantifier = '*+?}'.indexOf(char) >= 0;
+      quantified = '*+?}'.includes(c);
     }
     try { compileRegex(pattern); } catch (e) { return 'is not valid: ' + describe(e); }
     return '';
   }
 
-  var CHECKS = {
-    N: function (value) { return strip(value) ? '' : 'is empty'; },
-    S: function (value) { return strip(value) ? checkSelector(value) : 'is empty'; },
-    R: checkRegex
-  };
+  const CHECKS = {N: () => '', S: checkSelector, R: checkRegex};
+  const ROLES = {N: 'argument', S: 'CSS selector', R: 'regular expression'};
 
   function parser(text) {
-    var next = scanner(text), ahead = null;
-    var peek = function () { return ahead || (ahead = next()); };
-    var advance = function () { var token = peek(); ahead = null; return token; };
-    var expected = function (what, token) {
-      fail('expected ' + what + ' but found ' + (token.kind == 'end' ? 'end of input' : "'" + token.text.slice(0, 20) + "'"), token.position);
+    const next = scanner(text);
+    let ahead = null;
+    const peek = () => ahead || (ahead = next());
+    const advance = () => {
+      const token = peek();
+      ahead = null;
+      return token;
     };
-    var close = function (closer) {
-      var token = advance();
-      if (token.kind != closer) expected("'" + closer + "'", token);
+    const expected = (what, token) => fail('expected ' + what + ' but found ' +
+      (token.kind == 'end' ? 'the end' : "'" + token.text.slice(0, 20) + "'"), token.position);
+    const close = (closer) => {
+      const token = advance();
+      if (token.kind != closer) expected(closer, token);
     };
-    var deeper = function (opener, depth) {
-      if (depth >= 32) fail('nested too deeply (more than 32 levels of parentheses)', opener.position);
-      return depth + 1;
-    };
+    const deeper = (opener, depth) => depth < 32 ? depth + 1 : fail('nested over 32 levels deep', opener.position);
 
     function either(depth) {
-      var options = [primary(depth)], flat = [];
-      while (peek().kind == '||') {
-        advance();
-        options.push(primary(depth));
-      }
-      // "||" is associative, so nested groups are flattened, as on the server.
-      options.forEach(function (option) { flat = flat.concat(option.either || [option]); });
-      return flat.length > 1 ? {either: flat} : flat[0];
+      const options = [primary(depth)];
+      while (peek().kind == '||') advance(), options.push(primary(depth));
+      const flat = [].concat(...options.map((option) => option.either || option)); // as the server
+      return flat[1] ? {either: flat} : flat[0];
     }
 
     function primary(depth) {
-      var token = advance(), node;
+      const token = advance();
       if (token.kind == 'string') return {literal: token.value};
       if (token.kind == '(') {
-        node = either(deeper(token, depth));
+        const node = either(deeper(token, depth));
         close(')');
         return node;
       }
-      if (token.kind != 'name') expected('a variable path, a function such as cookie("name") or a quoted text', token);
-      if (token.text == 'js' && text[token.position + 2] == ':') fail('js: can only be the whole value', token.position);
+      if (token.kind != 'name') expected('a path, a function or a quoted text', token);
+      if (token.text == 'js' && text[token.position + 2] == ':') fail('js: must be the whole value', token.position);
       return peek().kind == '(' ? call(token, depth) : path(token);
     }
 
     function path(first) {
-      var segments = [first.text], token;
+      const segments = [first.text];
       while (peek().kind == '.' || peek().kind == '[') {
-        if (advance().kind == '.') {
-          token = advance();
-          if (token.kind != 'name') expected("a name after '.'", token);
-          segments.push(token.text);
-          continue;
+        const dot = advance().kind == '.', token = advance();
+        if (dot) token.kind == 'name' ? segments.push(token.text) : expected('a name after .', token);
+        else {
+          if (token.kind == 'string') segments.push(token.value);
+          else if (token.kind != 'number') expected('a number or a quoted name after [', token);
+          else if (token.text.length > 9) fail('list position too large', token.position);
+          else segments.push(+token.text);
+          close(']');
         }
-        token = advance();
-        if (token.kind == 'number' && token.text.length < 10) segments.push(+token.text);
-        else if (token.kind == 'string') segments.push(token.value);
-        else if (token.kind == 'number') fail('this position in a list is too large', token.position);
-        else expected("a number or a quoted name after '['", token);
-        close(']');
       }
       if (peek().kind == '(') fail('a variable path cannot be called', peek().position);
       return {path: segments};
     }
 
     function call(name, depth) {
-      var kinds = has(FUNCTIONS, name.text) && FUNCTIONS[name.text], opener, inner, args = [], token;
-      var wrongCount = function (position) {
-        fail(name.text + '() takes ' + kinds.length + ' argument(s)', position);
-      };
-      if (!kinds) fail("unknown function '" + name.text + "'; known: " + Object.keys(FUNCTIONS).join(', '), name.position);
-      opener = advance();
-      inner = deeper(opener, depth);
+      const kinds = has(FUNCTIONS, name.text) ? FUNCTIONS[name.text]
+        : fail(`unknown function ${name.text}; known: ${Object.keys(FUNCTIONS).join(', ')}`, name.position);
+      const wrongCount = (position) => fail(`${name.text}() takes ${kinds.length} argument(s)`, position);
+      const opener = advance(), inner = deeper(opener, depth), args = [];
       if (peek().kind == ')') wrongCount(opener.position);
       for (;;) {
         args.push(argument(name.text, kinds[args.length], inner));
-        token = advance();
-        if (token.kind == ',' && args.length == kinds.length) wrongCount(peek().position);
-        if (token.kind == ')' && args.length < kinds.length) wrongCount(opener.position);
-        if (token.kind == ')') return {call: name.text, args: args};
-        if (token.kind != ',') expected(args.length == kinds.length ? "')'" : "','", token);
+        const token = advance(), complete = args.length == kinds.length;
+        if (token.kind == ',' && complete) wrongCount(peek().position);
+        if (token.kind == ')' && !complete) wrongCount(opener.position);
+        if (token.kind == ')') return {call: name.text, args};
+        if (token.kind != ',') expected(complete ? ')' : ',', token);
       }
     }
 
     function argument(name, kind, depth) {
       if (kind == 'E') return either(depth);
-      var token = advance(), problem;
-      if (token.kind != 'string') expected(name + '() argument in quotes', token);
-      problem = CHECKS[kind](token.value);
-      if (problem) fail('the ' + (kind == 'R' ? 'regular expression' : kind == 'S' ? 'CSS selector' : 'argument') + ' in ' + name + '() ' + problem, token.position);
+      const token = advance();
+      if (token.kind != 'string') expected(`a quoted argument of ${name}()`, token);
+      const issue = kind != 'R' && !strip(token.value) ? 'is empty' : CHECKS[kind](token.value);
+      if (issue) fail(`the ${ROLES[kind]} of ${name}() ${issue}`, token.position);
       return {literal: token.value};
     }
 
     function simple() {
-      var token = advance();
+      const token = advance();
       if (token.kind == 'name' && peek().kind == '(') simpleOnly('functions', token.position);
-      if (token.kind == 'string' || token.kind == '(') simpleOnly('quotes or parentheses', token.position);
-      if (token.kind != 'name') expected('a global variable name such as r7k12_si', token);
-      var found = path(token);
-      if (peek().kind == '||') simpleOnly('alternatives with ||', peek().position);
+      if (token.kind == 'string' || token.kind == '(') simpleOnly('quotes and parentheses', token.position);
+      if (token.kind != 'name') expected('a variable name such as r7k12_si', token);
+      const found = path(token);
+      if (peek().kind == '||') simpleOnly('||', peek().position);
       return found;
     }
 
-    return function (type) {
-      var node = type == 'simple' ? simple() : either(0), token = peek();
-      if (token.kind == ')') fail("found ')' without a matching '('", token.position);
-      if (token.kind != 'end') expected(type == 'simple' ? 'the end of the value' : "'||' or the end of the value", token);
+    return (type) => {
+      const node = type == 'simple' ? simple() : either(0), token = peek();
+      if (token.kind == ')') fail("')' without a matching '('", token.position);
+      if (token.kind != 'end') expected('the end of the value', token);
       return node;
     };
   }
@@ -251,118 +219,103 @@
   function parse(text, type, allowRawJs) {
     try {
       text = String(text);
-      if (text.length > 2000) fail('the value is too long; the limit is 2000 characters', 2000);
-      var start = text.length - text.replace(/^[ \t\n\r\u00a0]+/, '').length, source;
-      if (start == text.length) fail('empty; give a variable path such as r7k12_si', 0);
-      if (text.startsWith('js:', start)) {
-        if (type == 'simple') simpleOnly('raw JavaScript (js:)', start);
-        if (!allowRawJs) fail('raw JavaScript (js:) is disabled for this project', start);
-        source = strip(text.slice(start + 3));
-        if (!source) fail('js: must be followed by JavaScript code', start + 3);
-        return {ast: {js: source}};
-      }
-      return {ast: parser(text)(type)};
+      if (text.length > 2000) fail('longer than 2000 characters', 2000);
+      const start = text.length - text.replace(/^[ \t\n\r\u00a0]+/, '').length;
+      if (start == text.length) fail('empty', 0);
+      if (!text.startsWith('js:', start)) return {ast: parser(text)(type)};
+      if (type == 'simple') simpleOnly('js:', start);
+      if (!allowRawJs) fail('js: is off for this project (allow_raw_js)', start);
+      const source = strip(text.slice(start + 3));
+      return source ? {ast: {js: source}} : fail('js: without code', start + 3);
     } catch (e) {
       return {error: e.message, position: e.position};
     }
   }
 
-  /* ---- Reading values on the page. Readers return raw values; normalise() turns them into
-     the text the server stores (DESIGN §2): a string, null when empty, undefined when unset. */
+  /* ---- Reading values. Readers return raw values; normalise() makes them the text the server
+     stores (DESIGN §2): a string, null when empty, undefined when a path is not set (yet). */
 
   function readCookie(name) {
     try {
-      var parts = document.cookie.split('; '), index;
-      for (index = 0; index < parts.length; index++) {
-        if (parts[index].indexOf(name + '=') == 0) return parts[index].slice(name.length + 1);
-      }
+      for (const part of document.cookie.split('; ')) if (part.startsWith(name + '=')) return part.slice(name.length + 1);
     } catch (e) {} // a sandboxed frame refuses document.cookie
     return null;
   }
 
-  function writeCookie(name, value, seconds) {
+  const writeCookie = (name, value, seconds) => {
     try {
-      document.cookie = name + '=' + value + '; path=/; max-age=' + seconds + '; SameSite=Lax' +
+      document.cookie = `${name}=${value}; path=/; max-age=${seconds}; SameSite=Lax` +
         (location.protocol == 'https:' ? '; Secure' : '');
     } catch (e) {}
-  }
+  };
 
-  function readStorage(kind, key) {
-    try { return window[kind].getItem(key); } catch (e) { log('no ' + kind, e); return null; } // Safari private mode, blocked storage
-  }
+  const readStorage = (kind, key) => {
+    try { return window[kind].getItem(key); } catch (e) { return log('no ' + kind, e), null; } // Safari private mode
+  };
 
-  function select(selector) {
-    try { return document.querySelector(selector); } catch (e) { throw problem('selector', 'bad CSS selector ' + selector + ': ' + describe(e)); }
-  }
+  const select = (selector) => {
+    try { return document.querySelector(selector); } catch (e) { throw problem('selector', describe(e)); }
+  };
 
-  var READERS = {
-    cookie: function (name) {
-      var value = readCookie(name);
+  const READERS = {
+    cookie: (name) => {
+      const value = readCookie(name);
       try { return value && decodeURIComponent(value); } catch (e) { return value; }
     },
-    query: function (name) { return new URLSearchParams(location.search).get(name); },
-    storage: function (key) { return readStorage('localStorage', key); },
-    session_storage: function (key) { return readStorage('sessionStorage', key); },
-    datalayer: function (key) {
-      var layer = window.dataLayer, index;
-      if (!Array.isArray(layer)) return undefined;
-      for (index = layer.length - 1; index >= 0; index--) {
-        if (layer[index] && typeof layer[index] == 'object' && has(layer[index], key)) return layer[index][key];
+    query: (name) => new URLSearchParams(location.search).get(name),
+    storage: (key) => readStorage('localStorage', key),
+    session_storage: (key) => readStorage('sessionStorage', key),
+    datalayer: (key) => { // the most recent push that has the key
+      const layer = window.dataLayer;
+      for (let i = Array.isArray(layer) ? layer.length : 0; i--;) {
+        if (layer[i] && typeof layer[i] == 'object' && has(layer[i], key)) return layer[i][key];
       }
     },
-    text: function (selector) { var found = select(selector); return found && found.textContent; },
-    attr: function (selector, name) { var found = select(selector); return found && found.getAttribute(name); },
-    meta: function (name) {
-      var tags = document.getElementsByTagName('meta'), index;
-      for (index = 0; index < tags.length; index++) {
-        if (tags[index].getAttribute('name') == name || tags[index].getAttribute('property') == name) {
-          return tags[index].getAttribute('content');
-        }
+    text: (selector) => (selector = select(selector)) && selector.textContent,
+    attr: (selector, name) => (selector = select(selector)) && selector.getAttribute(name),
+    meta: (name) => {
+      for (const tag of document.getElementsByTagName('meta')) {
+        if (tag.getAttribute('name') == name || tag.getAttribute('property') == name) return tag.getAttribute('content');
       }
-      return null;
     }
   };
 
   function normalise(value) {
-    var type = typeof value;
-    if (type == 'string') return value.trim() || null; // trim() only scans the two ends: cheap on 10 MB
-    if (type == 'number') return isFinite(value) ? String(value) : null;
-    if (type == 'boolean' || type == 'bigint') return String(value);
-    if (type == 'object' && value) {
-      try { return normalise(JSON.stringify(value)) || null; } catch (e) { throw problem('exception', 'cannot write the value as JSON: ' + describe(e)); }
-    }
-    return value === undefined ? value : null;
+    const type = typeof value;
+    if (type == 'string') return value.trim() || null; // trim() scans the ends only: cheap on 10 MB
+    if (type == 'number') return isFinite(value) ? '' + value : null;
+    if (type == 'boolean' || type == 'bigint') return '' + value;
+    if (!value || type != 'object') return value === undefined ? value : null;
+    try { return JSON.stringify(value) || null; } catch (e) { throw problem('exception', 'not JSON: ' + describe(e)); }
   }
 
   function readPath(path) {
-    var value = window, index;
-    for (index = 0; index < path.length; index++) {
+    let value = window;
+    for (let i = 0; i < path.length; i++) {
       if (value == null) return undefined;
-      try { value = value[path[index]]; } catch (e) {
-        throw problem('exception', 'reading ' + path.slice(0, index + 1).join('.') + ' threw ' + describe(e));
+      try { value = value[path[i]]; } catch (e) { // a throwing getter, a hostile Proxy
+        throw problem('exception', path.slice(0, i + 1).join('.') + ' threw ' + describe(e));
       }
     }
     return value;
   }
 
-  var scripts = new Map(); // js: source → compiled function, or the error compiling it gave
-
-  function compileJs(source) {
-    try { return new Function('return (' + source + '\n)'); } catch (e) {
-      if (e.name != 'SyntaxError') throw e;
-      return new Function(source); // statements, such as js:return document.title
-    }
-  }
+  const scripts = new Map(); // js: source → its function, or the error compiling it gave
 
   function runJs(source) {
     if (!scripts.has(source)) {
-      try { scripts.set(source, compileJs(source)); } catch (e) { scripts.set(source, e); }
+      let compiled;
+      try {
+        try { compiled = new Function('return (' + source + '\n)'); } catch (e) {
+          if (e.name != 'SyntaxError') throw e;
+          compiled = new Function(source); // statements, such as js:return document.title
+        }
+      } catch (e) { compiled = e; }
+      scripts.set(source, compiled);
     }
-    var compiled = scripts.get(source);
-    if (typeof compiled != 'function') {
-      // A Content-Security-Policy without 'unsafe-eval' makes new Function throw EvalError.
-      throw problem(compiled.name == 'EvalError' ? 'csp' : 'js', describe(compiled));
-    }
+    const compiled = scripts.get(source);
+    // A Content-Security-Policy without 'unsafe-eval' makes new Function throw an EvalError.
+    if (typeof compiled != 'function') throw problem(compiled.name == 'EvalError' ? 'csp' : 'js', describe(compiled));
     return compiled.call(window);
   }
 
@@ -371,76 +324,69 @@
       if (node.path) return normalise(readPath(node.path));
       if (node.js) return normalise(runJs(node.js));
       if (node.either) {
-        for (var index = 0, value; index < node.either.length; index++) {
-          value = evaluate(node.either[index], errors);
+        for (const option of node.either) {
+          const value = evaluate(option, errors);
           if (value != null) return value;
         }
         return null;
       }
       if (node.call == 'match') {
-        var searched = evaluate(node.args[0], errors), found, regex;
+        const searched = evaluate(node.args[0], errors);
+        let regex;
         try { regex = compileRegex(node.args[1].literal); } catch (e) { throw problem('regex', describe(e)); }
-        found = searched == null ? null : regex.exec(searched);
-        return found && normalise(found[found.length > 1 ? 1 : 0]);
+        const found = searched != null && regex.exec(searched);
+        return found ? normalise(found[found.length > 1 ? 1 : 0]) : null;
       }
-      if (node.call) return normalise(READERS[node.call].apply(null, node.args.map(function (arg) { return arg.literal; })));
-      return normalise(node.literal);
+      return normalise(node.call ? READERS[node.call](...node.args.map((arg) => arg.literal)) : node.literal);
     } catch (e) {
       errors.push(e && e.kind ? e : problem('exception', describe(e))); // the next option of || still runs
       return null;
     }
   }
 
-  /* ---- State of this visit */
+  /* ---- This visit */
 
-  var entities = [], sent = {}, number = null, visitor = null, session = null, lastActivity = 0;
-  var pageView = null, pageHref = '', pageReferrer = '', lastInteraction = 0, errorQueue = [], errorLog = [];
-  var errorsPerEntity = {}, errorsThisPage = 0, errorTimer = 0, changeTimer = 0;
-  var setting = function (name, fallback) { return +(config && config[name]) || fallback; };
-  var maxLength = setting('max_value_length', 1000);
-  var timeoutSeconds = setting('session_timeout', 1800);
-  var urlKey = function () { return location.href.split('#')[0]; }; // a #fragment is not a page view
-  var cookieId = function (value) { return /^[\w-]{16,64}$/.test(value) ? value : null; };
+  const setting = (name, fallback) => +(config && config[name]) || fallback;
+  const maxLength = setting('max_value_length', 1000), timeout = setting('session_timeout', 1800);
+  const retryMs = setting('simple_retry_ms', 5000);
+  let entities = [], sent = {}, number = null, visitor = null, session = null, lastActivity = 0;
+  let pageView = null, pageUrl = '', pageReferrer = '', lastInteraction = 0;
+  let errorQueue = [], errorLog = [], errorsPerEntity = {}, errorsThisPage = 0, errorTimer, changeTimer;
+  const samePage = () => location.href.split('#')[0] == pageUrl.split('#')[0]; // a #fragment is no page view
+  const cookieId = (value) => /^[\w-]{16,64}$/.test(value) ? value : null;
 
-  function newId() {
-    var bytes = new Uint8Array(22), id = '', index;
+  function newId() { // 22 characters of [A-Za-z0-9_-]: base64url of 132 random bits
+    const bytes = new Uint8Array(18);
     try { window.crypto.getRandomValues(bytes); } catch (e) {
-      for (index = 0; index < 22; index++) bytes[index] = Math.random() * 256;
+      bytes.forEach((_, i) => { bytes[i] = Math.random() * 256; });
     }
-    for (index = 0; index < 22; index++) {
-      id += 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'[bytes[index] & 63];
-    }
-    return id;
+    return btoa(String.fromCharCode(...bytes)).slice(0, 22).replace(/\+/g, '-').replace(/\//g, '_');
   }
 
-  // Renews the session cookie; true when a new session starts. Date.now(), not the cookie's
-  // expiry alone, decides, so a page left open for hours starts a new session on return.
+  // Renews the session cookie; true when a new session starts. Date.now() decides, not the
+  // cookie's expiry alone: a page left open for hours starts a new session when used again.
   function touchSession() {
-    var now = Date.now(), saved = (readCookie('_dt_s') || '').split('.'), isNew;
-    if (cookieId(saved[0])) { // the cookie wins: other tabs of the visit renew it too
-      session = saved[0];
-      lastActivity = +saved[1] || 0;
-    }
-    isNew = !session || now - lastActivity > timeoutSeconds * 1000;
+    const now = Date.now(), [id, at] = (readCookie('_dt_s') || '').split('.');
+    if (cookieId(id)) session = id, lastActivity = +at || 0; // other tabs of the visit renew it too
+    const isNew = !session || now - lastActivity > timeout * 1000;
     if (isNew) session = newId();
     lastActivity = now;
-    writeCookie('_dt_s', session + '.' + now, timeoutSeconds);
+    writeCookie('_dt_s', session + '.' + now, timeout);
     return isNew;
   }
 
-  function gaClientId() {
-    var found = /^GA\d\.\d+\.(.+)$/.exec(readCookie('_ga') || '');
+  const gaClientId = () => { // _ga "GA1.1.123.456" → "123.456"
+    const found = /^GA\d\.\d+\.(.+)$/.exec(readCookie('_ga') || '');
     return visitor && found ? found[1] : null;
-  }
+  };
 
-  /* ---- Errors: reported to the server, rate-limited, batched */
+  /* ---- Entity errors: reported to the server, rate-limited, batched */
 
   function report(entity, kind, message) {
     log('error', entity, kind, message);
     errorsPerEntity[entity] = (errorsPerEntity[entity] || 0) + 1;
     if (!config || errorsPerEntity[entity] > 3 || ++errorsThisPage > 20) return;
-    var error = problem(kind, message);
-    error = {entity: entity, kind: error.kind, message: error.message};
+    const error = {entity, kind, message: String(message).slice(0, 300)};
     errorLog.push(error);
     errorQueue.push(error);
     clearTimeout(errorTimer);
@@ -448,136 +394,124 @@
   }
 
   function flushErrors() {
-    if (!errorQueue.length) return;
-    send('errors', {visitor: visitor, session: session, page_view: pageView, url: pageHref, errors: errorQueue});
+    if (errorQueue.length) send('errors', {visitor, session, page_view: pageView, url: pageUrl, errors: errorQueue});
     errorQueue = [];
   }
 
   /* ---- Entities */
 
   function readEntity(entity) {
-    var errors = [], value = evaluate(entity.ast, errors);
-    errors.forEach(function (error) { report(entity.name, error.kind, error.message); });
+    const errors = [], value = evaluate(entity.ast, errors);
+    errors.forEach((error) => report(entity.name, error.kind, error.message));
     log('read', entity.name, value);
     return value;
   }
 
-  // Cuts an over-long value (never between the two halves of a surrogate pair).
-  function keep(values, truncated, name, value) {
-    value = value == null ? null : value;
-    if (value && value.length > maxLength) {
-      value = value.slice(0, maxLength).replace(/[\ud800-\udbff]$/, '');
-      truncated.push(name);
-    }
-    values[name] = value;
+  // null for empty; an over-long value is cut (never between the halves of a surrogate pair).
+  function cut(value, name, truncated) {
+    if (value == null || value.length <= maxLength) return value == null ? null : value;
+    truncated.push(name);
+    return value.slice(0, maxLength).replace(/[\ud800-\udbff]$/, '');
   }
 
-  // Re-reads the expressions; returns the ones whose value changed since last sent.
+  // Reads the expressions again; returns [values, truncated] of those that changed since sent.
   function changes() {
-    var values = {}, truncated = [], count = 0;
-    entities.forEach(function (entity) {
-      if (entity.type != 'expression' || !entity.ast) return;
-      var read = {}, cut = [];
-      keep(read, cut, entity.name, readEntity(entity));
-      if (read[entity.name] !== sent[entity.name]) {
-        values[entity.name] = sent[entity.name] = read[entity.name];
-        truncated = truncated.concat(cut);
-        count++;
-      }
-    });
-    return {values: values, truncated: truncated, count: count};
+    const values = {}, truncated = [];
+    for (const entity of entities) {
+      if (entity.type != 'expression' || !entity.ast) continue;
+      const cutHere = [], value = cut(readEntity(entity), entity.name, cutHere);
+      if (value !== sent[entity.name]) values[entity.name] = sent[entity.name] = value, truncated.push(...cutHere);
+    }
+    return [values, truncated];
   }
 
-  /* ---- Transport: text/plain JSON, no custom header, so no CORS preflight */
+  /* ---- Transport: JSON as text/plain and no custom header, so no CORS preflight */
 
   function send(kind, body, withAnswer) {
-    var url = config.endpoint + '/' + kind, text = JSON.stringify(body);
+    const url = config.endpoint + '/' + kind, text = JSON.stringify(body);
     log('send', kind, body);
     try {
       if (!withAnswer && navigator.sendBeacon && navigator.sendBeacon(url, text)) return;
-      // The page view needs its answer (the number); a refused beacon (too big) retries here.
-      window.fetch(url, {method: 'POST', body: text, keepalive: true, credentials: 'omit'})
-        .then(function (response) { return response.json(); })
-        .then(function (answer) {
-          if (withAnswer && answer && has(answer, 'number')) number = answer.number;
-        })
-        .catch(function (e) { log('send failed', kind, e); });
+      // The page view needs its answer (the number); a beacon refused (too big) goes this way too.
+      fetch(url, {method: 'POST', body: text, keepalive: true, credentials: 'omit'})
+        .then((response) => response.json())
+        .then((answer) => { if (withAnswer && answer && has(answer, 'number')) number = answer.number; })
+        .catch((e) => log('send failed', kind, e));
     } catch (e) { log('send failed', kind, e); }
   }
 
-  function ping(values, truncated) {
-    send('ping', {visitor: visitor, session: session, page_view: pageView, ga: readCookie('_ga'),
-      values: values, truncated: truncated, at: Date.now()});
-  }
+  const ping = (values, truncated) =>
+    send('ping', {visitor, session, page_view: pageView, ga: readCookie('_ga'), values, truncated, at: Date.now()});
 
   function sendChanges() {
-    var found = changes();
-    if (found.count) ping(found.values, found.truncated);
+    const [values, truncated] = changes();
+    if (Object.keys(values).length) ping(values, truncated);
   }
 
   function startPageView(referrer, newSession) {
     flushErrors(); // earlier errors belong to the previous page view
-    var values = {}, truncated = [], pending = [];
+    const values = {}, truncated = [], pending = [];
     pageView = newId();
-    pageHref = location.href;
+    pageUrl = location.href;
     pageReferrer = referrer;
     errorsPerEntity = {};
     visitor = cookieId(readCookie('_dt_v')) || visitor || newId();
-    writeCookie('_dt_v', visitor, 63072000);
-    sent = {};
-    entities.forEach(function (entity) {
-      if (!entity.ast) return report(entity.name, 'parse', entity.error);
-      var value = readEntity(entity);
+    writeCookie('_dt_v', visitor, 63072000); // two years
+    for (const entity of entities) {
+      if (!entity.ast) {
+        report(entity.name, 'parse', entity.error);
+        continue;
+      }
+      const value = readEntity(entity);
       if (value === undefined && entity.type == 'simple') pending.push(entity);
-      keep(values, truncated, entity.name, value);
-      sent[entity.name] = values[entity.name];
-    });
-    send('pageview', {visitor: visitor, session: session, page_view: pageView, new_session: newSession,
-      url: pageHref.slice(0, 4096), title: String(document.title).slice(0, 2000),
-      referrer: String(referrer || '').slice(0, 4096), ga: readCookie('_ga'), values: values,
-      truncated: truncated, at: Date.now()}, true);
-    if (pending.length) retrySimple(pending, pageView, Date.now() + setting('simple_retry_ms', 5000));
+      values[entity.name] = sent[entity.name] = cut(value, entity.name, truncated);
+    }
+    // Cut to the collector's limits: a refused page view would lose every value.
+    send('pageview', {visitor, session, page_view: pageView, new_session: newSession,
+      url: pageUrl.slice(0, 4096), title: String(document.title).slice(0, 2000),
+      referrer: String(referrer || '').slice(0, 4096), ga: readCookie('_ga'), values, truncated,
+      at: Date.now()}, true);
+    if (pending.length) retrySimple(pending, pageView, Date.now() + retryMs);
   }
 
   // Sites often set their variables late: a simple entity still undefined is read again every
-  // 250 ms until the page has loaded and simple_retry_ms has passed, and sent when it appears.
+  // 250 ms until the page has loaded and simple_retry_ms has passed, and sent once it appears.
   function retrySimple(pending, forPageView, deadline) {
-    setTimeout(guard(function () {
-      if (forPageView != pageView) return;
-      var values = {}, truncated = [], waiting = [];
-      if (document.readyState != 'complete') deadline = Math.max(deadline, Date.now() + setting('simple_retry_ms', 5000));
-      pending.forEach(function (entity) {
-        var value = readEntity(entity);
-        if (value !== undefined) keep(values, truncated, entity.name, value);
+    setTimeout(guard(() => {
+      if (forPageView != pageView) return; // a newer page view reads its own values
+      const values = {}, truncated = [], waiting = [];
+      if (document.readyState != 'complete') deadline = Math.max(deadline, Date.now() + retryMs);
+      for (const entity of pending) {
+        const value = readEntity(entity);
+        if (value !== undefined) values[entity.name] = cut(value, entity.name, truncated);
         else if (Date.now() < deadline) waiting.push(entity);
         else report(entity.name, 'undefined', entity.value + ' is still undefined');
-      });
+      }
       if (Object.keys(values).length) ping(values, truncated);
       if (waiting.length) retrySimple(waiting, forPageView, deadline);
     }), 250);
   }
 
   function navigate() {
-    if (urlKey() != pageHref.split('#')[0]) startPageView(pageHref, touchSession()); // referrer: the previous URL
+    if (!samePage()) startPageView(pageUrl, touchSession()); // the referrer is the previous URL
   }
 
   // The wrappers call the site's function first, with its own this and arguments, and return
   // its result; its errors stay its own. Assigning may throw (non-writable): then no wrapper.
-  var wrapHistory = guard(function (name) {
-    var original = history[name];
-    if (typeof original != 'function') return;
-    history[name] = function () {
-      var result = original.apply(this, arguments);
-      setTimeout(guard(navigate), 0); // after the router's synchronous work; coalesces redirects
+  const wrapHistory = guard((name) => {
+    const original = history[name];
+    if (typeof original == 'function') history[name] = function () {
+      const result = original.apply(this, arguments);
+      setTimeout(guard(navigate), 0); // after the router's own work; coalesces redirects
       return result;
     };
   });
 
-  var wrapDataLayer = guard(function () {
-    var layer = window.dataLayer, original = Array.isArray(layer) && layer.push;
+  const wrapDataLayer = guard(() => {
+    const layer = window.dataLayer, original = Array.isArray(layer) && layer.push;
     if (typeof original != 'function' || original.dialtrail) return;
-    var wrapped = function () {
-      var result = original.apply(this, arguments);
+    const wrapped = function () {
+      const result = original.apply(this, arguments);
       clearTimeout(changeTimer);
       changeTimer = setTimeout(guard(sendChanges), 0); // one read for a burst of pushes
       return result;
@@ -587,78 +521,67 @@
   });
 
   function activityTick() {
-    wrapDataLayer(); // a dataLayer created (or replaced by GTM) after this script
+    wrapDataLayer(); // a dataLayer created, or replaced by a tag manager, after this script
     if (Date.now() - lastInteraction > setting('activity_window', 15) * 1000) return;
-    if (urlKey() != pageHref.split('#')[0]) return navigate(); // a navigation no wrapper saw
-    if (touchSession()) return startPageView(pageReferrer, true); // back after the session timed out
-    var found = changes();
-    ping(found.values, found.truncated); // sent even without changes: it renews the activity
+    if (!samePage()) return navigate(); // a navigation that no wrapper saw
+    if (touchSession()) return startPageView(pageReferrer, true); // back after the session ended
+    ping(...changes()); // even without changes: the ping itself renews the activity
   }
 
   function start() {
     debugging = debugging || !!config.debug;
-    entities = (config.entities || []).map(function (entity) {
-      var parsed = parse(entity.value, entity.type, config.raw_js);
-      return {name: entity.name, type: entity.type, value: entity.value, ast: parsed.ast,
-        error: parsed.ast ? '' : parsed.error + ' at position ' + parsed.position};
-    });
-    var onActivity = guard(function () {
+    entities = config.entities || [];
+    for (const entity of entities) {
+      const parsed = parse(entity.value, entity.type, config.raw_js);
+      entity.ast = parsed.ast;
+      entity.error = parsed.error + ' at position ' + parsed.position;
+    }
+    const onActivity = guard(() => {
       if (document.visibilityState != 'hidden') lastInteraction = Date.now();
     });
-    var onLeave = guard(function (event) {
-      if (event.type == 'pagehide' || document.visibilityState == 'hidden') {
-        sendChanges();
-        flushErrors();
-      }
+    const onLeave = guard((event) => {
+      if (event.type == 'pagehide' || document.visibilityState == 'hidden') sendChanges(), flushErrors();
     });
-    ['scroll', 'pointerdown', 'keydown', 'touchstart', 'focus'].forEach(function (type) {
+    for (const type of ['scroll', 'pointerdown', 'keydown', 'touchstart', 'focus']) {
       window.addEventListener(type, onActivity, {capture: true, passive: true});
-    });
+    }
     window.addEventListener('pagehide', onLeave);
     document.addEventListener('visibilitychange', onLeave);
     window.addEventListener('popstate', guard(navigate));
-    wrapHistory('pushState');
-    wrapHistory('replaceState');
+    ['pushState', 'replaceState'].forEach(wrapHistory);
     wrapDataLayer();
     setInterval(guard(activityTick), setting('ping_interval', 15) * 1000);
     startPageView(document.referrer, touchSession());
   }
 
-  /* ---- The console API, window.dialtrail */
-
-  function currentValues() {
-    var values = {};
-    entities.forEach(function (entity) {
-      if (entity.ast) keep(values, [], entity.name, readEntity(entity));
-    });
-    return values;
-  }
+  /* ---- The console API: window.dialtrail */
 
   function check(text) {
-    var parsed = parse(text, 'expression', config && config.raw_js), errors = [], value = {};
+    const parsed = parse(text, 'expression', config && config.raw_js), errors = [];
     if (!parsed.ast) return parsed;
-    keep(value, [], 'value', evaluate(parsed.ast, errors));
-    log('check', text, value.value, errors);
-    return errors.length ? {value: value.value, error: errors[0].message, kind: errors[0].kind} : value;
+    const value = cut(evaluate(parsed.ast, errors), '', []);
+    log('check', text, value, errors);
+    return errors[0] ? {value, error: errors[0].message, kind: errors[0].kind} : {value};
   }
 
-  var api = {
-    entities: guard(currentValues),
-    session: guard(function () {
-      return {session: session, visitor: visitor, ga_client_id: gaClientId(), number: number, page_view: pageView};
+  const api = {
+    entities: guard(() => {
+      const values = {};
+      for (const entity of entities) if (entity.ast) values[entity.name] = cut(readEntity(entity), '', []);
+      return values;
     }),
-    debug: guard(function (on) { debugging = on === undefined || !!on; return debugging; }),
+    session: guard(() => ({session, visitor, ga_client_id: gaClientId(), number, page_view: pageView})),
+    debug: guard((on) => (debugging = on === undefined || !!on)),
     check: guard(check),
-    push: guard(function (call) { return api[call[0]].apply(api, [].slice.call(call, 1)); }),
-    _parse: guard(parse),
-    _errors: guard(function () { return errorLog.slice(); })
+    push: guard((call) => api[call[0]](...[].slice.call(call, 1))),
+    _parse: guard(parse), // the raw parser, for the shared vector tests
+    _errors: guard(() => errorLog.slice()) // every error reported to the server
   };
 
   try {
-    var queued = window.dialtrail;
-    // A second copy of the snippet must not count every page view twice.
-    if (queued && queued._errors) return;
-    debugging = location.hash.indexOf('dialtrail-debug') >= 0;
+    const queued = window.dialtrail;
+    if (queued && queued._errors) return; // a second copy of the snippet must not double page views
+    debugging = location.hash.includes('dialtrail-debug');
     if (Array.isArray(queued)) queued.forEach(api.push); // calls made before the script loaded
     window.dialtrail = api;
     if (config) start();

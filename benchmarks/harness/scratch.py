@@ -1,0 +1,117 @@
+"""A throwaway database for one benchmark run: created, migrated, seeded, counted, dropped.
+
+SQLite: a file in a temporary directory. PostgreSQL: a database of its own on the server the
+test suite uses (``DIALTRAIL_TEST_POSTGRES_URL``, read through dialtrail.settings), named
+``dialtrail_bench_<random>`` and dropped at the end even when the run fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from dialtrail import settings
+from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.service import create_entity
+from dialtrail.projects.accounts import create_user
+from dialtrail.projects.service import create_project
+from dialtrail.sessions.models import EntityObservation, PageView, SessionValue, WebSession
+from dialtrail.storage import engine as storage_engine
+from dialtrail.storage import migrate
+
+# Three session-scope expression entities, as a shop would declare them.
+ENTITY_NAMES = ("visit_id", "cart", "user")
+
+
+@dataclass(frozen=True)
+class Scratch:
+    backend: str
+    url: str
+    name: str  # the file or database name, to find its server processes
+
+
+@contextlib.contextmanager
+def database(backend: str, postgres_url: str | None = None) -> Iterator[Scratch]:
+    if backend == "sqlite":
+        with sqlite_database() as scratch:
+            yield scratch
+    else:
+        server_url = postgres_url or settings.load_test_settings().test_postgres_url
+        with postgres_database(server_url) as scratch:
+            yield scratch
+
+
+@contextlib.contextmanager
+def sqlite_database() -> Iterator[Scratch]:
+    folder = Path(tempfile.mkdtemp(prefix="dialtrail-bench-"))
+    try:
+        path = folder / "bench.sqlite3"
+        yield Scratch("sqlite", f"sqlite:///{path}", path.name)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_database(server_url: str) -> Iterator[Scratch]:
+    name = f"dialtrail_bench_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+            yield Scratch("postgresql", url, name)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def engine_for(url: str) -> Engine:
+    return storage_engine.create_engine(settings.load({"DIALTRAIL_DATABASE_URL": url}))
+
+
+def prepare(url: str) -> str:
+    """Migrates the database and creates a user, a project (no domains, so any Origin is
+    accepted) and its three entities; answers the project's public key."""
+    engine = engine_for(url)
+    try:
+        migrate.upgrade(engine)
+        with storage_engine.create_session_factory(engine)() as session:
+            owner = create_user(session, "bench@example.com", secrets.token_urlsafe(12))
+            project = create_project(session, owner, {"name": "Benchmark shop"})
+            for name in ENTITY_NAMES:
+                fields = {"name": name, "type": "expression", "value": f"shop.{name}"}
+                create_entity(session, project, {**fields, "scope": "session"})
+            session.commit()
+            return project.public_key
+    finally:
+        engine.dispose()
+
+
+def count_rows(url: str) -> dict[str, int]:
+    engine = engine_for(url)
+    models = {
+        "page_views": PageView,
+        "sessions": WebSession,
+        "entity_observations": EntityObservation,
+        "session_values": SessionValue,
+        "tracking_entities": TrackingEntity,
+    }
+    try:
+        with engine.connect() as connection:
+            return {
+                table: connection.scalar(select(func.count()).select_from(model)) or 0
+                for table, model in models.items()
+            }
+    finally:
+        engine.dispose()

@@ -1,0 +1,164 @@
+"""The server under test: one uvicorn process, one worker, serving Dialtrail's app and, at
+``/bare``, a bare ASGI endpoint with no framework. Both share the process, the event loop and
+the HTTP parser, so their ratio isolates what Dialtrail adds per request.
+
+``serve`` runs inside the subprocess; ``running`` starts and stops it from the benchmark.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import contextlib
+import pstats
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+BARE_PATH = "/bare"
+BARE_BODY = b'{"ok":true}'
+BARE_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(BARE_BODY)).encode()),
+]
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+
+
+async def bare(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Reads the whole body (as the collector does) and answers a tiny JSON document."""
+    more_body = True
+    while more_body:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client went away
+        more_body = message.get("more_body", False)
+    await send({"type": "http.response.start", "status": 200, "headers": BARE_HEADERS})
+    await send({"type": "http.response.body", "body": BARE_BODY})
+
+
+def with_bare_endpoint(app: Any) -> Any:
+    async def routed(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == BARE_PATH:
+            await bare(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return routed
+
+
+def build_app(database_url: str) -> Any:
+    from dialtrail import settings
+    from dialtrail.app import create_app
+
+    config = settings.load(
+        {"DIALTRAIL_DATABASE_URL": database_url, "DIALTRAIL_LOG_LEVEL": "warning"}
+    )
+    # The load comes from one address; the rate limit must not be what is measured.
+    config = config.replace(collector_rate=1e9, collector_burst=10**9)
+    return with_bare_endpoint(create_app(config))
+
+
+def serve(database_url: str, port: int, profile_path: Path | None) -> None:
+    import uvicorn
+
+    # Threads the app starts (a writer thread, say) must be profiled too: hook them first.
+    profilers = ThreadProfilers() if profile_path else None
+    app = build_app(database_url)
+    if profilers is not None:
+        profilers.start_in_thread()  # the main thread (event loop), after the imports
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        workers=1,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
+    if profilers is not None and profile_path is not None:
+        profilers.save(profile_path)
+
+
+class ThreadProfilers:
+    """cProfile for every thread: the collector's database work runs in worker threads, which
+    a profiler enabled on the main thread alone would never see. Each thread gets its own
+    profiler when it starts; the statistics are merged at the end."""
+
+    def __init__(self) -> None:
+        self.profilers: list[cProfile.Profile] = []
+        self.lock = threading.Lock()
+        threading.setprofile(self.start_in_thread)
+
+    def start_in_thread(self, *_: Any) -> None:
+        profiler = cProfile.Profile()
+        with self.lock:
+            self.profilers.append(profiler)
+        profiler.enable()  # replaces this hook for the rest of the thread's life
+
+    def save(self, path: Path) -> None:
+        threading.setprofile(None)  # type: ignore[arg-type]
+        with self.lock:
+            profilers = list(self.profilers)
+        stats = pstats.Stats(profilers[0])
+        for profiler in profilers[1:]:
+            stats.add(profiler)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stats.dump_stats(path)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def running(command: Sequence[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """Starts the server subprocess, waits until ``/bare`` answers, stops it with SIGINT (so
+    that uvicorn shuts down cleanly and a profile is written) when the block ends."""
+    process = subprocess.Popen(command)  # noqa: S603 (our own interpreter and script)
+    try:
+        wait_until_ready(process, port)
+        yield process
+    finally:
+        stop(process)
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited at start-up with status {process.returncode}")
+        if answers_bare(port):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer on port {port} within {START_TIMEOUT:.0f} s")
+
+
+def answers_bare(port: int) -> bool:
+    request = f"POST {BARE_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(request.encode())
+            return connection.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        print("the server did not stop on SIGINT; killing it", file=sys.stderr)
+        process.kill()
+        process.wait()
