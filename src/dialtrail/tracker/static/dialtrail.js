@@ -34,7 +34,7 @@
   const PYTHON_ONLY = /\((\?P|\?#|\?>|\?[aiLmsux-]+[:)])/y;
   const fail = (message, position) => { throw {message, position}; };
   const simpleOnly = (what, position) =>
-    fail('a Simple entity takes a variable path only; use type Expression for ' + what, position);
+    fail('a Simple entity takes a variable path, not ' + what, position);
   const regexes = new Map(); // each pattern is compiled once
   const compileRegex = (pattern) => regexes.get(pattern) || regexes.set(pattern, new RegExp(pattern)).get(pattern);
 
@@ -46,15 +46,15 @@
       return found;
     };
     const hex = (i) => /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))
-      ? parseInt(text.slice(i + 2, i + 6), 16) : fail('\\u needs 4 hexadecimal digits', i);
+      ? parseInt(text.slice(i + 2, i + 6), 16) : fail('\\u needs 4 hex digits', i);
     const quoted = () => {
       const quote = text[at];
-      let i = at + 1, value = '', unit, low;
+      let i = at + 1, value = '', simple, unit, low;
       while (i < text.length && text[i] != quote) {
         const code = text[i + 1];
         if (text[i] != '\\') value += text[i++];
         else if (code == null) break; // a final backslash: the quote is never closed
-        else if ('\\"\'nt'.includes(code)) value += '\\"\'\n\t'['\\"\'nt'.indexOf(code)], i += 2;
+        else if ((simple = '\\"\'nt'.indexOf(code)) >= 0) value += '\\"\'\n\t'[simple], i += 2;
         else if (code != 'u') fail('unknown escape \\' + code, i);
         else if ((unit = hex(i)) < 0xd800 || unit > 0xdfff) value += String.fromCharCode(unit), i += 6;
         else {
@@ -108,7 +108,7 @@
         while (next < pattern.length && pattern[next] != ']') next += pattern[next] == '\\' ? 2 : 1;
         next++;
       } else if (PYTHON_ONLY.test(pattern) || (c == '+' && quantified)) {
-        return 'uses a Python-only construct';
+        return 'has a Python-only construct';
       }
       quantified = '*+?}'.includes(c);
     }
@@ -117,22 +117,21 @@
   }
 
   const CHECKS = {N: () => '', S: checkSelector, R: checkRegex};
-  const ROLES = {N: 'argument', S: 'CSS selector', R: 'regular expression'};
 
   function parser(text) {
     const next = scanner(text);
     let ahead = null;
     const peek = () => ahead || (ahead = next());
     const advance = () => {
-      const token = peek();
+      const t = peek();
       ahead = null;
-      return token;
+      return t;
     };
-    const expected = (what, token) => fail('expected ' + what + ' but found ' +
-      (token.kind == 'end' ? 'the end' : "'" + token.text.slice(0, 20) + "'"), token.position);
+    const expected = (what, t) => fail('expected ' + what + ' but found ' +
+      (t.kind == 'end' ? 'the end' : "'" + t.text.slice(0, 20) + "'"), t.position);
     const close = (closer) => {
-      const token = advance();
-      if (token.kind != closer) expected(closer, token);
+      const t = advance();
+      if (t.kind != closer) expected(closer, t);
     };
     const deeper = (opener, depth) => depth < 32 ? depth + 1 : fail('nested over 32 levels deep', opener.position);
 
@@ -144,32 +143,32 @@
     }
 
     function primary(depth) {
-      const token = advance();
-      if (token.kind == 'string') return {literal: token.value};
-      if (token.kind == '(') {
-        const node = either(deeper(token, depth));
+      const t = advance();
+      if (t.kind == 'string') return {literal: t.value};
+      if (t.kind == '(') {
+        const node = either(deeper(t, depth));
         close(')');
         return node;
       }
-      if (token.kind != 'name') expected('a path, a function or a quoted text', token);
-      if (token.text == 'js' && text[token.position + 2] == ':') fail('js: must be the whole value', token.position);
-      return peek().kind == '(' ? call(token, depth) : path(token);
+      if (t.kind != 'name') expected('a value', t);
+      if (t.text == 'js' && text[t.position + 2] == ':') fail('js: must be the whole value', t.position);
+      return peek().kind == '(' ? call(t, depth) : path(t);
     }
 
     function path(first) {
       const segments = [first.text];
       while (peek().kind == '.' || peek().kind == '[') {
-        const dot = advance().kind == '.', token = advance();
-        if (dot) token.kind == 'name' ? segments.push(token.text) : expected('a name after .', token);
+        const dot = advance().kind == '.', t = advance();
+        if (dot) t.kind == 'name' ? segments.push(t.text) : expected('a name', t);
         else {
-          if (token.kind == 'string') segments.push(token.value);
-          else if (token.kind != 'number') expected('a number or a quoted name after [', token);
-          else if (token.text.length > 9) fail('list position too large', token.position);
-          else segments.push(+token.text);
+          if (t.kind == 'string') segments.push(t.value);
+          else if (t.kind != 'number') expected('a number or a quoted name', t);
+          else if (t.text.length > 9) fail('list position too large', t.position);
+          else segments.push(+t.text);
           close(']');
         }
       }
-      if (peek().kind == '(') fail('a variable path cannot be called', peek().position);
+      if (peek().kind == '(') fail('a path cannot be called', peek().position);
       return {path: segments};
     }
 
@@ -181,37 +180,36 @@
       if (peek().kind == ')') wrongCount(opener.position);
       for (;;) {
         args.push(argument(name.text, kinds[args.length], inner));
-        const token = advance(), complete = args.length == kinds.length;
-        if (token.kind == ',' && complete) wrongCount(peek().position);
-        if (token.kind == ')' && !complete) wrongCount(opener.position);
-        if (token.kind == ')') return {call: name.text, args};
-        if (token.kind != ',') expected(complete ? ')' : ',', token);
+        const t = advance(), complete = args.length == kinds.length;
+        if (t.kind == ',' && complete) wrongCount(peek().position);
+        if (t.kind == ')' && !complete) wrongCount(opener.position);
+        if (t.kind == ')') return {call: name.text, args};
+        if (t.kind != ',') expected(complete ? ')' : ',', t);
       }
     }
 
     function argument(name, kind, depth) {
       if (kind == 'E') return either(depth);
-      const token = advance();
-      if (token.kind != 'string') expected(`a quoted argument of ${name}()`, token);
-      const issue = kind != 'R' && !strip(token.value) ? 'is empty' : CHECKS[kind](token.value);
-      if (issue) fail(`the ${ROLES[kind]} of ${name}() ${issue}`, token.position);
-      return {literal: token.value};
+      const t = advance();
+      if (t.kind != 'string') expected('a quoted text', t);
+      const issue = kind != 'R' && !strip(t.value) ? 'is empty' : CHECKS[kind](t.value);
+      if (issue) fail(`${name}(): ${t.text} ${issue}`, t.position);
+      return {literal: t.value};
     }
 
     function simple() {
-      const token = advance();
-      if (token.kind == 'name' && peek().kind == '(') simpleOnly('functions', token.position);
-      if (token.kind == 'string' || token.kind == '(') simpleOnly('quotes and parentheses', token.position);
-      if (token.kind != 'name') expected('a variable name such as r7k12_si', token);
-      const found = path(token);
+      const t = advance();
+      if (t.kind == 'name' && peek().kind == '(' || t.kind == 'string' || t.kind == '(') simpleOnly(t.text, t.position);
+      if (t.kind != 'name') expected('a name', t);
+      const found = path(t);
       if (peek().kind == '||') simpleOnly('||', peek().position);
       return found;
     }
 
     return (type) => {
-      const node = type == 'simple' ? simple() : either(0), token = peek();
-      if (token.kind == ')') fail("')' without a matching '('", token.position);
-      if (token.kind != 'end') expected('the end of the value', token);
+      const node = type == 'simple' ? simple() : either(0), t = peek();
+      if (t.kind == ')') fail("')' without a matching '('", t.position);
+      if (t.kind != 'end') expected('the end of the value', t);
       return node;
     };
   }
@@ -224,7 +222,7 @@
       if (start == text.length) fail('empty', 0);
       if (!text.startsWith('js:', start)) return {ast: parser(text)(type)};
       if (type == 'simple') simpleOnly('js:', start);
-      if (!allowRawJs) fail('js: is off for this project (allow_raw_js)', start);
+      if (!allowRawJs) fail('js: is off (allow_raw_js)', start);
       const source = strip(text.slice(start + 3));
       return source ? {ast: {js: source}} : fail('js: without code', start + 3);
     } catch (e) {

@@ -1,0 +1,92 @@
+"""The group-commit writer: many requests per transaction, each failing on its own."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from dialtrail.api.errors import ApiError
+from dialtrail.collector.writer import GroupWriter
+from dialtrail.projects.models import Project
+from dialtrail.sessions.models import Visitor
+from tests.support.collector import client_id
+from tests.support.databases import Database
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def project_id(database: Database) -> int:
+    with database.session() as session:
+        project = Project(name="Writer", public_key=client_id())
+        session.add(project)
+        session.commit()
+        return project.id
+
+
+def add_visitor(project: int) -> Any:
+    def job(db: Session) -> str:
+        key = client_id()
+        db.add(Visitor(project_id=project, key=key, first_seen_at=NOW, last_seen_at=NOW))
+        db.flush()
+        return key
+
+    return job
+
+
+def refuse(db: Session) -> None:
+    db.add(Visitor(project_id=-1, key="x" * 20, first_seen_at=NOW, last_seen_at=NOW))
+    db.flush()  # a foreign-key violation, after a write: the savepoint must undo it
+    raise AssertionError("unreachable")
+
+
+def count_visitors(database: Database) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(Visitor)) or 0
+
+
+def test_a_failing_job_fails_alone(database: Database) -> None:
+    writer = GroupWriter(database.sessions)
+    project = project_id(database)
+
+    async def scenario() -> list[Any]:
+        jobs = [add_visitor(project), refuse, add_visitor(project), not_found]
+        return await asyncio.gather(*(writer.run(job) for job in jobs), return_exceptions=True)
+
+    first, failed, third, refused = asyncio.run(scenario())
+
+    assert isinstance(first, str)
+    assert isinstance(third, str)
+    assert isinstance(failed, Exception)
+    assert isinstance(refused, ApiError)
+    assert refused.status == 404
+    assert count_visitors(database) == 2
+
+
+def not_found(db: Session) -> None:
+    raise ApiError(404, "unknown_project", "no project has this key")
+
+
+def test_concurrent_jobs_share_commits(database: Database) -> None:
+    jobs = 200
+    writer = GroupWriter(database.sessions)
+    project = project_id(database)
+    commits: list[object] = []
+
+    def count_commit(connection: object) -> None:
+        commits.append(connection)
+
+    async def scenario() -> list[Any]:
+        return await asyncio.gather(*(writer.run(add_visitor(project)) for _ in range(jobs)))
+
+    event.listen(database.engine, "commit", count_commit)
+    try:
+        keys = asyncio.run(scenario())
+    finally:
+        event.remove(database.engine, "commit", count_commit)
+    assert len(set(keys)) == jobs
+    assert count_visitors(database) == jobs
+    assert len(commits) < jobs / 2
