@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from dialtrail.sessions.models import (
     Visitor,
     WebSession,
 )
+from dialtrail.storage.base import Base
 
 
 @dataclass(frozen=True)
@@ -62,59 +64,134 @@ def load_project(db: Session, public_key: str) -> ProjectContext | None:
     return ProjectContext(project.id, list(project.domains), entities)
 
 
-def insert_statement(db: Session, model: Any) -> Any:
-    dialect = db.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+class Statements:
+    """The collector's statements, built once per dialect and run with parameters only:
+    building SQLAlchemy constructs per request cost more than running them."""
+
+    def __init__(self, dialect: str) -> None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        visitors, sessions = table_of(Visitor), table_of(WebSession)
+        page_views, values = table_of(PageView), table_of(SessionValue)
+        upsert_visitor = insert(visitors)
+        self.upsert_visitor = upsert_visitor.on_conflict_do_update(
+            index_elements=["project_id", "key"],
+            set_={"last_seen_at": upsert_visitor.excluded.last_seen_at},
+        ).returning(visitors.c.id)
+        self.find_session = select(sessions.c.id).where(
+            sessions.c.project_id == bindparam("b_project"), sessions.c.key == bindparam("b_key")
+        )
+        # Another request may have started the same session a moment ago: keep the first.
+        self.insert_session = (
+            insert(sessions)
+            .on_conflict_do_nothing(index_elements=["project_id", "key"])
+            .returning(sessions.c.id)
+        )
+        self.insert_page_view = (
+            insert(page_views)
+            .on_conflict_do_nothing(index_elements=["session_id", "key"])
+            .returning(page_views.c.id)
+        )
+        self.find_page_view = select(page_views.c.id).where(
+            page_views.c.session_id == bindparam("b_session"),
+            page_views.c.key == bindparam("b_key"),
+        )
+        self.touch_session = (
+            update(sessions)
+            .where(sessions.c.id == bindparam("b_session"))
+            .values(
+                last_activity_at=bindparam("b_now"),
+                page_views=sessions.c.page_views + bindparam("b_added"),
+                # GA often sets _ga after the first page view; the newest id seen wins.
+                ga_client_id=func.coalesce(bindparam("b_ga"), sessions.c.ga_client_id),
+            )
+        )
+        self.insert_observation = insert(table_of(EntityObservation))
+        upsert_value = insert(values)
+        newest = {
+            column: upsert_value.excluded[column]
+            for column in ("page_view_id", "value", "truncated", "observed_at")
+        }
+        conflict = ["session_id", "entity_id"]
+        self.keep_first_value = upsert_value.on_conflict_do_nothing(index_elements=conflict)
+        self.keep_last_value = upsert_value.on_conflict_do_update(
+            index_elements=conflict, set_=newest
+        )
+        self.keep_newest_page_value = upsert_value.on_conflict_do_update(
+            index_elements=conflict,
+            set_=newest,
+            # A late ping from an older page must not replace the newest page's value.
+            where=values.c.page_view_id <= upsert_value.excluded.page_view_id,
+        )
+
+
+def table_of(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+@cache
+def statements_for(dialect: str) -> Statements:
+    return Statements(dialect)
+
+
+def statements(db: Session) -> tuple[Connection, Statements]:
+    connection = db.connection()
+    return connection, statements_for(connection.dialect.name)
 
 
 def record_page_view(
     db: Session, project: ProjectContext, event: PageViewEvent, client: Client, now: datetime
 ) -> None:
-    visitor_id = touch_visitor(db, project.id, event.visitor, now)
-    session_id = find_session(db, project.id, event.session)
+    connection, sql = statements(db)
+    visitor_id = connection.execute(
+        sql.upsert_visitor,
+        {"project_id": project.id, "key": event.visitor, "first_seen_at": now, "last_seen_at": now},
+    ).scalar_one()
+    session_id = find_session(connection, sql, project.id, event.session)
     if session_id is None:
-        session_id = start_session(db, project.id, visitor_id, event, client, now)
-    page_view_id = insert_page_view(db, session_id, event, now)
+        session_id = start_session(connection, sql, project.id, visitor_id, event, client, now)
+    page_view_id = connection.execute(
+        sql.insert_page_view,
+        {
+            "session_id": session_id,
+            "key": event.page_view,
+            "url": event.url,
+            "title": event.title,
+            "referrer": event.referrer,
+            "viewed_at": now,
+        },
+    ).scalar_one_or_none()
     if page_view_id is None:
         return  # the same page view again (a retry): already recorded
-    touch_session(db, session_id, now, event.ga, new_page_view=True)
-    record_values(db, project, session_id, page_view_id, event, now)
+    touch_session(connection, sql, session_id, now, event.ga, added=1)
+    record_values(connection, sql, project, Where(session_id, page_view_id, now), event)
 
 
 def record_ping(db: Session, project: ProjectContext, event: PingEvent, now: datetime) -> bool:
     """False when the session is unknown (its page view never arrived)."""
-    session_id = find_session(db, project.id, event.session)
+    connection, sql = statements(db)
+    session_id = find_session(connection, sql, project.id, event.session)
     if session_id is None:
         return False
-    touch_session(db, session_id, now, event.ga, new_page_view=False)
-    page_view_id = db.scalar(
-        select(PageView.id).where(
-            PageView.session_id == session_id, PageView.key == event.page_view
-        )
-    )
-    record_values(db, project, session_id, page_view_id, event, now)
+    touch_session(connection, sql, session_id, now, event.ga, added=0)
+    page_view_id = connection.execute(
+        sql.find_page_view, {"b_session": session_id, "b_key": event.page_view}
+    ).scalar_one_or_none()
+    record_values(connection, sql, project, Where(session_id, page_view_id, now), event)
     return True
 
 
-def touch_visitor(db: Session, project_id: int, key: str, now: datetime) -> int:
-    statement = insert_statement(db, Visitor).values(
-        project_id=project_id, key=key, first_seen_at=now, last_seen_at=now
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["project_id", "key"], set_={"last_seen_at": now}
-    ).returning(Visitor.id)
-    visitor_id: int = db.execute(statement).scalar_one()
-    return visitor_id
-
-
-def find_session(db: Session, project_id: int, key: str) -> int | None:
-    return db.scalar(
-        select(WebSession.id).where(WebSession.project_id == project_id, WebSession.key == key)
-    )
+def find_session(connection: Connection, sql: Statements, project_id: int, key: str) -> int | None:
+    found: int | None = connection.execute(
+        sql.find_session, {"b_project": project_id, "b_key": key}
+    ).scalar_one_or_none()
+    return found
 
 
 def start_session(
-    db: Session,
+    connection: Connection,
+    sql: Statements,
     project_id: int,
     visitor_id: int,
     event: PageViewEvent,
@@ -135,53 +212,45 @@ def start_session(
         "page_views": 0,
         **sources.source_fields(event.url),
     }
-    statement = insert_statement(db, WebSession).values(**values)
-    # Another request may have started the same session a moment ago: keep the first.
-    statement = statement.on_conflict_do_nothing(index_elements=["project_id", "key"])
-    db.execute(statement)
-    session_id = find_session(db, project_id, event.session)
+    started = connection.execute(sql.insert_session, values).scalar_one_or_none()
+    session_id = started or find_session(connection, sql, project_id, event.session)
     assert session_id is not None
     return session_id
 
 
-def insert_page_view(
-    db: Session, session_id: int, event: PageViewEvent, now: datetime
-) -> int | None:
-    statement = insert_statement(db, PageView).values(
-        session_id=session_id,
-        key=event.page_view,
-        url=event.url,
-        title=event.title,
-        referrer=event.referrer,
-        viewed_at=now,
-    )
-    statement = statement.on_conflict_do_nothing(index_elements=["session_id", "key"]).returning(
-        PageView.id
-    )
-    page_view_id: int | None = db.execute(statement).scalar_one_or_none()
-    return page_view_id
-
-
 def touch_session(
-    db: Session, session_id: int, now: datetime, ga: str | None, *, new_page_view: bool
+    connection: Connection,
+    sql: Statements,
+    session_id: int,
+    now: datetime,
+    ga: str | None,
+    *,
+    added: int,
 ) -> None:
-    changes: dict[str, Any] = {"last_activity_at": now}
-    if new_page_view:
-        changes["page_views"] = WebSession.page_views + 1
-    client_id = sources.ga_client_id(ga)
-    if client_id:
-        # GA often sets _ga after the first page view; the newest id seen wins.
-        changes["ga_client_id"] = client_id
-    db.execute(update(WebSession).where(WebSession.id == session_id).values(**changes))
+    parameters = {
+        "b_session": session_id,
+        "b_now": now,
+        "b_added": added,
+        "b_ga": sources.ga_client_id(ga),
+    }
+    connection.execute(sql.touch_session, parameters)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where and when values were observed."""
+
+    session_id: int
+    page_view_id: int | None
+    observed_at: datetime
 
 
 def record_values(
-    db: Session,
+    connection: Connection,
+    sql: Statements,
     project: ProjectContext,
-    session_id: int,
-    page_view_id: int | None,
+    where: Where,
     event: ValuesEvent,
-    now: datetime,
 ) -> None:
     flagged = set(event.truncated)
     for name, raw in event.values.items():
@@ -189,79 +258,52 @@ def record_values(
         if entity is None:
             continue  # disabled or deleted since the page loaded its (cached) script
         value = sources.normalise_value(raw, name in flagged)
-        observation = Observation(session_id, page_view_id, entity, value, now)
         if entity.scope == "session":
-            record_session_scope(db, observation)
-        elif page_view_id is not None:
-            record_page_view_scope(db, observation)
+            record_session_scope(connection, sql, entity, value, where)
+        elif where.page_view_id is not None:
+            record_page_view_scope(connection, sql, entity, value, where)
 
 
-@dataclass(frozen=True)
-class Observation:
-    session_id: int
-    page_view_id: int | None
-    entity: EntityInfo
-    value: sources.NormalisedValue
-    observed_at: datetime
-
-    def row(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "page_view_id": self.page_view_id,
-            "entity_id": self.entity.id,
-            "value": self.value.value,
-            "truncated": self.value.truncated,
-            "observed_at": self.observed_at,
-        }
-
-
-def record_session_scope(db: Session, observation: Observation) -> None:
-    """DESIGN §2: every non-empty observation is kept; an empty one never erases a value."""
-    if observation.value.value is None:
-        return
-    db.execute(insert_statement(db, EntityObservation).values(**observation.row()))
-    statement = insert_statement(db, SessionValue).values(**session_value_row(observation))
-    conflict = ["session_id", "entity_id"]
-    if observation.entity.keep == "first":
-        db.execute(statement.on_conflict_do_nothing(index_elements=conflict))
-        return
-    db.execute(statement.on_conflict_do_update(index_elements=conflict, set_=changed(statement)))
-
-
-def record_page_view_scope(db: Session, observation: Observation) -> None:
-    """Each page view has its own value, empty allowed; the session shows its latest page's."""
-    db.execute(insert_statement(db, EntityObservation).values(**observation.row()))
-    statement = insert_statement(db, SessionValue).values(**session_value_row(observation))
-    db.execute(
-        statement.on_conflict_do_update(
-            index_elements=["session_id", "entity_id"],
-            set_=changed(statement),
-            # A late ping from an older page must not replace the newest page's value.
-            where=SessionValue.page_view_id <= statement.excluded.page_view_id,
-        )
-    )
-
-
-def session_value_row(observation: Observation) -> dict[str, Any]:
-    row = observation.row()
-    return {key: row[key] for key in SESSION_VALUE_COLUMNS}
-
-
-SESSION_VALUE_COLUMNS = (
-    "session_id",
-    "entity_id",
-    "page_view_id",
-    "value",
-    "truncated",
-    "observed_at",
-)
-
-
-def changed(statement: Any) -> dict[str, Any]:
+def observation_row(
+    entity: EntityInfo, value: sources.NormalisedValue, where: Where
+) -> dict[str, Any]:
     return {
-        column: statement.excluded[column]
-        for column in ("page_view_id", "value", "truncated", "observed_at")
+        "session_id": where.session_id,
+        "page_view_id": where.page_view_id,
+        "entity_id": entity.id,
+        "value": value.value,
+        "truncated": value.truncated,
+        "observed_at": where.observed_at,
     }
+
+
+def record_session_scope(
+    connection: Connection,
+    sql: Statements,
+    entity: EntityInfo,
+    value: sources.NormalisedValue,
+    where: Where,
+) -> None:
+    """DESIGN §2: every non-empty observation is kept; an empty one never erases a value."""
+    if value.value is None:
+        return
+    row = observation_row(entity, value, where)
+    connection.execute(sql.insert_observation, row)
+    keep = sql.keep_first_value if entity.keep == "first" else sql.keep_last_value
+    connection.execute(keep, row)
+
+
+def record_page_view_scope(
+    connection: Connection,
+    sql: Statements,
+    entity: EntityInfo,
+    value: sources.NormalisedValue,
+    where: Where,
+) -> None:
+    """Each page view has its own value, empty allowed; the session shows its latest page's."""
+    row = observation_row(entity, value, where)
+    connection.execute(sql.insert_observation, row)
+    connection.execute(sql.keep_newest_page_value, row)
 
 
 def record_errors(db: Session, project: ProjectContext, event: ErrorsEvent, now: datetime) -> None:

@@ -17,9 +17,12 @@
   };
   const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
   const describe = (error) => {
-    try { return String(error && error.message || error).slice(0, 200); } catch (e) { return 'error'; }
+    try { return String(error && error.message || error); } catch (e) { return 'error'; }
   };
-  const problem = (kind, message) => ({kind, message});
+  // A failed read; a class, so that an error thrown by the site is never mistaken for one.
+  class Problem {
+    constructor(kind, error) { this.kind = kind; this.error = error; }
+  }
 
   /* ---- The expression language: the same grammar, AST and error positions as the server's
      dialtrail/entities/expressions.py (tests/vectors/expressions.json keeps the two in step).
@@ -31,10 +34,8 @@
     text: 'S', attr: 'SN', meta: 'N', match: 'ER'};
   const SPACE = /[ \t\n\r\u00a0]*/y;
   const TOKEN = /([A-Za-z_$][\w$]*)|(\d+)|\|\||[.[\](),]/y;
-  const PYTHON_ONLY = /\((\?P|\?#|\?>|\?[aiLmsux-]+[:)])/y;
   const fail = (message, position) => { throw {message, position}; };
-  const simpleOnly = (what, position) =>
-    fail('a Simple entity takes a variable path, not ' + what, position);
+  const simpleOnly = (position) => fail('a Simple entity takes a variable path only', position);
   const regexes = new Map(); // each pattern is compiled once
   const compileRegex = (pattern) => regexes.get(pattern) || regexes.set(pattern, new RegExp(pattern)).get(pattern);
 
@@ -45,8 +46,8 @@
       at = end;
       return found;
     };
-    const hex = (i) => /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))
-      ? parseInt(text.slice(i + 2, i + 6), 16) : fail('\\u needs 4 hex digits', i);
+    const hex = (i) => /^[\da-f]{4}$/i.test(text.slice(i + 2, i + 6))
+      ? parseInt(text.slice(i + 2, i + 6), 16) : fail('bad \\u escape', i);
     const quoted = () => {
       const quote = text[at];
       let i = at + 1, value = '', simple, unit, low;
@@ -55,17 +56,17 @@
         if (text[i] != '\\') value += text[i++];
         else if (code == null) break; // a final backslash: the quote is never closed
         else if ((simple = '\\"\'nt'.indexOf(code)) >= 0) value += '\\"\'\n\t'[simple], i += 2;
-        else if (code != 'u') fail('unknown escape \\' + code, i);
+        else if (code != 'u') fail('bad escape', i);
         else if ((unit = hex(i)) < 0xd800 || unit > 0xdfff) value += String.fromCharCode(unit), i += 6;
         else {
           // Beyond U+FFFF: a surrogate pair of \u escapes, as in JavaScript.
           low = unit < 0xdc00 && text.startsWith('\\u', i + 6) ? hex(i + 6) : 0;
-          if (low < 0xdc00 || low > 0xdfff) fail('a lone surrogate \\u escape', i);
+          if (low < 0xdc00 || low > 0xdfff) fail('bad \\u escape', i);
           value += String.fromCharCode(unit, low);
           i += 12;
         }
       }
-      if (text[i] != quote) fail('quoted text never closed', at);
+      if (text[i] != quote) fail('unclosed quote', at);
       return token('string', i + 1, value);
     };
     return () => {
@@ -94,26 +95,14 @@
     return quote ? 'has an unclosed quote' : closing.length ? 'misses a ' + closing.pop() : '';
   }
 
+  // Browsers reject most of what the server refuses in a pattern; these they accept, so they are
+  // refused here, as on the server: letter escapes unknown to Python's re (\A, \Z, \p…), and
+  // inline flags such as (?i:…). Escaped backslashes are dropped first: \\A is fine.
   function checkRegex(pattern) {
-    // The server refuses what Python's re reads differently from browsers; so does this.
-    for (let i = 0, next, quantified = false; i < pattern.length; i = next) {
-      const c = pattern[i], escaped = pattern[i + 1] || '';
-      next = i + 1;
-      PYTHON_ONLY.lastIndex = i;
-      if (c == '\\') {
-        if (/[A-Za-z]/.test(escaped) && !'abfnrtvBdDsSwWxuUNk'.includes(escaped)) return 'uses \\' + escaped;
-        next++;
-      } else if (c == '[') {
-        if (pattern.startsWith('[]', i) || pattern.startsWith('[^]', i)) next++;
-        while (next < pattern.length && pattern[next] != ']') next += pattern[next] == '\\' ? 2 : 1;
-        next++;
-      } else if (PYTHON_ONLY.test(pattern) || (c == '+' && quantified)) {
-        return 'has a Python-only construct';
-      }
-      quantified = '*+?}'.includes(c);
+    if (/\\[^\W\d_abfnrtvBdDsSwWxuUNk]|(^|[^\\])\(\?[aiLmsux-]+:/.test(pattern.replace(/\\\\/g, ''))) {
+      return 'has a construct that the server refuses';
     }
     try { compileRegex(pattern); } catch (e) { return 'is not valid: ' + describe(e); }
-    return '';
   }
 
   const CHECKS = {N: () => '', S: checkSelector, R: checkRegex};
@@ -133,7 +122,7 @@
       const t = advance();
       if (t.kind != closer) expected(closer, t);
     };
-    const deeper = (opener, depth) => depth < 32 ? depth + 1 : fail('nested over 32 levels deep', opener.position);
+    const deeper = (opener, depth) => depth < 32 ? depth + 1 : fail('nested too deep', opener.position);
 
     function either(depth) {
       const options = [primary(depth)];
@@ -163,7 +152,7 @@
         else {
           if (t.kind == 'string') segments.push(t.value);
           else if (t.kind != 'number') expected('a number or a quoted name', t);
-          else if (t.text.length > 9) fail('list position too large', t.position);
+          else if (t.text.length > 9) fail('index too large', t.position);
           else segments.push(+t.text);
           close(']');
         }
@@ -174,8 +163,8 @@
 
     function call(name, depth) {
       const kinds = has(FUNCTIONS, name.text) ? FUNCTIONS[name.text]
-        : fail(`unknown function ${name.text}; known: ${Object.keys(FUNCTIONS).join(', ')}`, name.position);
-      const wrongCount = (position) => fail(`${name.text}() takes ${kinds.length} argument(s)`, position);
+        : fail('unknown function ' + name.text, name.position);
+      const wrongCount = (position) => fail(name.text + '() takes ' + kinds.length + ' argument(s)', position);
       const opener = advance(), inner = deeper(opener, depth), args = [];
       if (peek().kind == ')') wrongCount(opener.position);
       for (;;) {
@@ -193,23 +182,23 @@
       const t = advance();
       if (t.kind != 'string') expected('a quoted text', t);
       const issue = kind != 'R' && !strip(t.value) ? 'is empty' : CHECKS[kind](t.value);
-      if (issue) fail(`${name}(): ${t.text} ${issue}`, t.position);
+      if (issue) fail(name + '(): ' + t.text + ' ' + issue, t.position);
       return {literal: t.value};
     }
 
     function simple() {
       const t = advance();
-      if (t.kind == 'name' && peek().kind == '(' || t.kind == 'string' || t.kind == '(') simpleOnly(t.text, t.position);
+      if (t.kind == 'name' && peek().kind == '(' || t.kind == 'string' || t.kind == '(') simpleOnly(t.position);
       if (t.kind != 'name') expected('a name', t);
       const found = path(t);
-      if (peek().kind == '||') simpleOnly('||', peek().position);
+      if (peek().kind == '||') simpleOnly(peek().position);
       return found;
     }
 
     return (type) => {
       const node = type == 'simple' ? simple() : either(0), t = peek();
-      if (t.kind == ')') fail("')' without a matching '('", t.position);
-      if (t.kind != 'end') expected('the end of the value', t);
+      if (t.kind == ')') fail("unmatched ')'", t.position);
+      if (t.kind != 'end') expected('the end', t);
       return node;
     };
   }
@@ -217,14 +206,14 @@
   function parse(text, type, allowRawJs) {
     try {
       text = String(text);
-      if (text.length > 2000) fail('longer than 2000 characters', 2000);
+      if (text.length > 2000) fail('too long', 2000);
       const start = text.length - text.replace(/^[ \t\n\r\u00a0]+/, '').length;
       if (start == text.length) fail('empty', 0);
       if (!text.startsWith('js:', start)) return {ast: parser(text)(type)};
-      if (type == 'simple') simpleOnly('js:', start);
-      if (!allowRawJs) fail('js: is off (allow_raw_js)', start);
+      if (type == 'simple') simpleOnly(start);
+      if (!allowRawJs) fail('js: is off', start);
       const source = strip(text.slice(start + 3));
-      return source ? {ast: {js: source}} : fail('js: without code', start + 3);
+      return source ? {ast: {js: source}} : fail('no code after js:', start + 3);
     } catch (e) {
       return {error: e.message, position: e.position};
     }
@@ -252,7 +241,7 @@
   };
 
   const select = (selector) => {
-    try { return document.querySelector(selector); } catch (e) { throw problem('selector', describe(e)); }
+    try { return document.querySelector(selector); } catch (e) { throw new Problem('selector', describe(e)); }
   };
 
   const READERS = {
@@ -282,9 +271,9 @@
     const type = typeof value;
     if (type == 'string') return value.trim() || null; // trim() scans the ends only: cheap on 10 MB
     if (type == 'number') return isFinite(value) ? '' + value : null;
-    if (type == 'boolean' || type == 'bigint') return '' + value;
+    if (type == 'boolean') return '' + value;
     if (!value || type != 'object') return value === undefined ? value : null;
-    try { return JSON.stringify(value) || null; } catch (e) { throw problem('exception', 'not JSON: ' + describe(e)); }
+    try { return JSON.stringify(value) || null; } catch (e) { throw new Problem('exception', 'not JSON: ' + describe(e)); }
   }
 
   function readPath(path) {
@@ -292,7 +281,7 @@
     for (let i = 0; i < path.length; i++) {
       if (value == null) return undefined;
       try { value = value[path[i]]; } catch (e) { // a throwing getter, a hostile Proxy
-        throw problem('exception', path.slice(0, i + 1).join('.') + ' threw ' + describe(e));
+        throw new Problem('exception', path.slice(0, i + 1).join('.') + ' threw ' + describe(e));
       }
     }
     return value;
@@ -313,7 +302,7 @@
     }
     const compiled = scripts.get(source);
     // A Content-Security-Policy without 'unsafe-eval' makes new Function throw an EvalError.
-    if (typeof compiled != 'function') throw problem(compiled.name == 'EvalError' ? 'csp' : 'js', describe(compiled));
+    if (typeof compiled != 'function') throw new Problem(compiled.name == 'EvalError' ? 'csp' : 'js', describe(compiled));
     return compiled.call(window);
   }
 
@@ -331,13 +320,13 @@
       if (node.call == 'match') {
         const searched = evaluate(node.args[0], errors);
         let regex;
-        try { regex = compileRegex(node.args[1].literal); } catch (e) { throw problem('regex', describe(e)); }
+        try { regex = compileRegex(node.args[1].literal); } catch (e) { throw new Problem('regex', describe(e)); }
         const found = searched != null && regex.exec(searched);
         return found ? normalise(found[found.length > 1 ? 1 : 0]) : null;
       }
       return normalise(node.call ? READERS[node.call](...node.args.map((arg) => arg.literal)) : node.literal);
     } catch (e) {
-      errors.push(e && e.kind ? e : problem('exception', describe(e))); // the next option of || still runs
+      errors.push(e instanceof Problem ? e : new Problem('exception', describe(e))); // the next option of || still runs
       return null;
     }
   }
@@ -349,15 +338,13 @@
   const retryMs = setting('simple_retry_ms', 5000);
   let entities = [], sent = {}, number = null, visitor = null, session = null, lastActivity = 0;
   let pageView = null, pageUrl = '', pageReferrer = '', lastInteraction = 0;
-  let errorQueue = [], errorLog = [], errorsPerEntity = {}, errorsThisPage = 0, errorTimer, changeTimer;
+  let errorLog = [], errorsSent = 0, errorsPerEntity = {}, errorTimer, changeTimer;
   const samePage = () => location.href.split('#')[0] == pageUrl.split('#')[0]; // a #fragment is no page view
   const cookieId = (value) => /^[\w-]{16,64}$/.test(value) ? value : null;
 
   function newId() { // 22 characters of [A-Za-z0-9_-]: base64url of 132 random bits
-    const bytes = new Uint8Array(18);
-    try { window.crypto.getRandomValues(bytes); } catch (e) {
-      bytes.forEach((_, i) => { bytes[i] = Math.random() * 256; });
-    }
+    let bytes = new Uint8Array(18);
+    try { window.crypto.getRandomValues(bytes); } catch (e) { bytes = bytes.map(() => Math.random() * 256); }
     return btoa(String.fromCharCode(...bytes)).slice(0, 22).replace(/\+/g, '-').replace(/\//g, '_');
   }
 
@@ -383,45 +370,50 @@
   function report(entity, kind, message) {
     log('error', entity, kind, message);
     errorsPerEntity[entity] = (errorsPerEntity[entity] || 0) + 1;
-    if (!config || errorsPerEntity[entity] > 3 || ++errorsThisPage > 20) return;
-    const error = {entity, kind, message: String(message).slice(0, 300)};
-    errorLog.push(error);
-    errorQueue.push(error);
+    if (!config || errorsPerEntity[entity] > 3 || errorLog.length >= 20) return;
+    errorLog.push({entity, kind, message: String(message).slice(0, 300)});
     clearTimeout(errorTimer);
     errorTimer = setTimeout(guard(flushErrors), 1000);
   }
 
   function flushErrors() {
-    if (errorQueue.length) send('errors', {visitor, session, page_view: pageView, url: pageUrl, errors: errorQueue});
-    errorQueue = [];
+    if (errorLog.length > errorsSent) send('errors', ids({url: pageUrl.slice(0, 4096), errors: errorLog.slice(errorsSent)}));
+    errorsSent = errorLog.length;
   }
 
   /* ---- Entities */
 
   function readEntity(entity) {
     const errors = [], value = evaluate(entity.ast, errors);
-    errors.forEach((error) => report(entity.name, error.kind, error.message));
+    errors.forEach((error) => report(entity.name, error.kind, error.error));
     log('read', entity.name, value);
     return value;
   }
 
-  // null for empty; an over-long value is cut (never between the halves of a surrogate pair).
-  function cut(value, name, truncated) {
-    if (value == null || value.length <= maxLength) return value == null ? null : value;
-    truncated.push(name);
-    return value.slice(0, maxLength).replace(/[\ud800-\udbff]$/, '');
+  // Empty is null; an over-long value is cut (never between the halves of a surrogate pair).
+  const clip = (value) => value == null ? null
+    : value.length > maxLength ? value.slice(0, maxLength).replace(/[\ud800-\udbff]$/, '') : value;
+
+  // Reads the entities of `list` that wanted(entity, raw read, clipped value) keeps into the
+  // values of a message, with the names of those cut to max_value_length.
+  function collect(list, wanted) {
+    const values = {}, truncated = [];
+    for (const entity of list) {
+      if (!entity.ast) continue;
+      const raw = readEntity(entity), value = clip(raw);
+      if (!wanted(entity, raw, value)) continue;
+      values[entity.name] = value;
+      if (raw && value != raw) truncated.push(entity.name);
+    }
+    return {values, truncated};
   }
 
-  // Reads the expressions again; returns [values, truncated] of those that changed since sent.
-  function changes() {
-    const values = {}, truncated = [];
-    for (const entity of entities) {
-      if (entity.type != 'expression' || !entity.ast) continue;
-      const cutHere = [], value = cut(readEntity(entity), entity.name, cutHere);
-      if (value !== sent[entity.name]) values[entity.name] = sent[entity.name] = value, truncated.push(...cutHere);
-    }
-    return [values, truncated];
-  }
+  // The expressions whose value changed since it was last sent.
+  const changes = () => collect(entities.filter((entity) => entity.type == 'expression'), (entity, raw, value) => {
+    if (value === sent[entity.name]) return false;
+    sent[entity.name] = value;
+    return true;
+  });
 
   /* ---- Transport: JSON as text/plain and no custom header, so no CORS preflight */
 
@@ -438,37 +430,33 @@
     } catch (e) { log('send failed', kind, e); }
   }
 
-  const ping = (values, truncated) =>
-    send('ping', {visitor, session, page_view: pageView, ga: readCookie('_ga'), values, truncated, at: Date.now()});
+  const ids = (body, read) => Object.assign({visitor, session, page_view: pageView}, body, read);
+  const ping = (read) => send('ping', ids({ga: readCookie('_ga'), at: Date.now()}, read));
 
   function sendChanges() {
-    const [values, truncated] = changes();
-    if (Object.keys(values).length) ping(values, truncated);
+    const read = changes();
+    if (Object.keys(read.values).length) ping(read);
   }
 
   function startPageView(referrer, newSession) {
     flushErrors(); // earlier errors belong to the previous page view
-    const values = {}, truncated = [], pending = [];
+    const pending = [];
     pageView = newId();
     pageUrl = location.href;
     pageReferrer = referrer;
     errorsPerEntity = {};
     visitor = cookieId(readCookie('_dt_v')) || visitor || newId();
     writeCookie('_dt_v', visitor, 63072000); // two years
-    for (const entity of entities) {
-      if (!entity.ast) {
-        report(entity.name, 'parse', entity.error);
-        continue;
-      }
-      const value = readEntity(entity);
-      if (value === undefined && entity.type == 'simple') pending.push(entity);
-      values[entity.name] = sent[entity.name] = cut(value, entity.name, truncated);
-    }
+    for (const entity of entities) if (!entity.ast) report(entity.name, 'parse', entity.error);
+    const read = collect(entities, (entity, raw, value) => {
+      if (raw === undefined && entity.type == 'simple') pending.push(entity);
+      sent[entity.name] = value;
+      return true;
+    });
     // Cut to the collector's limits: a refused page view would lose every value.
-    send('pageview', {visitor, session, page_view: pageView, new_session: newSession,
-      url: pageUrl.slice(0, 4096), title: String(document.title).slice(0, 2000),
-      referrer: String(referrer || '').slice(0, 4096), ga: readCookie('_ga'), values, truncated,
-      at: Date.now()}, true);
+    send('pageview', ids({new_session: newSession, url: pageUrl.slice(0, 4096),
+      title: document.title.slice(0, 2000), referrer: referrer.slice(0, 4096),
+      ga: readCookie('_ga'), at: Date.now()}, read), true);
     if (pending.length) retrySimple(pending, pageView, Date.now() + retryMs);
   }
 
@@ -477,15 +465,14 @@
   function retrySimple(pending, forPageView, deadline) {
     setTimeout(guard(() => {
       if (forPageView != pageView) return; // a newer page view reads its own values
-      const values = {}, truncated = [], waiting = [];
-      if (document.readyState != 'complete') deadline = Math.max(deadline, Date.now() + retryMs);
-      for (const entity of pending) {
-        const value = readEntity(entity);
-        if (value !== undefined) values[entity.name] = cut(value, entity.name, truncated);
-        else if (Date.now() < deadline) waiting.push(entity);
+      const waiting = [];
+      if (document.readyState != 'complete') deadline = Date.now() + retryMs; // not before load
+      const read = collect(pending, (entity, raw) => {
+        if (raw !== undefined) return true;
+        if (Date.now() < deadline) waiting.push(entity);
         else report(entity.name, 'undefined', entity.value + ' is still undefined');
-      }
-      if (Object.keys(values).length) ping(values, truncated);
+      });
+      if (Object.keys(read.values).length) ping(read);
       if (waiting.length) retrySimple(waiting, forPageView, deadline);
     }), 250);
   }
@@ -494,28 +481,32 @@
     if (!samePage()) startPageView(pageUrl, touchSession()); // the referrer is the previous URL
   }
 
-  // The wrappers call the site's function first, with its own this and arguments, and return
-  // its result; its errors stay its own. Assigning may throw (non-writable): then no wrapper.
-  const wrapHistory = guard((name) => {
-    const original = history[name];
-    if (typeof original == 'function') history[name] = function () {
+  // A wrapper calls the site's function first, with its own this and arguments, and returns its
+  // result; the site's errors stay its own, and `after` (guarded) never throws into the site.
+  // Assigning a wrapper may throw (a non-writable property): then there is none.
+  const wrap = (original, after) => {
+    const wrapped = function () {
       const result = original.apply(this, arguments);
-      setTimeout(guard(navigate), 0); // after the router's own work; coalesces redirects
+      after();
       return result;
     };
+    wrapped.dialtrail = true;
+    return wrapped;
+  };
+  // Later, after the router's own work; this also coalesces a redirect or a burst of pushes.
+  const afterNavigation = guard(() => setTimeout(guard(navigate), 0));
+  const afterPush = guard(() => {
+    clearTimeout(changeTimer);
+    changeTimer = setTimeout(guard(sendChanges), 0);
+  });
+
+  const wrapHistory = guard((name) => {
+    if (typeof history[name] == 'function') history[name] = wrap(history[name], afterNavigation);
   });
 
   const wrapDataLayer = guard(() => {
     const layer = window.dataLayer, original = Array.isArray(layer) && layer.push;
-    if (typeof original != 'function' || original.dialtrail) return;
-    const wrapped = function () {
-      const result = original.apply(this, arguments);
-      clearTimeout(changeTimer);
-      changeTimer = setTimeout(guard(sendChanges), 0); // one read for a burst of pushes
-      return result;
-    };
-    wrapped.dialtrail = true;
-    layer.push = wrapped;
+    if (typeof original == 'function' && !original.dialtrail) layer.push = wrap(original, afterPush);
   });
 
   function activityTick() {
@@ -523,17 +514,10 @@
     if (Date.now() - lastInteraction > setting('activity_window', 15) * 1000) return;
     if (!samePage()) return navigate(); // a navigation that no wrapper saw
     if (touchSession()) return startPageView(pageReferrer, true); // back after the session ended
-    ping(...changes()); // even without changes: the ping itself renews the activity
+    ping(changes()); // even without changes: the ping itself renews the activity
   }
 
   function start() {
-    debugging = debugging || !!config.debug;
-    entities = config.entities || [];
-    for (const entity of entities) {
-      const parsed = parse(entity.value, entity.type, config.raw_js);
-      entity.ast = parsed.ast;
-      entity.error = parsed.error + ' at position ' + parsed.position;
-    }
     const onActivity = guard(() => {
       if (document.visibilityState != 'hidden') lastInteraction = Date.now();
     });
@@ -557,21 +541,17 @@
   function check(text) {
     const parsed = parse(text, 'expression', config && config.raw_js), errors = [];
     if (!parsed.ast) return parsed;
-    const value = cut(evaluate(parsed.ast, errors), '', []);
+    const value = clip(evaluate(parsed.ast, errors));
     log('check', text, value, errors);
-    return errors[0] ? {value, error: errors[0].message, kind: errors[0].kind} : {value};
+    return Object.assign({value}, errors[0]); // and {kind, error} when reading failed
   }
 
   const api = {
-    entities: guard(() => {
-      const values = {};
-      for (const entity of entities) if (entity.ast) values[entity.name] = cut(readEntity(entity), '', []);
-      return values;
-    }),
+    entities: guard(() => collect(entities, () => true).values),
     session: guard(() => ({session, visitor, ga_client_id: gaClientId(), number, page_view: pageView})),
     debug: guard((on) => (debugging = on === undefined || !!on)),
     check: guard(check),
-    push: guard((call) => api[call[0]](...[].slice.call(call, 1))),
+    push: guard((call) => api[call[0]](...[].slice.call(call, 1))), // push(['debug', true])
     _parse: guard(parse), // the raw parser, for the shared vector tests
     _errors: guard(() => errorLog.slice()) // every error reported to the server
   };
@@ -582,6 +562,16 @@
     debugging = location.hash.includes('dialtrail-debug');
     if (Array.isArray(queued)) queued.forEach(api.push); // calls made before the script loaded
     window.dialtrail = api;
-    if (config) start();
+    if (!config) return;
+    debugging = debugging || !!config.debug;
+    entities = config.entities || [];
+    for (const entity of entities) {
+      const parsed = parse(entity.value, entity.type, config.raw_js);
+      entity.ast = parsed.ast;
+      entity.error = parsed.error + ' at position ' + parsed.position;
+    }
+    // text(), attr() and meta() need the document: a script in <head> waits for it.
+    if (document.readyState != 'loading') start();
+    else document.addEventListener('DOMContentLoaded', guard(start));
   } catch (e) { log('internal error', e); }
 })(window, document, /*DIALTRAIL_CONFIG*/null);
