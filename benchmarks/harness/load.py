@@ -15,6 +15,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import cast
 
 HOST = "127.0.0.1"
 GRACE_SECONDS = 30.0  # how long a slice may overrun its end before it is abandoned
@@ -26,6 +28,7 @@ class Tally:
     towards throughput and latency; every 2xx counts as acknowledged."""
 
     measured_seconds: float = 0.0
+    answered: int = 0  # every answer, warm-up and overrun included (for CPU per request)
     succeeded: int = 0  # 2xx inside the window
     failed: int = 0  # non-2xx inside the window
     acknowledged: int = 0  # every 2xx answer, warm-up included
@@ -63,6 +66,7 @@ class Job:
 
     def record(self, status: int, sent_at: float, answered_at: float) -> None:
         tally = self.tally
+        tally.answered += 1
         ok = 200 <= status < 300
         tally.acknowledged += ok
         if answered_at < self.count_from or answered_at > self.stop_at:
@@ -85,8 +89,8 @@ class Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        self.transport = cast(asyncio.Transport, transport)
         self.send()
 
     def send(self) -> None:
@@ -143,13 +147,12 @@ def take_response(buffer: bytearray) -> int | None:
 async def run_job(port: int, job: Job, connections: int) -> Tally:
     loop = asyncio.get_running_loop()
     host_header = f"{HOST}:{port}".encode()
-    finished = [loop.create_future() for _ in range(connections)]
+    finished: list[asyncio.Future[None]] = [loop.create_future() for _ in range(connections)]
     job.start()
     protocols = []
     for future in finished:
-        _, protocol = await loop.create_connection(
-            lambda future=future: Connection(job, host_header, future), HOST, port
-        )
+        factory = partial(Connection, job, host_header, future)
+        _, protocol = await loop.create_connection(factory, HOST, port)
         protocols.append(protocol)
     timeout = job.stop_at - time.perf_counter() + GRACE_SECONDS
     try:

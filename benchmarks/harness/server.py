@@ -7,14 +7,11 @@ the HTTP parser, so their ratio isolates what Dialtrail adds per request.
 
 from __future__ import annotations
 
-import cProfile
 import contextlib
-import pstats
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,6 +23,7 @@ BARE_HEADERS = [
     (b"content-type", b"application/json"),
     (b"content-length", str(len(BARE_BODY)).encode()),
 ]
+PROFILE_CLOCKS = ("cpu", "wall")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
@@ -64,11 +62,13 @@ def build_app(database_url: str) -> Any:
     return with_bare_endpoint(create_app(config))
 
 
-def serve(database_url: str, port: int, profile_path: Path | None) -> None:
+def serve(database_url: str, port: int, profile_path: Path | None, clock: str | None) -> None:
     import uvicorn
 
+    from harness.profiling import ThreadProfilers
+
     # Threads the app starts (a writer thread, say) must be profiled too: hook them first.
-    profilers = ThreadProfilers() if profile_path else None
+    profilers = ThreadProfilers(clock or "cpu") if profile_path else None
     app = build_app(database_url)
     if profilers is not None:
         profilers.start_in_thread()  # the main thread (event loop), after the imports
@@ -83,33 +83,6 @@ def serve(database_url: str, port: int, profile_path: Path | None) -> None:
     )
     if profilers is not None and profile_path is not None:
         profilers.save(profile_path)
-
-
-class ThreadProfilers:
-    """cProfile for every thread: the collector's database work runs in worker threads, which
-    a profiler enabled on the main thread alone would never see. Each thread gets its own
-    profiler when it starts; the statistics are merged at the end."""
-
-    def __init__(self) -> None:
-        self.profilers: list[cProfile.Profile] = []
-        self.lock = threading.Lock()
-        threading.setprofile(self.start_in_thread)
-
-    def start_in_thread(self, *_: Any) -> None:
-        profiler = cProfile.Profile()
-        with self.lock:
-            self.profilers.append(profiler)
-        profiler.enable()  # replaces this hook for the rest of the thread's life
-
-    def save(self, path: Path) -> None:
-        threading.setprofile(None)  # type: ignore[arg-type]
-        with self.lock:
-            profilers = list(self.profilers)
-        stats = pstats.Stats(profilers[0])
-        for profiler in profilers[1:]:
-            stats.add(profiler)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        stats.dump_stats(path)
 
 
 def free_port() -> int:

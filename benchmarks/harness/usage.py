@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -48,49 +48,58 @@ def machine_cpu() -> tuple[float, float]:
     return (total - idle) / TICKS, total / TICKS
 
 
-@dataclass
+@dataclass(frozen=True)
 class Reading:
-    wall: float
-    client: float
-    server: float
-    database: float
-    machine_busy: float
-    machine_total: float
+    """Seconds: wall clock, and CPU of the load generator, the server, the database backends
+    and the whole machine. Readings subtract (an interval) and add (several intervals)."""
+
+    wall: float = 0.0
+    client: float = 0.0
+    server: float = 0.0
+    database: float = 0.0
+    machine_busy: float = 0.0
+    machine_total: float = 0.0
+
+    def __sub__(self, other: Reading) -> Reading:
+        return Reading(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def __add__(self, other: Reading) -> Reading:
+        return Reading(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 class CpuMeter:
-    """Readings of the load generator (this process), the server process and, on PostgreSQL,
-    the backends serving the scratch database (pass its name as ``database_fragment``)."""
+    """Reads the load generator (this process), the server process and, on PostgreSQL, the
+    backends serving the scratch database (``database_marker`` is `` NAME `` as it appears in
+    their process titles)."""
 
-    def __init__(self, server_pid: int, database_fragment: str | None) -> None:
+    def __init__(self, server_pid: int, database_marker: str | None) -> None:
         self.server_pid = server_pid
-        self.database_fragment = database_fragment
+        self.database_marker = database_marker
 
     def read(self) -> Reading:
-        database = 0.0
-        if self.database_fragment:
-            pids = processes_named(self.database_fragment)
-            database = sum(process_cpu(pid) for pid in pids if pid != os.getpid())
         busy, total = machine_cpu()
         return Reading(
             wall=time.perf_counter(),
             client=time.process_time(),
             server=process_cpu(self.server_pid),
-            database=database,
+            database=self.database_cpu(),
             machine_busy=busy,
             machine_total=total,
         )
 
+    def database_cpu(self) -> float:
+        if not self.database_marker:
+            return 0.0
+        pids = processes_named(self.database_marker)
+        return sum(process_cpu(pid) for pid in pids if pid not in {os.getpid(), self.server_pid})
 
-def spent(before: Reading, after: Reading) -> dict[str, float]:
-    """CPU used between two readings, in cores (1.0 = one core busy the whole time)."""
-    wall = after.wall - before.wall
-    machine_total = after.machine_total - before.machine_total
+
+def cores(used: Reading) -> dict[str, float]:
+    """CPU used over an interval, in cores (1.0: one core busy the whole time)."""
+    wall = used.wall or 1.0
     return {
-        "client_cores": (after.client - before.client) / wall,
-        "server_cores": (after.server - before.server) / wall,
-        "database_cores": max(0.0, after.database - before.database) / wall,
-        "machine_busy": (after.machine_busy - before.machine_busy) / machine_total
-        if machine_total
-        else 0.0,
+        "client_cores": used.client / wall,
+        "server_cores": used.server / wall,
+        "database_cores": max(0.0, used.database) / wall,
+        "machine_busy": used.machine_busy / used.machine_total if used.machine_total else 0.0,
     }

@@ -117,7 +117,7 @@
       return t;
     };
     const expected = (what, t) => fail('expected ' + what + ' but found ' +
-      (t.kind == 'end' ? 'the end' : "'" + t.text.slice(0, 20) + "'"), t.position);
+      (t.kind == 'end' ? 'the end' : "'" + t.text + "'"), t.position);
     const close = (closer) => {
       const t = advance();
       if (t.kind != closer) expected(closer, t);
@@ -371,7 +371,7 @@
     log('error', entity, kind, message);
     errorsPerEntity[entity] = (errorsPerEntity[entity] || 0) + 1;
     if (!config || errorsPerEntity[entity] > 3 || errorLog.length >= 20) return;
-    errorLog.push({entity, kind, message: String(message).slice(0, 300)});
+    errorLog.push({entity, kind, message: message.slice(0, 300)});
     clearTimeout(errorTimer);
     errorTimer = setTimeout(guard(flushErrors), 1000);
   }
@@ -425,7 +425,7 @@
       // The page view needs its answer (the number); a beacon refused (too big) goes this way too.
       fetch(url, {method: 'POST', body: text, keepalive: true, credentials: 'omit'})
         .then((response) => response.json())
-        .then((answer) => { if (withAnswer && answer && has(answer, 'number')) number = answer.number; })
+        .then((answer) => { if (withAnswer && 'number' in answer) number = answer.number; })
         .catch((e) => log('send failed', kind, e));
     } catch (e) { log('send failed', kind, e); }
   }
@@ -525,7 +525,7 @@
       if (event.type == 'pagehide' || document.visibilityState == 'hidden') sendChanges(), flushErrors();
     });
     for (const type of ['scroll', 'pointerdown', 'keydown', 'touchstart', 'focus']) {
-      window.addEventListener(type, onActivity, {capture: true, passive: true});
+      window.addEventListener(type, onActivity, true); // window-level touch listeners are passive
     }
     window.addEventListener('pagehide', onLeave);
     document.addEventListener('visibilitychange', onLeave);

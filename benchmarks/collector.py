@@ -1,0 +1,294 @@
+"""Collector throughput: page views per second with a durable commit, as a ratio to a bare ASGI
+endpoint served by the same server in the same run (DESIGN §8: goal ≥ 0.4).
+
+    .venv/bin/python benchmarks/collector.py [--database sqlite|postgresql]
+        [--duration 10] [--connections 32] [--rounds 2] [--profile cpu|wall]
+
+One uvicorn process (one worker) serves Dialtrail's app plus ``/bare``, a framework-less ASGI
+callable. This process is the load generator: ``--connections`` keep-alive connections send
+requests back to back. Each page view starts a new visitor and session with three entity
+values, so it writes a visitor, a session, a page view, three observations and three session
+values. The endpoints take turns (``--rounds`` slices each, after a warm-up of each) so that
+both see the same noise of a shared machine. At the end the page views in the database must
+equal the 2xx answers: an acknowledged page view was never lost.
+
+Results: a table on stdout and benchmarks/results/collector-<backend>.json. With ``--profile``
+only the collector is loaded, the server runs under cProfile and the summary says where the
+time goes (benchmarks/results/collector-<backend>.prof holds the full profile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from harness import report, scratch, server
+from harness.load import Job, Tally, new_event_loop, run_job
+from harness.report import say
+from harness.usage import CpuMeter, Reading, cores
+
+GOAL = 0.4
+WARMUP_SECONDS = 2.0
+ENDPOINTS = ("bare", "collector")
+
+
+# A first page view of a new visitor: three new ids (22 URL-safe characters, as
+# secrets.token_urlsafe(16) makes them) and three entity values. Built from a template with
+# one urandom call, because on two cores the load generator's CPU is taken from the server's.
+PAGE_VIEW_TEMPLATE = json.dumps(
+    {
+        "visitor": "%(visitor)s",
+        "session": "%(session)s",
+        "page_view": "%(page_view)s",
+        "new_session": True,
+        "url": "https://shop.example.com/?utm_source=newsletter&utm_medium=email",
+        "title": "Shop - home",
+        "referrer": "",
+        "ga": "GA1.1.123456789.1700000000",
+        "values": {"visit_id": "%(visit_id)s", "cart": "%(cart)s", "user": "%(user)s"},
+        "truncated": [],
+        "at": 1700000000000,
+    },
+    separators=(",", ":"),
+).encode()
+ID_FIELDS = ((b"visitor", 22), (b"session", 22), (b"page_view", 22))
+VALUE_FIELDS = ((b"visit_id", 16), (b"cart", 11), (b"user", 14))
+
+
+def page_view_body() -> bytes:
+    letters = base64.urlsafe_b64encode(os.urandom(81))  # 108 characters
+    fields: dict[bytes, bytes] = {}
+    start = 0
+    for name, length in ID_FIELDS + VALUE_FIELDS:
+        fields[name] = letters[start : start + length]
+        start += length
+    return PAGE_VIEW_TEMPLATE % fields
+
+
+class Run:
+    """The load of one benchmark run against a started server, endpoint by endpoint."""
+
+    def __init__(self, arguments: argparse.Namespace, port: int, key: str, meter: CpuMeter):
+        self.arguments = arguments
+        self.port = port
+        self.paths = {"bare": server.BARE_PATH, "collector": f"/c/{key}/pageview"}
+        self.meter = meter
+        self.tallies: dict[str, list[Tally]] = {name: [] for name in ENDPOINTS}
+        self.cpu: dict[str, Reading] = {name: Reading() for name in ENDPOINTS}
+        self.answered: dict[str, int] = dict.fromkeys(ENDPOINTS, 0)
+        self.acknowledged: dict[str, int] = dict.fromkeys(ENDPOINTS, 0)
+
+    async def drive(self) -> None:
+        endpoints = ("collector",) if self.arguments.profile else ENDPOINTS
+        for endpoint in endpoints:
+            await self.slice(endpoint, seconds=0.0, warmup=WARMUP_SECONDS)
+        seconds = self.arguments.duration / self.arguments.rounds
+        for round_number in range(self.arguments.rounds):
+            for endpoint in endpoints:
+                tally = await self.slice(endpoint, seconds=seconds, warmup=0.0)
+                say(
+                    f"  round {round_number + 1}: {endpoint:<9} "
+                    f"{tally.succeeded / seconds:>9,.0f} req/s"
+                )
+
+    async def slice(self, endpoint: str, seconds: float, warmup: float) -> Tally:
+        job = Job(self.paths[endpoint], page_view_body, seconds, warmup)
+        before = self.meter.read()
+        tally = await run_job(self.port, job, self.arguments.connections)
+        self.cpu[endpoint] = self.cpu[endpoint] + (self.meter.read() - before)
+        self.answered[endpoint] += tally.answered
+        self.acknowledged[endpoint] += tally.acknowledged
+        if seconds:
+            self.tallies[endpoint].append(tally)
+        return tally
+
+    def figures(self, endpoint: str) -> dict[str, Any]:
+        figures = report.summarise(self.tallies[endpoint])
+        used = self.cpu[endpoint]
+        figures["cpu"] = cores(used)
+        answered = max(1, self.answered[endpoint])
+        figures["server_cpu_us_per_request"] = used.server / answered * 1e6
+        figures["database_cpu_us_per_request"] = max(0.0, used.database) / answered * 1e6
+        figures["acknowledged_including_warmup"] = self.acknowledged[endpoint]
+        return figures
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--duration", type=float, default=10.0, help="measured seconds per endpoint"
+    )
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating slices per endpoint")
+    parser.add_argument(
+        "--postgres-url",
+        help="PostgreSQL server for the scratch database (default: DIALTRAIL_TEST_POSTGRES_URL)",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(server.PROFILE_CLOCKS),
+        help="profile the server (collector only, no ratio): cpu or wall clock",
+    )
+    # The server subprocess: this script again, with these.
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.duration <= 0 or arguments.connections < 1 or arguments.rounds < 1:
+        parser.error("--duration, --connections and --rounds must be positive")
+    return arguments
+
+
+def server_command(arguments: argparse.Namespace, url: str, port: int) -> list[str]:
+    command = [sys.executable, __file__, "--serve", "--database-url", url, "--port", str(port)]
+    if arguments.profile:
+        command += ["--profile", arguments.profile, "--profile-out", str(profile_path(arguments))]
+    return command
+
+
+def profile_path(arguments: argparse.Namespace) -> Path:
+    return report.RESULTS / f"collector-{arguments.database}.prof"
+
+
+def benchmark(arguments: argparse.Namespace) -> int:
+    with scratch.database(arguments.database, arguments.postgres_url) as database:
+        say(f"collector benchmark on {database.backend} (scratch: {database.name})")
+        key = scratch.prepare(database.url)
+        port = server.free_port()
+        with server.running(server_command(arguments, database.url, port), port) as process:
+            marker = f" {database.name} " if database.backend == "postgresql" else None
+            run = Run(arguments, port, key, CpuMeter(process.pid, marker))
+            loop = new_event_loop()
+            try:
+                loop.run_until_complete(run.drive())
+            finally:
+                loop.close()
+        counts = scratch.count_rows(database.url)
+    check = lost_page_view_check(run.acknowledged["collector"], counts)
+    say(describe_check(check))
+    if arguments.profile:
+        show_profile(arguments, run)
+    else:
+        conclude(arguments, run, counts, check)
+    return 0 if check["passed"] else 1
+
+
+def conclude(
+    arguments: argparse.Namespace, run: Run, counts: dict[str, int], check: dict[str, Any]
+) -> None:
+    bare, collector = run.figures("bare"), run.figures("collector")
+    ratio = collector["requests_per_second"] / max(bare["requests_per_second"], 1e-9)
+    result = {
+        "benchmark": "collector",
+        "database": arguments.database,
+        "connections": arguments.connections,
+        "measured_seconds_per_endpoint": arguments.duration,
+        "rounds": arguments.rounds,
+        "warmup_seconds": WARMUP_SECONDS,
+        "bare": bare,
+        "collector": collector,
+        "ratio": ratio,
+        "ratio_per_round": [
+            c / max(b, 1e-9)
+            for b, c in zip(
+                bare["per_slice_requests_per_second"],
+                collector["per_slice_requests_per_second"],
+                strict=True,
+            )
+        ],
+        "goal": GOAL,
+        "rows": counts,
+        "check": check,
+        "environment": report.environment(),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    path = report.write_json(f"collector-{arguments.database}.json", result)
+    say(describe(result, path))
+
+
+def lost_page_view_check(acknowledged: int, counts: dict[str, int]) -> dict[str, Any]:
+    page_views = counts["page_views"]
+    entities = counts["tracking_entities"]
+    return {
+        "acknowledged": acknowledged,
+        "page_views": page_views,
+        "passed": page_views == acknowledged,
+        # Every page view opened its own session with one observation per entity.
+        "sessions_match": counts["sessions"] == page_views,
+        "observations_match": counts["entity_observations"] == page_views * entities,
+    }
+
+
+def describe(result: dict[str, Any], path: Path) -> str:
+    bare, collector = result["bare"], result["collector"]
+    rounds = ", ".join(f"{ratio:.3f}" for ratio in result["ratio_per_round"])
+    verdict = "meets" if result["ratio"] >= GOAL else "BELOW"
+    return "\n".join(
+        [
+            "",
+            f"{result['database']}, {result['connections']} connections, "
+            f"{result['measured_seconds_per_endpoint']:g} s per endpoint in "
+            f"{result['rounds']} rounds",
+            report.table([("bare", bare, bare["cpu"]), ("collector", collector, collector["cpu"])]),
+            f"server CPU per request: bare {bare['server_cpu_us_per_request']:,.0f} µs, "
+            f"collector {collector['server_cpu_us_per_request']:,.0f} µs"
+            + (
+                f" (+ database {collector['database_cpu_us_per_request']:,.0f} µs)"
+                if result["database"] == "postgresql"
+                else ""
+            ),
+            f"ratio collector/bare: {result['ratio']:.3f} ({verdict} the goal of {GOAL}); "
+            f"per round: {rounds}",
+            f"written to {path}",
+        ]
+    )
+
+
+def describe_check(check: dict[str, Any]) -> str:
+    outcome = "OK" if check["passed"] else "FAILED: acknowledged page views are missing"
+    if check["page_views"] > check["acknowledged"]:
+        outcome = "FAILED: more page views than 2xx answers (lost connections?)"
+    return (
+        f"lost page view check: {check['page_views']:,} page views in the database, "
+        f"{check['acknowledged']:,} acknowledged (2xx) -> {outcome}; sessions "
+        f"{'match' if check['sessions_match'] else 'DIFFER'}, observations "
+        f"{'match' if check['observations_match'] else 'DIFFER'}"
+    )
+
+
+def show_profile(arguments: argparse.Namespace, run: Run) -> None:
+    from harness.profiling import summary
+
+    path = profile_path(arguments)
+    if not path.exists():
+        say(f"no profile was written to {path}")
+        return
+    collector = run.figures("collector")
+    say(
+        f"\nprofiled ({arguments.profile} clock): {collector['requests_per_second']:,.0f} "
+        f"page views/s under the profiler, {collector['cpu']['server_cores']:.2f} server cores"
+    )
+    say(summary(path, run.answered["collector"]))
+    say(f"full profile: {path} (python -m pstats {path})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    if arguments.serve:
+        server.serve(
+            arguments.database_url, arguments.port, arguments.profile_out, arguments.profile
+        )
+        return 0
+    return benchmark(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
