@@ -114,6 +114,7 @@ class Run:
         figures["cpu"] = cores(used)
         answered = max(1, self.answered[endpoint])
         figures["server_cpu_us_per_request"] = used.server / answered * 1e6
+        figures["server_event_loop_cpu_us_per_request"] = used.server_event_loop / answered * 1e6
         figures["database_cpu_us_per_request"] = max(0.0, used.database) / answered * 1e6
         figures["acknowledged_including_warmup"] = self.acknowledged[endpoint]
         return figures
@@ -161,6 +162,7 @@ def profile_path(arguments: argparse.Namespace) -> Path:
 def benchmark(arguments: argparse.Namespace) -> int:
     with scratch.database(arguments.database, arguments.postgres_url) as database:
         say(f"collector benchmark on {database.backend} (scratch: {database.name})")
+        environment = report.environment()  # before the run: the tree may change meanwhile
         key = scratch.prepare(database.url)
         port = server.free_port()
         with server.running(server_command(arguments, database.url, port), port) as process:
@@ -177,12 +179,16 @@ def benchmark(arguments: argparse.Namespace) -> int:
     if arguments.profile:
         show_profile(arguments, run)
     else:
-        conclude(arguments, run, counts, check)
+        conclude(arguments, run, counts, check, environment)
     return 0 if check["passed"] else 1
 
 
 def conclude(
-    arguments: argparse.Namespace, run: Run, counts: dict[str, int], check: dict[str, Any]
+    arguments: argparse.Namespace,
+    run: Run,
+    counts: dict[str, int],
+    check: dict[str, Any],
+    environment: dict[str, Any],
 ) -> None:
     bare, collector = run.figures("bare"), run.figures("collector")
     ratio = collector["requests_per_second"] / max(bare["requests_per_second"], 1e-9)
@@ -207,7 +213,7 @@ def conclude(
         "goal": GOAL,
         "rows": counts,
         "check": check,
-        "environment": report.environment(),
+        "environment": environment,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     path = report.write_json(f"collector-{arguments.database}.json", result)
@@ -238,18 +244,25 @@ def describe(result: dict[str, Any], path: Path) -> str:
             f"{result['measured_seconds_per_endpoint']:g} s per endpoint in "
             f"{result['rounds']} rounds",
             report.table([("bare", bare, bare["cpu"]), ("collector", collector, collector["cpu"])]),
-            f"server CPU per request: bare {bare['server_cpu_us_per_request']:,.0f} µs, "
-            f"collector {collector['server_cpu_us_per_request']:,.0f} µs"
-            + (
-                f" (+ database {collector['database_cpu_us_per_request']:,.0f} µs)"
-                if result["database"] == "postgresql"
-                else ""
-            ),
+            cpu_line(result["database"], bare, collector),
             f"ratio collector/bare: {result['ratio']:.3f} ({verdict} the goal of {GOAL}); "
             f"per round: {rounds}",
             f"written to {path}",
         ]
     )
+
+
+def cpu_line(database: str, bare: dict[str, Any], collector: dict[str, Any]) -> str:
+    total = collector["server_cpu_us_per_request"]
+    event_loop = collector["server_event_loop_cpu_us_per_request"]
+    line = (
+        f"server CPU per request: bare {bare['server_cpu_us_per_request']:,.0f} µs; collector "
+        f"{total:,.0f} µs = event loop thread {event_loop:,.0f} + other threads "
+        f"{total - event_loop:,.0f}"
+    )
+    if database == "postgresql":
+        line += f"; PostgreSQL backends {collector['database_cpu_us_per_request']:,.0f} µs"
+    return line
 
 
 def describe_check(check: dict[str, Any]) -> str:

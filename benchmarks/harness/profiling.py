@@ -59,20 +59,24 @@ class ThreadProfilers:
         profiler.enable()  # replaces this hook for the rest of the thread's life
 
     def save(self, path: Path) -> None:
-        """Writes the merged profile to ``path`` and own time per thread to
-        ``path.threads.json`` (threads of a pool summed under one name)."""
+        """Writes the merged profile to ``path``, and own time per thread and layer to
+        ``path.threads.json`` (the threads of a pool count as one)."""
         threading.setprofile(None)
         with self.lock:
             profilers = list(self.profilers)
-        merged = pstats.Stats(profilers[0][1])
-        threads: dict[str, float] = defaultdict(float)
+        groups: dict[str, pstats.Stats] = {}
         for name, profiler in profilers:
-            stats = pstats.Stats(profiler)
-            threads[thread_group(name)] += stats.total_tt  # type: ignore[attr-defined]
-            if profiler is not profilers[0][1]:
-                merged.add(stats)
+            group = thread_group(name)
+            if group in groups:
+                groups[group].add(profiler)
+            else:
+                groups[group] = pstats.Stats(profiler)
+        threads = {
+            group: {"seconds": stats.total_tt, "layers": by_layer(stats)}  # type: ignore[attr-defined]
+            for group, stats in groups.items()
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
-        merged.dump_stats(path)
+        pstats.Stats(*(profiler for _, profiler in profilers)).dump_stats(path)
         threads_path(path).write_text(json.dumps(threads, indent=2) + "\n")
 
 
@@ -150,20 +154,25 @@ def thread_lines(path: Path, per_request: float) -> list[str]:
     if not threads_path(path).exists():
         return []
     threads = json.loads(threads_path(path).read_text())
-    lines = ["own time per thread:"]
-    for name, seconds in sorted(threads.items(), key=lambda item: -item[1]):
-        lines.append(f"  {name:<48} {seconds * per_request:9.1f}")
+    lines = []
+    for name, thread in sorted(threads.items(), key=lambda item: -item[1]["seconds"]):
+        lines.append(f"thread {name}: {thread['seconds'] * per_request:,.1f} µs own time")
+        lines += layer_lines(thread["layers"], per_request, heading=False, limit=8)
     return lines
 
 
-def layer_lines(layers: dict[str, float], per_request: float) -> list[str]:
+def layer_lines(
+    layers: dict[str, float], per_request: float, heading: bool = True, limit: int = 40
+) -> list[str]:
     working = sum(seconds for name, seconds in layers.items() if name != "waiting") or 1.0
-    lines = ["own time per layer (share of all but waiting):"]
+    lines = ["all threads, own time per layer (share of all but waiting):"] if heading else []
     rest = 0.0
+    shown = 0
     for name, seconds in layers.items():
-        if name != "waiting" and seconds / working < 0.005:
+        if name != "waiting" and (seconds / working < 0.005 or shown == limit):
             rest += seconds
             continue
+        shown += 1
         share = "" if name == "waiting" else f"{seconds / working:6.1%}"
         lines.append(f"  {name:<48} {seconds * per_request:9.1f} {share}")
     lines.append(f"  {'(smaller layers)':<48} {rest * per_request:9.1f} {rest / working:6.1%}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import platform
 import subprocess
 import sys
@@ -52,11 +54,14 @@ def summarise(tallies: list[Tally]) -> dict[str, Any]:
 def environment() -> dict[str, Any]:
     import dialtrail
 
+    source = Path(dialtrail.__file__).resolve().parent
     return {
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": _cpu_count(),
-        "dialtrail_source": str(Path(dialtrail.__file__).resolve().parent),
+        "dialtrail_source": str(source),
+        # Runs of the very same code share this digest, whatever git says.
+        "dialtrail_source_sha256": source_digest(source),
         "git_commit": _git("rev-parse", "HEAD"),
         # Other people edit the tree while benchmarks run: say whether src/ had local changes.
         "git_src_changes": _git("--no-optional-locks", "status", "--porcelain", "--", "src"),
@@ -65,9 +70,14 @@ def environment() -> dict[str, Any]:
     }
 
 
-def _cpu_count() -> int:
-    import os
+def source_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
+
+def _cpu_count() -> int:
     return len(os.sched_getaffinity(0))
 
 

@@ -15,13 +15,23 @@ PROC = Path("/proc")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of one process (all its threads); 0 once it is gone."""
+def process_cpu(pid: int, thread: int | None = None) -> float:
+    """User + system CPU seconds of one process (all its threads), or of one of its threads;
+    0 once it is gone."""
+    folder = PROC / str(pid) if thread is None else PROC / str(pid) / "task" / str(thread)
+    path = folder / "stat"
     try:
-        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        fields = path.read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15)
+
+
+def event_loop_cpu(pid: int) -> float:
+    """CPU seconds of a process's main thread: in the server under test, the event loop (HTTP,
+    framework, validation). The rest of the process's CPU went to other threads (the worker
+    pool or writer thread, where the database work runs)."""
+    return process_cpu(pid, pid)
 
 
 def processes_named(fragment: str) -> list[int]:
@@ -56,6 +66,7 @@ class Reading:
     wall: float = 0.0
     client: float = 0.0
     server: float = 0.0
+    server_event_loop: float = 0.0
     database: float = 0.0
     machine_busy: float = 0.0
     machine_total: float = 0.0
@@ -82,6 +93,7 @@ class CpuMeter:
             wall=time.perf_counter(),
             client=time.process_time(),
             server=process_cpu(self.server_pid),
+            server_event_loop=event_loop_cpu(self.server_pid),
             database=self.database_cpu(),
             machine_busy=busy,
             machine_total=total,
@@ -100,6 +112,7 @@ def cores(used: Reading) -> dict[str, float]:
     return {
         "client_cores": used.client / wall,
         "server_cores": used.server / wall,
+        "server_event_loop_cores": used.server_event_loop / wall,
         "database_cores": max(0.0, used.database) / wall,
         "machine_busy": used.machine_busy / used.machine_total if used.machine_total else 0.0,
     }

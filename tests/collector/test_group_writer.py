@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,7 +58,7 @@ def test_a_failing_job_fails_alone(database: Database) -> None:
         jobs = [add_visitor(project), refuse, add_visitor(project), not_found]
         return await asyncio.gather(*(writer.run(job) for job in jobs), return_exceptions=True)
 
-    first, failed, third, refused = asyncio.run(scenario())
+    first, failed, third, refused = run_loop(scenario)
 
     assert isinstance(first, str)
     assert isinstance(third, str)
@@ -64,6 +66,13 @@ def test_a_failing_job_fails_alone(database: Database) -> None:
     assert isinstance(refused, ApiError)
     assert refused.status == 404
     assert count_visitors(database) == 2
+
+
+def run_loop(scenario: Callable[[], Coroutine[Any, Any, list[Any]]]) -> list[Any]:
+    # A loop of its own, on a thread of its own: Playwright's sync API (browser tests in the
+    # same run) keeps an event loop on the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result()
 
 
 def not_found(db: Session) -> None:
@@ -84,7 +93,7 @@ def test_concurrent_jobs_share_commits(database: Database) -> None:
 
     event.listen(database.engine, "commit", count_commit)
     try:
-        keys = asyncio.run(scenario())
+        keys = run_loop(scenario)
     finally:
         event.remove(database.engine, "commit", count_commit)
     assert len(set(keys)) == jobs

@@ -32,7 +32,7 @@ def create_entity(
     access = writable_project(session, user, project_id)
     entity = service.create_entity(session, access.project, body.model_dump())
     session.commit()
-    return EntityOut.build(entity)
+    return EntityOut.build(entity, health_of(session, entity))
 
 
 @router.get("/{entity_id}", summary="Show a tracking entity")
@@ -56,7 +56,7 @@ def update_entity(
     entity = service.find_entity(session, access.project, entity_id)
     service.update_entity(session, access.project, entity, body.model_dump(exclude_unset=True))
     session.commit()
-    return EntityOut.build(entity)
+    return EntityOut.build(entity, health_of(session, entity))
 
 
 @router.delete("/{entity_id}", status_code=204, summary="Delete a tracking entity")

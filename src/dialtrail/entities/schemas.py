@@ -78,12 +78,10 @@ class EntityOut(BaseModel):
     description: str
     created_at: datetime
     updated_at: datetime
-    health: EntityHealth | None = Field(
-        None, description="What the insertion script reported (in lists and single entities)."
-    )
+    health: EntityHealth = Field(description="What the insertion script reported.")
 
     @classmethod
-    def build(cls, entity: TrackingEntity, health: EntityHealth | None = None) -> EntityOut:
+    def build(cls, entity: TrackingEntity, health: EntityHealth) -> EntityOut:
         return cls(
             id=entity.id,
             project_id=entity.project_id,
