@@ -1,0 +1,137 @@
+"""The seed end to end, in Chromium: a site on its own origin, the real script and collector.
+
+A page defines r7k12_si; the entity visit_id (expression, session scope, value r7k12_si)
+exists; after the visit the session shows visit_id with the page's last non-empty value next to
+the GA client id from _ga.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.support.collector import public_key
+from tests.support.databases import Database
+from tests.support.people import World
+from tests.support.static_site import StaticSite, serve_folder
+
+SHOP = Path(__file__).parent / "fixtures" / "shop"
+SEED = {"name": "visit_id", "type": "expression", "scope": "session", "value": "r7k12_si"}
+
+
+@pytest.fixture
+def shop(world: World, database: Database, tmp_path: Path) -> Iterator[StaticSite]:
+    """The fixture shop, its snippet pointing at the real Dialtrail server."""
+    entities = f"/api/v1/projects/{world.project_id}/tracking-entities"
+    assert world.owner.client.post(entities, json=SEED).status_code == 201
+    key = public_key(database, world.project_id)
+    for page in SHOP.iterdir():
+        html = page.read_text().replace("{{DIALTRAIL}}", world.base_url).replace("{{KEY}}", key)
+        (tmp_path / page.name).write_text(html)
+    with serve_folder(tmp_path) as site:
+        yield site
+
+
+def sessions(world: World) -> list[dict[str, Any]]:
+    response = world.owner.client.get(f"/api/v1/projects/{world.project_id}/sessions")
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def session_detail(world: World, session_id: str) -> dict[str, Any]:
+    url = f"/api/v1/projects/{world.project_id}/sessions/{session_id}"
+    detail: dict[str, Any] = world.owner.client.get(url).json()
+    return detail
+
+
+def wait_for(condition: Any, what: str, timeout: float = 15) -> Any:
+    """Polls the API (the browser sends in the background) until ``condition()`` is truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_the_session_shows_the_last_visit_id_next_to_the_ga_client_id(
+    page: Page, world: World, shop: StaticSite
+) -> None:
+    page.goto(shop.base_url + "/index.html")
+    page.wait_for_function("window.dialtrail && window.r7k12_si === 'visit-2'")
+    session_id = page.evaluate("dialtrail.session().session")
+
+    page.click("#contacts")  # pagehide re-reads visit_id and sends the change
+    page.wait_for_load_state()
+
+    detail = wait_for(
+        lambda: (d := session_detail(world, session_id)).get("page_views") == 2 and d,
+        "the second page view",
+    )
+    detail = wait_for(
+        lambda: (
+            (d := session_detail(world, session_id))["entities"].get("visit_id") == "visit-2" and d
+        ),
+        "visit_id to arrive",
+    )
+    assert detail["ga_client_id"] == "1111111111.2222222222"
+    assert detail["entity_values"]["visit_id"]["page_url"] == shop.base_url + "/index.html"
+    assert [view["url"] for view in detail["page_view_list"]] == [
+        shop.base_url + "/index.html",
+        shop.base_url + "/contacts.html",
+    ]
+    listed = sessions(world)
+    assert [(item["id"], item["entities"]) for item in listed] == [
+        (session_id, {"visit_id": "visit-2"})
+    ]
+
+
+def test_the_console_shows_what_the_page_holds(page: Page, world: World, shop: StaticSite) -> None:
+    page.goto(shop.base_url + "/index.html")
+    page.wait_for_function("window.dialtrail && window.r7k12_si === 'visit-2'")
+
+    assert page.evaluate("dialtrail.entities()") == {"visit_id": "visit-2"}
+    state = page.evaluate("dialtrail.session()")
+    assert state["ga_client_id"] == "1111111111.2222222222"
+    assert len(state["session"]) >= 16
+    assert wait_for(lambda: sessions(world), "the session")[0]["id"] == state["session"]
+
+
+def test_spa_navigation_creates_page_views(page: Page, world: World, shop: StaticSite) -> None:
+    page.goto(shop.base_url + "/index.html")
+    page.wait_for_function("window.dialtrail && dialtrail.session().session")
+    session_id = page.evaluate("dialtrail.session().session")
+
+    page.click("#offer")
+
+    detail = wait_for(
+        lambda: (d := session_detail(world, session_id)).get("page_views") == 2 and d,
+        "the SPA page view",
+    )
+    urls = [view["url"] for view in detail["page_view_list"]]
+    assert urls == [shop.base_url + "/index.html", shop.base_url + "/offer"]
+    assert detail["page_view_list"][1]["referrer"] == shop.base_url + "/index.html"
+
+
+def test_a_31_minute_gap_starts_a_new_session(page: Page, world: World, shop: StaticSite) -> None:
+    page.clock.install()
+    page.goto(shop.base_url + "/index.html")
+    page.wait_for_function("window.dialtrail && dialtrail.session().session")
+    first = page.evaluate("dialtrail.session()")
+    wait_for(lambda: sessions(world), "the first session")
+
+    page.clock.fast_forward("31:00")
+    page.click("#offer")
+
+    second = wait_for(lambda: len(items := sessions(world)) == 2 and items, "a second session")
+    state = page.evaluate("dialtrail.session()")
+    assert state["session"] != first["session"]
+    assert state["visitor"] == first["visitor"]
+    assert {item["id"] for item in second} == {first["session"], state["session"]}
+    assert {item["visitor_id"] for item in second} == {first["visitor"]}
