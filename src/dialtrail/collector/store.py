@@ -148,9 +148,9 @@ def record_page_view(
         sql.upsert_visitor,
         {"project_id": project.id, "key": event.visitor, "first_seen_at": now, "last_seen_at": now},
     ).scalar_one()
-    session_id = find_session(connection, sql, project.id, event.session)
-    if session_id is None:
-        session_id = start_session(connection, sql, project.id, visitor_id, event, client, now)
+    session_id, started = find_or_start_session(
+        connection, sql, project.id, visitor_id, event, client, now
+    )
     page_view_id = connection.execute(
         sql.insert_page_view,
         {
@@ -164,7 +164,8 @@ def record_page_view(
     ).scalar_one_or_none()
     if page_view_id is None:
         return  # the same page view again (a retry): already recorded
-    touch_session(connection, sql, session_id, now, event.ga, added=1)
+    if not started:
+        touch_session(connection, sql, session_id, now, event.ga, added=1)
     record_values(connection, sql, project, Where(session_id, page_view_id, now), event)
 
 
@@ -189,6 +190,29 @@ def find_session(connection: Connection, sql: Statements, project_id: int, key: 
     return found
 
 
+def find_or_start_session(
+    connection: Connection,
+    sql: Statements,
+    project_id: int,
+    visitor_id: int,
+    event: PageViewEvent,
+    client: Client,
+    now: datetime,
+) -> tuple[int, bool]:
+    """The session's id, and whether this page view started it (one statement either way in
+    the usual case: the script says whether it believes the session is new)."""
+    if not event.new_session:
+        found = find_session(connection, sql, project_id, event.session)
+        if found is not None:
+            return found, False
+    started = start_session(connection, sql, project_id, visitor_id, event, client, now)
+    if started is not None:
+        return started, True
+    found = find_session(connection, sql, project_id, event.session)
+    assert found is not None  # the insert lost a race to the request that created it
+    return found, False
+
+
 def start_session(
     connection: Connection,
     sql: Statements,
@@ -197,7 +221,7 @@ def start_session(
     event: PageViewEvent,
     client: Client,
     now: datetime,
-) -> int:
+) -> int | None:
     values = {
         "project_id": project_id,
         "visitor_id": visitor_id,
@@ -209,13 +233,11 @@ def start_session(
         "ga_client_id": sources.ga_client_id(event.ga),
         "user_agent": client.user_agent[:1000],
         "ip": sources.truncate_ip(client.ip),
-        "page_views": 0,
+        "page_views": 1,
         **sources.source_fields(event.url),
     }
-    started = connection.execute(sql.insert_session, values).scalar_one_or_none()
-    session_id = started or find_session(connection, sql, project_id, event.session)
-    assert session_id is not None
-    return session_id
+    started: int | None = connection.execute(sql.insert_session, values).scalar_one_or_none()
+    return started
 
 
 def touch_session(
@@ -252,6 +274,7 @@ def record_values(
     where: Where,
     event: ValuesEvent,
 ) -> None:
+    writes = Writes()
     flagged = set(event.truncated)
     for name, raw in event.values.items():
         entity = project.entities.get(name)
@@ -259,9 +282,44 @@ def record_values(
             continue  # disabled or deleted since the page loaded its (cached) script
         value = sources.normalise_value(raw, name in flagged)
         if entity.scope == "session":
-            record_session_scope(connection, sql, entity, value, where)
+            writes.session_scope(entity, value, where)
         elif where.page_view_id is not None:
-            record_page_view_scope(connection, sql, entity, value, where)
+            writes.page_view_scope(entity, value, where)
+    writes.run(connection, sql)
+
+
+class Writes:
+    """The rows one event adds, sent as one executemany per statement."""
+
+    def __init__(self) -> None:
+        self.observations: list[dict[str, Any]] = []
+        self.by_statement: dict[str, list[dict[str, Any]]] = {}
+
+    def session_scope(
+        self, entity: EntityInfo, value: sources.NormalisedValue, where: Where
+    ) -> None:
+        """DESIGN §2: every non-empty observation is kept; an empty one never erases a value."""
+        if value.value is None:
+            return
+        row = observation_row(entity, value, where)
+        self.observations.append(row)
+        keep = "keep_first_value" if entity.keep == "first" else "keep_last_value"
+        self.by_statement.setdefault(keep, []).append(row)
+
+    def page_view_scope(
+        self, entity: EntityInfo, value: sources.NormalisedValue, where: Where
+    ) -> None:
+        """Each page view has its own value, empty allowed; the session shows its latest
+        page's."""
+        row = observation_row(entity, value, where)
+        self.observations.append(row)
+        self.by_statement.setdefault("keep_newest_page_value", []).append(row)
+
+    def run(self, connection: Connection, sql: Statements) -> None:
+        if self.observations:
+            connection.execute(sql.insert_observation, self.observations)
+        for statement, rows in self.by_statement.items():
+            connection.execute(getattr(sql, statement), rows)
 
 
 def observation_row(
@@ -275,35 +333,6 @@ def observation_row(
         "truncated": value.truncated,
         "observed_at": where.observed_at,
     }
-
-
-def record_session_scope(
-    connection: Connection,
-    sql: Statements,
-    entity: EntityInfo,
-    value: sources.NormalisedValue,
-    where: Where,
-) -> None:
-    """DESIGN §2: every non-empty observation is kept; an empty one never erases a value."""
-    if value.value is None:
-        return
-    row = observation_row(entity, value, where)
-    connection.execute(sql.insert_observation, row)
-    keep = sql.keep_first_value if entity.keep == "first" else sql.keep_last_value
-    connection.execute(keep, row)
-
-
-def record_page_view_scope(
-    connection: Connection,
-    sql: Statements,
-    entity: EntityInfo,
-    value: sources.NormalisedValue,
-    where: Where,
-) -> None:
-    """Each page view has its own value, empty allowed; the session shows its latest page's."""
-    row = observation_row(entity, value, where)
-    connection.execute(sql.insert_observation, row)
-    connection.execute(sql.keep_newest_page_value, row)
 
 
 def record_errors(db: Session, project: ProjectContext, event: ErrorsEvent, now: datetime) -> None:

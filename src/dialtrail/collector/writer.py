@@ -1,11 +1,15 @@
 """Group commit for the collector: one writer thread, many requests per transaction.
 
-Each request's writes run as a job on the writer thread, inside a savepoint of a transaction
-shared with whatever other requests arrived meanwhile; one commit (one fsync) then makes the
-whole batch durable, and only then is each request answered. A job that fails rolls back its
-own savepoint and answers its own error; a failed commit answers every request of the batch
-with the error, so nothing unwritten is ever acknowledged. On SQLite this also removes lock
-contention: there is exactly one writer.
+Each request's writes run as a job on the writer thread, in one transaction shared with
+whatever other requests arrived meanwhile; one commit (one fsync) then makes the whole batch
+durable, and only then is each request answered. On SQLite this also removes lock contention:
+there is exactly one writer.
+
+A job refuses a request (an ``ApiError``: unknown key, foreign origin) before it writes
+anything, so a refusal leaves the shared transaction clean. Any other failure is unexpected:
+the batch is rolled back and every job runs again alone, in a transaction of its own, so one
+bad request costs its batch a retry, never its neighbours' data. A failed commit answers each
+request with the error: nothing unwritten is ever acknowledged.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
+
+from dialtrail.api.errors import ApiError
 
 Job = Callable[[Session], Any]
 MAX_BATCH = 256
@@ -76,23 +82,31 @@ class GroupWriter:
             self.write(batch)
 
     def write(self, batch: list[Pending]) -> None:
-        outcomes: list[Any]
         try:
-            with self.sessions() as db:
-                outcomes = [attempt(db, pending.job) for pending in batch]
-                db.commit()
-        except Exception as error:  # the commit failed: none of the batch is durable
-            outcomes = [error] * len(batch)
+            outcomes = self.together(batch)
+        except Exception:  # an unexpected failure: find whose, without losing the others
+            outcomes = [self.alone(pending) for pending in batch]
         for pending, outcome in zip(batch, outcomes, strict=True):
             pending.resolve(outcome)
 
+    def together(self, batch: list[Pending]) -> list[Any]:
+        with self.sessions() as db:
+            outcomes = [refused_or_done(db, pending.job) for pending in batch]
+            db.commit()
+        return outcomes
 
-def attempt(db: Session, job: Job) -> Any:
-    savepoint = db.begin_nested()
+    def alone(self, pending: Pending) -> Any:
+        try:
+            with self.sessions() as db:
+                outcome = refused_or_done(db, pending.job)
+                db.commit()
+        except Exception as error:  # this request's own failure (or its commit's)
+            return error
+        return outcome
+
+
+def refused_or_done(db: Session, job: Job) -> Any:
     try:
-        result = job(db)
-    except Exception as error:  # this request's own failure; the batch carries on
-        savepoint.rollback()
-        return error
-    savepoint.commit()
-    return result
+        return job(db)
+    except ApiError as refusal:  # raised before the job wrote anything
+        return refusal
