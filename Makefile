@@ -14,8 +14,8 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev browser lint pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 pytest: $(VENV)/.installed-dev
