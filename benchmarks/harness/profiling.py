@@ -102,6 +102,10 @@ def layer(filename: str, function: str) -> str:
         return "dialtrail"
     if "/benchmarks/" in filename:
         return "benchmark harness"
+    if filename.endswith("asyncio/runners.py"):
+        # uvloop's C loop runs inside asyncio.run(): its own time is socket I/O, HTTP parsing
+        # by httptools, and (on the wall clock) waiting in epoll.
+        return "event loop (uvloop C code, idle on wall clock)"
     module = Path(filename).parent.name if Path(filename).name == "__init__.py" else ""
     return "stdlib " + (module or Path(filename).stem)
 

@@ -56,7 +56,9 @@ def create_app(
     errors.install(app)
     app.include_router(api_router(), prefix="/api/v1")
     app.include_router(service_router())
-    app.router.routes.extend(public_routes(app, settings))
+    # First in the list: the collector is the hot path (matching ~20 API routes first cost a
+    # third of its event-loop time).
+    app.router.routes[0:0] = public_routes(app, settings)
     app.add_middleware(AssumeJson, prefix="/api/v1/")
     app.add_middleware(
         BodySizeLimit, max_bytes=API_BODY_LIMIT, path_limits={"/c/": COLLECTOR_BODY_LIMIT}

@@ -102,3 +102,10 @@ def test_a_visitor_keeps_its_id_across_sessions(world: World, visit: Visit) -> N
         f"/api/v1/projects/{world.project_id}/sessions", params={"visitor": visit.visitor}
     ).json()["items"]
     assert sorted(item["id"] for item in listed) == sorted([visit.session, second.session])
+
+
+def test_an_overgrown_ga_cookie_does_not_lose_the_page_view(world: World, visit: Visit) -> None:
+    response = visit.page("https://shop.example.com/", ga="GA1.1." + "9" * 500 + ".123.456")
+
+    assert response.status_code == 200
+    assert session_of(world, visit)["ga_client_id"] == "123.456"

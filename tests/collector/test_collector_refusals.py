@@ -187,3 +187,15 @@ def test_a_refusal_is_readable_by_the_sites_origin(visit: Visit) -> None:
     response = visit.post("pageview", b"{}")
     assert response.headers["access-control-allow-origin"] == visit.origin
     assert httpx.codes.is_client_error(response.status_code)
+
+
+def test_a_request_without_origin_or_referer_is_told_why(world: World, visit: Visit) -> None:
+    world.owner.client.patch(
+        f"/api/v1/projects/{world.project_id}", json={"domains": ["shop.example.com"]}
+    )
+    visit.origin = ""
+
+    response = visit.post("pageview", {**visit.ids(), "url": HOME})
+
+    assert response.status_code == 403
+    assert "no Origin or Referer" in response.json()["message"]

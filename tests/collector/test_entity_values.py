@@ -117,3 +117,13 @@ def test_reported_errors_are_counted_with_the_last_one_kept(world: World, visit:
     assert health["last_error"]["message"] == "getter threw"
     assert health["last_error"]["kind"] == "exception"
     assert health["last_error"]["page_url"] == HOME + "checkout"
+
+
+def test_an_error_report_is_not_an_edit_of_the_entity(world: World, visit: Visit) -> None:
+    url = f"/api/v1/projects/{world.project_id}/tracking-entities"
+    before = world.owner.client.get(url).json()["items"][0]["updated_at"]
+    visit.page(HOME)
+
+    visit.errors([{"entity": "visit_id", "kind": "undefined", "message": "undefined"}])
+
+    assert world.owner.client.get(url).json()["items"][0]["updated_at"] == before

@@ -27,7 +27,9 @@ class Event(BaseModel):
 
 
 class ValuesEvent(Event):
-    ga: Annotated[str, StringConstraints(max_length=200)] | None = None
+    # The raw _ga cookie; sites (and other tools) sometimes grow it, so it is only bounded
+    # by the body cap and parsed leniently (sources.ga_client_id).
+    ga: str | None = None
     values: dict[EntityName, RawValue] = Field(default_factory=dict, max_length=MAX_ENTITIES)
     truncated: list[EntityName] = Field(default_factory=list, max_length=MAX_ENTITIES)
 

@@ -51,6 +51,8 @@ class Collector:
         self.clock = clock
 
     def routes(self) -> list[Route]:
+        # Mounted before the API's routes (app.py): the hot path should not be matched
+        # against every API path first.
         return [
             Route("/c/{public_key}/{kind}", self.receive, methods=["POST"]),
             Route("/c/{public_key}/{kind}", self.preflight, methods=["OPTIONS"]),
@@ -94,11 +96,7 @@ class Collector:
         if project is None:
             raise ApiError(404, "unknown_project", "no project has this key")
         if not origins.host_allowed(context.host, project.domains):
-            raise ApiError(
-                403,
-                "origin_not_allowed",
-                f"{context.host} is not one of this project's domains",
-            )
+            raise ApiError(403, "origin_not_allowed", origin_refusal(context.host))
         return write(db, project, event, context)
 
     async def preflight(self, request: Request) -> Response:
@@ -119,6 +117,15 @@ class RequestContext:
         self.host = host
         self.client = client
         self.now = now
+
+
+def origin_refusal(host: str | None) -> str:
+    if host is None:
+        return (
+            "the request has no Origin or Referer header, and this project accepts events "
+            "only from its domains"
+        )
+    return f"{host} is not one of this project's domains"
 
 
 def parse_event(kind: str, body: bytes) -> BaseModel:

@@ -349,5 +349,7 @@ def record_errors(db: Session, project: ProjectContext, event: ErrorsEvent, now:
                 last_error_kind=report.kind,
                 last_error_at=now,
                 last_error_url=event.url[:2000],
+                # A visitor's report is not an edit of the declaration: keep updated_at.
+                updated_at=TrackingEntity.updated_at,
             )
         )
