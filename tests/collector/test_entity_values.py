@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.collector import Visit
-from tests.support.people import World
+from tests.support.people import World, declare_entity
 
 HOME = "https://shop.example.com/"
 
@@ -15,12 +15,6 @@ def session_of(world: World, visit: Visit) -> dict[str, Any]:
     url = f"/api/v1/projects/{world.project_id}/sessions/{visit.session}"
     body: dict[str, Any] = world.owner.client.get(url).json()
     return body
-
-
-def declare(world: World, **fields: Any) -> None:
-    body = {"type": "expression", "value": "x", **fields}
-    url = f"/api/v1/projects/{world.project_id}/tracking-entities"
-    assert world.owner.client.post(url, json=body).status_code == 201
 
 
 def test_the_session_keeps_the_last_non_empty_value(world: World, visit: Visit) -> None:
@@ -39,7 +33,7 @@ def test_the_session_keeps_the_last_non_empty_value(world: World, visit: Visit) 
 
 
 def test_keep_first_keeps_the_first_non_empty_value(world: World, visit: Visit) -> None:
-    declare(world, name="landing_code", keep="first")
+    declare_entity(world, name="landing_code", keep="first")
 
     visit.page(HOME, {"landing_code": None})
     visit.ping({"landing_code": "A1"})
@@ -49,7 +43,7 @@ def test_keep_first_keeps_the_first_non_empty_value(world: World, visit: Visit) 
 
 
 def test_page_view_scope_keeps_a_value_per_page(world: World, visit: Visit) -> None:
-    declare(world, name="product", scope="page_view")
+    declare_entity(world, name="product", scope="page_view")
 
     visit.page(HOME + "sofa", {"product": "sofa"})
     visit.ping({"product": "sofa-blue"})
@@ -79,7 +73,7 @@ def test_a_value_the_script_flagged_as_cut_stays_flagged(world: World, visit: Vi
 
 
 def test_unknown_and_disabled_entities_are_ignored(world: World, visit: Visit) -> None:
-    declare(world, name="off", enabled=False)
+    declare_entity(world, name="off", enabled=False)
 
     response = visit.page(HOME, {"visit_id": "v", "off": "x", "never_declared": "y"})
 

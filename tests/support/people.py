@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import httpx
 from sqlalchemy.orm import Session
@@ -86,3 +87,14 @@ def person(base_url: str, user: User, token: str) -> Person:
         base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
     )
     return Person(user.id, user.email, token, client)
+
+
+def declare_entity(world: World, **fields: Any) -> dict[str, Any]:
+    """Declares a tracking entity in "Acme" as its owner (an expression, by default)."""
+    body = {"type": "expression", "value": "x", **fields}
+    response = world.owner.client.post(
+        f"/api/v1/projects/{world.project_id}/tracking-entities", json=body
+    )
+    assert response.status_code == 201, response.text
+    entity: dict[str, Any] = response.json()
+    return entity

@@ -11,7 +11,7 @@ import httpx
 
 from tests.support.collector import public_key
 from tests.support.databases import Database
-from tests.support.people import World
+from tests.support.people import World, declare_entity
 
 CONFIG = re.compile(r"\}\)\(window, ?document, ?(\{.*\})\);?\s*$", re.DOTALL)
 
@@ -27,15 +27,9 @@ def injected_config(script: str) -> dict[str, Any]:
     return config
 
 
-def declare(world: World, **fields: Any) -> None:
-    body = {"type": "expression", "scope": "session", **fields}
-    url = f"/api/v1/projects/{world.project_id}/tracking-entities"
-    assert world.owner.client.post(url, json=body).status_code == 201
-
-
 def test_it_serves_the_script_with_the_enabled_entities(world: World, database: Database) -> None:
-    declare(world, name="visit_id", value="r7k12_si")
-    declare(world, name="off", value="x", enabled=False)
+    declare_entity(world, name="visit_id", value="r7k12_si")
+    declare_entity(world, name="off", value="x", enabled=False)
 
     response = httpx.get(script_url(world, database))
 
@@ -74,7 +68,7 @@ def test_it_answers_a_revalidation_with_304(world: World, database: Database) ->
 
 def test_a_changed_entity_changes_the_etag(world: World, database: Database) -> None:
     before = httpx.get(script_url(world, database)).headers["etag"]
-    declare(world, name="visit_id", value="r7k12_si")
+    declare_entity(world, name="visit_id", value="r7k12_si")
 
     after = httpx.get(script_url(world, database))
 
@@ -83,7 +77,7 @@ def test_a_changed_entity_changes_the_etag(world: World, database: Database) -> 
 
 
 def test_a_configuration_cannot_close_the_script_element(world: World, database: Database) -> None:
-    declare(world, name="tricky", value='text("</script><script>alert(1)</script>")')
+    declare_entity(world, name="tricky", value='text("</script><script>alert(1)</script>")')
 
     text = httpx.get(script_url(world, database)).text
 
