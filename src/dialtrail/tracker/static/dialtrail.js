@@ -20,10 +20,9 @@
     try { return String(error && error.message || error); } catch (e) { return 'error'; }
   };
   // A failed read; a class, so that an error thrown by the site is never mistaken for one.
-  class Problem {
-    constructor(kind, error) { this.kind = kind; this.error = error; }
-  }
+  function Problem(kind, error) { this.kind = kind; this.error = error; }
 
+  // Tokens and thrown errors carry their position as `at`: it is everywhere below.
   /* ---- The expression language: the same grammar, AST and error positions as the server's
      dialtrail/entities/expressions.py (tests/vectors/expressions.json keeps the two in step).
      Messages are shorter: the server already explained them when the value was saved. */
@@ -34,15 +33,15 @@
     text: 'S', attr: 'SN', meta: 'N', match: 'ER'};
   const SPACE = /[ \t\n\r\u00a0]*/y;
   const TOKEN = /([A-Za-z_$][\w$]*)|(\d+)|\|\||[.[\](),]/y;
-  const fail = (message, position) => { throw {message, position}; };
-  const simpleOnly = (position) => fail('a Simple entity takes a variable path only', position);
+  const fail = (message, at) => { throw {message, at}; };
+  const simpleOnly = (at) => fail('a simple entity is a path only', at);
   const regexes = new Map(); // each pattern is compiled once
   const compileRegex = (pattern) => regexes.get(pattern) || regexes.set(pattern, new RegExp(pattern)).get(pattern);
 
   function scanner(text) {
     let at = 0;
     const token = (kind, end, value) => {
-      const found = {kind, text: text.slice(at, end), position: at, value};
+      const found = {kind, text: text.slice(at, end), at, value};
       at = end;
       return found;
     };
@@ -81,7 +80,8 @@
   }
 
   function checkSelector(selector) {
-    // Light, as on the server: querySelector is the real judge.
+    // Light, as on the server: querySelector is the real judge. The message is short: the
+    // server's (given when the value was saved) says which bracket or quote is wrong.
     const closing = [];
     let quote = '';
     for (let i = 0; i < selector.length; i++) {
@@ -90,9 +90,9 @@
       else if (quote) quote = c == quote ? '' : quote;
       else if (c == '"' || c == "'") quote = c;
       else if (c == '[' || c == '(') closing.push(c == '[' ? ']' : ')');
-      else if ((c == ']' || c == ')') && closing.pop() != c) return 'has an unmatched ' + c;
+      else if ((c == ']' || c == ')') && closing.pop() != c) quote = c, i = selector.length;
     }
-    return quote ? 'has an unclosed quote' : closing.length ? 'misses a ' + closing.pop() : '';
+    return quote || closing.length ? 'is unbalanced' : '';
   }
 
   // Browsers reject most of what the server refuses in a pattern; these they accept, so they are
@@ -100,7 +100,7 @@
   // inline flags such as (?i:…). Escaped backslashes are dropped first: \\A is fine.
   function checkRegex(pattern) {
     if (/\\[^\W\d_abfnrtvBdDsSwWxuUNk]|(^|[^\\])\(\?[aiLmsux-]+:/.test(pattern.replace(/\\\\/g, ''))) {
-      return 'has a construct that the server refuses';
+      return 'is not supported';
     }
     try { compileRegex(pattern); } catch (e) { return 'is not valid: ' + describe(e); }
   }
@@ -111,28 +111,28 @@
     const next = scanner(text);
     let ahead = null;
     const peek = () => ahead || (ahead = next());
-    const advance = () => {
+    const take = () => {
       const t = peek();
       ahead = null;
       return t;
     };
     const expected = (what, t) => fail('expected ' + what + ' but found ' +
-      (t.kind == 'end' ? 'the end' : "'" + t.text + "'"), t.position);
+      (t.kind == 'end' ? 'the end' : "'" + t.text + "'"), t.at);
     const close = (closer) => {
-      const t = advance();
+      const t = take();
       if (t.kind != closer) expected(closer, t);
     };
-    const deeper = (opener, depth) => depth < 32 ? depth + 1 : fail('nested too deep', opener.position);
+    const deeper = (opener, depth) => depth < 32 ? depth + 1 : fail('nested too deep', opener.at);
 
     function either(depth) {
       const options = [primary(depth)];
-      while (peek().kind == '||') advance(), options.push(primary(depth));
-      const flat = [].concat(...options.map((option) => option.either || option)); // as the server
+      while (peek().kind == '||') take(), options.push(primary(depth));
+      const flat = options.flatMap((option) => option.either || option); // as the server
       return flat[1] ? {either: flat} : flat[0];
     }
 
     function primary(depth) {
-      const t = advance();
+      const t = take();
       if (t.kind == 'string') return {literal: t.value};
       if (t.kind == '(') {
         const node = either(deeper(t, depth));
@@ -140,64 +140,63 @@
         return node;
       }
       if (t.kind != 'name') expected('a value', t);
-      if (t.text == 'js' && text[t.position + 2] == ':') fail('js: must be the whole value', t.position);
+      if (t.text == 'js' && text[t.at + 2] == ':') fail('js: must be the whole value', t.at);
       return peek().kind == '(' ? call(t, depth) : path(t);
     }
 
     function path(first) {
       const segments = [first.text];
       while (peek().kind == '.' || peek().kind == '[') {
-        const dot = advance().kind == '.', t = advance();
+        const dot = take().kind == '.', t = take();
         if (dot) t.kind == 'name' ? segments.push(t.text) : expected('a name', t);
         else {
           if (t.kind == 'string') segments.push(t.value);
-          else if (t.kind != 'number') expected('a number or a quoted name', t);
-          else if (t.text.length > 9) fail('index too large', t.position);
+          else if (t.kind != 'number') expected('an index', t);
+          else if (t.text.length > 9) fail('index too large', t.at);
           else segments.push(+t.text);
           close(']');
         }
       }
-      if (peek().kind == '(') fail('a path cannot be called', peek().position);
+      if (peek().kind == '(') fail('a path cannot be called', peek().at);
       return {path: segments};
     }
 
-    function call(name, depth) {
-      const kinds = has(FUNCTIONS, name.text) ? FUNCTIONS[name.text]
-        : fail('unknown function ' + name.text, name.position);
-      const wrongCount = (position) => fail(name.text + '() takes ' + kinds.length + ' argument(s)', position);
-      const opener = advance(), inner = deeper(opener, depth), args = [];
-      if (peek().kind == ')') wrongCount(opener.position);
+    function call({text: name, at}, depth) {
+      const kinds = has(FUNCTIONS, name) ? FUNCTIONS[name] : fail('unknown function ' + name, at);
+      const wrongCount = (at) => fail(name + '() takes ' + kinds.length + ' argument(s)', at);
+      const opener = take(), inner = deeper(opener, depth), args = [];
+      if (peek().kind == ')') wrongCount(opener.at);
       for (;;) {
-        args.push(argument(name.text, kinds[args.length], inner));
-        const t = advance(), complete = args.length == kinds.length;
-        if (t.kind == ',' && complete) wrongCount(peek().position);
-        if (t.kind == ')' && !complete) wrongCount(opener.position);
-        if (t.kind == ')') return {call: name.text, args};
+        args.push(argument(name, kinds[args.length], inner));
+        const t = take(), complete = args.length == kinds.length;
+        if (t.kind == ',' && complete) wrongCount(peek().at);
+        if (t.kind == ')' && !complete) wrongCount(opener.at);
+        if (t.kind == ')') return {call: name, args};
         if (t.kind != ',') expected(complete ? ')' : ',', t);
       }
     }
 
     function argument(name, kind, depth) {
       if (kind == 'E') return either(depth);
-      const t = advance();
+      const t = take();
       if (t.kind != 'string') expected('a quoted text', t);
       const issue = kind != 'R' && !strip(t.value) ? 'is empty' : CHECKS[kind](t.value);
-      if (issue) fail(name + '(): ' + t.text + ' ' + issue, t.position);
+      if (issue) fail(name + '(): ' + t.text + ' ' + issue, t.at);
       return {literal: t.value};
     }
 
     function simple() {
-      const t = advance();
-      if (t.kind == 'name' && peek().kind == '(' || t.kind == 'string' || t.kind == '(') simpleOnly(t.position);
+      const t = take();
+      if (t.kind == 'name' && peek().kind == '(' || t.kind == 'string' || t.kind == '(') simpleOnly(t.at);
       if (t.kind != 'name') expected('a name', t);
       const found = path(t);
-      if (peek().kind == '||') simpleOnly(peek().position);
+      if (peek().kind == '||') simpleOnly(peek().at);
       return found;
     }
 
     return (type) => {
       const node = type == 'simple' ? simple() : either(0), t = peek();
-      if (t.kind == ')') fail("unmatched ')'", t.position);
+      if (t.kind == ')') fail("unmatched ')'", t.at);
       if (t.kind != 'end') expected('the end', t);
       return node;
     };
@@ -207,7 +206,8 @@
     try {
       text = String(text);
       if (text.length > 2000) fail('too long', 2000);
-      const start = text.length - text.replace(/^[ \t\n\r\u00a0]+/, '').length;
+      SPACE.lastIndex = 0;
+      const start = SPACE.exec(text)[0].length;
       if (start == text.length) fail('empty', 0);
       if (!text.startsWith('js:', start)) return {ast: parser(text)(type)};
       if (type == 'simple') simpleOnly(start);
@@ -215,7 +215,7 @@
       const source = strip(text.slice(start + 3));
       return source ? {ast: {js: source}} : fail('no code after js:', start + 3);
     } catch (e) {
-      return {error: e.message, position: e.position};
+      return {error: e.message, position: e.at};
     }
   }
 
@@ -231,7 +231,7 @@
 
   const writeCookie = (name, value, seconds) => {
     try {
-      document.cookie = `${name}=${value}; path=/; max-age=${seconds}; SameSite=Lax` +
+      document.cookie = name + '=' + value + '; path=/; max-age=' + seconds + '; SameSite=Lax' +
         (location.protocol == 'https:' ? '; Secure' : '');
     } catch (e) {}
   };
@@ -273,7 +273,7 @@
     if (type == 'number') return isFinite(value) ? '' + value : null;
     if (type == 'boolean') return '' + value;
     if (!value || type != 'object') return value === undefined ? value : null;
-    try { return JSON.stringify(value) || null; } catch (e) { throw new Problem('exception', 'not JSON: ' + describe(e)); }
+    return JSON.stringify(value) || null; // a cycle throws; evaluate() reports it (the browser's message says JSON)
   }
 
   function readPath(path) {
@@ -308,8 +308,6 @@
 
   function evaluate(node, errors) {
     try {
-      if (node.path) return normalise(readPath(node.path));
-      if (node.js) return normalise(runJs(node.js));
       if (node.either) {
         for (const option of node.either) {
           const value = evaluate(option, errors);
@@ -318,13 +316,13 @@
         return null;
       }
       if (node.call == 'match') {
+        // The parser compiled (and cached) the pattern: it cannot fail here.
         const searched = evaluate(node.args[0], errors);
-        let regex;
-        try { regex = compileRegex(node.args[1].literal); } catch (e) { throw new Problem('regex', describe(e)); }
-        const found = searched != null && regex.exec(searched);
+        const found = searched != null && compileRegex(node.args[1].literal).exec(searched);
         return found ? normalise(found[found.length > 1 ? 1 : 0]) : null;
       }
-      return normalise(node.call ? READERS[node.call](...node.args.map((arg) => arg.literal)) : node.literal);
+      return normalise(node.path ? readPath(node.path) : node.js ? runJs(node.js)
+        : node.call ? READERS[node.call](...node.args.map((arg) => arg.literal)) : node.literal);
     } catch (e) {
       errors.push(e instanceof Problem ? e : new Problem('exception', describe(e))); // the next option of || still runs
       return null;
@@ -338,7 +336,7 @@
   const retryMs = setting('simple_retry_ms', 5000);
   let entities = [], sent = {}, number = null, visitor = null, session = null, lastActivity = 0;
   let pageView = null, pageUrl = '', pageReferrer = '', lastInteraction = 0;
-  let errorLog = [], errorsSent = 0, errorsPerEntity = {}, errorTimer, changeTimer;
+  let errorLog = [], errorsSent = 0, errorCounts = {}, errorTimer, changeTimer;
   const samePage = () => location.href.split('#')[0] == pageUrl.split('#')[0]; // a #fragment is no page view
   const cookieId = (value) => /^[\w-]{16,64}$/.test(value) ? value : null;
 
@@ -369,8 +367,7 @@
 
   function report(entity, kind, message) {
     log('error', entity, kind, message);
-    errorsPerEntity[entity] = (errorsPerEntity[entity] || 0) + 1;
-    if (!config || errorsPerEntity[entity] > 3 || errorLog.length >= 20) return;
+    if (!config || (errorCounts[entity] = (errorCounts[entity] || 0) + 1) > 3 || errorLog.length >= 20) return;
     errorLog.push({entity, kind, message: message.slice(0, 300)});
     clearTimeout(errorTimer);
     errorTimer = setTimeout(guard(flushErrors), 1000);
@@ -444,7 +441,7 @@
     pageView = newId();
     pageUrl = location.href;
     pageReferrer = referrer;
-    errorsPerEntity = {};
+    errorCounts = {};
     visitor = cookieId(readCookie('_dt_v')) || visitor || newId();
     writeCookie('_dt_v', visitor, 63072000); // two years
     for (const entity of entities) if (!entity.ast) report(entity.name, 'parse', entity.error);
@@ -481,18 +478,6 @@
     if (!samePage()) startPageView(pageUrl, touchSession()); // the referrer is the previous URL
   }
 
-  // A wrapper calls the site's function first, with its own this and arguments, and returns its
-  // result; the site's errors stay its own, and `after` (guarded) never throws into the site.
-  // Assigning a wrapper may throw (a non-writable property): then there is none.
-  const wrap = (original, after) => {
-    const wrapped = function () {
-      const result = original.apply(this, arguments);
-      after();
-      return result;
-    };
-    wrapped.dialtrail = true;
-    return wrapped;
-  };
   // Later, after the router's own work; this also coalesces a redirect or a burst of pushes.
   const afterNavigation = guard(() => setTimeout(guard(navigate), 0));
   const afterPush = guard(() => {
@@ -500,17 +485,30 @@
     changeTimer = setTimeout(guard(sendChanges), 0);
   });
 
-  const wrapHistory = guard((name) => {
-    if (typeof history[name] == 'function') history[name] = wrap(history[name], afterNavigation);
+  // Replaces object[name] with a wrapper that calls the site's function first, with its own this
+  // and arguments, and returns its result; the site's errors stay its own, and `after` (guarded)
+  // never throws into the site. A function already wrapped is left alone. Assigning the wrapper
+  // may throw (a non-writable property): then there is none.
+  const wrapMethod = guard((object, name, after) => {
+    const original = object[name];
+    if (typeof original != 'function' || original.dialtrail) return;
+    const wrapped = function () {
+      const result = original.apply(this, arguments);
+      after();
+      return result;
+    };
+    wrapped.dialtrail = true;
+    object[name] = wrapped;
   });
 
-  const wrapDataLayer = guard(() => {
-    const layer = window.dataLayer, original = Array.isArray(layer) && layer.push;
-    if (typeof original == 'function' && !original.dialtrail) layer.push = wrap(original, afterPush);
+  // A dataLayer created, or replaced by a tag manager, after this script is wrapped on the next tick.
+  const wrapDataLayer = guard(() => { // guarded: the site's dataLayer may be a throwing getter
+    const layer = window.dataLayer;
+    if (Array.isArray(layer)) wrapMethod(layer, 'push', afterPush);
   });
 
   function activityTick() {
-    wrapDataLayer(); // a dataLayer created, or replaced by a tag manager, after this script
+    wrapDataLayer();
     if (Date.now() - lastInteraction > setting('activity_window', 15) * 1000) return;
     if (!samePage()) return navigate(); // a navigation that no wrapper saw
     if (touchSession()) return startPageView(pageReferrer, true); // back after the session ended
@@ -524,13 +522,14 @@
     const onLeave = guard((event) => {
       if (event.type == 'pagehide' || document.visibilityState == 'hidden') sendChanges(), flushErrors();
     });
-    for (const type of ['scroll', 'pointerdown', 'keydown', 'touchstart', 'focus']) {
+    for (const type of 'scroll pointerdown keydown touchstart focus'.split(' ')) {
       window.addEventListener(type, onActivity, true); // window-level touch listeners are passive
     }
     window.addEventListener('pagehide', onLeave);
     document.addEventListener('visibilitychange', onLeave);
     window.addEventListener('popstate', guard(navigate));
-    ['pushState', 'replaceState'].forEach(wrapHistory);
+    wrapMethod(history, 'pushState', afterNavigation);
+    wrapMethod(history, 'replaceState', afterNavigation);
     wrapDataLayer();
     setInterval(guard(activityTick), setting('ping_interval', 15) * 1000);
     startPageView(document.referrer, touchSession());
@@ -551,12 +550,12 @@
     session: guard(() => ({session, visitor, ga_client_id: gaClientId(), number, page_view: pageView})),
     debug: guard((on) => (debugging = on === undefined || !!on)),
     check: guard(check),
-    push: guard((call) => api[call[0]](...[].slice.call(call, 1))), // push(['debug', true])
+    push: guard(([name, ...args]) => api[name](...args)), // push(['debug', true])
     _parse: guard(parse), // the raw parser, for the shared vector tests
     _errors: guard(() => errorLog.slice()) // every error reported to the server
   };
 
-  try {
+  guard(() => {
     const queued = window.dialtrail;
     if (queued && queued._errors) return; // a second copy of the snippet must not double page views
     debugging = location.hash.includes('dialtrail-debug');
@@ -573,5 +572,5 @@
     // text(), attr() and meta() need the document: a script in <head> waits for it.
     if (document.readyState != 'loading') start();
     else document.addEventListener('DOMContentLoaded', guard(start));
-  } catch (e) { log('internal error', e); }
+  })();
 })(window, document, /*DIALTRAIL_CONFIG*/null);
