@@ -15,7 +15,7 @@
   const guard = (fn) => function () {
     try { return fn.apply(this, arguments); } catch (e) { log('internal error', e); }
   };
-  const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+  const has = (object, key) => ({}).hasOwnProperty.call(object, key);
   const describe = (error) => {
     try { return String(error && error.message || error); } catch (e) { return 'error'; }
   };
@@ -32,11 +32,9 @@
   const FUNCTIONS = {cookie: 'N', query: 'N', storage: 'N', session_storage: 'N', datalayer: 'N',
     text: 'S', attr: 'SN', meta: 'N', match: 'ER'};
   const SPACE = /[ \t\n\r\u00a0]*/y;
-  const TOKEN = /([A-Za-z_$][\w$]*)|(\d+)|\|\||[.[\](),]/y;
+  const TOKEN = /((?!\d)[\w$]+)|(\d+)|\|\||[.[\](),]/y; // a name starts with a letter, _ or $
   const fail = (message, at) => { throw {message, at}; };
-  const simpleOnly = (at) => fail('a simple entity is a path only', at);
-  const regexes = new Map(); // each pattern is compiled once
-  const compileRegex = (pattern) => regexes.get(pattern) || regexes.set(pattern, new RegExp(pattern)).get(pattern);
+  const simpleOnly = (at) => fail('a simple entity is a path', at);
 
   function scanner(text) {
     let at = 0;
@@ -46,7 +44,7 @@
       return found;
     };
     const hex = (i) => /^[\da-f]{4}$/i.test(text.slice(i + 2, i + 6))
-      ? parseInt(text.slice(i + 2, i + 6), 16) : fail('bad \\u escape', i);
+      ? parseInt(text.slice(i + 2, i + 6), 16) : fail('bad escape', i);
     const quoted = () => {
       const quote = text[at];
       let i = at + 1, value = '', simple, unit, low;
@@ -60,7 +58,7 @@
         else {
           // Beyond U+FFFF: a surrogate pair of \u escapes, as in JavaScript.
           low = unit < 0xdc00 && text.startsWith('\\u', i + 6) ? hex(i + 6) : 0;
-          if (low < 0xdc00 || low > 0xdfff) fail('bad \\u escape', i);
+          if (low < 0xdc00 || low > 0xdfff) fail('bad escape', i);
           value += String.fromCharCode(unit, low);
           i += 12;
         }
@@ -102,10 +100,8 @@
     if (/\\[^\W\d_abfnrtvBdDsSwWxuUNk]|(^|[^\\])\(\?[aiLmsux-]+:/.test(pattern.replace(/\\\\/g, ''))) {
       return 'is not supported';
     }
-    try { compileRegex(pattern); } catch (e) { return 'is not valid: ' + describe(e); }
+    try { new RegExp(pattern); } catch (e) { return describe(e); } // "Invalid regular expression: …"
   }
-
-  const CHECKS = {N: () => '', S: checkSelector, R: checkRegex};
 
   function parser(text) {
     const next = scanner(text);
@@ -122,7 +118,7 @@
       const t = take();
       if (t.kind != closer) expected(closer, t);
     };
-    const deeper = (opener, depth) => depth < 32 ? depth + 1 : fail('nested too deep', opener.at);
+    const deeper = (opener, depth) => depth < 32 ? depth + 1 : fail('too deep', opener.at);
 
     function either(depth) {
       const options = [primary(depth)];
@@ -140,25 +136,25 @@
         return node;
       }
       if (t.kind != 'name') expected('a value', t);
-      if (t.text == 'js' && text[t.at + 2] == ':') fail('js: must be the whole value', t.at);
+      if (t.text == 'js' && text[t.at + 2] == ':') fail('js: must come first', t.at);
       return peek().kind == '(' ? call(t, depth) : path(t);
     }
 
     function path(first) {
-      const segments = [first.text];
+      const parts = [first.text];
       while (peek().kind == '.' || peek().kind == '[') {
         const dot = take().kind == '.', t = take();
-        if (dot) t.kind == 'name' ? segments.push(t.text) : expected('a name', t);
+        if (dot) t.kind == 'name' ? parts.push(t.text) : expected('a name', t);
         else {
-          if (t.kind == 'string') segments.push(t.value);
+          if (t.kind == 'string') parts.push(t.value);
           else if (t.kind != 'number') expected('an index', t);
           else if (t.text.length > 9) fail('index too large', t.at);
-          else segments.push(+t.text);
+          else parts.push(+t.text);
           close(']');
         }
       }
       if (peek().kind == '(') fail('a path cannot be called', peek().at);
-      return {path: segments};
+      return {path: parts};
     }
 
     function call({text: name, at}, depth) {
@@ -179,8 +175,9 @@
     function argument(name, kind, depth) {
       if (kind == 'E') return either(depth);
       const t = take();
-      if (t.kind != 'string') expected('a quoted text', t);
-      const issue = kind != 'R' && !strip(t.value) ? 'is empty' : CHECKS[kind](t.value);
+      if (t.kind != 'string') expected('a string', t);
+      const issue = kind != 'R' && !strip(t.value) ? 'is empty'
+        : kind == 'S' ? checkSelector(t.value) : kind == 'R' && checkRegex(t.value);
       if (issue) fail(name + '(): ' + t.text + ' ' + issue, t.at);
       return {literal: t.value};
     }
@@ -196,8 +193,7 @@
 
     return (type) => {
       const node = type == 'simple' ? simple() : either(0), t = peek();
-      if (t.kind == ')') fail("unmatched ')'", t.at);
-      if (t.kind != 'end') expected('the end', t);
+      if (t.kind != 'end') expected('the end', t); // "… but found ')'" says it all
       return node;
     };
   }
@@ -213,7 +209,7 @@
       if (type == 'simple') simpleOnly(start);
       if (!allowRawJs) fail('js: is off', start);
       const source = strip(text.slice(start + 3));
-      return source ? {ast: {js: source}} : fail('no code after js:', start + 3);
+      return source ? {ast: {js: source}} : fail('no code', start + 3);
     } catch (e) {
       return {error: e.message, position: e.at};
     }
@@ -237,7 +233,7 @@
   };
 
   const readStorage = (kind, key) => {
-    try { return window[kind].getItem(key); } catch (e) { return log('no ' + kind, e), null; } // Safari private mode
+    try { return window[kind].getItem(key); } catch (e) { return null; } // Safari private mode, a sandboxed frame
   };
 
   const select = (selector) => {
@@ -287,20 +283,18 @@
     return value;
   }
 
-  const scripts = new Map(); // js: source → its function, or the error compiling it gave
-
-  function runJs(source) {
-    if (!scripts.has(source)) {
-      let compiled;
+  // Compiled once per AST node (an entity keeps its AST): the function, or the error compiling gave.
+  function runJs(node) {
+    let compiled = node.compiled;
+    if (!compiled) {
       try {
-        try { compiled = new Function('return (' + source + '\n)'); } catch (e) {
+        try { compiled = new Function('return (' + node.js + '\n)'); } catch (e) {
           if (e.name != 'SyntaxError') throw e;
-          compiled = new Function(source); // statements, such as js:return document.title
+          compiled = new Function(node.js); // statements, such as js:return document.title
         }
       } catch (e) { compiled = e; }
-      scripts.set(source, compiled);
+      node.compiled = compiled;
     }
-    const compiled = scripts.get(source);
     // A Content-Security-Policy without 'unsafe-eval' makes new Function throw an EvalError.
     if (typeof compiled != 'function') throw new Problem(compiled.name == 'EvalError' ? 'csp' : 'js', describe(compiled));
     return compiled.call(window);
@@ -316,12 +310,12 @@
         return null;
       }
       if (node.call == 'match') {
-        // The parser compiled (and cached) the pattern: it cannot fail here.
+        // Compiled once per AST node; the parser checked that the pattern compiles.
         const searched = evaluate(node.args[0], errors);
-        const found = searched != null && compileRegex(node.args[1].literal).exec(searched);
+        const found = searched != null && (node.regex = node.regex || new RegExp(node.args[1].literal)).exec(searched);
         return found ? normalise(found[found.length > 1 ? 1 : 0]) : null;
       }
-      return normalise(node.path ? readPath(node.path) : node.js ? runJs(node.js)
+      return normalise(node.path ? readPath(node.path) : node.js ? runJs(node)
         : node.call ? READERS[node.call](...node.args.map((arg) => arg.literal)) : node.literal);
     } catch (e) {
       errors.push(e instanceof Problem ? e : new Problem('exception', describe(e))); // the next option of || still runs
@@ -357,11 +351,6 @@
     writeCookie('_dt_s', session + '.' + now, timeout);
     return isNew;
   }
-
-  const gaClientId = () => { // _ga "GA1.1.123.456" → "123.456"
-    const found = /^GA\d\.\d+\.(.+)$/.exec(readCookie('_ga') || '');
-    return visitor && found ? found[1] : null;
-  };
 
   /* ---- Entity errors: reported to the server, rate-limited, batched */
 
@@ -547,7 +536,10 @@
 
   const api = {
     entities: guard(() => collect(entities, () => true).values),
-    session: guard(() => ({session, visitor, ga_client_id: gaClientId(), number, page_view: pageView})),
+    session: guard(() => {
+      const ga = /^GA\d\.\d+\.(.+)$/.exec(readCookie('_ga') || ''); // _ga "GA1.1.123.456" → "123.456"
+      return {session, visitor, ga_client_id: visitor && ga ? ga[1] : null, number, page_view: pageView};
+    }),
     debug: guard((on) => (debugging = on === undefined || !!on)),
     check: guard(check),
     push: guard(([name, ...args]) => api[name](...args)), // push(['debug', true])
