@@ -99,3 +99,28 @@ def test_concurrent_jobs_share_commits(database: Database) -> None:
     assert len(set(keys)) == jobs
     assert count_visitors(database) == jobs
     assert len(commits) < jobs / 2
+
+
+def test_plans_are_written_together_or_each_job_runs_alone(database: Database) -> None:
+    project = project_id(database)
+    batches: list[int] = []
+
+    def write_plans(db: Session, outcomes: list[Any]) -> list[Any]:
+        batches.append(len(outcomes))
+        if len(batches) == 1:
+            raise RuntimeError("the set-based write failed")
+        return [job(db) if callable(job) else job for job in outcomes]
+
+    writer = GroupWriter(database.sessions, write_plans=write_plans)
+
+    async def scenario() -> list[Any]:
+        # Each job plans: it returns the write it wants done with its batch's.
+        runs = [writer.run(lambda db: add_visitor(project), alone=add_visitor(project))]
+        return await asyncio.gather(*runs)
+
+    (first,) = run_loop(scenario)  # the batch's write fails: the job runs alone
+    (second,) = run_loop(scenario)  # written with its batch
+    assert isinstance(first, str)
+    assert isinstance(second, str)
+    assert batches == [1, 1]
+    assert count_visitors(database) == 2

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dialtrail.api.errors import ApiError, FieldProblem, from_pydantic_errors
-from dialtrail.collector import origins, sources, store
+from dialtrail.collector import batch, origins, sources, store
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.writer import GroupWriter
@@ -45,7 +45,7 @@ class Collector:
         limiter: RateLimiter,
         clock: Callable[[], datetime],
     ) -> None:
-        self.writer = GroupWriter(sessions)
+        self.writer = GroupWriter(sessions, write_plans=write_plans)
         self.projects = ProjectCache()  # used by the writer thread only
         self.limiter = limiter
         self.clock = clock
@@ -88,16 +88,30 @@ class Collector:
             client=store.Client(address, request.headers.get("user-agent", "")),
             now=self.clock(),
         )
-        answer: Response = await self.writer.run(lambda db: self.store(db, event, context))
+        answer: Response = await self.writer.run(
+            lambda db: self.plan(db, event, context),
+            alone=lambda db: self.write_alone(db, event, context),
+        )
         return answer
 
-    def store(self, db: Session, event: BaseModel, context: RequestContext) -> Response:
+    def plan(self, db: Session, event: BaseModel, context: RequestContext) -> Any:
+        """In a batch: checked, then written with the batch's other events (write_plans)."""
+        project = self.checked_project(db, context)
+        if isinstance(event, PageViewEvent | PingEvent):
+            return batch.Planned(project, event, context.client, context.now)
+        return write(db, project, event, context)  # error reports: rare, written at once
+
+    def write_alone(self, db: Session, event: BaseModel, context: RequestContext) -> Response:
+        """Alone: checked and written by itself (the writer's fallback after a failure)."""
+        return write(db, self.checked_project(db, context), event, context)
+
+    def checked_project(self, db: Session, context: RequestContext) -> store.ProjectContext:
         project = self.projects.get(db, context.public_key)
         if project is None:
             raise ApiError(404, "unknown_project", "no project has this key")
         if not origins.host_allowed(context.host, project.domains):
             raise ApiError(403, "origin_not_allowed", origin_refusal(context.host))
-        return write(db, project, event, context)
+        return project
 
     async def preflight(self, request: Request) -> Response:
         # Not needed by our script (text/plain needs no preflight), but a site that posts
@@ -146,15 +160,42 @@ def parse_event(kind: str, body: bytes) -> BaseModel:
     return event
 
 
+def write_plans(db: Session, outcomes: list[Any]) -> list[Any]:
+    planned = [outcome for outcome in outcomes if isinstance(outcome, batch.Planned)]
+    if not planned:
+        return outcomes
+    recorded = iter(batch.record_batch(db.connection(), planned))
+    return [
+        answer(outcome, next(recorded)) if isinstance(outcome, batch.Planned) else outcome
+        for outcome in outcomes
+    ]
+
+
+def answer(plan: batch.Planned, recorded: bool) -> Response | ApiError:
+    if isinstance(plan.event, PageViewEvent):
+        return page_view_answer()
+    if not recorded:
+        return unknown_session()
+    return Response(status_code=204)
+
+
+def page_view_answer() -> Response:
+    return json_response({"number": None}, 200)
+
+
+def unknown_session() -> ApiError:
+    return ApiError(404, "unknown_session", "no page view of this session was recorded")
+
+
 def write(
     db: Session, project: store.ProjectContext, event: BaseModel, context: RequestContext
 ) -> Response:
     if isinstance(event, PageViewEvent):
         store.record_page_view(db, project, event, context.client, context.now)
-        return json_response({"number": None}, 200)
+        return page_view_answer()
     if isinstance(event, PingEvent):
         if not store.record_ping(db, project, event, context.now):
-            raise ApiError(404, "unknown_session", "no page view of this session was recorded")
+            raise unknown_session()
         return Response(status_code=204)
     assert isinstance(event, ErrorsEvent)
     store.record_errors(db, project, event, context.now)

@@ -106,6 +106,7 @@ class Statements:
             )
         )
         self.insert_observation = insert(table_of(EntityObservation))
+        self.batch = BatchStatements(insert, visitors, sessions, page_views)
         upsert_value = insert(values)
         newest = {
             column: upsert_value.excluded[column]
@@ -121,6 +122,38 @@ class Statements:
             set_=newest,
             # A late ping from an older page must not replace the newest page's value.
             where=values.c.page_view_id <= upsert_value.excluded.page_view_id,
+        )
+
+
+class BatchStatements:
+    """The statements that write a whole batch of events at once (batch.py): each row comes
+    back with its key, since an insert that met a conflict returns no row to line up with."""
+
+    def __init__(self, insert: Any, visitors: Table, sessions: Table, page_views: Table) -> None:
+        upsert_visitors = insert(visitors)
+        self.upsert_visitors = upsert_visitors.on_conflict_do_update(
+            index_elements=["project_id", "key"],
+            set_={"last_seen_at": upsert_visitors.excluded.last_seen_at},
+        ).returning(visitors.c.project_id, visitors.c.key, visitors.c.id)
+        self.insert_sessions = (
+            insert(sessions)
+            .on_conflict_do_nothing(index_elements=["project_id", "key"])
+            .returning(sessions.c.project_id, sessions.c.key, sessions.c.id)
+        )
+        self.find_sessions = select(sessions.c.project_id, sessions.c.key, sessions.c.id).where(
+            sessions.c.project_id.in_(bindparam("b_owners", expanding=True)),
+            sessions.c.key.in_(bindparam("b_keys", expanding=True)),
+        )
+        self.insert_page_views = (
+            insert(page_views)
+            .on_conflict_do_nothing(index_elements=["session_id", "key"])
+            .returning(page_views.c.session_id, page_views.c.key, page_views.c.id)
+        )
+        self.find_page_views = select(
+            page_views.c.session_id, page_views.c.key, page_views.c.id
+        ).where(
+            page_views.c.session_id.in_(bindparam("b_owners", expanding=True)),
+            page_views.c.key.in_(bindparam("b_keys", expanding=True)),
         )
 
 
@@ -222,7 +255,15 @@ def start_session(
     client: Client,
     now: datetime,
 ) -> int | None:
-    values = {
+    values = session_row(project_id, visitor_id, event, client, now)
+    started: int | None = connection.execute(sql.insert_session, values).scalar_one_or_none()
+    return started
+
+
+def session_row(
+    project_id: int, visitor_id: int, event: PageViewEvent, client: Client, now: datetime
+) -> dict[str, Any]:
+    return {
         "project_id": project_id,
         "visitor_id": visitor_id,
         "key": event.session,
@@ -236,8 +277,6 @@ def start_session(
         "page_views": 1,
         **sources.source_fields(event.url),
     }
-    started: int | None = connection.execute(sql.insert_session, values).scalar_one_or_none()
-    return started
 
 
 def touch_session(
@@ -275,6 +314,11 @@ def record_values(
     event: ValuesEvent,
 ) -> None:
     writes = Writes()
+    add_values(writes, project, where, event)
+    writes.run(connection, sql)
+
+
+def add_values(writes: Writes, project: ProjectContext, where: Where, event: ValuesEvent) -> None:
     flagged = set(event.truncated)
     for name, raw in event.values.items():
         entity = project.entities.get(name)
@@ -285,11 +329,10 @@ def record_values(
             writes.session_scope(entity, value, where)
         elif where.page_view_id is not None:
             writes.page_view_scope(entity, value, where)
-    writes.run(connection, sql)
 
 
 class Writes:
-    """The rows one event adds, sent as one executemany per statement."""
+    """The rows one event (or a batch of them) adds, sent as one executemany per statement."""
 
     def __init__(self) -> None:
         self.observations: list[dict[str, Any]] = []
@@ -319,7 +362,30 @@ class Writes:
         if self.observations:
             connection.execute(sql.insert_observation, self.observations)
         for statement, rows in self.by_statement.items():
-            connection.execute(getattr(sql, statement), rows)
+            connection.execute(getattr(sql, statement), collapsed(statement, rows))
+
+
+def collapsed(statement: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per session and entity: the one that would be left after running the rows one
+    after another (a batch can hold several for the same pair, and PostgreSQL refuses to
+    upsert the same row twice in one statement)."""
+    kept: dict[tuple[int, int], dict[str, Any]] = {}
+    for row in rows:
+        pair = (row["session_id"], row["entity_id"])
+        current = kept.get(pair)
+        if current is None or replaces(statement, current, row):
+            kept[pair] = row
+    return list(kept.values())
+
+
+def replaces(statement: str, current: dict[str, Any], row: dict[str, Any]) -> bool:
+    if statement == "keep_first_value":
+        return False
+    if statement == "keep_last_value":
+        return True
+    # keep_newest_page_value: the rule of its WHERE clause, applied in arrival order.
+    newer: bool = current["page_view_id"] <= row["page_view_id"]
+    return newer
 
 
 def observation_row(

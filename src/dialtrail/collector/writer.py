@@ -6,9 +6,13 @@ durable, and only then is each request answered. On SQLite this also removes loc
 there is exactly one writer.
 
 A job refuses a request (an ``ApiError``: unknown key, foreign origin) before it writes
-anything, so a refusal leaves the shared transaction clean. Any other failure is unexpected:
-the batch is rolled back and every job runs again alone, in a transaction of its own, so one
-bad request costs its batch a retry, never its neighbours' data. A failed commit answers each
+anything, so a refusal leaves the shared transaction clean. In a batch, a job may return a
+*plan* instead of writing: ``write_plans`` then writes every plan of the batch at once (one
+statement per table rather than several per request) and turns each into its outcome.
+
+Any other failure is unexpected: the batch is rolled back and every job runs again alone
+(in its ``alone`` form, which writes by itself), in a transaction of its own, so one bad
+request costs its batch a retry, never its neighbours' data. A failed commit answers each
 request with the error: nothing unwritten is ever acknowledged.
 """
 
@@ -26,12 +30,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from dialtrail.api.errors import ApiError
 
 Job = Callable[[Session], Any]
+# Given a batch's outcomes in arrival order, writes the plans among them and returns every
+# outcome (a plan replaced by its own, anything else unchanged).
+WritePlans = Callable[[Session, list[Any]], list[Any]]
 MAX_BATCH = 256
+
+
+def nothing_planned(db: Session, outcomes: list[Any]) -> list[Any]:
+    return outcomes
 
 
 @dataclass
 class Pending:
     job: Job
+    alone: Job
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
 
@@ -48,19 +60,26 @@ class Pending:
 
 
 class GroupWriter:
-    def __init__(self, sessions: sessionmaker[Session], max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        max_batch: int = MAX_BATCH,
+        write_plans: WritePlans = nothing_planned,
+    ) -> None:
         self.sessions = sessions
+        self.write_plans = write_plans
         self.max_batch = max_batch
         self.jobs: queue.SimpleQueue[Pending] = queue.SimpleQueue()
         self.thread: threading.Thread | None = None
         self.starting = threading.Lock()
 
-    async def run(self, job: Job) -> Any:
-        """Runs ``job`` on the writer thread; returns once its transaction is committed."""
+    async def run(self, job: Job, alone: Job | None = None) -> Any:
+        """Runs ``job`` on the writer thread (``alone`` instead, when given, if it must run
+        alone); returns once its transaction is committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self.start()
-        self.jobs.put(Pending(job, future, loop))
+        self.jobs.put(Pending(job, alone or job, future, loop))
         return await future
 
     def start(self) -> None:
@@ -92,13 +111,14 @@ class GroupWriter:
     def together(self, batch: list[Pending]) -> list[Any]:
         with self.sessions() as db:
             outcomes = [refused_or_done(db, pending.job) for pending in batch]
+            outcomes = self.write_plans(db, outcomes)
             db.commit()
         return outcomes
 
     def alone(self, pending: Pending) -> Any:
         try:
             with self.sessions() as db:
-                outcome = refused_or_done(db, pending.job)
+                outcome = refused_or_done(db, pending.alone)
                 db.commit()
         except Exception as error:  # this request's own failure (or its commit's)
             return error
