@@ -128,7 +128,8 @@ def test_an_error_report_needs_at_least_one_error(visit: Visit) -> None:
 
 @pytest.fixture
 def strict_server(database: Database) -> Iterator[str]:
-    settings = database.settings.replace(collector_rate=1.0, collector_burst=3)
+    # A trickle of a refill, so a slow machine cannot refill the bucket between requests.
+    settings = database.settings.replace(collector_rate=0.01, collector_burst=3)
     with serve(create_app(settings, database.engine)) as url:
         yield url
 
