@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -91,3 +92,12 @@ def test_upgrading_keeps_what_an_older_schema_held(empty_database_url: str) -> N
         row = connection.execute(text("SELECT name, error_count FROM tracking_entities")).one()
     engine.dispose()
     assert tuple(row) == ("visit_id", 0)
+
+
+def test_a_downgrade_is_refused_with_the_way_back(database: Database) -> None:
+    config = migrate.alembic_config(database.engine)
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        with pytest.raises(migrate.ForwardOnly, match="restore the backup"):
+            command.downgrade(config, "0001")
+    assert migrate.is_up_to_date(database.engine)

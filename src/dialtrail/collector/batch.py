@@ -26,6 +26,7 @@ from dialtrail.collector.store import (
     Where,
     Writes,
     add_values,
+    page_view_row,
     session_row,
     statements_for,
 )
@@ -165,17 +166,6 @@ def find_or_insert_page_views(
     }
     found.existing = look_up(connection, sql.find_page_views, wanted - found.created.keys())
     return found
-
-
-def page_view_row(session_id: int, event: PageViewEvent, now: datetime) -> dict[str, Any]:
-    return {
-        "session_id": session_id,
-        "key": event.page_view,
-        "url": event.url,
-        "title": event.title,
-        "referrer": event.referrer,
-        "viewed_at": now,
-    }
 
 
 def look_up(connection: Connection, statement: Any, wanted: set[Key]) -> dict[Key, int]:

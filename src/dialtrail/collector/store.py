@@ -185,21 +185,24 @@ def record_page_view(
         connection, sql, project.id, visitor_id, event, client, now
     )
     page_view_id = connection.execute(
-        sql.insert_page_view,
-        {
-            "session_id": session_id,
-            "key": event.page_view,
-            "url": event.url,
-            "title": event.title,
-            "referrer": event.referrer,
-            "viewed_at": now,
-        },
+        sql.insert_page_view, page_view_row(session_id, event, now)
     ).scalar_one_or_none()
     if page_view_id is None:
         return  # the same page view again (a retry): already recorded
     if not started:
         touch_session(connection, sql, session_id, now, event.ga, added=1)
     record_values(connection, sql, project, Where(session_id, page_view_id, now), event)
+
+
+def page_view_row(session_id: int, event: PageViewEvent, now: datetime) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "key": event.page_view,
+        "url": event.url,
+        "title": event.title,
+        "referrer": event.referrer,
+        "viewed_at": now,
+    }
 
 
 def record_ping(db: Session, project: ProjectContext, event: PingEvent, now: datetime) -> bool:

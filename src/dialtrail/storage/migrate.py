@@ -13,6 +13,18 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class ForwardOnly(RuntimeError):
+    """Dialtrail's migrations only go forward (STYLE.md): the way back is a backup."""
+
+
+def refuse_downgrade(revision: str) -> None:
+    """Every revision's ``downgrade()``: explain, rather than half-undo a schema holding data."""
+    raise ForwardOnly(
+        f"revision {revision} cannot be undone: Dialtrail migrations are forward-only; "
+        "restore the backup taken before `dialtrail migrate` to go back"
+    )
+
+
 def alembic_config(engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from dialtrail.storage.migrate import refuse_downgrade
 ${imports if imports else ""}
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}
@@ -21,5 +23,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Migrations are forward-only (STYLE.md); restore a backup to go back.
-    raise NotImplementedError("Dialtrail migrations are forward-only")
+    refuse_downgrade(revision)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from dialtrail.storage.migrate import refuse_downgrade
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -195,5 +197,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Migrations are forward-only (STYLE.md); restore a backup to go back.
-    raise NotImplementedError("Dialtrail migrations are forward-only")
+    refuse_downgrade(revision)
