@@ -1,11 +1,20 @@
 """Imports every domain's models so that ``Base.metadata`` knows all tables (for Alembic and
 for tests that compare the migrations with the models)."""
 
+from dialtrail.calls import models as calls_models
 from dialtrail.entities import models as entities_models
+from dialtrail.numbers import models as numbers_models
 from dialtrail.projects import models as projects_models
 from dialtrail.sessions import models as sessions_models
 from dialtrail.storage.base import Base
 
 metadata = Base.metadata
 
-__all__ = ["entities_models", "metadata", "projects_models", "sessions_models"]
+__all__ = [
+    "calls_models",
+    "entities_models",
+    "metadata",
+    "numbers_models",
+    "projects_models",
+    "sessions_models",
+]

@@ -1,0 +1,1 @@
+"""Calls reported by the telephony, attributed to web sessions."""

@@ -1,0 +1,112 @@
+"""Calls and the telephony events that built them (DESIGN §5).
+
+A call is one row per (project, provider, external call id), built up from its events in
+whatever order they arrive; ``call_events`` keeps each event once, which makes a repeated event
+a no-op. The visit and entity snapshots are taken when the call is attributed (its start) and
+never change afterwards, so every later event and webhook carries the same values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+
+EVENTS = ("started", "answered", "ended")
+DISPOSITIONS = ("answered", "no_answer", "busy", "failed", "voicemail")
+ATTRIBUTIONS = ("session", "ambiguous", "late", "static", "none")
+INSERTION_TYPES = ("dynamic", "static", "none")
+
+
+class Call(Base):
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint(
+            "project_id", "provider", "external_id", name="uq_calls_project_provider_external"
+        ),
+        Index("ix_calls_project_started", "project_id", "started_at"),
+        Index("ix_calls_project_caller", "project_id", "caller"),
+        CheckConstraint(
+            "attribution IN ('session', 'ambiguous', 'late', 'static', 'none')", name="attribution"
+        ),
+        CheckConstraint("insertion_type IN ('dynamic', 'static', 'none')", name="insertion_type"),
+        CheckConstraint(
+            "disposition IS NULL OR disposition IN "
+            "('answered', 'no_answer', 'busy', 'failed', 'voicemail')",
+            name="disposition",
+        ),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(32))  # "api", "twilio", …
+    external_id: Mapped[str] = mapped_column(String(128))
+    direction: Mapped[str] = mapped_column(String(16), default="incoming")
+    caller: Mapped[str | None] = mapped_column(String(20), default=None)  # E.164; None: withheld
+    tracking_number: Mapped[str] = mapped_column(String(20))  # E.164, the number dialled
+    tracking_number_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tracking_numbers.id", ondelete="SET NULL"), default=None
+    )
+    destination: Mapped[str | None] = mapped_column(String(255), default=None)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    wait_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    disposition: Mapped[str | None] = mapped_column(String(16), default=None)
+    recording_url: Mapped[str | None] = mapped_column(Text, default=None)
+    insertion_type: Mapped[str] = mapped_column(String(8), default="none")
+    attribution: Mapped[str] = mapped_column(String(16), default="none")
+    # The static number's label ("Billboard A40"), for attribution "static".
+    source_label: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Sessions a call refers to are kept by `dialtrail prune`; SET NULL only guards against a
+    # session deleted some other way.
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="SET NULL"), default=None, index=True
+    )
+    visitor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visitors.id", ondelete="SET NULL"), default=None
+    )
+    # Attribution "ambiguous": the other sessions that shared the number at call start.
+    candidate_session_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    is_first_call: Mapped[bool] = mapped_column(Boolean, default=True)
+    # DESIGN §5: source fields of §1 plus the page URL at call time; {} when unattributed.
+    visit: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # DESIGN §2: {name: {value, observed_at, page_url}} for every enabled entity.
+    entities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CallEvent(Base):
+    """One telephony event, kept once: a repeat of (call, event) changes nothing."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (
+        UniqueConstraint("call_id", "event", name="uq_call_events_call_event"),
+        CheckConstraint("event IN ('started', 'answered', 'ended')", name="event"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it happened, per the telephony
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # as received

@@ -1,0 +1,112 @@
+"""Tracking numbers and their leases to web sessions (DESIGN §4).
+
+A pool number is leased to one session at a time; a lease is renewed by the session's page
+views and pings and expires ``hold_seconds`` after its last activity. Leases are kept after they
+end (``released_at``), since attribution asks "who held number N at time T".
+
+The invariant "two sessions never get the same free number while another is free" is a unique
+partial index, not a hope: at most one open, exclusive lease per number. Leases given out when
+the pool is exhausted (policy ``reuse_oldest``) are ``shared`` and sit beside the exclusive one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+
+KINDS = ("pool", "static")
+OPEN_EXCLUSIVE = "released_at IS NULL AND NOT shared"
+OPEN = "released_at IS NULL"
+
+
+class TrackingNumber(Base):
+    __tablename__ = "tracking_numbers"
+    __table_args__ = (
+        UniqueConstraint("project_id", "number", name="uq_tracking_numbers_project_number"),
+        CheckConstraint("kind IN ('pool', 'static')", name="kind"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(20))  # E.164
+    kind: Mapped[str] = mapped_column(String(8))
+    # The source a static number stands for ("Billboard A40"); optional on pool numbers.
+    label: Mapped[str] = mapped_column(String(200), default="")
+    # Where calls to this number go, when not the project's destination.
+    destination: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Removed numbers are kept (leases and calls refer to them) but never leased again; a
+    # number removed while leased is "draining" until its lease ends.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When its last lease ended: the least recently released free number is leased first, so
+    # a late caller of a just-released number is still matched (DESIGN §4).
+    last_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class NumberLease(Base):
+    __tablename__ = "number_leases"
+    __table_args__ = (
+        Index(
+            "uq_number_leases_open_exclusive",
+            "number_id",
+            unique=True,
+            sqlite_where=text(OPEN_EXCLUSIVE),
+            postgresql_where=text(OPEN_EXCLUSIVE),
+        ),
+        Index(
+            "uq_number_leases_open_session",
+            "session_id",
+            unique=True,
+            sqlite_where=text(OPEN),
+            postgresql_where=text(OPEN),
+        ),
+        # Attribution: the leases of number N around time T.
+        Index("ix_number_leases_number_started", "number_id", "started_at"),
+        Index("ix_number_leases_project_released", "project_id", "released_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number_id: Mapped[int] = mapped_column(ForeignKey("tracking_numbers.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    # Given out while the pool was exhausted (reuse_oldest): the number is shared.
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the session's last activity
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # renewed_at + hold_seconds
+    # Set when the lease is closed (its expiry time, or when the number is handed on); an
+    # open lease past expires_at is expired and closed by the next lease of the project.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class PoolUsage(Base):
+    """Per project and hour (UTC): the peak of concurrent leased sessions and how often the
+    pool was exhausted; the admin UI derives utilisation and a recommended pool size."""
+
+    __tablename__ = "pool_usage"
+    __table_args__ = (
+        UniqueConstraint("project_id", "hour", name="uq_pool_usage_project_hour"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)
+    peak_sessions: Mapped[int] = mapped_column(Integer, default=0)
+    pool_size: Mapped[int] = mapped_column(Integer, default=0)
+    exhaustions: Mapped[int] = mapped_column(Integer, default=0)
