@@ -80,6 +80,13 @@ def parse_database_url(raw: str) -> str:
     return url
 
 
+def parse_secret_key(raw: str) -> str:
+    key = raw.strip()
+    if key and len(key) < 32:
+        raise ValueError("expected at least 32 characters (or empty, to use a generated key)")
+    return key
+
+
 def parse_log_level(raw: str) -> str:
     level = raw.strip().lower()
     if level not in {"debug", "info", "warning", "error"}:
@@ -116,6 +123,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
         parse_positive_float,
         "10",
         "Seconds a SQLite connection waits for another writer before giving up.",
+    ),
+    Declaration(
+        "SECRET_KEY",
+        parse_secret_key,
+        "",
+        "Key for signing sign-in sessions and CSRF tokens and for encrypting stored "
+        "credentials (webhook secrets, telephony tokens). At least 32 characters. Empty: a "
+        "random key is generated on first start and kept in var/secret_key.",
     ),
     Declaration("LOG_LEVEL", parse_log_level, "info", "debug, info, warning or error."),
     Declaration(
@@ -168,6 +183,7 @@ class Settings:
     port: int
     base_url: str
     sqlite_busy_timeout: float
+    secret_key: str
     log_level: str
     collector_rate: float
     collector_burst: int

@@ -50,8 +50,12 @@ class Database:
             connection.execute(text("DELETE FROM sqlite_sequence"))
 
 
+TEST_SECRET_KEY = "test-secret-key-of-at-least-32-characters"
+
+
 def settings_for(database_url: str) -> Settings:
-    return load({}).replace(database_url=database_url)
+    # A fixed key: tests must not write var/secret_key into the checkout.
+    return load({}).replace(database_url=database_url, secret_key=TEST_SECRET_KEY)
 
 
 def open_database(backend: str, database_url: str) -> Database:

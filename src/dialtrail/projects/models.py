@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
@@ -47,6 +56,10 @@ class Project(Base):
     hold_seconds: Mapped[int] = mapped_column(Integer, default=300)
     on_pool_exhausted: Mapped[str] = mapped_column(String(20), default="reuse_oldest")
     late_call_seconds: Mapped[int] = mapped_column(Integer, default=1800)
+    # Twilio (calls/adapters/twilio): the auth token is sealed with secrets.SecretBox, since
+    # request signatures must be checked with the token itself.
+    twilio_account_sid: Mapped[str | None] = mapped_column(String(64), default=None)
+    twilio_auth_token: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -94,5 +107,24 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginSession(Base):
+    """A signed-in browser of the admin UI: the cookie holds a random token, the database
+    only its SHA-256 (as for API tokens), so signing out or a password change ends it."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
 
     user: Mapped[User] = relationship()
