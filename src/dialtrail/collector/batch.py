@@ -76,8 +76,9 @@ class Found:
         return created.id if created is not None and created.position == position else None
 
 
-def record_batch(connection: Connection, planned: list[Planned]) -> list[bool]:
-    """Writes every event; for each, False when it is a ping for an unknown session."""
+def record_batch(connection: Connection, planned: list[Planned]) -> list[int | None]:
+    """Writes every event; returns each one's session id (None: a ping for an unknown
+    session)."""
     sql = statements_for(connection.dialect.name)
     visitor_ids = upsert_visitors(connection, sql.batch, planned)
     sessions = find_or_start_sessions(connection, sql.batch, planned, visitor_ids)
@@ -185,7 +186,7 @@ def write_consequences(
     sessions: Found,
     session_ids: list[int | None],
     page_views: Found,
-) -> list[bool]:
+) -> list[int | None]:
     """Touches, observations and session values, gathered in arrival order, then one
     statement each."""
     touches = Touches()
@@ -206,7 +207,7 @@ def write_consequences(
         add_values(writes, plan.project, Where(session_id, page_view_id, plan.now), plan.event)
     touches.run(connection, sql)
     writes.run(connection, sql)
-    return [session_id is not None for session_id in session_ids]
+    return session_ids
 
 
 class Touches:

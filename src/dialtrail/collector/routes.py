@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,6 +26,7 @@ from dialtrail.collector import batch, origins, sources, store
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.writer import GroupWriter
+from dialtrail.numbers import leasing
 
 logger = logging.getLogger(__name__)
 BODY_LIMIT = 8 * 1024
@@ -164,23 +166,46 @@ def write_plans(db: Session, outcomes: list[Any]) -> list[Any]:
     planned = [outcome for outcome in outcomes if isinstance(outcome, batch.Planned)]
     if not planned:
         return outcomes
-    recorded = iter(batch.record_batch(db.connection(), planned))
+    connection = db.connection()
+    session_ids = batch.record_batch(connection, planned)
+    # Leases after the writes, in arrival order: the batch's first page view of a new session
+    # takes its number, later ones renew it.
+    answers = iter([answer(connection, *pair) for pair in zip(planned, session_ids, strict=True)])
+    renew_pinged(connection, planned, session_ids)
     return [
-        answer(outcome, next(recorded)) if isinstance(outcome, batch.Planned) else outcome
-        for outcome in outcomes
+        next(answers) if isinstance(outcome, batch.Planned) else outcome for outcome in outcomes
     ]
 
 
-def answer(plan: batch.Planned, recorded: bool) -> Response | ApiError:
+def answer(
+    connection: Connection, plan: batch.Planned, session_id: int | None
+) -> Response | ApiError:
     if isinstance(plan.event, PageViewEvent):
-        return page_view_answer()
-    if not recorded:
+        assert session_id is not None  # a page view always finds or starts its session
+        return page_view_answer(connection, plan.project, session_id, plan.now)
+    if session_id is None:
         return unknown_session()
     return Response(status_code=204)
 
 
-def page_view_answer() -> Response:
-    return json_response({"number": None}, 200)
+def renew_pinged(
+    connection: Connection, planned: list[batch.Planned], session_ids: list[int | None]
+) -> None:
+    renewals = [
+        (plan.project.pool, session_id, plan.now)
+        for plan, session_id in zip(planned, session_ids, strict=True)
+        if isinstance(plan.event, PingEvent) and plan.project.pool and session_id is not None
+    ]
+    leasing.renew_all(connection, renewals)
+
+
+def page_view_answer(
+    connection: Connection, project: store.ProjectContext, session_id: int, now: datetime
+) -> Response:
+    number = None
+    if project.pool is not None:
+        number = leasing.number_for_page_view(connection, project.pool, session_id, now)
+    return json_response({"number": number}, 200)
 
 
 def unknown_session() -> ApiError:
@@ -191,11 +216,14 @@ def write(
     db: Session, project: store.ProjectContext, event: BaseModel, context: RequestContext
 ) -> Response:
     if isinstance(event, PageViewEvent):
-        store.record_page_view(db, project, event, context.client, context.now)
-        return page_view_answer()
+        session_id = store.record_page_view(db, project, event, context.client, context.now)
+        return page_view_answer(db.connection(), project, session_id, context.now)
     if isinstance(event, PingEvent):
-        if not store.record_ping(db, project, event, context.now):
+        pinged = store.record_ping(db, project, event, context.now)
+        if pinged is None:
             raise unknown_session()
+        if project.pool is not None:
+            leasing.renew_all(db.connection(), [(project.pool, pinged, context.now)])
         return Response(status_code=204)
     assert isinstance(event, ErrorsEvent)
     store.record_errors(db, project, event, context.now)

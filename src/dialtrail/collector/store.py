@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from dialtrail.collector import sources
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, ValuesEvent
 from dialtrail.entities.models import TrackingEntity
+from dialtrail.numbers.leasing import PoolSettings
+from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects.models import Project
 from dialtrail.sessions.models import (
     EntityObservation,
@@ -42,6 +44,7 @@ class ProjectContext:
     id: int
     domains: list[str]
     entities: dict[str, EntityInfo]
+    pool: PoolSettings | None = None  # None: no pool numbers, so nothing to lease
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,23 @@ def load_project(db: Session, public_key: str) -> ProjectContext | None:
         entity.name: EntityInfo(entity.id, entity.scope, entity.keep)
         for entity in db.scalars(query)
     }
-    return ProjectContext(project.id, list(project.domains), entities)
+    return ProjectContext(project.id, list(project.domains), entities, pool_settings(db, project))
+
+
+def pool_settings(db: Session, project: Project) -> PoolSettings | None:
+    pool_numbers = select(func.count()).where(
+        TrackingNumber.project_id == project.id,
+        TrackingNumber.kind == "pool",
+        TrackingNumber.removed_at.is_(None),
+    )
+    if not db.scalar(pool_numbers):
+        return None
+    return PoolSettings(
+        project.id,
+        project.hold_seconds,
+        project.on_pool_exhausted,
+        project.effective_default_number,
+    )
 
 
 class Statements:
@@ -175,7 +194,8 @@ def statements(db: Session) -> tuple[Connection, Statements]:
 
 def record_page_view(
     db: Session, project: ProjectContext, event: PageViewEvent, client: Client, now: datetime
-) -> None:
+) -> int:
+    """Records the page view; returns its session's id."""
     connection, sql = statements(db)
     visitor_id = connection.execute(
         sql.upsert_visitor,
@@ -188,10 +208,11 @@ def record_page_view(
         sql.insert_page_view, page_view_row(session_id, event, now)
     ).scalar_one_or_none()
     if page_view_id is None:
-        return  # the same page view again (a retry): already recorded
+        return session_id  # the same page view again (a retry): already recorded
     if not started:
         touch_session(connection, sql, session_id, now, event.ga, added=1)
     record_values(connection, sql, project, Where(session_id, page_view_id, now), event)
+    return session_id
 
 
 def page_view_row(session_id: int, event: PageViewEvent, now: datetime) -> dict[str, Any]:
@@ -205,18 +226,21 @@ def page_view_row(session_id: int, event: PageViewEvent, now: datetime) -> dict[
     }
 
 
-def record_ping(db: Session, project: ProjectContext, event: PingEvent, now: datetime) -> bool:
-    """False when the session is unknown (its page view never arrived)."""
+def record_ping(
+    db: Session, project: ProjectContext, event: PingEvent, now: datetime
+) -> int | None:
+    """Records the ping; returns its session's id, None when the session is unknown (its
+    page view never arrived)."""
     connection, sql = statements(db)
     session_id = find_session(connection, sql, project.id, event.session)
     if session_id is None:
-        return False
+        return None
     touch_session(connection, sql, session_id, now, event.ga, added=0)
     page_view_id = connection.execute(
         sql.find_page_view, {"b_session": session_id, "b_key": event.page_view}
     ).scalar_one_or_none()
     record_values(connection, sql, project, Where(session_id, page_view_id, now), event)
-    return True
+    return session_id
 
 
 def find_session(connection: Connection, sql: Statements, project_id: int, key: str) -> int | None:
