@@ -19,6 +19,7 @@ from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.routes import BODY_LIMIT as COLLECTOR_BODY_LIMIT
 from dialtrail.collector.routes import Collector
 from dialtrail.entities.api import router as entities_router
+from dialtrail.numbers.api import router as numbers_router
 from dialtrail.projects.api import router as projects_router
 from dialtrail.projects.api import tokens_router
 from dialtrail.sessions.api import router as sessions_router
@@ -78,6 +79,7 @@ def api_router() -> APIRouter:
     router = APIRouter(responses=ERROR_RESPONSES)
     router.include_router(projects_router)
     router.include_router(entities_router)
+    router.include_router(numbers_router)
     router.include_router(sessions_router)
     router.include_router(tokens_router)
     return router

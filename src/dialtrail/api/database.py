@@ -7,6 +7,7 @@ anything raised before that rolls the whole request back (no partial writes).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,3 +24,13 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 DatabaseSession = Annotated[Session, Depends(get_session)]
+
+
+def current_time(request: Request) -> datetime:
+    """The app's clock (injected by tests, so leases and sessions can be aged without
+    sleeping)."""
+    now: datetime = request.app.state.clock()
+    return now
+
+
+Now = Annotated[datetime, Depends(current_time)]

@@ -20,6 +20,7 @@ ProjectId = Annotated[int, id_parameter("The project's id.")]
 EntityId = Annotated[int, id_parameter("The tracking entity's id.")]
 UserId = Annotated[int, id_parameter("The user's id.")]
 TokenId = Annotated[int, id_parameter("The API token's id.")]
+NumberId = Annotated[int, id_parameter("The tracking number's id.")]
 
 
 class RequestBody(BaseModel):

@@ -1,0 +1,114 @@
+"""Request and response bodies of the numbers API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from dialtrail.api.schemas import RequestBody
+from dialtrail.numbers.service import NumberState
+from dialtrail.numbers.usage import Usage
+
+Kind = Literal["pool", "static"]
+PhoneNumber = Annotated[
+    str,
+    Field(
+        max_length=40,
+        description="Any usual spelling; national spellings need the project's country.",
+        examples=["+380441112233"],
+    ),
+]
+Label = Annotated[str, Field(max_length=200, description="The source a static number stands for.")]
+Destination = Annotated[
+    str,
+    Field(max_length=255, description="Where calls to this number go, if not the project's."),
+]
+
+
+class NumberCreate(RequestBody):
+    number: PhoneNumber
+    kind: Kind = "pool"
+    label: Label = ""
+    destination: Destination | None = None
+
+
+class NumbersCreate(RequestBody):
+    numbers: list[PhoneNumber] = Field(min_length=1, max_length=500)
+    kind: Kind = "pool"
+    label: Label = ""
+    destination: Destination | None = None
+
+
+class NumberUpdate(RequestBody):
+    kind: Kind | None = None
+    label: Label | None = None
+    destination: Destination | None = None
+
+
+class NumberOut(BaseModel):
+    id: int
+    number: str
+    kind: Kind
+    label: str
+    destination: str | None
+    status: Literal["free", "leased", "static", "draining", "removed"]
+    live_leases: int = Field(description="Sessions holding the number now (>1: shared).")
+    lease_expires_at: datetime | None
+    last_released_at: datetime | None
+    created_at: datetime
+    removed_at: datetime | None
+
+    @classmethod
+    def build(cls, state: NumberState) -> NumberOut:
+        number = state.number
+        return cls(
+            id=number.id,
+            number=number.number,
+            kind=number.kind,
+            label=number.label,
+            destination=number.destination,
+            status=state.status,
+            live_leases=state.live_leases,
+            lease_expires_at=state.lease_expires_at,
+            last_released_at=number.last_released_at,
+            created_at=number.created_at,
+            removed_at=number.removed_at,
+        )
+
+
+class NumberList(BaseModel):
+    items: list[NumberOut]
+
+
+class NumbersAdded(BaseModel):
+    added: list[NumberOut]
+    already_present: list[str] = Field(description="Numbers the project had already (E.164).")
+
+
+class UsageHour(BaseModel):
+    hour: datetime
+    peak_sessions: int
+    pool_size: int
+    exhaustions: int
+
+
+class UsageOut(BaseModel):
+    pool_size: int
+    current_leases: int
+    peak_sessions: int = Field(description="The busiest hour's concurrently leased sessions.")
+    exhaustions: int = Field(description="New sessions that found no free number.")
+    recommended_pool_size: int | None = Field(description="None until the pool has been used.")
+    hours: list[UsageHour]
+
+    @classmethod
+    def build(cls, usage: Usage) -> UsageOut:
+        return cls(
+            pool_size=usage.pool_size,
+            current_leases=usage.current_leases,
+            peak_sessions=usage.peak_sessions,
+            exhaustions=usage.exhaustions,
+            recommended_pool_size=usage.recommended_pool_size,
+            hours=[UsageHour(**hour.__dict__) for hour in usage.hours],
+        )

@@ -1,0 +1,220 @@
+"""Leasing pool numbers to sessions (DESIGN §4), time injected: the collector's writes and
+leasing run exactly as in a request, inside one transaction per page view or ping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from dialtrail.collector import store
+from dialtrail.collector.payloads import PageViewEvent, PingEvent
+from dialtrail.numbers import leasing
+from dialtrail.numbers.models import NumberLease, PoolUsage, TrackingNumber
+from dialtrail.projects.models import Project
+from tests.support.collector import client_id
+from tests.support.databases import Database
+
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+POOL = ["+380441110001", "+380441110002", "+380441110003"]
+SITE_NUMBER = "+380441112233"
+CLIENT = store.Client("203.0.113.9", "pytest")
+
+
+class Browser:
+    """One visitor's session, as its page views and pings reach the collector."""
+
+    def __init__(self, database: Database, project: store.ProjectContext) -> None:
+        self.database = database
+        self.project = project
+        self.visitor, self.session = client_id(), client_id()
+        self.page_view = client_id()
+
+    def page(self, at: datetime) -> str | None:
+        self.page_view = client_id()
+        event = PageViewEvent(
+            visitor=self.visitor,
+            session=self.session,
+            page_view=self.page_view,
+            url="https://shop.example.com/",
+        )
+        with self.database.session() as db:
+            session_id = store.record_page_view(db, self.project, event, CLIENT, at)
+            assert self.project.pool is not None
+            number = leasing.number_for_page_view(
+                db.connection(), self.project.pool, session_id, at
+            )
+            db.commit()
+        return number
+
+    def ping(self, at: datetime) -> None:
+        event = PingEvent(visitor=self.visitor, session=self.session, page_view=self.page_view)
+        with self.database.session() as db:
+            session_id = store.record_ping(db, self.project, event, at)
+            assert session_id is not None
+            assert self.project.pool is not None
+            leasing.renew_all(db.connection(), [(self.project.pool, session_id, at)])
+            db.commit()
+
+
+def make_project(
+    database: Database, numbers: list[str] = POOL, policy: str = "reuse_oldest"
+) -> store.ProjectContext:
+    with database.session() as db:
+        project = Project(
+            name="Leases",
+            public_key=client_id(),
+            site_numbers=[SITE_NUMBER],
+            hold_seconds=300,
+            on_pool_exhausted=policy,
+        )
+        db.add(project)
+        db.flush()
+        db.add_all(TrackingNumber(project_id=project.id, number=n, kind="pool") for n in numbers)
+        db.commit()
+        loaded = store.load_project(db, project.public_key)
+    assert loaded is not None
+    assert loaded.pool is not None
+    return loaded
+
+
+def test_a_session_keeps_its_number_across_pages(database: Database) -> None:
+    browser = Browser(database, make_project(database))
+    first = browser.page(START)
+    assert first in POOL
+    assert browser.page(START + timedelta(minutes=2)) == first
+    assert browser.page(START + timedelta(minutes=6)) == first  # renewed at minute 2
+
+
+def test_two_sessions_get_different_numbers(database: Database) -> None:
+    project = make_project(database)
+    numbers = [Browser(database, project).page(START) for _ in POOL]
+    assert sorted(numbers) == sorted(POOL)  # type: ignore[type-var]
+
+
+def test_pings_renew_the_lease(database: Database) -> None:
+    project = make_project(database, POOL[:1])
+    first = Browser(database, project)
+    first.page(START)
+    first.ping(START + timedelta(seconds=290))
+    # Without the ping the lease would have ended at 300 s and the number gone to the next.
+    assert Browser(database, project).page(START + timedelta(seconds=400)) == POOL[0]
+    assert open_leases(database) == [(POOL[0], False), (POOL[0], True)]
+
+
+def test_a_lease_expires_hold_seconds_after_the_last_activity(database: Database) -> None:
+    project = make_project(database, POOL[:1], policy="default_number")
+    Browser(database, project).page(START)
+    assert Browser(database, project).page(START + timedelta(seconds=299)) == SITE_NUMBER
+    assert Browser(database, project).page(START + timedelta(seconds=300)) == POOL[0]
+    with database.session() as db:
+        number = db.scalars(select(TrackingNumber)).one()
+        assert number.last_released_at == START + timedelta(seconds=300)
+
+
+def test_the_least_recently_released_number_is_leased_first(database: Database) -> None:
+    project = make_project(database, POOL[:2])
+    early, late = Browser(database, project), Browser(database, project)
+    assert early.page(START) == POOL[0]
+    assert late.page(START) == POOL[1]
+    late.ping(START + timedelta(minutes=3))  # released 3 minutes after the other
+    # Both free now; the one released earlier goes first, the other waits for a late caller.
+    newcomers = [Browser(database, project).page(START + timedelta(hours=1)) for _ in range(2)]
+    assert newcomers == [POOL[0], POOL[1]]
+
+
+def test_a_returning_session_gets_its_own_number_back_when_free(database: Database) -> None:
+    project = make_project(database, POOL[:2])
+    browser = Browser(database, project)
+    assert browser.page(START) == POOL[0]
+    # Lease lapsed; POOL[0] was released more recently than never-used POOL[1].
+    assert browser.page(START + timedelta(minutes=20)) == POOL[0]
+
+
+def test_reuse_oldest_shares_the_least_recently_active_lease(database: Database) -> None:
+    project = make_project(database, POOL[:2])
+    first, second = Browser(database, project), Browser(database, project)
+    first.page(START)
+    second.page(START + timedelta(seconds=10))
+    first.ping(START + timedelta(seconds=20))  # now second is the least recently active
+    third = Browser(database, project).page(START + timedelta(seconds=30))
+    assert third == POOL[1]
+    assert sorted(open_leases(database)) == [(POOL[0], False), (POOL[1], False), (POOL[1], True)]
+    assert usage(database) == (3, 2, 1)
+
+
+def test_default_number_policy_leases_nothing_when_exhausted(database: Database) -> None:
+    project = make_project(database, POOL[:1], policy="default_number")
+    Browser(database, project).page(START)
+    assert Browser(database, project).page(START + timedelta(seconds=5)) == SITE_NUMBER
+    assert open_leases(database) == [(POOL[0], False)]
+    assert usage(database) == (1, 1, 1)
+
+
+def test_a_removed_number_is_not_leased_but_its_lease_lives_on(database: Database) -> None:
+    project = make_project(database, POOL[:2])
+    holder = Browser(database, project)
+    assert holder.page(START) == POOL[0]
+    with database.session() as db:
+        number = db.scalars(select(TrackingNumber).where(TrackingNumber.number == POOL[0])).one()
+        number.removed_at = START
+        db.commit()
+    assert holder.page(START + timedelta(minutes=1)) == POOL[0]  # draining, not yanked
+    assert Browser(database, project).page(START + timedelta(minutes=30)) == POOL[1]
+    assert Browser(database, project).page(START + timedelta(minutes=30)) == POOL[1]  # shared
+
+
+@pytest.mark.parametrize(
+    ("same_session", "other_number", "shared"),
+    [
+        (True, True, False),  # one session, two open leases
+        (True, True, True),
+        (False, False, False),  # one number, two open exclusive leases
+    ],
+)
+def test_the_database_refuses_what_leasing_must_never_do(
+    database: Database, same_session: bool, other_number: bool, shared: bool
+) -> None:
+    project = make_project(database, POOL[:2])
+    Browser(database, project).page(START)
+    other = Browser(database, project)
+    other.page(START)  # holds POOL[1]
+    with database.session() as db:
+        holder, number = db.execute(select(NumberLease.session_id, NumberLease.number_id)).first()  # type: ignore[misc]
+        session_id = (
+            holder
+            if same_session
+            else db.scalar(select(NumberLease.session_id).where(NumberLease.session_id != holder))
+        )
+        if not same_session:  # free the other session so that only the number clashes
+            db.execute(
+                update(NumberLease)
+                .where(NumberLease.session_id == session_id)
+                .values(released_at=START)
+            )
+        number_id = number + 1 if other_number else number
+        assert project.pool is not None
+        row = leasing.lease_row(project.pool, number_id, session_id, START, shared=shared)
+        connection = db.connection()
+        inserted = connection.execute(
+            leasing.statements_for(connection.dialect.name).insert_lease, row
+        )
+        assert inserted.first() is None
+
+
+def open_leases(database: Database) -> list[tuple[str, bool]]:
+    with database.session() as db:
+        query = (
+            select(TrackingNumber.number, NumberLease.shared)
+            .join(NumberLease, NumberLease.number_id == TrackingNumber.id)
+            .where(NumberLease.released_at.is_(None))
+            .order_by(NumberLease.id)
+        )
+        return [(number, shared) for number, shared in db.execute(query)]
+
+
+def usage(database: Database) -> tuple[int, int, int]:
+    with database.session() as db:
+        row = db.scalars(select(PoolUsage)).one()
+        return row.peak_sessions, row.pool_size, row.exhaustions
