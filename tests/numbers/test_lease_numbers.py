@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from dialtrail.collector import store
 from dialtrail.collector.payloads import PageViewEvent, PingEvent
@@ -181,19 +181,14 @@ def test_the_database_refuses_what_leasing_must_never_do(
     other = Browser(database, project)
     other.page(START)  # holds POOL[1]
     with database.session() as db:
-        holder, number = db.execute(select(NumberLease.session_id, NumberLease.number_id)).first()  # type: ignore[misc]
-        session_id = (
-            holder
-            if same_session
-            else db.scalar(select(NumberLease.session_id).where(NumberLease.session_id != holder))
-        )
+        leases = db.scalars(select(NumberLease).order_by(NumberLease.id)).all()
+        holder, number_id = leases[0].session_id, leases[0].number_id
+        session_id = holder if same_session else leases[1].session_id
         if not same_session:  # free the other session so that only the number clashes
-            db.execute(
-                update(NumberLease)
-                .where(NumberLease.session_id == session_id)
-                .values(released_at=START)
-            )
-        number_id = number + 1 if other_number else number
+            leases[1].released_at = START
+            db.flush()
+        if other_number:
+            number_id = leases[1].number_id
         assert project.pool is not None
         row = leasing.lease_row(project.pool, number_id, session_id, START, shared=shared)
         connection = db.connection()
