@@ -1,0 +1,75 @@
+"""The ``dialtrail`` command run as a real process: one-off commands and `dialtrail serve`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.support.databases import TEST_SECRET_KEY, Database
+from tests.support.server import free_port
+
+DIALTRAIL = str(Path(sys.executable).parent / "dialtrail")
+
+
+def run(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return run_with({"DIALTRAIL_DATABASE_URL": database_url}, *arguments)
+
+
+def run_with(
+    variables: dict[str, str | None], *arguments: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Runs `dialtrail`; a variable set to None is removed from the environment."""
+    environment = {**os.environ, **variables}
+    return subprocess.run(
+        [DIALTRAIL, *arguments],
+        env={key: value for key, value in environment.items() if value is not None},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@contextmanager
+def serving(environment: dict[str, str], cwd: Path | None = None) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [DIALTRAIL, "serve", "--port", str(port)],
+        env={**os.environ, "DIALTRAIL_SECRET_KEY": TEST_SECRET_KEY, **environment},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
+def wait_for_health(base_url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"dialtrail serve exited: {process.communicate()[0]}")
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("dialtrail serve did not become healthy within 30 s")
+
+
+def database_url(database: Database) -> str:
+    return database.engine.url.render_as_string(hide_password=False)
