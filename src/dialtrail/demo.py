@@ -6,6 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialtrail.entities import service as entities
+from dialtrail.numbers import service as numbers
+from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects import accounts
 from dialtrail.projects import service as projects
 from dialtrail.projects.models import Membership, Project, User
@@ -13,6 +15,7 @@ from dialtrail.settings import Settings
 
 DEMO_ADMIN = "admin@dialtrail.local"
 DEMO_PROJECT = "Demo site"
+DEMO_POOL = [f"+1 212 555 01{last:02d}" for last in range(40, 45)]
 
 
 def seed_demo(session: Session, config: Settings) -> list[str]:
@@ -28,15 +31,33 @@ def seed_demo(session: Session, config: Settings) -> list[str]:
         ]
     issued = accounts.issue_token(session, user, "demo")
     project = find_demo_project(session, user) or create_demo_project(session, user)
+    pool = ensure_demo_pool(session, project)
     lines += [
         f"  API token:    {issued.secret}   (shown once)",
         f"  Demo project: {project.id} {project.name!r}, tracking entity visit_id <- r7k12_si",
+        f"  Number pool:  {', '.join(pool)} (the demo page shows one of them in place of "
+        f"{project.site_numbers[0]})",
         f"  Demo website: {config.public_url}/demo/{project.public_key}/  (visit it, then list "
         f"the sessions: {config.public_url}/api/v1/projects/{project.id}/sessions)",
         f"  Try: curl -H 'Authorization: Bearer {issued.secret}' "
         f"{config.public_url}/api/v1/projects/{project.id}/tracking-entities",
     ]
     return lines
+
+
+def ensure_demo_pool(session: Session, project: Project) -> list[str]:
+    """Five fictional 555-01xx numbers, added once (a user's own changes are left alone)."""
+    has_numbers = session.scalar(
+        select(TrackingNumber.id).where(TrackingNumber.project_id == project.id).limit(1)
+    )
+    if has_numbers is None:
+        numbers.add_numbers(session, project, DEMO_POOL, {"kind": "pool"})
+    query = select(TrackingNumber.number).where(
+        TrackingNumber.project_id == project.id,
+        TrackingNumber.kind == "pool",
+        TrackingNumber.removed_at.is_(None),
+    )
+    return list(session.scalars(query.order_by(TrackingNumber.number)))
 
 
 def create_demo_admin(session: Session) -> tuple[User, str]:

@@ -152,3 +152,6 @@ def test_demo_twice_reuses_the_demo_project(database: Database) -> None:
     assert "Password:" not in second
     assert "Demo project: 1 " in first
     assert "Demo project: 1 " in second
+    pool = "Number pool:  +12125550140, +12125550141, +12125550142, +12125550143, +12125550144"
+    assert pool in first
+    assert pool in second  # added once, listed again

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from dialtrail.app import create_app
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 from dialtrail.sessions.retention import parse_age, prune
-from tests.cli.test_commands import database_url, run
+from tests.support.processes import database_url, run
 from tests.support.collector import Visit
 from tests.support.databases import Database
 from tests.support.server import serve
