@@ -7,6 +7,7 @@ from dialtrail.numbers import models as numbers_models
 from dialtrail.projects import models as projects_models
 from dialtrail.sessions import models as sessions_models
 from dialtrail.storage.base import Base
+from dialtrail.webhooks import models as webhooks_models
 
 metadata = Base.metadata
 
@@ -17,4 +18,5 @@ __all__ = [
     "numbers_models",
     "projects_models",
     "sessions_models",
+    "webhooks_models",
 ]
