@@ -132,6 +132,21 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "credentials (webhook secrets, telephony tokens). At least 32 characters. Empty: a "
         "random key is generated on first start and kept in var/secret_key.",
     ),
+    Declaration(
+        "WEBHOOK_ALLOW_PRIVATE",
+        parse_bool,
+        "0",
+        "1: let webhooks reach private, loopback and link-local addresses (an on-premise CRM, "
+        "tests). 0 refuses them after DNS resolution, so a webhook URL cannot probe the "
+        "server's own network.",
+    ),
+    Declaration(
+        "WORKER",
+        parse_bool,
+        "1",
+        "1: `dialtrail serve` also runs the webhook delivery worker; 0: run it apart with "
+        "`dialtrail worker`.",
+    ),
     Declaration("LOG_LEVEL", parse_log_level, "info", "debug, info, warning or error."),
     Declaration(
         "COLLECTOR_RATE",
@@ -184,6 +199,8 @@ class Settings:
     base_url: str
     sqlite_busy_timeout: float
     secret_key: str
+    webhook_allow_private: bool
+    worker: bool
     log_level: str
     collector_rate: float
     collector_burst: int

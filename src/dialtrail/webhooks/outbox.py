@@ -1,0 +1,98 @@
+"""Writing deliveries for a call event, in the transaction that records the event (the outbox).
+
+Each enabled webhook of the project that subscribes to the event, and whose filters hold,
+gets one delivery carrying the event's data as it is now (a ``call.started`` delivery never
+shows what the call became later). Once the transaction commits, this process's worker is
+woken, so the first attempt does not wait for the next poll.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from dialtrail.calls.models import Call
+from dialtrail.projects.models import Project
+from dialtrail.webhooks import filters
+from dialtrail.webhooks.models import Webhook, WebhookDelivery
+from dialtrail.webhooks.render import flat_values
+from dialtrail.webhooks.signing import new_message_id
+from dialtrail.webhooks.wakeup import WAKEUP
+
+# Telephony events (DESIGN §5) and the webhook events they cause (DESIGN §6).
+EVENT_TYPES = {"started": "call.started", "answered": "call.answered", "ended": "call.completed"}
+CALL_FIELDS = [
+    "id",
+    "external_id",
+    "direction",
+    "caller",
+    "tracking_number",
+    "destination",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "wait_seconds",
+    "talk_seconds",
+    "duration_seconds",
+    "disposition",
+    "recording_url",
+    "insertion_type",
+    "attribution",
+    "is_first_call",
+]
+
+
+def event_data(call: Call, project: Project) -> dict[str, Any]:
+    return {
+        "call": {name: json_value(getattr(call, name)) for name in CALL_FIELDS},
+        "visit": dict(call.visit or {}),
+        "entities": dict(call.entities or {}),
+        "project": {"id": project.id, "name": project.name},
+    }
+
+
+def json_value(value: Any) -> Any:
+    return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
+
+
+def enqueue(db: Session, call: Call, telephony_event: str, now: datetime) -> list[WebhookDelivery]:
+    event_type = EVENT_TYPES[telephony_event]
+    project = db.get(Project, call.project_id)
+    assert project is not None
+    data = event_data(call, project)
+    values = flat_values(data)
+    query = select(Webhook).where(Webhook.project_id == project.id, Webhook.enabled.is_(True))
+    deliveries = [
+        new_delivery(webhook, call, event_type, data, now)
+        for webhook in db.scalars(query.order_by(Webhook.id))
+        if event_type in webhook.events and filters.matches(webhook.filters, values)
+    ]
+    if deliveries:
+        db.add_all(deliveries)
+        db.flush()
+        event.listen(db, "after_commit", wake_worker, once=True)
+    return deliveries
+
+
+def new_delivery(
+    webhook: Webhook, call: Call, event_type: str, data: dict[str, Any], now: datetime
+) -> WebhookDelivery:
+    return WebhookDelivery(
+        webhook_id=webhook.id,
+        project_id=webhook.project_id,
+        call_id=call.id,
+        event=event_type,
+        message_id=new_message_id(),
+        data=data,
+        occurred_at=now,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+    )
+
+
+def wake_worker(db: Session) -> None:
+    WAKEUP.notify()
