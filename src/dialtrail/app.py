@@ -15,6 +15,7 @@ from dialtrail import __version__, demo_site
 from dialtrail.api import errors
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.schemas import ERROR_RESPONSES
+from dialtrail.calls.api import router as calls_router
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.routes import BODY_LIMIT as COLLECTOR_BODY_LIMIT
 from dialtrail.collector.routes import Collector
@@ -81,6 +82,7 @@ def api_router() -> APIRouter:
     router.include_router(entities_router)
     router.include_router(numbers_router)
     router.include_router(sessions_router)
+    router.include_router(calls_router)
     router.include_router(tokens_router)
     return router
 

@@ -239,7 +239,8 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
     print(
         f"deleted {pruned.sessions} sessions, {pruned.page_views} page views, "
         f"{pruned.observations} entity observations and {pruned.visitors} visitors "
-        f"inactive for more than {arguments.older_than}"
+        f"inactive for more than {arguments.older_than}; kept {pruned.kept_for_calls} "
+        "older sessions that calls refer to"
     )
 
 

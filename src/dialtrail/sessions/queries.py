@@ -95,8 +95,11 @@ def find_session(db: Session, project_id: int, key: str) -> tuple[WebSession, st
     return (row[0], row[1]) if row else None
 
 
-def page_views(db: Session, session_id: int) -> list[PageView]:
+def page_views(db: Session, session_id: int, until: datetime | None = None) -> list[PageView]:
+    """The session's page views, oldest first; with ``until``, those viewed at or before it."""
     query = select(PageView).where(PageView.session_id == session_id).order_by(PageView.id)
+    if until is not None:
+        query = query.where(PageView.viewed_at <= until)
     return list(db.scalars(query))
 
 
@@ -107,13 +110,16 @@ class NamedObservation:
     scope: str
 
 
-def history(db: Session, session_id: int) -> list[NamedObservation]:
+def history(db: Session, session_id: int, until: datetime | None = None) -> list[NamedObservation]:
+    """Every observation of the session, oldest first; with ``until``, those made by then."""
     query = (
         select(EntityObservation, TrackingEntity.name, TrackingEntity.scope)
         .join(TrackingEntity, TrackingEntity.id == EntityObservation.entity_id)
         .where(EntityObservation.session_id == session_id)
         .order_by(EntityObservation.id)
     )
+    if until is not None:
+        query = query.where(EntityObservation.observed_at <= until)
     return [NamedObservation(*row) for row in db.execute(query)]
 
 

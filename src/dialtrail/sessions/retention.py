@@ -1,20 +1,30 @@
 """``dialtrail prune``: deleting visits older than the retention period.
 
 A session whose last activity is older than the cut-off goes, with its page views, entity
-observations and values (ON DELETE CASCADE); so do visitors left without sessions.
+observations, values and number leases (ON DELETE CASCADE); so do visitors left without
+sessions. A session a call refers to stays, however old, with everything it holds: a call's
+detail shows the visit that led to it. A call refers to its attributed session
+(``calls.session_id``) and, for an ambiguous call, to the other candidates
+(``calls.candidate_session_ids``, a JSON list of session ids).
+
+Old sessions are handled in batches of ``BATCH`` ids, so pruning millions of rows never holds
+them all in memory, and the statements stay short on both databases.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.orm import Session
 
+from dialtrail.calls.models import Call
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 
+BATCH = 500
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 DURATION = re.compile(r"^(\d{1,6})([mhdw])$")
 
@@ -33,21 +43,74 @@ class Pruned:
     page_views: int
     observations: int
     visitors: int
+    kept_for_calls: int = 0  # old sessions kept because a call refers to them
 
 
 def prune(db: Session, cutoff: datetime) -> Pruned:
-    old = select(WebSession.id).where(WebSession.last_activity_at < cutoff)
-    counts = Pruned(
-        sessions=count(db, select(func.count()).select_from(old.subquery())),
-        page_views=count(db, select(func.count()).where(PageView.session_id.in_(old))),
-        observations=count(db, select(func.count()).where(EntityObservation.session_id.in_(old))),
+    candidates = candidate_session_ids(db)
+    totals = Pruned(0, 0, 0, 0)
+    last_id = 0
+    while batch := old_sessions(db, cutoff, last_id):
+        kept = called_sessions(db, batch) | (candidates & set(batch))
+        deleted = delete_sessions(db, [item for item in batch if item not in kept])
+        totals = add(totals, replace(deleted, kept_for_calls=len(kept)))
+        last_id = batch[-1]
+    return add(totals, Pruned(0, 0, 0, delete_orphan_visitors(db)))
+
+
+def old_sessions(db: Session, cutoff: datetime, after_id: int) -> list[int]:
+    query = (
+        select(WebSession.id)
+        .where(WebSession.last_activity_at < cutoff, WebSession.id > after_id)
+        .order_by(WebSession.id)
+        .limit(BATCH)
+    )
+    return list(db.scalars(query))
+
+
+def candidate_session_ids(db: Session) -> set[int]:
+    # json_array_length exists with this name and meaning on SQLite and PostgreSQL (json).
+    query = select(Call.candidate_session_ids).where(
+        func.json_array_length(Call.candidate_session_ids) > 0
+    )
+    return {int(item) for candidates in db.scalars(query) for item in candidates}
+
+
+def called_sessions(db: Session, session_ids: Sequence[int]) -> set[int]:
+    query = select(Call.session_id).where(Call.session_id.in_(session_ids)).distinct()
+    return {session_id for session_id in db.scalars(query) if session_id is not None}
+
+
+def delete_sessions(db: Session, session_ids: Sequence[int]) -> Pruned:
+    if not session_ids:
+        return Pruned(0, 0, 0, 0)
+    counted = Pruned(
+        sessions=len(session_ids),
+        page_views=count(db, select(func.count()).where(PageView.session_id.in_(session_ids))),
+        observations=count(
+            db, select(func.count()).where(EntityObservation.session_id.in_(session_ids))
+        ),
         visitors=0,
     )
-    db.execute(delete(WebSession).where(WebSession.last_activity_at < cutoff))
+    db.execute(delete(WebSession).where(WebSession.id.in_(session_ids)))
+    return counted
+
+
+def delete_orphan_visitors(db: Session) -> int:
     orphans = ~exists().where(WebSession.visitor_id == Visitor.id)
     visitors = count(db, select(func.count()).select_from(Visitor).where(orphans))
     db.execute(delete(Visitor).where(orphans))
-    return Pruned(counts.sessions, counts.page_views, counts.observations, visitors)
+    return visitors
+
+
+def add(total: Pruned, more: Pruned) -> Pruned:
+    return Pruned(
+        total.sessions + more.sessions,
+        total.page_views + more.page_views,
+        total.observations + more.observations,
+        total.visitors + more.visitors,
+        total.kept_for_calls + more.kept_for_calls,
+    )
 
 
 def count(db: Session, query: Select[int]) -> int:

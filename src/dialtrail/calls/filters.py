@@ -1,0 +1,140 @@
+"""The query parameters of the call list and the CSV export, checked into ``CallFilters``.
+
+Both endpoints take the same filters, so a spreadsheet holds exactly the calls the list shows.
+Every refusal is a 422 naming the parameter as the client spelt it (``from``, not ``start``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query
+from pydantic import AwareDatetime
+
+from dialtrail.api.errors import invalid_field
+from dialtrail.calls.models import ATTRIBUTIONS, DISPOSITIONS
+from dialtrail.entities.rules import check_name
+from dialtrail.projects.validation import normalise_phone_number
+from dialtrail.sessions.models import CLIENT_ID_LENGTH
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    start: datetime | None = None
+    end: datetime | None = None
+    attributions: tuple[str, ...] = ()
+    dispositions: tuple[str, ...] = ()
+    utm_source: str | None = None
+    tracking_number: str | None = None
+    caller: str | None = None
+    entity: str | None = None
+    value: str | None = None
+    session_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CallParameters:
+    """The parameters as received (types checked by FastAPI, meaning not yet)."""
+
+    start: datetime | None
+    end: datetime | None
+    attribution: list[str]
+    disposition: list[str]
+    utm_source: str | None
+    tracking_number: str | None
+    caller: str | None
+    entity: str | None
+    value: str | None
+    session_id: str | None
+
+
+def call_parameters(
+    start: Annotated[
+        AwareDatetime | None,
+        Query(alias="from", description="Started at or after (ISO 8601 with an offset)."),
+    ] = None,
+    end: Annotated[
+        AwareDatetime | None,
+        Query(alias="to", description="Started before (ISO 8601 with an offset)."),
+    ] = None,
+    attribution: Annotated[
+        list[str] | None,
+        Query(description="One or several (repeat it, or separate with commas).", max_length=20),
+    ] = None,
+    disposition: Annotated[
+        list[str] | None, Query(description="One or several, as `attribution`.", max_length=20)
+    ] = None,
+    utm_source: Annotated[str | None, Query(max_length=255)] = None,
+    tracking_number: Annotated[str | None, Query(max_length=64)] = None,
+    caller: Annotated[str | None, Query(max_length=64)] = None,
+    entity: Annotated[str | None, Query(max_length=64, description="An entity name.")] = None,
+    value: Annotated[
+        str | None, Query(max_length=1000, description="With `entity`: its value at call start.")
+    ] = None,
+    session_id: Annotated[
+        str | None, Query(max_length=CLIENT_ID_LENGTH, description="A session id (_dt_s).")
+    ] = None,
+) -> CallParameters:
+    return CallParameters(
+        start,
+        end,
+        attribution or [],
+        disposition or [],
+        utm_source,
+        tracking_number,
+        caller,
+        entity,
+        value,
+        session_id,
+    )
+
+
+def check_parameters(parameters: CallParameters, country: str | None) -> CallFilters:
+    """Raises a 422 naming the first parameter at fault."""
+    if parameters.start and parameters.end and parameters.end <= parameters.start:
+        raise invalid_field("to", "must be later than `from`")
+    if parameters.value is not None and parameters.entity is None:
+        raise invalid_field("value", "give the entity's name in `entity` too")
+    return CallFilters(
+        start=parameters.start,
+        end=parameters.end,
+        attributions=choices("attribution", parameters.attribution, ATTRIBUTIONS),
+        dispositions=choices("disposition", parameters.disposition, DISPOSITIONS),
+        utm_source=parameters.utm_source,
+        tracking_number=phone_number("tracking_number", parameters.tracking_number, country),
+        caller=phone_number("caller", parameters.caller, country),
+        entity=entity_name(parameters.entity),
+        value=parameters.value,
+        session_key=parameters.session_id,
+    )
+
+
+def choices(name: str, given: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
+    values = [part.strip() for item in given for part in item.split(",")]
+    for value in values:
+        if value not in allowed:
+            raise invalid_field(name, f"{value[:40]!r} is not one of {', '.join(allowed)}")
+    return tuple(dict.fromkeys(values))
+
+
+def phone_number(name: str, raw: str | None, country: str | None) -> str | None:
+    # Any spelling of the number finds the calls: they are stored in E.164.
+    if raw is None:
+        return None
+    try:
+        return normalise_phone_number(raw, country)
+    except ValueError as error:
+        raise invalid_field(name, str(error)) from None
+
+
+def entity_name(raw: str | None) -> str | None:
+    # The name becomes a JSON path in SQL; only well-formed names get that far.
+    if raw is None:
+        return None
+    try:
+        return check_name(raw)
+    except ValueError as error:
+        raise invalid_field("entity", str(error)) from None

@@ -1,0 +1,94 @@
+"""Response bodies of the calls API (DESIGN §5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from dialtrail.calls.models import Call
+from dialtrail.sessions.schemas import ObservationOut, PageViewOut
+
+
+class CallOut(BaseModel):
+    id: int
+    external_id: str = Field(description="The telephony's own id of the call.")
+    provider: str = Field(description="Who reported the call: `api`, `twilio`, …")
+    direction: str
+    caller: str | None = Field(description="E.164; `null` when the number was withheld.")
+    tracking_number: str = Field(description="The number dialled, E.164.")
+    destination: str | None
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wait_seconds: int | None
+    talk_seconds: int | None
+    duration_seconds: int | None
+    disposition: str | None = Field(
+        description="`answered`, `no_answer`, `busy`, `failed`, `voicemail`; `null` until known."
+    )
+    recording_url: str | None
+    insertion_type: str = Field(description="`dynamic`, `static` or `none`.")
+    attribution: str = Field(description="`session`, `ambiguous`, `late`, `static` or `none`.")
+    source_label: str | None = Field(description="The static number's label.")
+    session_id: str | None = Field(
+        description="The attributed session (the _dt_s cookie, as the sessions API shows it)."
+    )
+    visitor_id: str | None = Field(description="The visitor (the _dt_v cookie).")
+    candidate_session_ids: list[str] = Field(
+        description="Attribution `ambiguous`: the other sessions that shared the number."
+    )
+    is_first_call: bool = Field(description="The caller never called this project before.")
+    visit: dict[str, Any] = Field(
+        description="The session's sources and the page URL when the call started; `{}` when "
+        "unattributed."
+    )
+    entities: dict[str, Any] = Field(
+        description="Every enabled entity at call start: `{name: {value, observed_at, page_url}}`."
+    )
+
+
+class CallList(BaseModel):
+    items: list[CallOut]
+    next_cursor: int | None = Field(description="Pass as `cursor` for the next (older) page.")
+
+
+class CallEventOut(BaseModel):
+    event: str = Field(description="`started`, `answered` or `ended`.")
+    at: datetime = Field(description="When it happened, as the telephony reported it.")
+    received_at: datetime
+
+
+class VisitTrail(BaseModel):
+    page_views: list[PageViewOut] = Field(
+        description="The session's page views up to the call's start, oldest first."
+    )
+    entity_history: list[ObservationOut] = Field(
+        description="The entity observations made up to the call's start, oldest first."
+    )
+
+
+class CallDetail(CallOut):
+    events: list[CallEventOut]
+    trail: VisitTrail = Field(description="Empty when the call has no session.")
+
+
+def call_out(
+    call: Call, session_key: str | None, visitor_key: str | None, keys: dict[int, str]
+) -> CallOut:
+    """The call as the API shows it: sessions and visitors by their client ids (cookies)."""
+    candidates = [keys[int(item)] for item in call.candidate_session_ids if int(item) in keys]
+    return CallOut(
+        **{name: getattr(call, name) for name in COPIED_FIELDS},
+        session_id=session_key,
+        visitor_id=visitor_key,
+        candidate_session_ids=candidates,
+    )
+
+
+COPIED_FIELDS = [
+    name
+    for name in CallOut.model_fields
+    if name not in ("session_id", "visitor_id", "candidate_session_ids")
+]
