@@ -102,6 +102,11 @@ class CallRows:
     def call(
         self, started_at: datetime = NOW, session: SessionRow | None = None, **fields: Any
     ) -> int:
+        return self.add(self.call_row(started_at, session, **fields))
+
+    def call_row(
+        self, started_at: datetime = NOW, session: SessionRow | None = None, **fields: Any
+    ) -> Call:
         attributed: dict[str, Any] = {}
         if session is not None:
             attributed = {
@@ -110,22 +115,22 @@ class CallRows:
                 "attribution": "session",
                 "insertion_type": "dynamic",
             }
-        return self.add(
-            Call(
-                **{
-                    "project_id": self.project_id,
-                    "provider": "api",
-                    "external_id": secrets.token_hex(8),
-                    "caller": CALLER,
-                    "tracking_number": TRACKING_NUMBER,
-                    "started_at": started_at,
-                    "attribution": "none",
-                    "insertion_type": "none",
-                    **attributed,
-                    **fields,
-                }
-            )
-        )
+        defaults = {
+            "project_id": self.project_id,
+            "provider": "api",
+            "external_id": secrets.token_hex(8),
+            "caller": CALLER,
+            "tracking_number": TRACKING_NUMBER,
+            "started_at": started_at,
+            "attribution": "none",
+            "insertion_type": "none",
+        }
+        return Call(**{**defaults, **attributed, **fields})
+
+    def add_many(self, rows: list[Any]) -> None:
+        with self.database.session() as session:
+            session.add_all(rows)
+            session.commit()
 
     def event(self, call_id: int, event: str, at: datetime) -> int:
         return self.add(
