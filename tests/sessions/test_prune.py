@@ -9,11 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from dialtrail.app import create_app
+from dialtrail.numbers.models import NumberLease, TrackingNumber
+from dialtrail.sessions import retention
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 from dialtrail.sessions.retention import parse_age, prune
+from tests.support.call_rows import CallRows, SessionRow
 from tests.support.processes import database_url, run
 from tests.support.collector import Visit
 from tests.support.databases import Database
+from tests.support.people import World
 from tests.support.server import serve
 
 HOME = "https://shop.example.com/"
@@ -102,6 +106,71 @@ def test_the_command_reports_what_it_deleted(database: Database) -> None:
     result = run(database_url(database), "prune", "--older-than", "90d")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("deleted 0 sessions")
+    assert "kept 0 older sessions that calls refer to" in result.stdout
     bad = run(database_url(database), "prune", "--older-than", "soon")
     assert bad.returncode == 1
     assert "90d" in bad.stderr
+
+
+def old_session_with_a_visit(call_rows: CallRows, entity_id: int) -> SessionRow:
+    at = NOW - timedelta(days=100)
+    session = call_rows.session(started_at=at)
+    page_view = call_rows.page_view(session, HOME, at)
+    call_rows.observe(session, entity_id, "crm", at, page_view)
+    return session
+
+
+def remaining_sessions(database: Database) -> set[int]:
+    with database.session() as session:
+        return set(session.scalars(select(WebSession.id)))
+
+
+@pytest.mark.parametrize("batch", [retention.BATCH, 1])
+def test_it_keeps_sessions_that_calls_refer_to_with_their_visits(
+    world: World, database: Database, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    monkeypatch.setattr(retention, "BATCH", batch)  # 1: every session is its own batch
+    call_rows = CallRows(database, world.project_id)
+    entity_id = call_rows.entity("visit_id")
+    attributed, candidate, forgotten = (
+        old_session_with_a_visit(call_rows, entity_id) for _ in "abc"
+    )
+    call_rows.call(
+        NOW - timedelta(days=100), session=attributed, candidate_session_ids=[candidate.id]
+    )
+
+    with database.session() as session:
+        pruned = prune(session, NOW - timedelta(days=90))
+        session.commit()
+
+    assert remaining_sessions(database) == {attributed.id, candidate.id}
+    assert (pruned.sessions, pruned.page_views, pruned.observations) == (1, 1, 1)
+    assert (pruned.kept_for_calls, pruned.visitors) == (2, 1)
+    assert forgotten.id not in remaining_sessions(database)
+    assert rows(database) == {"visitors": 2, "sessions": 2, "page_views": 2, "observations": 2}
+
+
+def test_a_pruned_sessions_number_leases_go_with_it(world: World, database: Database) -> None:
+    call_rows = CallRows(database, world.project_id)
+    old = call_rows.session(started_at=NOW - timedelta(days=100))
+    number_id = call_rows.add(
+        TrackingNumber(project_id=world.project_id, number="+442079460958", kind="pool")
+    )
+    at = NOW - timedelta(days=100)
+    call_rows.add(
+        NumberLease(
+            project_id=world.project_id,
+            number_id=number_id,
+            session_id=old.id,
+            started_at=at,
+            renewed_at=at,
+            expires_at=at + timedelta(minutes=5),
+            released_at=at + timedelta(minutes=5),
+        )
+    )
+
+    with database.session() as session:
+        prune(session, NOW - timedelta(days=90))
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(NumberLease)) == 0
+        assert session.scalar(select(func.count()).select_from(TrackingNumber)) == 1
