@@ -215,6 +215,9 @@ def test_the_outsiders_own_project_does_not_show_acmes_calls(world: World, rows:
         ({"cursor": "12345"}, "cursor"),  # not a call of this project
         ({"limit": "201"}, "limit"),
         ({"session_id": "x" * 65}, "session_id"),
+        ({"session_id": "a\x00b"}, "session_id"),
+        ({"utm_source": "a\x00b"}, "utm_source"),
+        ({"entity": "visit_id", "value": "\x00"}, "value"),
     ],
 )
 def test_bad_parameters_are_a_422_naming_the_parameter(

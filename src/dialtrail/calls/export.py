@@ -7,8 +7,8 @@
   ``@``, tab, carriage return or line feed gets a leading ``'``, so a spreadsheet shows it as
   text instead of running it. That includes E.164 numbers (``'+442079460958``): unprefixed,
   Excel reads ``+442079460958`` as a sum and shows ``4.42E+11``; with the quote the cell is
-  text and keeps the ``+`` and every digit. Programs reading the file should strip one leading ``'``, or use the
-  JSON list, which is never escaped.
+  text and keeps the ``+`` and every digit. Programs reading the file should strip one
+  leading ``'``, or use the JSON list, which is never escaped.
 - **UTF-8 with a byte-order mark**: without it, Excel on Windows reads the file in the local
   ANSI code page and Cyrillic values turn into mojibake. Python reads it with ``utf-8-sig``.
 - **Memory**: rows are read in keyset pages of ``CHUNK`` calls, each in its own short

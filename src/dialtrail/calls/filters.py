@@ -94,6 +94,7 @@ def call_parameters(
 
 def check_parameters(parameters: CallParameters, country: str | None) -> CallFilters:
     """Raises a 422 naming the first parameter at fault."""
+    refuse_nul_characters(parameters)
     if parameters.start and parameters.end and parameters.end <= parameters.start:
         raise invalid_field("to", "must be later than `from`")
     if parameters.value is not None and parameters.entity is None:
@@ -110,6 +111,21 @@ def check_parameters(parameters: CallParameters, country: str | None) -> CallFil
         value=parameters.value,
         session_key=parameters.session_id,
     )
+
+
+def refuse_nul_characters(parameters: CallParameters) -> None:
+    # PostgreSQL cannot compare text holding NUL (it errors); no stored value contains one.
+    texts = {
+        "utm_source": parameters.utm_source,
+        "tracking_number": parameters.tracking_number,
+        "caller": parameters.caller,
+        "entity": parameters.entity,
+        "value": parameters.value,
+        "session_id": parameters.session_id,
+    }
+    for name, text in texts.items():
+        if text is not None and "\x00" in text:
+            raise invalid_field(name, "may not contain the NUL character (\\u0000)")
 
 
 def choices(name: str, given: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
