@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import invalid_field, not_found
@@ -96,7 +97,7 @@ def show_call(
     return CallDetail(**dict(base), events=events, trail=trail(db, row.call))
 
 
-def trail(db: DatabaseSession, call: Call) -> VisitTrail:
+def trail(db: Session, call: Call) -> VisitTrail:
     """The visit as it was when the phone rang: nothing the visitor did after the call."""
     if call.session_id is None:
         return VisitTrail(page_views=[], entity_history=[])
