@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.browser import CHROMIUM_FLAGS, chromium_path
 
-from dialtrail.tracker.serve import TIMINGS, config_text, render
+from dialtrail.tracker.serve import config_text, render, script_config
 
 RESULTS = Path(__file__).parent / "results"
 SIMPLE = [f"shop.visit.v{n}" for n in range(10)]
@@ -45,6 +45,7 @@ EXPRESSIONS = [
     'app["visit-id"]',
     'query("utm_campaign") || query("gclid")',
 ]
+SITE_NUMBERS = ["+380441112233", "+12125550123"]
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><meta name="visit-id" content="m-1">
 <title>bench</title><script>
 window.shop = {visit: {}}; for (var i = 0; i < 10; i++) shop.visit["v" + i] = "value-" + i;
@@ -56,22 +57,15 @@ document.cookie = "visit=c-1; path=/"; document.cookie = "_ga=GA1.1.123.456; pat
 
 
 def config(endpoint: str) -> dict[str, Any]:
+    """As GET /s/{key}.js would configure a project with these 20 entities and two site
+    numbers."""
     entities = [
-        {"name": f"s{n}", "type": "simple", "scope": "session", "value": value}
-        for n, value in enumerate(SIMPLE)
+        {"name": f"s{n}", "type": "simple", "value": value} for n, value in enumerate(SIMPLE)
     ] + [
-        {"name": f"e{n}", "type": "expression", "scope": "session", "value": value}
+        {"name": f"e{n}", "type": "expression", "value": value}
         for n, value in enumerate(EXPRESSIONS)
     ]
-    return {
-        "key": "bench",
-        "endpoint": endpoint,
-        "entities": entities,
-        "raw_js": False,
-        "numbers": [],
-        "debug": False,
-        **TIMINGS,
-    }
+    return script_config(endpoint, entities, SITE_NUMBERS, raw_js=False)
 
 
 class Site(BaseHTTPRequestHandler):

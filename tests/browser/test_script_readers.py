@@ -260,7 +260,8 @@ def test_session_gives_the_ids_the_number_and_the_google_analytics_client_id(
     assert session["number"] == "+15550100"
     assert all(CLIENT_ID.match(session[key]) for key in ("session", "visitor", "page_view"))
     assert cookies["_dt_v"] == session["visitor"]
-    assert re.fullmatch(re.escape(session["session"]) + r"\.\d{13}", cookies["_dt_s"])
+    # The cookie keeps the session's number too, so that the next page shows it at once.
+    assert re.fullmatch(re.escape(session["session"]) + r"\.\d{13}\.15550100", cookies["_dt_s"])
     assert site.received("pageview")[0]["ga"] == "GA1.1.123.456"
 
 

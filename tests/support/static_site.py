@@ -1,9 +1,10 @@
 """A tiny real HTTP server for the insertion script's browser tests.
 
-It serves a folder of fixture pages and, at ``/dialtrail.js``, the real script with a test's
-configuration injected where the Dialtrail server injects it (then minified, as it is served).
-It records what the script POSTs and answers like the collector (``{"number": …}``), and adds
-response headers that a test registers for one path, such as a strict Content-Security-Policy.
+It serves a folder of fixture pages and, at ``/dialtrail.js``, the real script exactly as
+``GET /s/{key}.js`` serves it (minified, names shortened) with a test's configuration injected.
+It records what the script POSTs and answers like the collector (``{"number": …}``), or with the
+statuses a test queued for an event (503, 404 …), and adds response headers that a test
+registers for one path, such as a strict Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -19,15 +20,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from rjsmin import jsmin
+from dialtrail.tracker.serve import config_text, render
 
-import dialtrail.tracker
-
-SCRIPT = Path(dialtrail.tracker.__file__).parent / "static" / "dialtrail.js"
-PLACEHOLDER = "/*DIALTRAIL_CONFIG*/null"
 # Nothing listens on port 9 (and Chromium refuses it): every send fails, as when a visitor's
 # network drops; the script must swallow that.
 UNREACHABLE_ENDPOINT = "http://127.0.0.1:9/c/KEY"
+BODY_LIMIT = 8192  # the collector's cap: larger bodies get 413
 
 
 @dataclass
@@ -35,6 +33,8 @@ class Post:
     path: str
     content_type: str
     body: Any  # the decoded JSON
+    status: int = 200  # what the fake collector answered
+    size: int = 0  # bytes
 
 
 @dataclass
@@ -44,6 +44,7 @@ class StaticSite:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)  # "/page.html?x" → headers
     answer: dict[str, Any] = field(default_factory=lambda: {"number": None})
     posts: list[Post] = field(default_factory=list)
+    statuses: dict[str, list[int]] = field(default_factory=dict)  # "ping" → [404], answered first
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
@@ -52,20 +53,23 @@ class StaticSite:
             self.headers = {}
             self.answer = {"number": None}
             self.posts = []
+            self.statuses = {}
 
     def script(self) -> bytes:
-        injected = json.dumps(self.config).replace("</", "<\\/")
-        source = SCRIPT.read_text(encoding="utf-8")
-        assert PLACEHOLDER in source, f"{SCRIPT} lost its {PLACEHOLDER} placeholder"
-        return str(jsmin(source.replace(PLACEHOLDER, injected))).encode()
+        return render("null" if self.config is None else config_text(self.config)).body
 
-    def record(self, path: str, content_type: str, body: bytes) -> None:
+    def record(self, path: str, content_type: str, body: bytes) -> int:
+        """Keeps the post; the status to answer: the next one queued for its event, or 200."""
         with self.lock:
-            self.posts.append(Post(path, content_type, json.loads(body)))
+            queued = self.statuses.get(path.rsplit("/", 1)[-1], [])
+            status = queued.pop(0) if queued else 413 if len(body) > BODY_LIMIT else 200
+            self.posts.append(Post(path, content_type, json.loads(body), status, len(body)))
+            return status
 
     def received(self, kind: str) -> list[Any]:
-        """The bodies POSTed to ``…/{kind}`` (pageview, ping, errors), oldest first."""
-        return [post.body for post in self.sent(kind)]
+        """The bodies POSTed to ``…/{kind}`` (pageview, ping, errors) and answered with a 2xx,
+        oldest first."""
+        return [post.body for post in self.sent(kind) if post.status < 300]
 
     def sent(self, kind: str) -> list[Post]:
         with self.lock:
@@ -92,11 +96,19 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.site.record(urlsplit(self.path).path, self.headers.get("Content-Type", ""), body)
-        self.respond("application/json", json.dumps(self.site.answer).encode())
+        path = urlsplit(self.path).path
+        status = self.site.record(path, self.headers.get("Content-Type", ""), body)
+        if status != 200:
+            self.respond("application/json", b'{"error":"refused"}', status)
+        elif path.endswith("/pageview"):
+            self.respond("application/json", json.dumps(self.site.answer).encode())
+        else:
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
-    def respond(self, content_type: str, body: bytes) -> None:
-        self.send_response(200)
+    def respond(self, content_type: str, body: bytes, status: int = 200) -> None:
+        self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -1,6 +1,6 @@
 """``GET /s/{public_key}.js``: the insertion script with the project's configuration injected.
 
-The script is minified once per process (comments and whitespace only, with rjsmin), the
+The script is minified once per process (rjsmin, then its own names shortened), the
 configuration is appended by string replacement, and each distinct result is gzipped once and
 kept, so a page load costs two small queries and a dictionary lookup.
 """
@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import rjsmin
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,17 +26,14 @@ from starlette.routing import Route
 
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.projects.models import Project
+from dialtrail.tracker.mangle import mangle
 
 SCRIPT = Path(__file__).parent / "static" / "dialtrail.js"
 CONFIG_PLACEHOLDER = "/*DIALTRAIL_CONFIG*/null"
 CACHE_CONTROL = "public, max-age=300"  # entity changes reach visitors within five minutes
-TIMINGS = {
-    "session_timeout": 1800,
-    "ping_interval": 15,
-    "activity_window": 15,
-    "simple_retry_ms": 5000,
-    "max_value_length": 1000,
-}
+# The script's own defaults (session_timeout, ping_interval, activity_window, simple_retry_ms,
+# max_value_length in dialtrail.js) are not repeated in the configuration: every byte of it is
+# in the script's size budget. A project setting that differs would be added here.
 
 
 @dataclass(frozen=True)
@@ -51,26 +49,52 @@ CONFIG_SENTINEL = "__DIALTRAIL_CONFIG__"
 
 @cache
 def minified_template() -> str:
+    """The script minified (rjsmin) and its own names shortened (mangle.py), once per process.
+    The call at its end, ``(window, document, CONFIG)``, names the page's globals: not renamed."""
     source = SCRIPT.read_text(encoding="utf-8")
     if CONFIG_PLACEHOLDER not in source:
         raise RuntimeError(f"{SCRIPT} lost its {CONFIG_PLACEHOLDER} placeholder")
     minified: str = rjsmin.jsmin(source.replace(CONFIG_PLACEHOLDER, CONFIG_SENTINEL))
-    return minified
+    function, _, call = minified.rpartition("})(")
+    return mangle(function + "})") + "(" + call
 
 
 def script_config(
+    endpoint: str, entities: list[dict[str, str]], site_numbers: list[str], raw_js: bool
+) -> dict[str, Any]:
+    """What the script needs and nothing more (its size budget includes the configuration):
+    entities as name, type and value; site numbers as their parts; raw_js only when on."""
+    config: dict[str, Any] = {
+        "endpoint": endpoint,
+        "entities": [{key: e[key] for key in ("name", "type", "value")} for e in entities],
+        "numbers": [number_parts(number) for number in site_numbers],
+    }
+    if raw_js:
+        config["raw_js"] = True
+    return config
+
+
+def project_config(
     project: Project, entities: list[TrackingEntity], base_url: str
 ) -> dict[str, Any]:
+    return script_config(
+        f"{base_url}/c/{project.public_key}",
+        [{"name": e.name, "type": e.type, "value": e.value} for e in entities],
+        list(project.site_numbers),
+        project.allow_raw_js,
+    )
+
+
+def number_parts(e164: str) -> dict[str, str]:
+    """A site number as the script finds it in any spelling: country calling code, national
+    (trunk) prefix and national significant number; "+380441112233" → 380, 0, 441112233."""
+    number = phonenumbers.parse(e164)
+    region = phonenumbers.region_code_for_number(number)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
     return {
-        "key": project.public_key,
-        "endpoint": f"{base_url}/c/{project.public_key}",
-        "entities": [
-            {"name": e.name, "type": e.type, "scope": e.scope, "value": e.value} for e in entities
-        ],
-        "raw_js": project.allow_raw_js,
-        "numbers": list(project.site_numbers),
-        "debug": False,
-        **TIMINGS,
+        "cc": str(number.country_code),
+        "trunk": (metadata.national_prefix if metadata else None) or "",
+        "nsn": phonenumbers.national_significant_number(number),
     }
 
 
@@ -112,7 +136,7 @@ class ScriptServer:
                 .where(TrackingEntity.project_id == project.id, TrackingEntity.enabled.is_(True))
                 .order_by(TrackingEntity.id)
             )
-            return script_config(project, list(db.scalars(query)), base_url)
+            return project_config(project, list(db.scalars(query)), base_url)
 
     def rendered_for(self, injected: str) -> ServedScript:
         script = self.rendered.get(injected)

@@ -330,7 +330,7 @@
   const retryMs = setting('simple_retry_ms', 5000);
   let entities = [], sent = {}, number = null, visitor = null, session = null, lastActivity = 0;
   let pageView = null, pageUrl = '', pageReferrer = '', lastInteraction = 0;
-  let errorLog = [], errorsSent = 0, errorCounts = {}, errorTimer, changeTimer;
+  let errorLog = [], errorsSent = 0, errorCounts = {}, pageErrors = 0, errorTimer, changeTimer;
   const samePage = () => location.href.split('#')[0] == pageUrl.split('#')[0]; // a #fragment is no page view
   const cookieId = (value) => /^[\w-]{16,64}$/.test(value) ? value : null;
 
@@ -340,15 +340,22 @@
     return btoa(String.fromCharCode(...bytes)).slice(0, 22).replace(/\+/g, '-').replace(/\//g, '_');
   }
 
+  // The session cookie: id, last activity, and the session's number without its + (so that a
+  // page shows it at once, before the page view's answer comes back).
+  const writeSession = () => writeCookie('_dt_s', session + '.' + lastActivity + (number ? '.' + number.slice(1) : ''), timeout);
+
   // Renews the session cookie; true when a new session starts. Date.now() decides, not the
   // cookie's expiry alone: a page left open for hours starts a new session when used again.
   function touchSession() {
-    const now = Date.now(), [id, at] = (readCookie('_dt_s') || '').split('.');
-    if (cookieId(id)) session = id, lastActivity = +at || 0; // other tabs of the visit renew it too
+    const now = Date.now(), [id, at, digits] = (readCookie('_dt_s') || '').split('.');
+    if (cookieId(id)) { // other tabs of the visit renew it too
+      if (id != session) number = /^\d{6,15}$/.test(digits) ? '+' + digits : null;
+      session = id, lastActivity = +at || 0;
+    }
     const isNew = !session || now - lastActivity > timeout * 1000;
-    if (isNew) session = newId();
+    if (isNew) session = newId(), number = null;
     lastActivity = now;
-    writeCookie('_dt_s', session + '.' + now, timeout);
+    writeSession();
     return isNew;
   }
 
@@ -356,14 +363,14 @@
 
   function report(entity, kind, message) {
     log('error', entity, kind, message);
-    if (!config || (errorCounts[entity] = (errorCounts[entity] || 0) + 1) > 3 || errorLog.length >= 20) return;
+    if (!config || (errorCounts[entity] = (errorCounts[entity] || 0) + 1) > 3 || ++pageErrors > 20) return;
     errorLog.push({entity, kind, message: message.slice(0, 300)});
     clearTimeout(errorTimer);
     errorTimer = setTimeout(guard(flushErrors), 1000);
   }
 
   function flushErrors() {
-    if (errorLog.length > errorsSent) send('errors', ids({url: pageUrl.slice(0, 4096), errors: errorLog.slice(errorsSent)}));
+    if (errorLog.length > errorsSent) send('errors', ids({url: pageUrl.slice(0, 1000), errors: errorLog.slice(errorsSent)}));
     errorsSent = errorLog.length;
   }
 
@@ -401,19 +408,127 @@
     return true;
   });
 
+  /* ---- Numbers (DESIGN §4): the session's tracking number in place of the site's numbers.
+     The server sends each site number as its parts, {cc: "380", trunk: "0", nsn: "441112233"}
+     (country calling code, national prefix, national significant number), so that every
+     spelling is found by its digits: +38 (044) 111-22-33, 044 111 22 33, 0441112233. */
+
+  const SEPARATORS = '[-\\s().]{0,3}'; // between two digits: "+38 (044) 111-22-33"
+  const spelled = (digits) => digits.split('').join(SEPARATORS);
+  let shown = null, targets = [], observer; // the parts now on the page; [pattern, site number]
+
+  // "+380449998877" → its parts, in the country of the site number that has its calling code.
+  function parts(e164) {
+    const digits = e164.slice(1), site = config.numbers.find((site) => digits.startsWith(site.cc)) || {cc: '', trunk: ''};
+    return {cc: site.cc, trunk: site.trunk, nsn: digits.slice(site.cc.length)};
+  }
+
+  // Any spelling: international (+ or 00) or national (with or without the trunk prefix), but
+  // never a part of a longer run of digits.
+  const pattern = (number) => [new RegExp('(?<![\\d+])(?:(?:(?:\\+|00)' + SEPARATORS + spelled(number.cc) +
+    (number.trunk && '|' + spelled(number.trunk)) + ')' + SEPARATORS + ')?' + spelled(number.nsn) + '(?!\\d)', 'g'), number];
+
+  // The page's spelling `found` of `site` with the digits of the shown number put in place of
+  // its own one by one, so spaces, brackets and dashes stay; extra digits follow the last one.
+  // A shorter number, or one of another country, is written plainly: +380449998877.
+  function respell(found, site) {
+    const digits = found.replace(/\D/g, ''), wanted = digits.slice(0, -site.nsn.length) + shown.nsn;
+    let i = 0;
+    return shown.cc != site.cc || wanted.length < digits.length ? '+' + shown.cc + shown.nsn
+      : found.replace(/\d/g, () => ++i < digits.length ? wanted[i - 1] : wanted.slice(i - 1));
+  }
+
+  const respelled = (text) => targets.reduce((text, [regex, site]) => text.replace(regex, (found) => respell(found, site)), text);
+  // Never in code, form fields or what the visitor edits.
+  const untouchable = (element) => !element || element.closest('script,style,textarea,select,noscript,template') || element.isContentEditable;
+
+  function swapText(node) {
+    const text = respelled(node.data);
+    if (text != node.data && !untouchable(node.parentElement)) node.data = text;
+  }
+
+  // data-dialtrail-number="+## (###) ###-##-##": the number in the site's format, each # a digit
+  // (international digits after a +, national ones otherwise), or +E.164 when the count differs.
+  function fill(element, format) {
+    const e164 = '+' + shown.cc + shown.nsn, digits = format[0] == '+' ? e164.slice(1) : shown.trunk + shown.nsn;
+    let i = 0;
+    format = format.split('#').length - 1 == digits.length ? format.replace(/#/g, () => digits[i++]) : e164;
+    if (element.textContent != format) element.textContent = format;
+    if (element.tagName == 'A') element.href = 'tel:' + e164;
+  }
+
+  function swapIn(root) {
+    if (untouchable(root)) return;
+    // One search of the whole text first: most added content has no number in it.
+    if (targets.some(([regex]) => root.textContent.search(regex) >= 0)) {
+      const walker = document.createTreeWalker(root, 4); // NodeFilter.SHOW_TEXT
+      for (let node; (node = walker.nextNode());) swapText(node);
+    }
+    for (const element of [root, ...root.querySelectorAll('[href^="tel:"],[data-dialtrail-number]')]) {
+      const format = element.getAttribute('data-dialtrail-number'), href = element.getAttribute('href') || '';
+      if (untouchable(element)) continue;
+      if (format != null) fill(element, format);
+      else if (href.startsWith('tel:') && respelled(href) != href) element.setAttribute('href', respelled(href));
+    }
+  }
+
+  const onMutations = guard((records) => {
+    for (const record of records) {
+      if (record.type == 'characterData') swapText(record.target);
+      for (const node of record.addedNodes) node.nodeType == 1 ? swapIn(node) : swapText(node);
+    }
+    observer.takeRecords(); // the changes just made: nothing in them to swap
+  });
+
+  // Puts the session's number on the page and keeps it there (content added later: popups, SPA
+  // views). With no number, the site's numbers stay; a number shown before (the session's, from
+  // the cookie) gives way to the first site number.
+  function show() {
+    const goal = number ? parts(number) : shown && config.numbers[0];
+    if (!goal || !document.body) return;
+    targets = config.numbers.concat(shown || []).map(pattern);
+    shown = goal;
+    swapIn(document.body);
+    (observer = observer || new MutationObserver(onMutations)).disconnect();
+    if (number) observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+    else shown = null;
+  }
+
   /* ---- Transport: JSON as text/plain and no custom header, so no CORS preflight */
 
-  function send(kind, body, withAnswer) {
-    const url = config.endpoint + '/' + kind, text = JSON.stringify(body);
+  const LIMIT = 7900; // bytes; the collector refuses bodies over 8,192
+  const size = (body) => new Blob([JSON.stringify(body)]).size;
+  let pageViewBody; // sent again when a ping finds its session unknown
+
+  // One event; a failure that may pass (the network, 429, 5xx) is tried again after 1, 3, 9
+  // and 27 seconds (page views are idempotent by id). A ping whose session the server does not
+  // know (its page view was lost) sends the page view again first, then itself once more.
+  function post(kind, body, attempt) {
+    const later = (why) => attempt < 4 ? new Promise((resolve) => setTimeout(resolve, 1000 * 3 ** attempt))
+      .then(() => post(kind, body, attempt + 1)) : Promise.reject(why);
     log('send', kind, body);
-    try {
-      if (!withAnswer && navigator.sendBeacon && navigator.sendBeacon(url, text)) return;
-      // The page view needs its answer (the number); a beacon refused (too big) goes this way too.
-      fetch(url, {method: 'POST', body: text, keepalive: true, credentials: 'omit'})
-        .then((response) => response.json())
-        .then((answer) => { if (withAnswer && 'number' in answer) number = answer.number; })
-        .catch((e) => log('send failed', kind, e));
-    } catch (e) { log('send failed', kind, e); }
+    return fetch(config.endpoint + '/' + kind, {method: 'POST', body: JSON.stringify(body), keepalive: true, credentials: 'omit'})
+      .then((response) => {
+        const status = response.status;
+        if (status == 200) return response.json();
+        if (status == 404 && kind == 'ping' && attempt < 5) return post('pageview', pageViewBody, 0).then(() => post(kind, body, 5));
+        if (status == 429 || status > 499) return later(status);
+        if (status > 299) throw status;
+      }, later);
+  }
+
+  // A body over the collector's cap gives values away, each to a ping of its own sent once this
+  // event is stored, so a few long values never cost the whole event a 413.
+  function send(kind, body) {
+    const rest = [];
+    for (const name in body.values) {
+      if (size(body) > LIMIT) rest.push(ids({values: {[name]: body.values[name]}, truncated: body.truncated})), delete body.values[name];
+    }
+    if (kind == 'pageview') pageViewBody = body;
+    return post(kind, body, 0).then((answer) => {
+      rest.map((part) => send('ping', part));
+      return answer;
+    }).catch((e) => log('send failed', kind, e));
   }
 
   const ids = (body, read) => Object.assign({visitor, session, page_view: pageView}, body, read);
@@ -430,7 +545,7 @@
     pageView = newId();
     pageUrl = location.href;
     pageReferrer = referrer;
-    errorCounts = {};
+    errorCounts = {}, pageErrors = 0; // the limits are per page view, SPA navigations included
     visitor = cookieId(readCookie('_dt_v')) || visitor || newId();
     writeCookie('_dt_v', visitor, 63072000); // two years
     for (const entity of entities) if (!entity.ast) report(entity.name, 'parse', entity.error);
@@ -442,7 +557,13 @@
     // Cut to the collector's limits: a refused page view would lose every value.
     send('pageview', ids({new_session: newSession, url: pageUrl.slice(0, 4096),
       title: document.title.slice(0, 2000), referrer: referrer.slice(0, 4096),
-      ga: readCookie('_ga'), at: Date.now()}, read), true);
+      ga: readCookie('_ga'), at: Date.now()}, read)).then(guard((answer) => {
+      if (!answer || !('number' in answer)) return;
+      number = /^\+\d{6,15}$/.test(answer.number) ? answer.number : null;
+      log('number', number);
+      writeSession();
+      show();
+    }));
     if (pending.length) retrySimple(pending, pageView, Date.now() + retryMs);
   }
 
@@ -522,6 +643,7 @@
     wrapDataLayer();
     setInterval(guard(activityTick), setting('ping_interval', 15) * 1000);
     startPageView(document.referrer, touchSession());
+    show(); // the number the session was shown before, at once
   }
 
   /* ---- The console API: window.dialtrail */
@@ -540,6 +662,7 @@
       const ga = /^GA\d\.\d+\.(.+)$/.exec(readCookie('_ga') || ''); // _ga "GA1.1.123.456" → "123.456"
       return {session, visitor, ga_client_id: visitor && ga ? ga[1] : null, number, page_view: pageView};
     }),
+    number: guard(() => number),
     debug: guard((on) => (debugging = on === undefined || !!on)),
     check: guard(check),
     push: guard(([name, ...args]) => api[name](...args)), // push(['debug', true])
@@ -556,6 +679,7 @@
     if (!config) return;
     debugging = debugging || !!config.debug;
     entities = config.entities || [];
+    config.numbers = config.numbers || [];
     for (const entity of entities) {
       const parsed = parse(entity.value, entity.type, config.raw_js);
       entity.ast = parsed.ast;

@@ -1,0 +1,158 @@
+"""The insertion script shows the session's tracking number in place of the site's numbers.
+
+numbers.html carries the site number +380441112233 in several spellings; the fixture server
+answers the page view with a tracking number, as the collector does (DESIGN §3 and §4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from dialtrail.tracker.serve import number_parts
+from tests.browser.test_script_readers import collector, config, open_page
+from tests.support.static_site import StaticSite, serve_folder
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SITE_NUMBER = "+380441112233"
+TRACKING_NUMBER = "+380449998877"
+TEXTS = "ids => Object.fromEntries(ids.map(id => [id, document.getElementById(id).textContent]))"
+UNTOUCHED = ["other", "textarea", "editable", "code"]
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[StaticSite]:
+    with serve_folder(FIXTURES) as site:
+        yield site
+
+
+@pytest.fixture
+def site(served: StaticSite) -> StaticSite:
+    served.reset()
+    return served
+
+
+def numbers_config(site: StaticSite) -> dict[str, Any]:
+    return config(endpoint=collector(site), numbers=[number_parts(SITE_NUMBER)])
+
+
+def open_numbers(page: Page, site: StaticSite, answer: str | None) -> None:
+    site.answer = {"number": answer}
+    open_page(page, site, "/numbers.html", numbers_config(site))
+    if answer:
+        page.wait_for_function("n => dialtrail.number() == n", arg=answer)
+
+
+def texts(page: Page, *ids: str) -> dict[str, str]:
+    found: dict[str, str] = page.evaluate(TEXTS, list(ids))
+    return found
+
+
+def test_it_swaps_every_spelling_keeping_the_page_formatting(page: Page, site: StaticSite) -> None:
+    open_numbers(page, site, TRACKING_NUMBER)
+
+    assert texts(page, "international", "spaced", "plain", "e164") == {
+        "international": "Call us: +38 (044) 999-88-77, every day.",
+        "spaced": "Kyiv office: 044 999 88 77",
+        "plain": "Fax 0449998877.",
+        "e164": "WhatsApp +380449998877",
+    }
+    assert page.evaluate("dialtrail.number()") == TRACKING_NUMBER
+    assert page.evaluate("dialtrail.session().number") == TRACKING_NUMBER
+
+
+def test_it_rewrites_tel_links_and_fills_marked_elements(page: Page, site: StaticSite) -> None:
+    open_numbers(page, site, TRACKING_NUMBER)
+
+    assert page.get_attribute("#link", "href") == "tel:+380449998877"
+    assert texts(page, "link", "marked", "marked-link") == {
+        "link": "+38 (044) 999-88-77",
+        "marked": "+38 (044) 999-88-77",  # the format "+## (###) ###-##-##"
+        "marked-link": "+380449998877",  # no format: E.164
+    }
+    assert page.get_attribute("#marked-link", "href") == "tel:+380449998877"
+
+
+def test_it_leaves_code_fields_editable_text_and_other_numbers_alone(
+    page: Page, site: StaticSite
+) -> None:
+    open_numbers(page, site, TRACKING_NUMBER)
+
+    assert texts(page, *UNTOUCHED) == {
+        "other": "Order 0441112233999 and +38 (044) 555-66-77 stay.",
+        "textarea": "044 111 22 33",
+        "editable": "044 111 22 33",
+        "code": "window.siteNumber = '044 111 22 33';",
+    }
+    assert page.input_value("#textarea") == "044 111 22 33"
+    assert page.input_value("#input") == "044 111 22 33"
+    assert (
+        page.evaluate("document.querySelector('style').textContent") == "/* +38 (044) 111-22-33 */"
+    )
+
+
+def test_content_added_later_is_swapped(page: Page, site: StaticSite) -> None:
+    page.clock.install()
+    open_numbers(page, site, TRACKING_NUMBER)
+    page.evaluate("""() => setTimeout(() => {
+        document.getElementById('later').innerHTML =
+            '<div class="popup">Call 044 111 22 33 <a href="tel:0441112233">now</a></div>';
+    }, 3000)""")
+
+    page.clock.run_for(3000)
+
+    page.wait_for_function("document.querySelector('.popup')")
+    assert page.text_content(".popup") == "Call 044 999 88 77 now"
+    assert page.get_attribute(".popup a", "href") == "tel:0449998877"
+    page.evaluate("document.getElementById('spaced').firstChild.data = 'New: 0441112233'")
+    assert page.text_content("#spaced") == "New: 0449998877"
+
+
+def test_without_a_number_the_page_stays_as_it_is(page: Page, site: StaticSite) -> None:
+    page.goto(site.base_url + "/numbers.html")  # no config: the script changes nothing
+    original = page.content()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+
+    open_page(page, site, "/numbers.html?again#dialtrail-debug", numbers_config(site))
+    for _ in range(250):  # until the page view's answer has been read
+        if "[dialtrail] number null" in messages:
+            break
+        page.wait_for_timeout(20)
+
+    assert "[dialtrail] number null" in messages
+    assert page.content() == original
+    assert page.evaluate("dialtrail.number()") is None
+
+
+def test_the_next_page_of_the_session_shows_the_number_before_the_answer(
+    page: Page, site: StaticSite
+) -> None:
+    open_numbers(page, site, TRACKING_NUMBER)
+    site.statuses = {"pageview": [503] * 5}  # the page view's answer never comes
+
+    page.reload()
+
+    page.wait_for_function("dialtrail.session().page_view")
+    assert texts(page, "spaced") == {"spaced": "Kyiv office: 044 999 88 77"}
+    assert page.evaluate("dialtrail.number()") == TRACKING_NUMBER
+
+
+def test_a_remembered_number_gives_way_when_the_session_has_none_any_more(
+    page: Page, site: StaticSite
+) -> None:
+    open_numbers(page, site, TRACKING_NUMBER)
+    site.answer = {"number": None}
+
+    page.reload()
+
+    page.wait_for_function("dialtrail.number() === null")
+    page.wait_for_function("document.getElementById('spaced').textContent.includes('111')")
+    assert texts(page, "international", "spaced") == {
+        "international": "Call us: +38 (044) 111-22-33, every day.",
+        "spaced": "Kyiv office: 044 111 22 33",
+    }

@@ -1,0 +1,37 @@
+"""The served script's size (DESIGN §8: at most 6 KB gzipped with 20 entities), measured on
+exactly what GET /s/{key}.js sends: minified, names shortened, configuration injected."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialtrail.tracker.serve import config_text, render, script_config
+
+BUDGET = 6 * 1024
+# Where the script stands today, over the budget: a ratchet, so that it only shrinks.
+CEILING = 6_800
+
+
+def served_with_20_entities() -> bytes:
+    entities = [
+        {"name": f"entity_{n}", "type": "expression", "value": f'cookie("visit_{n}") || v{n}'}
+        for n in range(20)
+    ]
+    config = script_config(
+        "https://calls.example.com/c/3HZvN7AezYZaxluc",
+        entities,
+        ["+380441112233", "+12125550123"],
+        raw_js=False,
+    )
+    return render(config_text(config)).gzipped
+
+
+def test_the_script_with_20_entities_stays_under_its_ceiling() -> None:
+    assert len(served_with_20_entities()) <= CEILING
+
+
+@pytest.mark.xfail(
+    strict=True, reason="about 6.7 KB gzipped with 20 entities and number insertion (issue #3)"
+)
+def test_the_script_with_20_entities_is_within_the_6_kb_budget() -> None:
+    assert len(served_with_20_entities()) <= BUDGET
