@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from tests.support.collector import public_key
 from tests.support.databases import Database
@@ -135,3 +135,31 @@ def test_a_31_minute_gap_starts_a_new_session(page: Page, world: World, shop: St
     assert state["visitor"] == first["visitor"]
     assert {item["id"] for item in second} == {first["session"], state["session"]}
     assert {item["visitor_id"] for item in second} == {first["visitor"]}
+
+
+def test_each_session_sees_its_own_leased_number_across_pages(
+    browser: Browser, world: World, shop: StaticSite
+) -> None:
+    project = f"/api/v1/projects/{world.project_id}"
+    patched = world.owner.client.patch(project, json={"site_numbers": ["+12125550123"]})
+    assert patched.status_code == 200, patched.text
+    for number in ("+12125550181", "+12125550182"):
+        added = world.owner.client.post(f"{project}/numbers", json={"number": number})
+        assert added.status_code == 201, added.text
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        seen = [leased_number(context.new_page(), shop) for context in (first, second)]
+        again = first.pages[0]
+        again.goto(shop.base_url + "/contacts.html")
+        again.wait_for_function("n => dialtrail.number() == n", arg=seen[0])
+    finally:
+        first.close()
+        second.close()
+    assert set(seen) == {"+12125550181", "+12125550182"}  # a different number each
+
+
+def leased_number(page: Page, shop: StaticSite) -> str:
+    page.goto(shop.base_url + "/index.html")
+    page.wait_for_function("window.dialtrail && dialtrail.number()")
+    number: str = page.evaluate("dialtrail.number()")
+    return number
