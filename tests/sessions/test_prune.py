@@ -14,10 +14,10 @@ from dialtrail.sessions import retention
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 from dialtrail.sessions.retention import parse_age, prune
 from tests.support.call_rows import CallRows, SessionRow
-from tests.support.processes import database_url, run
 from tests.support.collector import Visit
 from tests.support.databases import Database
 from tests.support.people import World
+from tests.support.processes import database_url, run
 from tests.support.server import serve
 
 HOME = "https://shop.example.com/"
