@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from sqlalchemy import Engine, text
 from starlette.routing import BaseRoute
 
@@ -28,6 +30,8 @@ from dialtrail.settings import Settings
 from dialtrail.storage.base import utcnow
 from dialtrail.storage.engine import create_engine, create_session_factory
 from dialtrail.tracker.serve import ScriptServer
+from dialtrail.webhooks.metrics import QueueCollector, exposition
+from dialtrail.webhooks.worker import build_worker, running
 
 API_BODY_LIMIT = 1024 * 1024
 
@@ -44,6 +48,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="Dialtrail",
         version=__version__,
         description=DESCRIPTION,
@@ -55,6 +60,8 @@ def create_app(
     app.state.engine = engine or create_engine(settings)
     app.state.session_factory = create_session_factory(app.state.engine)
     app.state.clock = clock or utcnow
+    app.state.metrics = CollectorRegistry()
+    app.state.metrics.register(QueueCollector(app.state.session_factory, app.state.clock))
     errors.install(app)
     app.include_router(api_router(), prefix="/api/v1")
     app.include_router(service_router())
@@ -66,6 +73,17 @@ def create_app(
         BodySizeLimit, max_bytes=API_BODY_LIMIT, path_limits={"/c/": COLLECTOR_BODY_LIMIT}
     )
     return app
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """`dialtrail serve` delivers webhooks too, unless DIALTRAIL_WORKER=0."""
+    if not app.state.settings.worker:
+        yield
+        return
+    worker = build_worker(app.state.session_factory, app.state.settings, app.state.clock)
+    async with running(worker):
+        yield
 
 
 def public_routes(app: FastAPI, settings: Settings) -> list[BaseRoute]:
@@ -93,6 +111,11 @@ def service_router() -> APIRouter:
     @router.get("/")
     def home() -> dict[str, Any]:
         return {"name": "Dialtrail", "version": __version__, "api_docs": "/api/docs"}
+
+    @router.get("/metrics")
+    def metrics(request: Request) -> Response:
+        body = exposition(request.app.state.metrics)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/healthz")
     def healthz(request: Request) -> JSONResponse:

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dialtrail {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     add_serve(commands)
+    add_command(
+        commands, "worker", run_worker, "deliver webhooks (without serving HTTP; several may run)"
+    )
     add_command(commands, "migrate", run_migrate, "create or upgrade the database schema")
     add_createadmin(commands)
     add_setpassword(commands)
@@ -136,6 +139,28 @@ def run_serve(arguments: argparse.Namespace, config: settings.Settings) -> None:
     app = create_app(config, open_database(config))
     print(f"Dialtrail {__version__} on {config.public_url} (API docs: /api/docs)", flush=True)
     uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level)
+
+
+def run_worker(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    import asyncio
+    import signal
+
+    from dialtrail.webhooks.worker import build_worker
+
+    worker = build_worker(create_session_factory(open_database(config)), config)
+    print(f"Dialtrail {__version__} webhook worker started", flush=True)
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        try:
+            await worker.run(stop)
+        finally:
+            await worker.outbound.close()
+
+    asyncio.run(work())
 
 
 def run_migrate(arguments: argparse.Namespace, config: settings.Settings) -> None:

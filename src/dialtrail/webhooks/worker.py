@@ -1,0 +1,339 @@
+"""The delivery worker: claims due deliveries, sends them, records every attempt.
+
+Runs inside ``dialtrail serve`` (unless DIALTRAIL_WORKER=0) and alone as ``dialtrail worker``;
+any number of workers may share one database. A claim sets ``claimed_until``: a worker that
+dies mid-delivery loses its claim when that time passes, and another worker sends the
+delivery again with the same ``webhook-id`` (at-least-once). On PostgreSQL the claim query
+skips rows another worker is claiming (``FOR UPDATE SKIP LOCKED``); SQLite has one writer.
+
+Ordering (DESIGN §6): a delivery is not due while an earlier delivery of the same call to the
+same webhook is still pending, so ``call.completed`` never overtakes ``call.started``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from dialtrail.outbound import Outbound, OutboundRefused
+from dialtrail.projects.models import Project
+from dialtrail.secrets import SecretBox, secret_key
+from dialtrail.settings import Settings
+from dialtrail.storage.base import utcnow
+from dialtrail.webhooks import metrics, retry
+from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from dialtrail.webhooks.render import BodyTooLarge, RenderedRequest, WebhookSpec, render
+from dialtrail.webhooks.signing import signed_headers
+from dialtrail.webhooks.wakeup import WAKEUP
+
+logger = logging.getLogger(__name__)
+CLAIM_FOR = timedelta(seconds=60)  # longer than the 15 s timeout, with room to record
+BATCH = 200
+POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery with everything needed to send it, read in the claim's transaction."""
+
+    delivery_id: int
+    webhook_id: int
+    message_id: str
+    event: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    attempts: int
+    spec: WebhookSpec
+    signing_secrets: list[str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    attempted_at: datetime
+    request: RenderedRequest | None
+    status_code: int | None = None
+    response_body: str | None = None
+    latency_ms: int | None = None
+    error: str | None = None
+    retry_after: timedelta | None = None
+    permanent: bool = False  # retrying cannot help (the body is too large)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status_code == 410
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        box: SecretBox,
+        outbound: Outbound,
+        clock: Callable[[], datetime] = utcnow,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.sessions = sessions
+        self.box = box
+        self.outbound = outbound
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+
+    async def run(self, stop: asyncio.Event) -> None:
+        woken = asyncio.Event()
+        WAKEUP.register(woken)
+        try:
+            while not stop.is_set():
+                try:
+                    busy = await self.run_once() >= BATCH
+                except Exception:  # a database hiccup must not end deliveries for good
+                    logger.exception("webhook worker: a round failed; trying again")
+                    busy = False
+                if not busy:
+                    await wait_any(stop, woken, self.poll_seconds)
+                woken.clear()
+        finally:
+            WAKEUP.unregister(woken)
+
+    async def run_once(self) -> int:
+        """One round: claim what is due, send it all, record it all. Returns how many."""
+        jobs = await asyncio.to_thread(self.claim)
+        if not jobs:
+            return 0
+        outcomes = await asyncio.gather(*(self.attempt(job) for job in jobs))
+        await asyncio.to_thread(self.record, list(outcomes))
+        return len(jobs)
+
+    def claim(self) -> list[Job]:
+        now = self.clock()
+        with self.sessions() as db:
+            ids = list(db.scalars(due_deliveries(db, now)))
+            if not ids:
+                return []
+            db.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(ids))
+                .values(claimed_until=now + CLAIM_FOR)
+            )
+            jobs = [self.job(db, delivery, now) for delivery in loaded(db, ids)]
+            db.commit()
+        return jobs
+
+    def job(self, db: Session, delivery: WebhookDelivery, now: datetime) -> Job:
+        webhook = db.get(Webhook, delivery.webhook_id)
+        project = db.get(Project, delivery.project_id)
+        assert webhook is not None
+        assert project is not None
+        return Job(
+            delivery_id=delivery.id,
+            webhook_id=webhook.id,
+            message_id=delivery.message_id,
+            event=delivery.event,
+            occurred_at=delivery.occurred_at,
+            data=delivery.data,
+            attempts=delivery.attempts,
+            spec=webhook_spec(webhook, project, self.box),
+            signing_secrets=signing_secrets(webhook, self.box, now),
+        )
+
+    async def attempt(self, job: Job) -> Outcome:
+        now = self.clock()
+        try:
+            request = render(job.spec, job.event, job.occurred_at, job.data)
+        except BodyTooLarge as error:
+            return Outcome(job, now, None, error=str(error), permanent=True)
+        body_headers = signed_headers(
+            job.signing_secrets, job.message_id, int(now.timestamp()), request.body
+        )
+        try:
+            answer = await self.outbound.send(
+                request.method, request.url, {**request.headers, **body_headers}, request.body
+            )
+        except OutboundRefused as error:
+            return Outcome(job, now, request, error=str(error))
+        except Exception as error:  # timeout, refused connection, TLS: all retried
+            return Outcome(job, now, request, error=describe(error))
+        return Outcome(
+            job,
+            now,
+            request,
+            status_code=answer.status_code,
+            response_body=answer.body,
+            latency_ms=answer.latency_ms,
+            retry_after=retry.parse_retry_after(answer.headers.get("retry-after"), now),
+        )
+
+    def record(self, outcomes: list[Outcome]) -> None:
+        now = self.clock()
+        with self.sessions() as db:
+            results = [record_outcome(db, outcome, now) for outcome in outcomes]
+            db.commit()
+        for outcome, result in zip(outcomes, results, strict=True):
+            metrics.observe(result, outcome.latency_ms)
+
+
+def due_deliveries(db: Session, now: datetime) -> Any:
+    earlier = aliased(WebhookDelivery)
+    blocked = exists().where(
+        earlier.webhook_id == WebhookDelivery.webhook_id,
+        earlier.call_id == WebhookDelivery.call_id,
+        earlier.id < WebhookDelivery.id,
+        earlier.status == "pending",
+    )
+    query = (
+        select(WebhookDelivery.id)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
+            Webhook.enabled.is_(True),
+            ~blocked,
+        )
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(BATCH)
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
+    return query
+
+
+def loaded(db: Session, ids: list[int]) -> list[WebhookDelivery]:
+    query = select(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).order_by(WebhookDelivery.id)
+    return list(db.scalars(query))
+
+
+def webhook_spec(webhook: Webhook, project: Project, box: SecretBox) -> WebhookSpec:
+    return WebhookSpec(
+        url=webhook.url,
+        method=webhook.method,
+        format=webhook.format,
+        parameters=list(webhook.parameters),
+        headers={name: box.open(value) for name, value in webhook.headers.items()},
+        date_format=webhook.date_format,
+        timezone=project.timezone,
+    )
+
+
+def signing_secrets(webhook: Webhook, box: SecretBox, now: datetime) -> list[str]:
+    """The current secret, and during a rotation's grace period the previous one too."""
+    current = [box.open(webhook.secret)]
+    if (
+        webhook.previous_secret
+        and webhook.previous_secret_until
+        and now < webhook.previous_secret_until
+    ):
+        current.append(box.open(webhook.previous_secret))
+    return current
+
+
+def record_outcome(db: Session, outcome: Outcome, now: datetime) -> str:
+    """Records the attempt; returns what became of the delivery: delivered, retry, failed
+    (or ignored: deleted or dismissed while the request was out)."""
+    delivery = db.get(WebhookDelivery, outcome.job.delivery_id)
+    webhook = db.get(Webhook, outcome.job.webhook_id)
+    if delivery is None or webhook is None or delivery.status != "pending":
+        return "ignored"
+    db.add(attempt_row(outcome))
+    delivery.attempts += 1
+    delivery.claimed_until = None
+    delivery.last_status_code = outcome.status_code
+    delivery.last_error = outcome.error
+    if outcome.succeeded:
+        finish(delivery, "delivered", now)
+        webhook.failing_since = None
+        return "delivered"
+    if outcome.gone:
+        finish(delivery, "failed", now)
+        disable(webhook, f"the receiver answered 410 Gone at {now:%Y-%m-%d %H:%M} UTC")
+        return "failed"
+    retry_at = (
+        None
+        if outcome.permanent
+        else retry.next_attempt_at(delivery.attempts, now, outcome.retry_after)
+    )
+    note_failure(webhook, now)
+    if retry_at is None:
+        finish(delivery, "failed", now)
+        return "failed"
+    delivery.next_attempt_at = retry_at
+    return "retry"
+
+
+def attempt_row(outcome: Outcome) -> WebhookAttempt:
+    request = outcome.request
+    return WebhookAttempt(
+        delivery_id=outcome.job.delivery_id,
+        attempted_at=outcome.attempted_at,
+        request_method=request.method if request else outcome.job.spec.method,
+        request_url=request.url if request else outcome.job.spec.url,
+        status_code=outcome.status_code,
+        latency_ms=outcome.latency_ms,
+        response_body=outcome.response_body,
+        error=outcome.error,
+    )
+
+
+def finish(delivery: WebhookDelivery, status: str, now: datetime) -> None:
+    delivery.status = status
+    delivery.finished_at = now
+    delivery.next_attempt_at = None
+
+
+def note_failure(webhook: Webhook, now: datetime) -> None:
+    """DESIGN §6: a webhook failing continuously for 5 days is disabled and flagged."""
+    if webhook.failing_since is None:
+        webhook.failing_since = now
+    elif now - webhook.failing_since >= retry.DISABLE_AFTER:
+        disable(webhook, f"every delivery failed since {webhook.failing_since:%Y-%m-%d %H:%M} UTC")
+
+
+def disable(webhook: Webhook, reason: str) -> None:
+    webhook.enabled = False
+    webhook.disabled_reason = reason
+
+
+def describe(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    return f"{type(error).__name__}: {text}"[:2000]
+
+
+async def wait_any(stop: asyncio.Event, woken: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(woken.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def build_worker(
+    sessions: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime] = utcnow
+) -> DeliveryWorker:
+    outbound = Outbound(allow_private=settings.webhook_allow_private)
+    return DeliveryWorker(sessions, SecretBox(secret_key(settings)), outbound, clock)
+
+
+@asynccontextmanager
+async def running(worker: DeliveryWorker) -> AsyncIterator[None]:
+    """Runs the worker in the background while the block runs; stops it cleanly after."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+        await worker.outbound.close()

@@ -1,0 +1,74 @@
+"""A webhook receiver on a free port: records every request, answers what the test queues."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.support.server import serve
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int = 200
+    body: str = "ok"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (a slow CRM)
+
+
+@dataclass
+class Receiver:
+    url: str = ""
+    received: list[Received] = field(default_factory=list)
+    answers: deque[Answer] = field(default_factory=deque)
+    default: Answer = field(default_factory=Answer)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, *answers: Answer) -> None:
+        """Queues answers for the next requests; after them, ``default`` answers."""
+        self.answers.extend(answers)
+
+    async def handle(self, request: Request) -> Response:
+        body = await request.body()
+        with self.lock:
+            self.received.append(
+                Received(
+                    request.method,
+                    request.url.path,
+                    request.url.query,
+                    dict(request.headers),
+                    body,
+                )
+            )
+            answer = self.answers.popleft() if self.answers else self.default
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        return Response(answer.body, status_code=answer.status, headers=answer.headers)
+
+
+@contextmanager
+def receiving() -> Iterator[Receiver]:
+    receiver = Receiver()
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    app = Starlette(routes=[Route("/{path:path}", receiver.handle, methods=methods)])
+    with serve(app) as url:  # type: ignore[arg-type]
+        receiver.url = url
+        yield receiver
