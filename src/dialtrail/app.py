@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from sqlalchemy import Engine, text
 from starlette.routing import BaseRoute
 
 from dialtrail import __version__, demo_site
+from dialtrail.admin.app import create_admin
+from dialtrail.admin.auth import signed_in_user
 from dialtrail.api import errors
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.schemas import ERROR_RESPONSES
@@ -65,6 +66,9 @@ def create_app(
     errors.install(app)
     app.include_router(api_router(), prefix="/api/v1")
     app.include_router(service_router())
+    app.mount(
+        "/admin", create_admin(settings, app.state.session_factory, lambda: app.state.clock())
+    )
     # First in the list: the collector is the hot path (matching ~20 API routes first cost a
     # third of its event-loop time).
     app.router.routes[0:0] = public_routes(app, settings)
@@ -109,8 +113,11 @@ def service_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
-    def home() -> dict[str, Any]:
-        return {"name": "Dialtrail", "version": __version__, "api_docs": "/api/docs"}
+    def home(request: Request) -> Response:
+        if signed_in_user(request) is not None:
+            return RedirectResponse("/admin/", status_code=303)
+        body = {"name": "Dialtrail", "version": __version__, "api_docs": "/api/docs"}
+        return JSONResponse(body | {"admin": "/admin/"})
 
     @router.get("/metrics")
     def metrics(request: Request) -> Response:

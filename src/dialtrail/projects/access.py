@@ -41,6 +41,20 @@ def find_access(session: Session, user: User, project_id: int, *, lock: bool) ->
     return ProjectAccess(project, role, user.is_superuser)
 
 
+def visible_projects(session: Session, user: User) -> list[tuple[Project, str | None]]:
+    """The projects a user may see, with their role: a superuser sees every project."""
+    query = (
+        select(Project, Membership.role)
+        .outerjoin(
+            Membership, (Membership.project_id == Project.id) & (Membership.user_id == user.id)
+        )
+        .order_by(Project.id)
+    )
+    if not user.is_superuser:
+        query = query.where(Membership.id.is_not(None))
+    return [(project, role) for project, role in session.execute(query).all()]
+
+
 def member_role(session: Session, user: User, project_id: int) -> str | None:
     query = select(Membership.role).where(
         Membership.project_id == project_id, Membership.user_id == user.id

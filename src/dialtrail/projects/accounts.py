@@ -24,7 +24,12 @@ password_hasher = PasswordHasher()
 
 
 class AccountError(ValueError):
-    """A user or token operation that cannot be done, with a message for the person asking."""
+    """A user or token operation that cannot be done, with a message for the person asking
+    and the field it is about (so a form can show it there)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ def normalise_email(email: str) -> str:
     cleaned = email.strip().lower()
     local, at, domain = cleaned.partition("@")
     if not (local and at and "." in domain) or any(c.isspace() for c in cleaned):
-        raise AccountError(f"{email!r} is not an e-mail address")
+        raise AccountError(f"{email!r} is not an e-mail address", "email")
     return cleaned
 
 
@@ -63,9 +68,9 @@ def find_user(session: Session, email: str) -> User | None:
 def create_user(session: Session, email: str, password: str, *, superuser: bool = False) -> User:
     address = normalise_email(email)
     if len(password) < 8:
-        raise AccountError("the password must have at least 8 characters")
+        raise AccountError("the password must have at least 8 characters", "password")
     if find_user(session, address) is not None:
-        raise AccountError(f"a user with e-mail {address} already exists")
+        raise AccountError(f"a user with e-mail {address} already exists", "email")
     user = User(email=address, password_hash=hash_password(password), is_superuser=superuser)
     session.add(user)
     session.flush()
@@ -83,7 +88,7 @@ def hash_token(secret: str) -> str:
 def issue_token(session: Session, user: User, name: str) -> IssuedToken:
     cleaned = name.strip()
     if not cleaned or len(cleaned) > 100:
-        raise AccountError("a token needs a name of 1 to 100 characters")
+        raise AccountError("a token needs a name of 1 to 100 characters", "name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=cleaned, token_hash=hash_token(secret), prefix=secret[:10])
     session.add(token)
@@ -93,6 +98,16 @@ def issue_token(session: Session, user: User, name: str) -> IssuedToken:
 
 def find_token(session: Session, secret: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    return list(session.scalars(query))
+
+
+def find_own_token(session: Session, user: User, token_id: int) -> ApiToken | None:
+    token = session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == user.id else None
 
 
 def mark_used(token: ApiToken, now: datetime) -> None:

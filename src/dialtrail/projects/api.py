@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from sqlalchemy import select
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, not_found
 from dialtrail.api.schemas import ProjectId, TokenId, UserId
-from dialtrail.projects import service
-from dialtrail.projects.access import owned_project, readable_project
-from dialtrail.projects.accounts import AccountError, issue_token, revoke_token
+from dialtrail.projects import accounts, service
+from dialtrail.projects.access import owned_project, readable_project, visible_projects
+from dialtrail.projects.accounts import (
+    AccountError,
+    find_own_token,
+    issue_token,
+    revoke_token,
+)
 from dialtrail.projects.auth import CurrentUser
-from dialtrail.projects.models import ApiToken, Membership, Project
+from dialtrail.projects.models import ApiToken, Membership
 from dialtrail.projects.schemas import (
     MemberCreate,
     MemberList,
@@ -33,16 +37,7 @@ tokens_router = APIRouter(tags=["tokens"])
 
 @router.get("/projects", summary="List your projects")
 def list_projects(user: CurrentUser, session: DatabaseSession) -> ProjectList:
-    query = (
-        select(Project, Membership.role)
-        .outerjoin(
-            Membership, (Membership.project_id == Project.id) & (Membership.user_id == user.id)
-        )
-        .order_by(Project.id)
-    )
-    if not user.is_superuser:
-        query = query.where(Membership.id.is_not(None))
-    rows = session.execute(query).all()
+    rows = visible_projects(session, user)
     return ProjectList(items=[ProjectOut.build(project, role) for project, role in rows])
 
 
@@ -128,8 +123,7 @@ def member_out(membership: Membership) -> MemberOut:
 
 @tokens_router.get("/tokens", summary="List your API tokens")
 def list_tokens(user: CurrentUser, session: DatabaseSession) -> TokenList:
-    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
-    return TokenList(items=[token_out(token) for token in session.scalars(query)])
+    return TokenList(items=[token_out(token) for token in accounts.list_tokens(session, user)])
 
 
 @tokens_router.post("/tokens", status_code=201, summary="Create an API token (shown once)")
@@ -144,8 +138,8 @@ def create_token(body: TokenCreate, user: CurrentUser, session: DatabaseSession)
 
 @tokens_router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token")
 def delete_token(token_id: TokenId, user: CurrentUser, session: DatabaseSession) -> Response:
-    token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
+    token = find_own_token(session, user, token_id)
+    if token is None:
         raise not_found(f"token {token_id}")
     revoke_token(token)
     session.commit()

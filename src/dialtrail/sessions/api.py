@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from dialtrail.api.database import DatabaseSession
-from dialtrail.api.errors import invalid_field, not_found
+from dialtrail.api.errors import not_found
 from dialtrail.api.schemas import MAX_ID, ProjectId
 from dialtrail.projects.access import readable_project
 from dialtrail.projects.auth import CurrentUser
@@ -42,11 +42,10 @@ def list_sessions(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SessionList:
     access = readable_project(db, user, project_id)
-    if value is not None and entity is None:
-        raise invalid_field("value", "give the entity's name in `entity` too")
     filters = queries.SessionFilters(
         visitor, ga_client_id, entity, value, since, until, cursor, limit
     )
+    queries.check_filters(filters)
     rows = queries.find_sessions(db, access.project.id, filters)
     values = queries.current_values(db, [session.id for session, _ in rows])
     items = [summary(session, visitor_key, values[session.id]) for session, visitor_key in rows]

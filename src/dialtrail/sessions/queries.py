@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from dialtrail.api.errors import invalid_field
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.sessions.models import (
     EntityObservation,
@@ -29,6 +30,11 @@ class SessionFilters:
     until: datetime | None = None
     cursor: int | None = None
     limit: int = 50
+
+
+def check_filters(filters: SessionFilters) -> None:
+    if filters.value is not None and filters.entity is None:
+        raise invalid_field("value", "give the entity's name in `entity` too")
 
 
 def find_sessions(
@@ -138,6 +144,18 @@ def last_seen(db: Session, entity_id: int) -> EntityObservation | None:
         select(EntityObservation)
         .where(EntityObservation.entity_id == entity_id, EntityObservation.value.is_not(None))
         .order_by(EntityObservation.observed_at.desc(), EntityObservation.id.desc())
+        .limit(1)
+    )
+    return db.scalar(query)
+
+
+def latest_page_view(db: Session, project_id: int) -> PageView | None:
+    """The project's most recent page view: proof that the snippet runs on the site."""
+    query = (
+        select(PageView)
+        .join(WebSession, WebSession.id == PageView.session_id)
+        .where(WebSession.project_id == project_id)
+        .order_by(PageView.viewed_at.desc(), PageView.id.desc())
         .limit(1)
     )
     return db.scalar(query)

@@ -1,0 +1,29 @@
+"""The navigation: each project section is one entry here, one module of routes and one
+folder of templates. A new section (numbers, calls, webhooks) adds an entry and a router."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str  # the URL part: /admin/projects/{id}/{slug}
+    label: str
+    group: str  # the navigation heading it sits under
+
+
+PROJECT_SECTIONS: tuple[Section, ...] = (
+    Section("entities", "Tracking entities", "Call tracking"),
+    Section("sessions", "Sessions", "Call tracking"),
+    Section("installation", "Installation", "Set-up"),
+)
+
+SECTION_SLUGS = frozenset(section.slug for section in PROJECT_SECTIONS)
+
+
+def groups() -> list[tuple[str, list[Section]]]:
+    ordered: dict[str, list[Section]] = {}
+    for section in PROJECT_SECTIONS:
+        ordered.setdefault(section.group, []).append(section)
+    return list(ordered.items())
