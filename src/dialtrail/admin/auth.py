@@ -54,6 +54,10 @@ def signed_in(request: Request, db: DatabaseSession) -> Admin:
     login = logins.find(db, token, clock_of(request)) if token else None
     if login is None:
         raise SignInRequired
+    if db.is_modified(login):
+        # The slid expiry is committed before the page's work: the next request (perhaps on
+        # another connection) must see it, and a page's failure must not undo it.
+        db.commit()
     request.state.login_token = token
     csrf = logins.csrf_token(request.app.state.csrf_key, login)
     return Admin(login.user, login, csrf, visible_projects(db, login.user))
