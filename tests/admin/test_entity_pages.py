@@ -1,0 +1,108 @@
+"""Tracking entities through the forms: the API's rules and messages, shown at the field."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from tests.admin.conftest import SignedIn
+from tests.support.collector import Visit, public_key
+from tests.support.databases import Database
+from tests.support.people import World, declare_entity
+
+SEED = {"name": "visit_id", "type": "expression", "scope": "session", "value": "r7k12_si"}
+
+
+def entities(world: World) -> list[dict[str, Any]]:
+    url = f"/api/v1/projects/{world.project_id}/tracking-entities"
+    items: list[dict[str, Any]] = world.owner.client.get(url).json()["items"]
+    return items
+
+
+def field_error(page: str, field: str) -> str:
+    found = re.search(rf'<p class="field-error" id="{field}-error">(.*?)</p>', page, re.S)
+    assert found is not None, f"no error at {field}"
+    return html.unescape(found.group(1))
+
+
+def test_an_entity_added_through_the_form_is_listed_with_its_console_checks(
+    world: World, owner: SignedIn
+) -> None:
+    response = owner.post(f"{owner.project}/entities/new", **SEED, keep="last", enabled="on")
+
+    assert response.status_code == 303
+    assert [(e["name"], e["value"], e["enabled"]) for e in entities(world)] == [
+        ("visit_id", "r7k12_si", True)
+    ]
+    listing = owner.client.get(f"{owner.project}/entities").text
+    assert "dialtrail.entities().visit_id" in listing
+    assert '<code class="console">r7k12_si</code>' in listing
+
+
+def test_a_bad_expression_is_shown_at_the_value_with_a_pointer(
+    world: World, owner: SignedIn
+) -> None:
+    response = owner.post(f"{owner.project}/entities/new", **{**SEED, "value": 'cookie("a") || '})
+
+    assert response.status_code == 422
+    assert "at position 15" in field_error(response.text, "value")
+    pointer = re.search(r'data-testid="pointer">(.*?)</pre>', response.text, re.S)
+    assert pointer is not None
+    assert html.unescape(pointer.group(1)) == 'cookie("a") || \n' + " " * 15 + "^"
+    assert 'value="cookie(&#34;a&#34;) || "' in response.text  # what was typed stays
+    assert entities(world) == []
+
+
+def test_it_shows_the_apis_other_refusals_at_their_fields(world: World, owner: SignedIn) -> None:
+    declare_entity(world, name="visit_id")
+    cases = {
+        "name": {**SEED, "name": "Visit_ID"},
+        "keep": {**SEED, "name": "order", "scope": "page_view", "keep": "first"},
+        "type": {"name": "x", "value": "x", "scope": "session"},
+    }
+    expected = {
+        "name": "already has a tracking entity",
+        "keep": "session scope",
+        "type": "required",
+    }
+    for field, fields in cases.items():
+        response = owner.post(f"{owner.project}/entities/new", **fields)
+        assert response.status_code == 422, field
+        assert expected[field] in field_error(response.text, field)
+    assert [entity["name"] for entity in entities(world)] == ["visit_id"]
+
+
+def test_it_edits_and_deletes_an_entity(world: World, owner: SignedIn) -> None:
+    entity = declare_entity(world, name="visit_id")
+    edit = f"{owner.project}/entities/{entity['id']}/edit"
+    assert 'value="visit_id"' in owner.client.get(edit).text
+
+    changed = {**SEED, "type": "simple", "value": "shop.visit.id", "keep": "first"}
+    assert owner.post(edit, **changed, description="from the shop").status_code == 303
+    stored = entities(world)[0]
+    assert (stored["type"], stored["value"], stored["keep"]) == ("simple", "shop.visit.id", "first")
+    assert stored["enabled"] is False  # the box was not ticked
+
+    refused = owner.post(edit, **{**changed, "value": 'cookie("x")'})
+    assert refused.status_code == 422
+    assert entities(world)[0]["value"] == "shop.visit.id"
+
+    assert owner.post(f"{owner.project}/entities/{entity['id']}/delete").status_code == 303
+    assert entities(world) == []
+
+
+def test_the_list_shows_each_entitys_health(
+    world: World, database: Database, owner: SignedIn
+) -> None:
+    declare_entity(world, **SEED)
+    visit = Visit(world.base_url, public_key(database, world.project_id))
+    visit.page("https://shop.example.com/", {"visit_id": "crm-42"})
+    error = {"entity": "visit_id", "kind": "undefined", "message": "r7k12_si is undefined"}
+    visit.errors([error], url="https://shop.example.com/contacts")
+
+    listing = owner.client.get(f"{owner.project}/entities").text
+
+    assert '<code class="value" data-testid="last-value">crm-42</code>' in listing
+    assert "last: r7k12_si is undefined" in listing
+    assert "https://shop.example.com/contacts" in listing
