@@ -82,7 +82,12 @@ def test_a_hostile_value_shows_as_text_on_every_page_and_runs_nothing(
     visit = Visit(world.base_url, public_key(database, world.project_id))
     assert visit.page("https://shop.example.com/?utm_source=news", {"visit_id": HOSTILE}).is_success
     dialogs: list[Dialog] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog)
+        dialog.dismiss()
+
+    page.on("dialog", record)
 
     sign_in(page, world, world.owner.email)
     assert page.get_by_test_id("last-value").inner_text() == HOSTILE

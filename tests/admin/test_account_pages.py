@@ -1,0 +1,85 @@
+"""API tokens (shown once, last use, revoke) and Users (superusers create users and members)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.admin.conftest import SignedIn
+from tests.support.admin import signed_in
+from tests.support.people import World
+
+
+def test_a_token_is_shown_once_works_and_can_be_revoked(world: World, owner: SignedIn) -> None:
+    created = owner.post("/admin/account/tokens", name="CRM import")
+    assert created.status_code == 201
+    found = re.search(r'data-testid="new-token">(dt_[^<]+)<', created.text)
+    assert found is not None
+    secret = found.group(1)
+
+    api = httpx.Client(base_url=world.base_url, headers={"Authorization": f"Bearer {secret}"})
+    assert api.get("/api/v1/projects").status_code == 200
+    listing = owner.client.get("/admin/account/tokens").text
+    assert secret not in listing
+    assert "CRM import" in listing
+
+    token_id = next(
+        t["id"]
+        for t in world.owner.client.get("/api/v1/tokens").json()["items"]
+        if t["name"] == "CRM import"
+    )
+    assert owner.post(f"/admin/account/tokens/{token_id}/revoke").status_code == 303
+    assert api.get("/api/v1/projects").status_code == 401
+    api.close()
+
+
+def test_a_token_needs_a_name_and_only_your_own_can_be_revoked(
+    world: World, owner: SignedIn
+) -> None:
+    refused = owner.post("/admin/account/tokens", name="   ")
+    assert refused.status_code == 422
+    assert 'id="name-error"' in refused.text
+
+    others = world.member.client.get("/api/v1/tokens").json()["items"]
+    assert owner.post(f"/admin/account/tokens/{others[0]['id']}/revoke").status_code == 404
+    assert world.member.client.get("/api/v1/tokens").status_code == 200
+
+
+def test_a_superuser_creates_a_user_and_adds_them_to_a_project(world: World) -> None:
+    client, csrf = signed_in(world.base_url, world.superuser.email)
+
+    short = client.post(
+        "/admin/users", data={"csrf_token": csrf, "email": "new@example.com", "password": "x"}
+    )
+    assert short.status_code == 422
+    assert "at least 8 characters" in short.text
+    created = client.post(
+        "/admin/users",
+        data={"csrf_token": csrf, "email": "new@example.com", "password": "long enough pass"},
+    )
+    assert created.status_code == 201
+    added = client.post(
+        "/admin/users/members",
+        data={
+            "csrf_token": csrf,
+            "project_id": str(world.project_id),
+            "email": "new@example.com",
+            "role": "member",
+        },
+    )
+    assert added.status_code == 201
+    members = world.owner.client.get(f"/api/v1/projects/{world.project_id}/members").json()
+    assert "new@example.com" in [member["email"] for member in members["items"]]
+    unknown = client.post(
+        "/admin/users/members",
+        data={
+            "csrf_token": csrf,
+            "project_id": str(world.project_id),
+            "email": "no@example.com",
+            "role": "member",
+        },
+    )
+    assert unknown.status_code == 422
+    assert 'id="member-email-error">no user with e-mail no@example.com exists' in unknown.text
+    client.close()

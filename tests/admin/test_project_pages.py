@@ -1,0 +1,74 @@
+"""Sessions (filters, detail) and Installation (snippet, last seen) over plain HTTP."""
+
+from __future__ import annotations
+
+from tests.admin.conftest import SignedIn
+from tests.support.collector import Visit, public_key
+from tests.support.databases import Database
+from tests.support.people import World, declare_entity
+
+
+def a_visit(world: World, database: Database) -> Visit:
+    return Visit(world.base_url, public_key(database, world.project_id))
+
+
+def test_sessions_are_listed_and_filtered_like_the_api(
+    world: World, database: Database, owner: SignedIn
+) -> None:
+    declare_entity(world, name="visit_id", value="r7k12_si")
+    first, second = a_visit(world, database), a_visit(world, database)
+    first.page("https://shop.example.com/", {"visit_id": "crm-42"})
+    second.page("https://shop.example.com/", {"visit_id": "crm-43"})
+
+    listing = owner.client.get(f"{owner.project}/sessions").text
+    assert listing.index(second.session) < listing.index(first.session)
+    found = owner.client.get(
+        f"{owner.project}/sessions", params={"entity": "visit_id", "value": "crm-42"}
+    ).text
+    assert first.session in found
+    assert second.session not in found
+
+
+def test_bad_filters_are_shown_at_their_fields(owner: SignedIn) -> None:
+    response = owner.client.get(
+        f"{owner.project}/sessions", params={"value": "crm-42", "since": "yesterday"}
+    )
+
+    assert response.status_code == 422
+    assert 'id="since-error"' in response.text
+    refused = owner.client.get(f"{owner.project}/sessions", params={"value": "crm-42"})
+    assert "give the entity&#39;s name in `entity` too" in refused.text
+
+
+def test_a_session_shows_its_sources_page_views_and_values(
+    world: World, database: Database, owner: SignedIn
+) -> None:
+    declare_entity(world, name="visit_id", value="r7k12_si")
+    declare_entity(world, name="order", value="order_id", scope="page_view")
+    visit = a_visit(world, database)
+    visit.page("https://shop.example.com/?utm_source=news", {"visit_id": "crm-42"})
+    visit.page("https://shop.example.com/thanks", {"order": "A-17"})
+
+    page = owner.client.get(f"{owner.project}/sessions/{visit.session}").text
+
+    assert "news" in page
+    assert "https://shop.example.com/thanks" in page
+    assert '<code class="value">A-17</code>' in page
+    assert '<code class="value" data-testid="current-value">crm-42</code>' in page
+    assert owner.client.get(f"{owner.project}/sessions/nope").status_code == 404
+    assert owner.client.get(f"{owner.project}/sessions/a%00b").status_code == 404
+
+
+def test_installation_shows_the_snippet_and_when_the_script_was_last_seen(
+    world: World, database: Database, owner: SignedIn
+) -> None:
+    key = public_key(database, world.project_id)
+    before = owner.client.get(f"{owner.project}/installation").text
+    assert f"&lt;script async src=&#34;{world.base_url}/s/{key}.js&#34;&gt;" in before
+    assert "has not been seen yet" in before
+
+    a_visit(world, database).page("https://shop.example.com/pricing")
+    after = owner.client.get(f"{owner.project}/installation").text
+
+    assert "last seen on" in after
+    assert "https://shop.example.com/pricing" in after
