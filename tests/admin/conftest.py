@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -53,6 +53,3 @@ def clocked_server(database: Database, clock: Clock) -> Iterator[str]:
     """A server of its own whose time the test moves (and whose login throttle is fresh)."""
     with serve(create_app(database.settings, database.engine, clock=clock)) as url:
         yield url
-
-
-ServerFactory = Callable[..., str]
