@@ -1,0 +1,98 @@
+"""The outbound HTTP seam: SSRF guard after DNS resolution, no redirects, 2 KB kept."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from dialtrail.outbound import Outbound, OutboundRefused, OutboundResponse, forbidden_reason
+from tests.support.receiver import Answer, receiving
+
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Each call on a fresh loop in a thread of its own (Playwright may hold this thread's)."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
+async def send(outbound: Outbound, url: str, body: bytes = b"{}") -> OutboundResponse:
+    try:
+        return await outbound.send("POST", url, {"Content-Type": "application/json"}, body)
+    finally:
+        await outbound.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("192.168.0.10", "private"),
+        ("169.254.169.254", "link-local"),
+        ("::1", "loopback"),
+        ("fe80::1", "link-local"),
+        ("fd00::1", "private"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104 (an address checked, not bound)
+        ("224.0.0.1", "multicast"),
+        ("93.184.215.14", None),
+        ("2606:4700::1111", None),
+    ],
+)
+def test_it_names_what_it_refuses(address: str, reason: str | None) -> None:
+    assert forbidden_reason(ipaddress.ip_address(address)) == reason
+
+
+def test_it_refuses_loopback_after_resolving_the_name() -> None:
+    with receiving() as receiver:
+        url = receiver.url.replace("127.0.0.1", "localhost") + "/hook"
+        with pytest.raises(OutboundRefused, match="loopback address"):
+            run(send(Outbound(allow_private=False), url))
+        assert receiver.received == []
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "http:///nohost"])
+def test_it_refuses_other_schemes(url: str) -> None:
+    with pytest.raises(OutboundRefused, match="only http"):
+        run(send(Outbound(allow_private=True), url))
+
+
+def test_allowed_private_targets_get_the_request_with_the_original_host() -> None:
+    with receiving() as receiver:
+        url = receiver.url.replace("127.0.0.1", "localhost") + "/hook?x=1"
+        answer = run(send(Outbound(allow_private=True), url, b'{"a":1}'))
+
+        assert answer.status_code == 200
+        assert answer.body == "ok"
+        (request,) = receiver.received
+        assert (request.path, request.query, request.body) == ("/hook", "x=1", b'{"a":1}')
+        assert request.headers["host"] == url.split("/")[2]
+
+
+def test_it_does_not_follow_redirects_and_keeps_two_kilobytes() -> None:
+    with receiving() as receiver:
+        receiver.answer(
+            Answer(302, "moved", {"Location": receiver.url + "/elsewhere"}),
+            Answer(500, "x" * 10_000),
+        )
+        moved = run(send(Outbound(allow_private=True), receiver.url + "/hook"))
+        failed = run(send(Outbound(allow_private=True), receiver.url + "/hook"))
+
+        assert moved.status_code == 302
+        assert [request.path for request in receiver.received] == ["/hook", "/hook"]
+        assert (failed.status_code, len(failed.body)) == (500, 2048)
+
+
+def test_a_slow_receiver_times_out() -> None:
+    with receiving() as receiver:
+        receiver.answer(Answer(delay=2))
+        with pytest.raises(httpx.TimeoutException):
+            run(send(Outbound(allow_private=True, timeout=0.3), receiver.url + "/hook"))
