@@ -18,7 +18,9 @@ from dialtrail.admin.auth import signed_in_user
 from dialtrail.api import errors
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.schemas import ERROR_RESPONSES
+from dialtrail.calls.adapters import adapter_routers
 from dialtrail.calls.api import router as calls_router
+from dialtrail.calls.telephony_api import router as telephony_router
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.routes import BODY_LIMIT as COLLECTOR_BODY_LIMIT
 from dialtrail.collector.routes import Collector
@@ -69,6 +71,8 @@ def create_app(
     app.mount(
         "/admin", create_admin(settings, app.state.session_factory, lambda: app.state.clock())
     )
+    for prefix, adapter in adapter_routers():
+        app.include_router(adapter, prefix=prefix)
     # First in the list: the collector is the hot path (matching ~20 API routes first cost a
     # third of its event-loop time).
     app.router.routes[0:0] = public_routes(app, settings)
@@ -106,6 +110,7 @@ def api_router() -> APIRouter:
     router.include_router(sessions_router)
     router.include_router(calls_router)
     router.include_router(tokens_router)
+    router.include_router(telephony_router)
     return router
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, not_found
@@ -22,6 +24,7 @@ from dialtrail.projects.schemas import (
     MemberList,
     MemberOut,
     ProjectCreate,
+    ProjectFields,
     ProjectList,
     ProjectOut,
     ProjectUpdate,
@@ -30,6 +33,7 @@ from dialtrail.projects.schemas import (
     TokenList,
     TokenOut,
 )
+from dialtrail.secrets import SecretBox, secret_key
 
 router = APIRouter(tags=["projects"])
 tokens_router = APIRouter(tags=["tokens"])
@@ -42,8 +46,10 @@ def list_projects(user: CurrentUser, session: DatabaseSession) -> ProjectList:
 
 
 @router.post("/projects", status_code=201, summary="Create a project (you become its owner)")
-def create_project(body: ProjectCreate, user: CurrentUser, session: DatabaseSession) -> ProjectOut:
-    project = service.create_project(session, user, service.given_fields(body))
+def create_project(
+    body: ProjectCreate, user: CurrentUser, session: DatabaseSession, request: Request
+) -> ProjectOut:
+    project = service.create_project(session, user, sealed_fields(body, request))
     session.commit()
     return ProjectOut.build(project, "owner")
 
@@ -56,12 +62,26 @@ def show_project(project_id: ProjectId, user: CurrentUser, session: DatabaseSess
 
 @router.patch("/projects/{project_id}", summary="Change a project's settings (owners)")
 def update_project(
-    project_id: ProjectId, body: ProjectUpdate, user: CurrentUser, session: DatabaseSession
+    project_id: ProjectId,
+    body: ProjectUpdate,
+    user: CurrentUser,
+    session: DatabaseSession,
+    request: Request,
 ) -> ProjectOut:
     access = owned_project(session, user, project_id)
-    service.update_project(session, access.project, service.given_fields(body))
+    service.update_project(session, access.project, sealed_fields(body, request))
     session.commit()
     return ProjectOut.build(access.project, access.role)
+
+
+def sealed_fields(body: ProjectFields, request: Request) -> dict[str, Any]:
+    """The given fields, with the Twilio auth token encrypted: Dialtrail must read it back to
+    check Twilio's signatures, so it cannot be hashed."""
+    fields = service.given_fields(body)
+    if fields.get("twilio_auth_token"):
+        box = SecretBox(secret_key(request.app.state.settings))
+        fields["twilio_auth_token"] = box.seal(fields["twilio_auth_token"])
+    return fields
 
 
 @router.delete("/projects/{project_id}", status_code=204, summary="Delete a project (owners)")

@@ -1,0 +1,31 @@
+"""Telephony adapters: one folder per provider, all of the same shape.
+
+Each adapter turns its provider's requests into ``events.TelephonyEvent`` values, hands them
+to ``ingest.record_event`` and answers in the provider's terms. Its routes are served under
+``/telephony/<name>/``. To add a provider:
+
+1. ``calls/adapters/<name>/``: ``routes.py`` (an ``APIRouter`` named ``router``; check the
+   provider's signature before anything is stored), ``mapping.py`` (pure: provider fields to
+   events, dispositions), and what else the provider needs (``twiml.py`` for Twilio);
+2. register it in ``ADAPTERS`` below;
+3. the provider's credentials on the project (sealed with ``secrets.SecretBox``, write-only
+   in the API), with a migration;
+4. tests with recorded request fixtures in ``tests/calls/fixtures/<name>/``, signed in the
+   test the way the provider signs;
+5. a section in ``docs/telephony.md``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from dialtrail.calls.adapters import twilio
+
+ADAPTERS: dict[str, APIRouter] = {
+    "twilio": twilio.router,
+}
+
+
+def adapter_routers() -> list[tuple[str, APIRouter]]:
+    """(URL prefix, router) of every adapter."""
+    return [(f"/telephony/{name}", router) for name, router in ADAPTERS.items()]

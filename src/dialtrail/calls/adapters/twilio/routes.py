@@ -1,0 +1,165 @@
+"""``/telephony/twilio/{project_id}/voice`` and ``/status``: Twilio's webhooks.
+
+Every request is checked before anything is stored: the project exists (404), it has Twilio
+credentials (409), the signature is Twilio's for the project's auth token (403) and the
+account is the project's (403).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from dialtrail.api.database import DatabaseSession
+from dialtrail.api.errors import ApiError, forbidden, invalid_field, not_found
+from dialtrail.api.schemas import ProjectId
+from dialtrail.calls.adapters.twilio import mapping, twiml
+from dialtrail.calls.adapters.twilio.signature import (
+    SIGNATURE_HEADER,
+    public_request_url,
+    signed_by_twilio,
+)
+from dialtrail.calls.events import TelephonyEvent, caller_field, phone_field
+from dialtrail.calls.ingest import record_event
+from dialtrail.projects.models import Project
+from dialtrail.secrets import SecretBox, UnreadableSecret, secret_key
+from dialtrail.settings import Settings
+
+PROVIDER = "twilio"
+router = APIRouter(include_in_schema=False)
+
+
+async def twilio_form(request: Request) -> dict[str, str]:
+    """The posted form as text fields (Twilio never sends files, nor a field twice)."""
+    form = await request.form()
+    fields: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            raise invalid_field(name, "Twilio sends text fields only, not files")
+        fields[name] = value
+    return fields
+
+
+TwilioForm = Annotated[dict[str, str], Depends(twilio_form)]
+
+
+@router.post("/{project_id}/voice")
+def voice(
+    project_id: ProjectId, request: Request, form: TwilioForm, session: DatabaseSession
+) -> Response:
+    project = verified_project(session, project_id, request, form)
+    now = request.app.state.clock()
+    started = call_event(project, form, "started", mapping.event_time(form, now))
+    call = record_event(session, project, started, now).call
+    if call.destination:
+        answer = twiml.forward(call.destination, status_url(request, project))
+    else:
+        ended = call_event(project, form, "ended", started.at, disposition="failed")
+        record_event(session, project, ended, now)
+        answer = twiml.unreachable()
+    session.commit()
+    return xml(answer)
+
+
+@router.post("/{project_id}/status")
+def status(
+    project_id: ProjectId, request: Request, form: TwilioForm, session: DatabaseSession
+) -> Response:
+    project = verified_project(session, project_id, request, form)
+    update = mapping.status_update(form)
+    if update is not None:
+        now = request.app.state.clock()
+        event = status_event(project, form, update, mapping.event_time(form, now))
+        record_event(session, project, event, now)
+        session.commit()
+    return xml(twiml.nothing_more())
+
+
+def call_event(
+    project: Project,
+    form: dict[str, str],
+    event: str,
+    at: datetime,
+    disposition: str | None = None,
+) -> TelephonyEvent:
+    """An event about the caller's own call, whose From and To are the caller and the
+    tracking number."""
+    return TelephonyEvent(
+        provider=PROVIDER,
+        project_id=project.id,
+        external_id=mapping.required(form, "CallSid"),
+        event=event,
+        caller=caller_field(mapping.caller_number(form.get("From")), project.country, "From"),
+        called=phone_field(mapping.required(form, "To"), project.country, "To"),
+        at=at,
+        disposition=disposition,
+        received=form,
+    )
+
+
+def status_event(
+    project: Project, form: dict[str, str], update: mapping.StatusUpdate, at: datetime
+) -> TelephonyEvent:
+    parent_leg = not update.about_forwarded_leg
+    country = project.country
+    return TelephonyEvent(
+        provider=PROVIDER,
+        project_id=project.id,
+        external_id=update.external_id,
+        event=update.event,
+        caller=caller_field(mapping.caller_number(form.get("From")), country, "From")
+        if parent_leg
+        else None,
+        called=phone_field(mapping.required(form, "To"), country, "To") if parent_leg else None,
+        at=at,
+        disposition=update.disposition,
+        duration_seconds=update.duration_seconds,
+        talk_seconds=update.talk_seconds,
+        recording_url=update.recording_url,
+        received=form,
+    )
+
+
+def verified_project(
+    session: Session, project_id: int, request: Request, form: dict[str, str]
+) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise not_found(f"project {project_id}")
+    settings: Settings = request.app.state.settings
+    token = auth_token(project, settings)
+    url = public_request_url(settings, request)
+    if not signed_by_twilio(token, url, form, request.headers.get(SIGNATURE_HEADER)):
+        raise forbidden(
+            f"missing or wrong {SIGNATURE_HEADER} for {url}: the request is not from Twilio, "
+            "or DIALTRAIL_BASE_URL differs from the URL set in Twilio's console"
+        )
+    if form.get("AccountSid") != project.twilio_account_sid:
+        raise forbidden("the request is for another Twilio account than the project's")
+    return project
+
+
+def auth_token(project: Project, settings: Settings) -> str:
+    if not project.twilio_account_sid or not project.twilio_auth_token:
+        raise ApiError(
+            409,
+            "twilio_not_configured",
+            f"project {project.id} has no Twilio credentials: set twilio_account_sid and "
+            f"twilio_auth_token with PATCH /api/v1/projects/{project.id}",
+        )
+    try:
+        return SecretBox(secret_key(settings)).open(project.twilio_auth_token)
+    except UnreadableSecret as error:
+        raise ApiError(409, "twilio_not_configured", str(error)) from None
+
+
+def status_url(request: Request, project: Project) -> str:
+    settings: Settings = request.app.state.settings
+    return f"{settings.public_url}/telephony/{PROVIDER}/{project.id}/status"
+
+
+def xml(body: str) -> Response:
+    return Response(body, media_type="application/xml")

@@ -1,0 +1,25 @@
+"""The seam where what follows a recorded call event hooks in, inside the same transaction.
+
+``ingest.record_event`` calls ``announce`` once per new (not duplicate) event, after the call
+and the event row are flushed and before the caller commits. The webhooks outbox (DESIGN §6:
+"the delivery is written in the same transaction as the call event that causes it") will be a
+listener here, so a delivery exists exactly when its event does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from dialtrail.calls.models import Call, CallEvent
+
+CallEventListener = Callable[[Session, Call, CallEvent], None]
+
+# Appended to at import time by the modules that listen (none yet: webhooks will).
+CALL_EVENT_LISTENERS: list[CallEventListener] = []
+
+
+def announce(db: Session, call: Call, event: CallEvent) -> None:
+    for listener in CALL_EVENT_LISTENERS:
+        listener(db, call, event)
