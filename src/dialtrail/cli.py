@@ -1,5 +1,5 @@
 """The ``dialtrail`` command: serve, migrate, createadmin, createuser, setpassword, token,
-demo, prune."""
+demo, prune, simulate-call."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_token(commands)
     add_demo(commands)
     add_prune(commands)
+    add_simulate_call(commands)
     return parser
 
 
@@ -114,6 +115,32 @@ def add_prune(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     parser.add_argument(
         "--older-than", required=True, metavar="AGE", help="such as 90d, 12h, 30m or 2w"
+    )
+
+
+def add_simulate_call(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        commands,
+        "simulate-call",
+        run_simulate_call,
+        "record a made-up call to a tracking number (started, answered, ended), as a "
+        "telephony would report it",
+    )
+    parser.add_argument("--project", type=int, required=True, metavar="ID")
+    parser.add_argument("--to", required=True, metavar="NUMBER", help="the number dialled")
+    parser.add_argument(
+        "--from",
+        dest="caller",
+        metavar="CALLER",
+        help="the caller's number (default: an example number of the project's country)",
+    )
+    parser.add_argument(
+        "--duration", type=int, default=60, metavar="S", help="talk seconds (default 60)"
+    )
+    parser.add_argument(
+        "--disposition",
+        default="answered",
+        choices=["answered", "no_answer", "busy", "failed", "voicemail"],
     )
 
 
@@ -267,6 +294,33 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
         f"inactive for more than {arguments.older_than}; kept {pruned.kept_for_calls} "
         "older sessions that calls refer to"
     )
+
+
+def run_simulate_call(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    from dialtrail.api.errors import ApiError
+    from dialtrail.calls.simulator import SimulatedCall, simulate_call
+
+    if arguments.duration < 0:
+        raise CommandError("--duration must be 0 or more seconds")
+    spec = SimulatedCall(
+        arguments.project,
+        arguments.to,
+        arguments.caller,
+        arguments.duration,
+        arguments.disposition,
+    )
+    with open_session(config) as session:
+        try:
+            call = simulate_call(session, spec, utcnow())
+        except ApiError as error:
+            raise CommandError(error.message) from None
+        session.commit()
+        print(
+            f"call {call.id}: {call.caller or 'withheld'} -> {call.tracking_number}, "
+            f"{call.disposition}"
+        )
+        print(f"attribution: {call.attribution}")
+        print(f"session: {call.visit.get('session_id') or 'none'}")
 
 
 def run_demo(arguments: argparse.Namespace, config: settings.Settings) -> None:

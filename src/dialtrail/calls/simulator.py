@@ -1,0 +1,76 @@
+"""``dialtrail simulate-call``: a made-up call recorded through the same ingest as real ones
+(provider ``simulator``), to try attribution, the calls journal and webhooks without a
+telephony account.
+
+The call starts now, so it is attributed to whichever session holds the number now; it is
+answered ``RING_SECONDS`` later (unless the disposition says nobody answered) and ends
+``duration`` seconds after that, so those two times lie a little in the future.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import phonenumbers
+from sqlalchemy.orm import Session
+
+from dialtrail.api.errors import not_found
+from dialtrail.calls.events import TelephonyEvent, caller_field, phone_field
+from dialtrail.calls.ingest import record_event
+from dialtrail.calls.models import Call
+from dialtrail.projects.models import Project
+
+PROVIDER = "simulator"
+RING_SECONDS = 5
+ANSWERED = ("answered", "voicemail")
+
+
+@dataclass(frozen=True)
+class SimulatedCall:
+    project_id: int
+    to: str
+    caller: str | None = None  # None: an example number of the project's country
+    duration: int = 60
+    disposition: str = "answered"
+
+
+def simulate_call(db: Session, spec: SimulatedCall, now: datetime) -> Call:
+    project = db.get(Project, spec.project_id)
+    if project is None:
+        raise not_found(f"project {spec.project_id}")
+    for event in events(project, spec, now):
+        call = record_event(db, project, event, now).call
+    return call
+
+
+def events(project: Project, spec: SimulatedCall, now: datetime) -> list[TelephonyEvent]:
+    country = project.country
+    caller = caller_field(spec.caller or example_caller(country), country, "--from")
+    called = phone_field(spec.to, country, "--to")
+    call_id = f"sim-{secrets.token_hex(8)}"
+
+    def event(name: str, seconds: int, disposition: str | None = None) -> TelephonyEvent:
+        at = now + timedelta(seconds=seconds)
+        return TelephonyEvent(
+            PROVIDER, project.id, call_id, name, caller, called, at, disposition=disposition
+        )
+
+    if spec.disposition not in ANSWERED:
+        return [event("started", 0), event("ended", spec.duration, spec.disposition)]
+    return [
+        event("started", 0),
+        event("answered", RING_SECONDS),
+        event("ended", RING_SECONDS + spec.duration, spec.disposition),
+    ]
+
+
+def example_caller(country: str | None) -> str | None:
+    """A valid mobile number of the country (phonenumbers' example), or withheld when the
+    library has none for it."""
+    mobile = phonenumbers.PhoneNumberType.MOBILE
+    example = phonenumbers.example_number_for_type(country or "US", mobile)
+    if example is None:
+        return None
+    return str(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))

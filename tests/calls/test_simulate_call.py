@@ -1,0 +1,87 @@
+"""``dialtrail simulate-call``, run as a real process on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dialtrail.numbers.models import NumberLease
+from dialtrail.storage.base import utcnow
+from tests.calls.conftest import CALLER, POOL_NUMBER, Scene
+from tests.cli.test_commands import database_url, run
+
+
+def test_it_records_a_simulated_call_attributed_to_the_session_holding_the_number(
+    scene: Scene,
+) -> None:
+    number = scene.number()
+    session_id, key = scene.visit()
+    now = utcnow()  # the command's call starts now: the lease must be live now
+    scene.add(
+        NumberLease(
+            project_id=scene.world.project_id,
+            number_id=number,
+            session_id=session_id,
+            started_at=now - timedelta(minutes=2),
+            renewed_at=now - timedelta(minutes=1),
+            expires_at=now + timedelta(minutes=4),
+        )
+    )
+
+    result = run(
+        database_url(scene.database),
+        "simulate-call",
+        "--project",
+        str(scene.world.project_id),
+        "--to",
+        POOL_NUMBER,
+        "--from",
+        CALLER,
+        "--duration",
+        "30",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [call] = scene.calls()
+    assert f"call {call.id}:" in result.stdout
+    assert "attribution: session" in result.stdout
+    assert f"session: {key}" in result.stdout
+    assert (call.provider, call.disposition, call.talk_seconds, call.wait_seconds) == (
+        "simulator",
+        "answered",
+        30,
+        5,
+    )
+    assert [event for _, event in scene.events()] == ["started", "answered", "ended"]
+
+
+def test_it_simulates_a_missed_call_from_an_example_caller(scene: Scene) -> None:
+    result = run(
+        database_url(scene.database),
+        "simulate-call",
+        "--project",
+        str(scene.world.project_id),
+        "--to",
+        "+380445556677",
+        "--disposition",
+        "no_answer",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [call] = scene.calls()
+    assert (call.attribution, call.disposition, call.answered_at) == ("none", "no_answer", None)
+    assert call.caller is not None
+    assert "session: none" in result.stdout
+
+
+def test_it_names_the_bad_option_and_stores_nothing(scene: Scene) -> None:
+    url = database_url(scene.database)
+    project = str(scene.world.project_id)
+
+    bad_number = run(url, "simulate-call", "--project", project, "--to", "nonsense")
+    no_project = run(url, "simulate-call", "--project", "999999", "--to", POOL_NUMBER)
+
+    assert bad_number.returncode == 1
+    assert "--to" in bad_number.stderr
+    assert no_project.returncode == 1
+    assert "project 999999 not found" in no_project.stderr
+    assert scene.calls() == []
