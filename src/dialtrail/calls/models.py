@@ -109,4 +109,6 @@ class CallEvent(Base):
     event: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it happened, per the telephony
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # as received
+    # {"fields": what the event says, normalised (events.TelephonyEvent.fields_json: the
+    # call's progress is rebuilt from these), "received": the request as the provider sent it}
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
