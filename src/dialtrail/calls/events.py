@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dialtrail.api.errors import invalid_field
@@ -68,6 +68,18 @@ def from_payload(
     fields = dict(payload["fields"])
     fields["at"] = datetime.fromisoformat(fields["at"])
     return TelephonyEvent(provider, project_id, external_id, event, **fields)
+
+
+# Times outside these years are typing mistakes (or probes), and far enough out they overflow
+# date arithmetic ("at - duration_seconds").
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def time_field(moment: datetime, field_name: str) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise invalid_field(field_name, "expected a time between the years 2000 and 2099")
+    return moment
 
 
 def phone_field(raw: str, country: str | None, field_name: str) -> str:

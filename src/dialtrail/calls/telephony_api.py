@@ -13,7 +13,13 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import MAX_ID, RequestBody
-from dialtrail.calls.events import TelephonyEvent, caller_field, destination_field, phone_field
+from dialtrail.calls.events import (
+    TelephonyEvent,
+    caller_field,
+    destination_field,
+    phone_field,
+    time_field,
+)
 from dialtrail.calls.ingest import Recorded, record_event
 from dialtrail.projects.access import writable_project
 from dialtrail.projects.auth import CurrentUser
@@ -82,7 +88,7 @@ def event_from(body: TelephonyEventBody, project: Project) -> TelephonyEvent:
         event=body.event,
         caller=caller_field(body.caller, country, "caller"),
         called=phone_field(body.called, country, "called"),
-        at=body.at,
+        at=time_field(body.at, "at"),
         destination=destination_field(body.destination, country, "destination"),
         disposition=body.disposition,
         duration_seconds=body.duration_seconds,

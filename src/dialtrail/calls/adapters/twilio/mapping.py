@@ -24,6 +24,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from dialtrail.api.errors import invalid_field
+from dialtrail.calls.events import time_field
 
 # Twilio's call statuses and DialCallStatus values → DESIGN §5 dispositions. A caller who hung
 # up before anyone answered ("canceled") is a missed call, as for a call tracker's user.
@@ -125,7 +126,7 @@ def event_time(form: Mapping[str, str], now: datetime) -> datetime:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise invalid_field("Timestamp", f"expected an RFC 2822 time with a zone, got {raw!r}")
-    return moment
+    return time_field(moment, "Timestamp")
 
 
 def caller_number(raw: str | None) -> str | None:
