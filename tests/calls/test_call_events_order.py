@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
+from dialtrail.calls.events import TelephonyEvent
+from dialtrail.calls.ingest import record_event
+from dialtrail.calls.listeners import CALL_EVENT_LISTENERS
+from dialtrail.calls.models import Call, CallEvent
+from dialtrail.projects.models import Project
 from tests.calls.conftest import Scene, T, at
 from tests.support.people import declare_entity
 
@@ -64,10 +71,6 @@ def test_it_calls_an_ended_call_without_an_answer_missed(scene: Scene) -> None:
 def test_it_keeps_calls_of_two_providers_with_one_id_apart(scene: Scene) -> None:
     scene.report(call_id="SAME")
     with scene.database.session() as session:
-        from dialtrail.calls.events import TelephonyEvent
-        from dialtrail.calls.ingest import record_event
-        from dialtrail.projects.models import Project
-
         project = session.get(Project, scene.world.project_id)
         assert project is not None
         event = TelephonyEvent("simulator", project.id, "SAME", "started", None, "+380441112233", T)
@@ -76,3 +79,22 @@ def test_it_keeps_calls_of_two_providers_with_one_id_apart(scene: Scene) -> None
 
     assert recorded.duplicate is False
     assert len(scene.calls()) == 2
+
+
+def test_it_tells_listeners_of_each_new_event_once_in_the_same_transaction(
+    scene: Scene,
+) -> None:
+    heard: list[tuple[str, bool]] = []
+
+    def listener(db: Session, call: Call, event: CallEvent) -> None:
+        heard.append((event.event, db.in_transaction()))
+
+    CALL_EVENT_LISTENERS.append(listener)
+    try:
+        scene.report(event="started")
+        scene.report(event="started")
+        scene.report(event="ended", at=at(1))
+    finally:
+        CALL_EVENT_LISTENERS.remove(listener)
+
+    assert heard == [("started", True), ("ended", True)]
