@@ -7,7 +7,7 @@ from datetime import timedelta
 from dialtrail.numbers.models import NumberLease
 from dialtrail.storage.base import utcnow
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene
-from tests.cli.test_commands import database_url, run
+from tests.support.processes import database_url, run
 
 
 def test_it_records_a_simulated_call_attributed_to_the_session_holding_the_number(

@@ -2,7 +2,7 @@
 
 ``ingest.record_event`` calls ``announce`` once per new (not duplicate) event, after the call
 and the event row are flushed and before the caller commits. The webhooks outbox (DESIGN §6:
-"the delivery is written in the same transaction as the call event that causes it") will be a
+"the delivery is written in the same transaction as the call event that causes it") is the
 listener here, so a delivery exists exactly when its event does.
 """
 
@@ -13,11 +13,11 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from dialtrail.calls.models import Call, CallEvent
+from dialtrail.webhooks import outbox
 
-CallEventListener = Callable[[Session, Call, CallEvent], None]
+CallEventListener = Callable[[Session, Call, CallEvent], object]
 
-# Appended to at import time by the modules that listen (none yet: webhooks will).
-CALL_EVENT_LISTENERS: list[CallEventListener] = []
+CALL_EVENT_LISTENERS: list[CallEventListener] = [outbox.enqueue]
 
 
 def announce(db: Session, call: Call, event: CallEvent) -> None:

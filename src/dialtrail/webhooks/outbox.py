@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from dialtrail.calls.models import Call
+from dialtrail.calls.models import Call, CallEvent
 from dialtrail.projects.models import Project
 from dialtrail.webhooks import filters
 from dialtrail.webhooks.models import Webhook, WebhookDelivery
@@ -58,15 +58,16 @@ def json_value(value: Any) -> Any:
     return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
 
 
-def enqueue(db: Session, call: Call, telephony_event: str, now: datetime) -> list[WebhookDelivery]:
-    event_type = EVENT_TYPES[telephony_event]
+def enqueue(db: Session, call: Call, recorded: CallEvent) -> list[WebhookDelivery]:
+    """A listener of calls.listeners: called once per new telephony event."""
+    event_type = EVENT_TYPES[recorded.event]
     project = db.get(Project, call.project_id)
     assert project is not None
     data = event_data(call, project)
     values = flat_values(data)
     query = select(Webhook).where(Webhook.project_id == project.id, Webhook.enabled.is_(True))
     deliveries = [
-        new_delivery(webhook, call, event_type, data, now)
+        new_delivery(webhook, call, event_type, data, recorded)
         for webhook in db.scalars(query.order_by(Webhook.id))
         if event_type in webhook.events and filters.matches(webhook.filters, values)
     ]
@@ -78,7 +79,7 @@ def enqueue(db: Session, call: Call, telephony_event: str, now: datetime) -> lis
 
 
 def new_delivery(
-    webhook: Webhook, call: Call, event_type: str, data: dict[str, Any], now: datetime
+    webhook: Webhook, call: Call, event_type: str, data: dict[str, Any], recorded: CallEvent
 ) -> WebhookDelivery:
     return WebhookDelivery(
         webhook_id=webhook.id,
@@ -87,10 +88,10 @@ def new_delivery(
         event=event_type,
         message_id=new_message_id(),
         data=data,
-        occurred_at=now,
+        occurred_at=recorded.at,
         status="pending",
         attempts=0,
-        next_attempt_at=now,
+        next_attempt_at=recorded.received_at,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -154,8 +155,10 @@ class DeliveryWorker:
             request = render(job.spec, job.event, job.occurred_at, job.data)
         except BodyTooLarge as error:
             return Outcome(job, now, None, error=str(error), permanent=True)
+        # The receiver checks webhook-timestamp against its own clock (replay protection),
+        # so it is the real time of sending, whatever clock schedules the retries.
         body_headers = signed_headers(
-            job.signing_secrets, job.message_id, int(now.timestamp()), request.body
+            job.signing_secrets, job.message_id, int(time.time()), request.body
         )
         try:
             answer = await self.outbound.send(
