@@ -7,17 +7,22 @@ the GA client id from _ga.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.support.collector import public_key
 from tests.support.databases import Database
+from tests.support.hooks import Clock, Hooks
 from tests.support.people import World
+from tests.support.receiver import receiving
 from tests.support.static_site import StaticSite, serve_folder
 
 SHOP = Path(__file__).parent / "fixtures" / "shop"
@@ -163,3 +168,56 @@ def leased_number(page: Page, shop: StaticSite) -> str:
     page.wait_for_function("window.dialtrail && dialtrail.number()")
     number: str = page.evaluate("dialtrail.number()")
     return number
+
+
+def test_the_seed_call_reaches_the_crm_with_the_visit_id_and_ga(
+    page: Page, world: World, database: Database, shop: StaticSite
+) -> None:
+    """DESIGN's seed, whole: a visit in Chromium → its leased number is called → the call
+    carries the session, GA client id and visit_id → webhooks in every format deliver them."""
+    project = f"/api/v1/projects/{world.project_id}"
+    world.owner.client.patch(project, json={"site_numbers": ["+12125550123"]})
+    world.owner.client.post(f"{project}/numbers", json={"number": "+12125550191"})
+    with receiving() as receiver:
+        hooks = Hooks(database, world, receiver, Clock(datetime.now(UTC)))
+        mapping = [
+            {"name": "visit id", "value": "entity.visit_id"},
+            {"name": "ga", "value": "visit.ga_client_id"},
+        ]
+        for method, format_ in FORMATS:
+            hooks.webhook(method=method, format=format_, parameters=mapping, name=format_)
+        page.goto(shop.base_url + "/index.html")
+        page.wait_for_function("window.dialtrail && window.r7k12_si === 'visit-2'")
+        page.wait_for_function("dialtrail.number() === '+12125550191'")
+        session_id = page.evaluate("dialtrail.session().session")
+        page.click("#contacts")  # pagehide sends visit-2
+        wait_for(
+            lambda: session_detail(world, session_id)["entities"].get("visit_id") == "visit-2",
+            "visit_id to arrive",
+        )
+
+        hooks.clock.now = datetime.now(UTC)
+        started = hooks.report("started", called="+1 212 555 0191").json()
+        hooks.report("ended", duration_seconds=42)
+        call = world.owner.client.get(started["url"]).json()
+        assert (call["attribution"], call["session_id"]) == ("session", session_id)
+        assert call["visit"]["ga_client_id"] == "1111111111.2222222222"
+        assert call["entities"]["visit_id"]["value"] == "visit-2"
+
+        hooks.clock.now = datetime.now(UTC)  # the deliveries are due since they were written
+        assert hooks.deliver() == len(FORMATS)
+        received = {
+            request.method + " " + request.headers.get("content-type", "query"): request
+            for request in receiver.received
+        }
+    expected = {"visit id": "visit-2", "ga": "1111111111.2222222222"}
+    assert json.loads(received["POST application/json"].body) == expected
+    assert (
+        dict(parse_qsl(received["POST application/x-www-form-urlencoded"].body.decode()))
+        == expected
+    )
+    assert dict(parse_qsl(received["POST query"].query)) == expected
+    assert dict(parse_qsl(received["GET query"].query)) == expected
+
+
+FORMATS = [("POST", "json"), ("POST", "form"), ("POST", "query"), ("GET", "query")]

@@ -1,118 +1,15 @@
-"""Webhooks delivered for real: telephony events through the API, a worker run with an
-injected clock, and a receiver on a free port."""
+"""The ``hooks`` fixture: a receiver, an injected clock, and the world's project."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import select
 
-from dialtrail.outbound import Outbound
-from dialtrail.secrets import SecretBox
-from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
-from dialtrail.webhooks.signing import new_secret
-from dialtrail.webhooks.worker import DeliveryWorker
-from tests.support.databases import TEST_SECRET_KEY, Database
+from tests.support.databases import Database
+from tests.support.hooks import START, Clock, Hooks
 from tests.support.people import World
-from tests.support.receiver import Receiver, receiving
-
-START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
-BOX = SecretBox(TEST_SECRET_KEY)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@dataclass
-class Hooks:
-    database: Database
-    world: World
-    receiver: Receiver
-    clock: Clock
-
-    def webhook(self, **fields: Any) -> tuple[int, str]:
-        """A webhook of the world's project pointing at the receiver: its id and secret."""
-        secret = new_secret()
-        headers = fields.pop("headers", {})
-        values = {
-            "project_id": self.world.project_id,
-            "name": "CRM",
-            "events": ["call.completed"],
-            "url": self.receiver.url + "/hook",
-            "headers": {name: BOX.seal(value) for name, value in headers.items()},
-            "secret": BOX.seal(secret),
-            **fields,
-        }
-        with self.database.session() as db:
-            webhook = Webhook(**values)
-            db.add(webhook)
-            db.commit()
-            return webhook.id, secret
-
-    def report(self, event: str, call_id: str = "CA1", **fields: Any) -> httpx.Response:
-        body = {
-            "project_id": self.world.project_id,
-            "call_id": call_id,
-            "event": event,
-            "caller": "+380671234567",
-            "called": "+380441112299",
-            "at": self.clock.now.isoformat(),
-            **fields,
-        }
-        response = self.world.owner.client.post("/api/v1/telephony/events", json=body)
-        assert response.status_code in (200, 201), response.text
-        return response
-
-    def call(self, call_id: str = "CA1", duration: int = 60) -> None:
-        """A whole call: started, answered, ended."""
-        self.report("started", call_id)
-        self.report("answered", call_id, at=(self.clock.now + timedelta(seconds=5)).isoformat())
-        ended = self.clock.now + timedelta(seconds=duration)
-        self.report("ended", call_id, at=ended.isoformat(), duration_seconds=duration)
-
-    def deliver(self, rounds: int = 1) -> int:
-        """Runs the worker ``rounds`` times at the clock's time; how many it attempted."""
-        worker = DeliveryWorker(
-            self.database.sessions, BOX, Outbound(allow_private=True), self.clock
-        )
-
-        async def work() -> int:
-            try:
-                return sum([await worker.run_once() for _ in range(rounds)])
-            finally:
-                await worker.outbound.close()
-
-        with ThreadPoolExecutor(max_workers=1) as thread:  # Playwright may hold this loop
-            return thread.submit(asyncio.run, work()).result()
-
-    def deliveries(self) -> list[WebhookDelivery]:
-        with self.database.session() as db:
-            return list(db.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
-
-    def attempts(self) -> list[WebhookAttempt]:
-        with self.database.session() as db:
-            return list(db.scalars(select(WebhookAttempt).order_by(WebhookAttempt.id)))
-
-    def stored_webhook(self, webhook_id: int) -> Webhook:
-        with self.database.session() as db:
-            webhook = db.get(Webhook, webhook_id)
-        assert webhook is not None
-        return webhook
+from tests.support.receiver import receiving
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from dialtrail.webhooks.models import WebhookDelivery
 from dialtrail.webhooks.signing import USER_AGENT
+from tests.support.hooks import Hooks
 from tests.support.receiver import Answer
-from tests.webhooks.conftest import Hooks
 
 
 def test_a_completed_call_is_delivered_signed_and_logged(hooks: Hooks) -> None:
