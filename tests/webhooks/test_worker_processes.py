@@ -1,0 +1,124 @@
+"""The worker as a real process: `kill -9` mid-delivery loses nothing, and a new delivery
+wakes the worker inside `dialtrail serve` without waiting for a poll."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import update
+
+from dialtrail.outbound import Outbound
+from dialtrail.webhooks.models import WebhookDelivery
+from dialtrail.webhooks.worker import DeliveryWorker
+from tests.support.hooks import BOX, Hooks
+from tests.support.processes import DIALTRAIL, database_url, serving
+from tests.support.receiver import Answer
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_worker(hooks: Hooks) -> subprocess.Popen[str]:
+    environment = {
+        **os.environ,
+        "DIALTRAIL_DATABASE_URL": database_url(hooks.database),
+        "DIALTRAIL_SECRET_KEY": hooks.database.settings.secret_key,
+        "DIALTRAIL_WEBHOOK_ALLOW_PRIVATE": "1",
+    }
+    return subprocess.Popen(
+        [DIALTRAIL, "worker"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing(hooks: Hooks) -> None:
+    hooks.webhook()
+    hooks.clock.now = datetime.now(UTC)
+    hooks.call()
+    hooks.receiver.answer(Answer(200, "too late", delay=30))  # the CRM hangs…
+    first = start_worker(hooks)
+    try:
+        wait_until(lambda: len(hooks.receiver.received) == 1, "the first attempt")
+    finally:
+        first.send_signal(signal.SIGKILL)  # …and the worker dies mid-request
+        first.communicate(timeout=10)
+    # The dead worker's claim would run out in 60 s; age it instead of sleeping.
+    with hooks.database.session() as db:
+        stale = datetime.now(UTC) - timedelta(seconds=1)
+        db.execute(update(WebhookDelivery).values(claimed_until=stale))
+        db.commit()
+
+    second = start_worker(hooks)
+    try:
+        wait_until(lambda: hooks.deliveries()[0].status == "delivered", "the delivery")
+    finally:
+        second.terminate()
+        second.communicate(timeout=20)
+
+    ids = [request.headers["webhook-id"] for request in hooks.receiver.received]
+    assert len(ids) == 2
+    assert len(set(ids)) == 1  # the same delivery, seen twice: at-least-once, never zero
+    assert second.returncode == 0  # SIGTERM ends the worker cleanly
+
+
+def test_serve_runs_the_delivery_worker(hooks: Hooks) -> None:
+    hooks.webhook()
+    environment = {
+        "DIALTRAIL_DATABASE_URL": database_url(hooks.database),
+        "DIALTRAIL_WEBHOOK_ALLOW_PRIVATE": "1",
+    }
+    with serving(environment) as base_url:
+        hooks.world.owner.client.base_url = httpx.URL(base_url)
+        hooks.clock.now = datetime.now(UTC)
+        hooks.call()
+        wait_until(lambda: len(hooks.receiver.received) == 1, "the delivery")
+    assert hooks.deliveries()[0].status == "delivered"
+
+
+def test_a_new_delivery_wakes_a_sleeping_worker(hooks: Hooks) -> None:
+    """A worker that would not poll again for an hour still sends at once: the commit that
+    wrote the delivery wakes it (the server of this test runs in this process)."""
+    hooks.webhook()
+    worker = DeliveryWorker(
+        hooks.database.sessions, BOX, Outbound(allow_private=True), poll_seconds=3600
+    )
+    started = threading.Event()
+
+    async def run(stop: asyncio.Event) -> None:
+        task = asyncio.create_task(worker.run(stop))
+        await asyncio.sleep(0.2)  # let it make its first (empty) round and go to sleep
+        started.set()
+        await task
+        await worker.outbound.close()
+
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(target=loop.run_until_complete, args=(run(stop),))
+    thread.start()
+    try:
+        assert started.wait(10)
+        hooks.clock.now = datetime.now(UTC)
+        hooks.call()
+        wait_until(lambda: len(hooks.receiver.received) == 1, "the woken worker's delivery")
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=20)
+        loop.close()
+    assert hooks.deliveries()[0].status == "delivered"
