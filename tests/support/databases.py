@@ -54,8 +54,11 @@ TEST_SECRET_KEY = "test-secret-key-of-at-least-32-characters"
 
 
 def settings_for(database_url: str) -> Settings:
-    # A fixed key: tests must not write var/secret_key into the checkout.
-    return load({}).replace(database_url=database_url, secret_key=TEST_SECRET_KEY)
+    # A fixed key: tests must not write var/secret_key into the checkout. Webhook receivers
+    # of tests listen on 127.0.0.1 (the guard itself is tested in tests/webhooks/test_outbound.py).
+    return load({}).replace(
+        database_url=database_url, secret_key=TEST_SECRET_KEY, webhook_allow_private=True
+    )
 
 
 def open_database(backend: str, database_url: str) -> Database:

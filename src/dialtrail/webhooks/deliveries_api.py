@@ -1,0 +1,214 @@
+"""``/api/v1/projects/{id}/webhooks/{wid}/…``: deliveries and their attempts, resend and
+dismiss (the error page), preview, test send and secret rotation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from dialtrail.api.database import DatabaseSession, Now
+from dialtrail.api.schemas import DeliveryId, ProjectId, WebhookId
+from dialtrail.outbound import Outbound
+from dialtrail.projects.access import readable_project, writable_project
+from dialtrail.projects.auth import CurrentUser
+from dialtrail.secrets import SecretBox, secret_key
+from dialtrail.webhooks import operations
+from dialtrail.webhooks.delivery_schemas import (
+    AttemptOut,
+    Counted,
+    DeliveryDetail,
+    DeliveryList,
+    DeliveryOut,
+    Event,
+    RequestOut,
+    ResponseOut,
+    RotatedSecret,
+    Since,
+    Status,
+    TestOut,
+    TryBody,
+)
+from dialtrail.webhooks.wakeup import WAKEUP
+
+router = APIRouter(prefix="/projects/{project_id}/webhooks/{webhook_id}", tags=["webhooks"])
+
+
+def box_of(request: Request) -> SecretBox:
+    return SecretBox(secret_key(request.app.state.settings))
+
+
+@router.get("/deliveries", summary="A webhook's deliveries, newest first")
+def list_deliveries(
+    project_id: ProjectId,
+    webhook_id: WebhookId,
+    user: CurrentUser,
+    session: DatabaseSession,
+    status: Status | None = None,
+    event: Event | None = None,
+    call_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    since: Annotated[datetime | None, Query(description="Created at or after (ISO 8601).")] = None,
+    until: Annotated[datetime | None, Query(description="Created before (ISO 8601).")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> DeliveryList:
+    project = readable_project(session, user, project_id).project
+    webhook = operations.find_webhook(session, project, webhook_id)
+    filters = operations.DeliveryFilters(status, event, call_id, since, until)
+    found = operations.list_deliveries(session, webhook, filters, limit + 1, cursor)
+    page = found[:limit]
+    next_cursor = page[-1].id if len(found) > limit else None
+    return DeliveryList(items=[DeliveryOut.build(d) for d in page], next_cursor=next_cursor)
+
+
+@router.get("/deliveries/{delivery_id}", summary="One delivery with every attempt")
+def show_delivery(
+    project_id: ProjectId,
+    webhook_id: WebhookId,
+    delivery_id: DeliveryId,
+    user: CurrentUser,
+    session: DatabaseSession,
+) -> DeliveryDetail:
+    project = readable_project(session, user, project_id).project
+    webhook = operations.find_webhook(session, project, webhook_id)
+    delivery = operations.find_delivery(session, webhook, delivery_id)
+    attempts = [AttemptOut.build(a) for a in operations.attempts_of(session, delivery)]
+    return DeliveryDetail(**DeliveryOut.build(delivery).model_dump(), attempts_log=attempts)
+
+
+@router.post("/deliveries/{delivery_id}/resend", summary="Send a delivery again")
+def resend_delivery(
+    project_id: ProjectId,
+    webhook_id: WebhookId,
+    delivery_id: DeliveryId,
+    user: CurrentUser,
+    session: DatabaseSession,
+    now: Now,
+) -> DeliveryOut:
+    project = writable_project(session, user, project_id).project
+    delivery = operations.find_delivery(
+        session, operations.find_webhook(session, project, webhook_id), delivery_id
+    )
+    operations.resend(delivery, now)
+    session.commit()
+    WAKEUP.notify()
+    return DeliveryOut.build(delivery)
+
+
+@router.post("/deliveries/{delivery_id}/dismiss", summary="Dismiss a failed delivery")
+def dismiss_delivery(
+    project_id: ProjectId,
+    webhook_id: WebhookId,
+    delivery_id: DeliveryId,
+    user: CurrentUser,
+    session: DatabaseSession,
+    now: Now,
+) -> DeliveryOut:
+    project = writable_project(session, user, project_id).project
+    delivery = operations.find_delivery(
+        session, operations.find_webhook(session, project, webhook_id), delivery_id
+    )
+    operations.dismiss(delivery, now)
+    session.commit()
+    return DeliveryOut.build(delivery)
+
+
+@router.post("/deliveries/resend", summary="Resend every failed delivery (since a time)")
+def resend_failed(
+    project_id: ProjectId,
+    webhook_id: WebhookId,
+    body: Since,
+    user: CurrentUser,
+    session: DatabaseSession,
+    now: Now,
+) -> Counted:
+    project = writable_project(session, user, project_id).project
+    webhook = operations.find_webhook(session, project, webhook_id)
+    count = operations.resend_failed(session, webhook, body.since, now)
+    session.commit()
+    WAKEUP.notify()
+    return Counted(count=count)
+
+
+@router.post("/deliveries/dismiss", summary="Dismiss every failed delivery (since a time)")
+def dismiss_failed(
+    project_id: ProjectId,
+    webhook_id: WebhookId,
+    body: Since,
+    user: CurrentUser,
+    session: DatabaseSession,
+    now: Now,
+) -> Counted:
+    project = writable_project(session, user, project_id).project
+    webhook = operations.find_webhook(session, project, webhook_id)
+    count = operations.dismiss_failed(session, webhook, body.since, now)
+    session.commit()
+    return Counted(count=count)
+
+
+@router.post("/preview", summary="Render the webhook's request without sending it")
+def preview(
+    project_id: ProjectId,
+    webhook_id: WebhookId,
+    body: TryBody,
+    request: Request,
+    user: CurrentUser,
+    session: DatabaseSession,
+    now: Now,
+) -> RequestOut:
+    project = readable_project(session, user, project_id).project
+    webhook = operations.find_webhook(session, project, webhook_id)
+    data = operations.sample_or_call_data(session, project, body.call_id)
+    rendered = operations.preview(webhook, project, box_of(request), data, now)
+    return RequestOut.build(rendered, operations.masked_headers(rendered, webhook))
+
+
+@router.post("/test", summary="Send the webhook once, now, and show request and response")
+async def test_send(
+    project_id: ProjectId,
+    webhook_id: WebhookId,
+    body: TryBody,
+    request: Request,
+    user: CurrentUser,
+    session: DatabaseSession,
+    now: Now,
+) -> TestOut:
+    project = writable_project(session, user, project_id).project
+    webhook = operations.find_webhook(session, project, webhook_id)
+    data = operations.sample_or_call_data(session, project, body.call_id)
+    box = box_of(request)
+    rendered = operations.preview(webhook, project, box, data, now)
+    session.commit()  # release the project's lock before waiting on the receiver
+    outbound = Outbound(allow_private=request.app.state.settings.webhook_allow_private)
+    try:
+        result = await operations.test_send(webhook, rendered, box, outbound, now)
+    finally:
+        await outbound.close()
+    response = None
+    if result.status_code is not None:
+        response = ResponseOut(
+            status_code=result.status_code,
+            headers=result.response_headers,
+            body=result.response_body or "",
+            latency_ms=result.latency_ms or 0,
+        )
+    shown = RequestOut.build(result.request, operations.masked_headers(result.request, webhook))
+    return TestOut(request=shown, response=response, error=result.error)
+
+
+@router.post("/rotate-secret", summary="A new signing secret; the old one signs for 24 h more")
+def rotate_secret(
+    project_id: ProjectId,
+    webhook_id: WebhookId,
+    request: Request,
+    user: CurrentUser,
+    session: DatabaseSession,
+    now: Now,
+) -> RotatedSecret:
+    project = writable_project(session, user, project_id).project
+    webhook = operations.find_webhook(session, project, webhook_id)
+    fresh = operations.rotate_secret(webhook, box_of(request), now)
+    session.commit()
+    assert webhook.previous_secret_until is not None
+    return RotatedSecret(secret=fresh, previous_valid_until=webhook.previous_secret_until)

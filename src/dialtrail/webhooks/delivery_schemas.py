@@ -1,0 +1,126 @@
+"""Bodies of the deliveries, preview, test and secret-rotation endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from dialtrail.api.schemas import MAX_ID, RequestBody
+from dialtrail.webhooks.models import WebhookAttempt, WebhookDelivery
+from dialtrail.webhooks.render import RenderedRequest
+
+Status = Literal["pending", "delivered", "failed", "dismissed"]
+Event = Literal["call.started", "call.answered", "call.completed"]
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    event: str
+    call_id: int | None
+    webhook_id_header: str = Field(description="The webhook-id header: the same on every attempt.")
+    status: Status
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def build(cls, delivery: WebhookDelivery) -> DeliveryOut:
+        return cls(
+            id=delivery.id,
+            event=delivery.event,
+            call_id=delivery.call_id,
+            webhook_id_header=delivery.message_id,
+            status=delivery.status,
+            attempts=delivery.attempts,
+            next_attempt_at=delivery.next_attempt_at,
+            last_status_code=delivery.last_status_code,
+            last_error=delivery.last_error,
+            created_at=delivery.created_at,
+            finished_at=delivery.finished_at,
+        )
+
+
+class AttemptOut(BaseModel):
+    attempted_at: datetime
+    request_method: str
+    request_url: str
+    status_code: int | None
+    latency_ms: int | None
+    response_body: str | None = Field(description="The first 2 KB of the answer.")
+    error: str | None
+
+    @classmethod
+    def build(cls, attempt: WebhookAttempt) -> AttemptOut:
+        return cls(
+            attempted_at=attempt.attempted_at,
+            request_method=attempt.request_method,
+            request_url=attempt.request_url,
+            status_code=attempt.status_code,
+            latency_ms=attempt.latency_ms,
+            response_body=attempt.response_body,
+            error=attempt.error,
+        )
+
+
+class DeliveryDetail(DeliveryOut):
+    attempts_log: list[AttemptOut]
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
+    next_cursor: int | None
+
+
+class Since(RequestBody):
+    since: datetime | None = Field(
+        None, description="Only deliveries created at or after this time; all when absent."
+    )
+
+
+class Counted(BaseModel):
+    count: int
+
+
+class TryBody(RequestBody):
+    call_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A stored call to render; a sample when absent."
+    )
+
+
+class RequestOut(BaseModel):
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str
+
+    @classmethod
+    def build(cls, request: RenderedRequest, headers: dict[str, str]) -> RequestOut:
+        return cls(
+            method=request.method,
+            url=request.url,
+            headers=headers,
+            body=request.body.decode("utf-8", errors="replace"),
+        )
+
+
+class ResponseOut(BaseModel):
+    status_code: int
+    headers: dict[str, str]
+    body: str
+    latency_ms: int
+
+
+class TestOut(BaseModel):
+    request: RequestOut
+    response: ResponseOut | None
+    error: str | None
+
+
+class RotatedSecret(BaseModel):
+    secret: str = Field(description="Shown once. Both secrets sign until previous_valid_until.")
+    previous_valid_until: datetime
