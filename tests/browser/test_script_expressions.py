@@ -1,9 +1,11 @@
-"""The insertion script parses the expression language exactly as the server does.
+"""The insertion script's parser reads the expression language exactly as the server does.
 
-Every case of tests/vectors/expressions.json is parsed by ``dialtrail._parse`` in one page of a
-real Chromium; each case is then a test of its own, comparing ``ok``, the AST and the error
-position. Values generated from the language's own pieces are compared with the server's
-parser too, to catch what the hand-written cases miss.
+Every case of tests/vectors/expressions.json is parsed by ``dialtrail._parse`` (from check.js,
+the parser the script fetches on demand) in one page of a real Chromium; each case is then a
+test of its own, comparing ``ok``, the AST and the error position. Values generated from the
+language's own pieces are compared with the server's parser too, to catch what the hand-written
+cases miss. test_script_parsed_forms.py checks that the server's parsed forms, which the script
+evaluates, read as the browser's parse does.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 VECTORS: list[dict[str, Any]] = json.loads(
     (Path(__file__).parents[1] / "vectors" / "expressions.json").read_text(encoding="utf-8")
 )["cases"]
-PARSE_ALL = """cases => cases.map(c => dialtrail._parse(c.value, c.type, c.allow_raw_js))"""
+# The parser is in check.js, which the script fetches for its first check().
+PARSE_ALL = """async cases => {
+    await dialtrail.check('');
+    return cases.map(c => dialtrail._parse(c.value, c.type, c.allow_raw_js));
+}"""
 
 # Pieces of values, good and bad, from which values are generated; they include the regular
 # expression constructs that the server refuses and browsers accept.

@@ -61,7 +61,7 @@ def entity(name: str, value: str, kind: str = "expression") -> dict[str, str]:
     return {"name": name, "type": kind, "scope": "session", "value": value}
 
 
-def config(*entities: dict[str, str], **settings: Any) -> dict[str, Any]:
+def config(*entities: dict[str, Any], **settings: Any) -> dict[str, Any]:
     return {
         "key": "KEY",
         "endpoint": UNREACHABLE_ENDPOINT,
@@ -138,7 +138,9 @@ def reads(browser: Browser, served: StaticSite) -> Iterator[dict[str, dict[str, 
             dataLayer.push({event: 'login', userId: 'user-2'});
         }""")
         yield page.evaluate(
-            "reads => Object.fromEntries(reads.map(r => [r, dialtrail.check(r)]))", READS
+            """async reads => Object.fromEntries(
+                await Promise.all(reads.map(async r => [r, await dialtrail.check(r)])))""",
+            READS,
         )
     finally:
         context.close()

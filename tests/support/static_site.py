@@ -1,7 +1,10 @@
 """A tiny real HTTP server for the insertion script's browser tests.
 
 It serves a folder of fixture pages and, at ``/dialtrail.js``, the real script exactly as
-``GET /s/{key}.js`` serves it (minified, names shortened) with a test's configuration injected.
+``GET /s/{key}.js`` serves it (minified, names shortened) with a test's configuration injected;
+entities given by value are parsed as the server does (``script_entity``), entities that carry
+their own ``ast`` or ``error`` are sent as they are. ``/dialtrail/check.js`` is the parser, as
+``GET /s/{key}/check.js`` serves it.
 It records what the script POSTs and answers like the collector (``{"number": …}``), or with the
 statuses a test queued for an event (503, 404 …), and adds response headers that a test
 registers for one path, such as a strict Content-Security-Policy.
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dialtrail.tracker.serve import config_text, render
+from dialtrail.tracker.serve import check_script, config_text, render, script_entity
 
 # Nothing listens on port 9 (and Chromium refuses it): every send fails, as when a visitor's
 # network drops; the script must swallow that.
@@ -56,7 +59,7 @@ class StaticSite:
             self.statuses = {}
 
     def script(self) -> bytes:
-        return render("null" if self.config is None else config_text(self.config)).body
+        return render("null" if self.config is None else config_text(served(self.config))).body
 
     def record(self, path: str, content_type: str, body: bytes) -> int:
         """Keeps the post; the status to answer: the next one queued for its event, or 200."""
@@ -76,6 +79,18 @@ class StaticSite:
             return [post for post in self.posts if post.path.endswith("/" + kind)]
 
 
+def served(config: dict[str, Any]) -> dict[str, Any]:
+    """The configuration with each entity as the server sends it: with its parsed form."""
+    raw_js = bool(config.get("raw_js"))
+    entities = [
+        entity
+        if "ast" in entity or "error" in entity
+        else {**entity, **script_entity(entity["name"], entity["type"], entity["value"], raw_js)}
+        for entity in config.get("entities", [])
+    ]
+    return {**config, "entities": entities}
+
+
 class _Handler(SimpleHTTPRequestHandler):
     site: StaticSite  # set on the subclass made for each server
 
@@ -89,8 +104,11 @@ class _Handler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def do_GET(self) -> None:
-        if urlsplit(self.path).path == "/dialtrail.js":
+        path = urlsplit(self.path).path
+        if path == "/dialtrail.js":
             self.respond("application/javascript", self.site.script())
+        elif path == "/dialtrail/check.js":
+            self.respond("application/javascript", check_script().body)
         else:
             super().do_GET()
 

@@ -1,4 +1,5 @@
-"""GET /s/{key}.js: the script with the project's configuration, cacheable and compressed."""
+"""GET /s/{key}.js: the script with the project's configuration (each entity parsed by the
+server), cacheable and compressed; GET /s/{key}/check.js: the parser it fetches on demand."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from dialtrail.tracker.serve import SCRIPT
+from dialtrail.tracker.serve import CHECK_SCRIPT, SCRIPT, script_entity
 from tests.support.collector import public_key
 from tests.support.databases import Database
 from tests.support.people import World, declare_entity
@@ -38,7 +39,14 @@ def test_it_serves_the_script_with_the_enabled_entities(world: World, database: 
     config = injected_config(response.text)
     assert config == {  # the script's own defaults (timings, raw_js off) are not repeated
         "endpoint": f"{world.base_url}/c/{public_key(database, world.project_id)}",
-        "entities": [{"name": "visit_id", "type": "expression", "value": "r7k12_si"}],
+        "entities": [
+            {
+                "name": "visit_id",
+                "type": "expression",
+                "value": "r7k12_si",
+                "ast": {"path": ["r7k12_si"]},
+            }
+        ],
         "numbers": [],
     }
 
@@ -92,3 +100,60 @@ def test_an_unknown_key_is_a_404_javascript_comment(world: World) -> None:
     assert response.headers["content-type"].startswith("application/javascript")
     assert response.text.startswith("/* Dialtrail: no project has the key 'no-such-key'")
     assert response.text.rstrip().endswith("*/")
+
+
+def test_each_entity_carries_its_value_parsed_by_the_server(
+    world: World, database: Database
+) -> None:
+    declare_entity(world, name="visit", value='cookie("v") || shop.visit["id"]')
+    declare_entity(world, name="path", value="dataLayer[0].userId", type="simple")
+
+    entities = injected_config(httpx.get(script_url(world, database)).text)["entities"]
+
+    assert [entity["ast"] for entity in entities] == [
+        {
+            "either": [
+                {"call": "cookie", "args": [{"literal": "v"}]},
+                {"path": ["shop", "visit", "id"]},
+            ]
+        },
+        {"path": ["dataLayer", 0, "userId"]},
+    ]
+
+
+def test_a_value_that_no_longer_parses_is_sent_with_its_error() -> None:
+    # Saved while the project allowed js:, say; the script reports it as a parse error.
+    entity = script_entity("title", "expression", "js:document.title", raw_js=False)
+
+    assert "ast" not in entity
+    assert entity["error"].startswith("raw JavaScript (js:) is disabled")
+    assert entity["error"].endswith("at position 0")
+
+
+def check_url(world: World, database: Database) -> str:
+    return f"{world.base_url}/s/{public_key(database, world.project_id)}/check.js"
+
+
+def test_it_serves_the_parser_minified_gzipped_and_cacheable(
+    world: World, database: Database
+) -> None:
+    plain = httpx.get(check_url(world, database), headers={"Accept-Encoding": "identity"})
+    packed = httpx.get(check_url(world, database), headers={"Accept-Encoding": "gzip"})
+    again = httpx.get(check_url(world, database), headers={"If-None-Match": plain.headers["etag"]})
+
+    assert plain.status_code == 200
+    assert plain.headers["content-type"].startswith("application/javascript")
+    assert plain.headers["cache-control"] == "public, max-age=300"
+    assert "_parse" in plain.text
+    assert "companion of dialtrail.js" in CHECK_SCRIPT.read_text()
+    assert "companion of dialtrail.js" not in plain.text  # minified
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.text == plain.text
+    assert (again.status_code, again.content) == (304, b"")
+
+
+def test_the_parser_under_an_unknown_key_is_a_404_javascript_comment(world: World) -> None:
+    response = httpx.get(f"{world.base_url}/s/no-such-key/check.js")
+
+    assert response.status_code == 404
+    assert response.text.startswith("/* Dialtrail: no project has the key 'no-such-key'")

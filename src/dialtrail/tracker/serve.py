@@ -1,8 +1,12 @@
-"""``GET /s/{public_key}.js``: the insertion script with the project's configuration injected.
+"""``GET /s/{public_key}.js``: the insertion script with the project's configuration injected;
+``GET /s/{public_key}/check.js``: the browser's expression parser, fetched by the script on demand.
 
 The script is minified once per process (rjsmin, then its own names shortened), the
 configuration is appended by string replacement, and each distinct result is gzipped once and
-kept, so a page load costs two small queries and a dictionary lookup.
+kept, so a page load costs two small queries and a dictionary lookup. The configuration carries
+each entity's value parsed by the server (``Node.to_json``), so the always-loaded script needs
+no parser: that is check.js, the same for every project, loaded only by ``dialtrail.check()``
+and debugging.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +28,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from dialtrail.entities.expressions import ExpressionError, parse_expression, parse_path
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.projects.models import Project
 from dialtrail.tracker.mangle import mangle
 
 SCRIPT = Path(__file__).parent / "static" / "dialtrail.js"
+CHECK_SCRIPT = Path(__file__).parent / "static" / "check.js"
 CONFIG_PLACEHOLDER = "/*DIALTRAIL_CONFIG*/null"
 CACHE_CONTROL = "public, max-age=300"  # entity changes reach visitors within five minutes
 # The script's own defaults (session_timeout, ping_interval, activity_window, simple_retry_ms,
@@ -54,24 +60,63 @@ def minified_template() -> str:
     source = SCRIPT.read_text(encoding="utf-8")
     if CONFIG_PLACEHOLDER not in source:
         raise RuntimeError(f"{SCRIPT} lost its {CONFIG_PLACEHOLDER} placeholder")
-    minified: str = rjsmin.jsmin(source.replace(CONFIG_PLACEHOLDER, CONFIG_SENTINEL))
-    function, _, call = minified.rpartition("})(")
+    return minified(source.replace(CONFIG_PLACEHOLDER, CONFIG_SENTINEL))
+
+
+def minified(source: str) -> str:
+    """``(function (…) {…})(globals);`` minified, with the function's own names shortened."""
+    packed: str = rjsmin.jsmin(source)
+    function, _, call = packed.rpartition("})(")
     return mangle(function + "})") + "(" + call
+
+
+@cache
+def check_script() -> ServedScript:
+    """check.js, the parser the script fetches on demand: one file for every project."""
+    return render_body(minified(CHECK_SCRIPT.read_text(encoding="utf-8")))
 
 
 def script_config(
     endpoint: str, entities: list[dict[str, str]], site_numbers: list[str], raw_js: bool
 ) -> dict[str, Any]:
     """What the script needs and nothing more (its size budget includes the configuration):
-    entities as name, type and value; site numbers as their parts; raw_js only when on."""
+    entities as name, type, value and parsed form; site numbers as their parts; raw_js only
+    when on."""
     config: dict[str, Any] = {
         "endpoint": endpoint,
-        "entities": [{key: e[key] for key in ("name", "type", "value")} for e in entities],
+        "entities": [script_entity(e["name"], e["type"], e["value"], raw_js) for e in entities],
         "numbers": [number_parts(number) for number in site_numbers],
     }
     if raw_js:
         config["raw_js"] = True
     return config
+
+
+def script_entity(name: str, entity_type: str, value: str, raw_js: bool) -> dict[str, Any]:
+    """An entity as the script gets it. The value stays for messages and for debugging (check.js
+    parses it again); ``ast`` is what the script evaluates. A value that no longer parses (saved
+    under other rules) gets ``error`` instead, which the script reports as a parse error."""
+    return {
+        "name": name,
+        "type": entity_type,
+        "value": value,
+        **parsed_form(entity_type, value, raw_js),
+    }
+
+
+@lru_cache(maxsize=4096)
+def parsed_form(entity_type: str, value: str, raw_js: bool) -> dict[str, Any]:
+    """``{"ast": …}`` or ``{"error": "… at position N"}``; cached, since every script request
+    asks again (the result is only serialised, never changed)."""
+    try:
+        node = (
+            parse_path(value)
+            if entity_type == "simple"
+            else parse_expression(value, allow_raw_js=raw_js)
+        )
+    except ExpressionError as error:
+        return {"error": str(error)}
+    return {"ast": node.to_json()}
 
 
 def project_config(
@@ -104,7 +149,11 @@ def config_text(config: dict[str, Any]) -> str:
 
 
 def render(injected: str) -> ServedScript:
-    body = minified_template().replace(CONFIG_SENTINEL, injected).encode()
+    return render_body(minified_template().replace(CONFIG_SENTINEL, injected))
+
+
+def render_body(text: str) -> ServedScript:
+    body = text.encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     return ServedScript(body, gzip.compress(body, compresslevel=9, mtime=0), etag)
 
@@ -116,7 +165,10 @@ class ScriptServer:
         self.rendered: dict[str, ServedScript] = {}
 
     def routes(self) -> list[Route]:
-        return [Route("/s/{public_key}.js", self.serve, methods=["GET", "HEAD"])]
+        return [
+            Route("/s/{public_key}.js", self.serve, methods=["GET", "HEAD"]),
+            Route("/s/{public_key}/check.js", self.serve_check, methods=["GET", "HEAD"]),
+        ]
 
     async def serve(self, request: Request) -> Response:
         base_url = self.base_url or str(request.base_url).rstrip("/")
@@ -125,6 +177,19 @@ class ScriptServer:
         if config is None:
             return unknown_key(key)
         return respond(request, self.rendered_for(config_text(config)))
+
+    async def serve_check(self, request: Request) -> Response:
+        """check.js under the project's key, so that the script finds it next to itself and a
+        mistyped key is a 404 here too."""
+        key = request.path_params["public_key"]
+        if not await run_in_threadpool(self.project_exists, key):
+            return unknown_key(key)
+        return respond(request, check_script())
+
+    def project_exists(self, public_key: str) -> bool:
+        with self.sessions() as db:
+            found = db.scalar(select(Project.id).where(Project.public_key == public_key))
+            return found is not None
 
     def load_config(self, public_key: str, base_url: str) -> dict[str, Any] | None:
         with self.sessions() as db:

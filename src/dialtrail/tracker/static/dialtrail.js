@@ -5,7 +5,8 @@
      3. small: 6 KB gzipped at most, hence short local names and short messages;
      4. fast: no work between events;
      5. debuggable: dialtrail.entities(), .session(), .check(), and #dialtrail-debug.
-     The server injects `config`; without it (null) only the console API is defined. */
+     The server injects `config`, with each entity already parsed; without it (null) only the
+     console API is defined. The expression parser is in check.js, fetched on demand. */
   'use strict';
 
   let debugging = false;
@@ -21,199 +22,6 @@
   };
   // A failed read; a class, so that an error thrown by the site is never mistaken for one.
   function Problem(kind, error) { this.kind = kind; this.error = error; }
-
-  // Tokens and thrown errors carry their position as `at`: it is everywhere below.
-  /* ---- The expression language: the same grammar, AST and error positions as the server's
-     dialtrail/entities/expressions.py (tests/vectors/expressions.json keeps the two in step).
-     Messages are shorter: the server already explained them when the value was saved. */
-
-  const strip = (text) => text.replace(/^[ \t\n\r\u00a0]+|[ \t\n\r\u00a0]+$/g, ''); // not trim(): the server's set
-  // Parameters: N a non-blank name, S a CSS selector, E any expression, R a regular expression.
-  const FUNCTIONS = {cookie: 'N', query: 'N', storage: 'N', session_storage: 'N', datalayer: 'N',
-    text: 'S', attr: 'SN', meta: 'N', match: 'ER'};
-  const SPACE = /[ \t\n\r\u00a0]*/y;
-  const TOKEN = /((?!\d)[\w$]+)|(\d+)|\|\||[.[\](),]/y; // a name starts with a letter, _ or $
-  const fail = (message, at) => { throw {message, at}; };
-  const simpleOnly = (at) => fail('a simple entity is a path', at);
-
-  function scanner(text) {
-    let at = 0;
-    const token = (kind, end, value) => {
-      const found = {kind, text: text.slice(at, end), at, value};
-      at = end;
-      return found;
-    };
-    const hex = (i) => /^[\da-f]{4}$/i.test(text.slice(i + 2, i + 6))
-      ? parseInt(text.slice(i + 2, i + 6), 16) : fail('bad escape', i);
-    const quoted = () => {
-      const quote = text[at];
-      let i = at + 1, value = '', simple, unit, low;
-      while (i < text.length && text[i] != quote) {
-        const code = text[i + 1];
-        if (text[i] != '\\') value += text[i++];
-        else if (code == null) break; // a final backslash: the quote is never closed
-        else if ((simple = '\\"\'nt'.indexOf(code)) >= 0) value += '\\"\'\n\t'[simple], i += 2;
-        else if (code != 'u') fail('bad escape', i);
-        else if ((unit = hex(i)) < 0xd800 || unit > 0xdfff) value += String.fromCharCode(unit), i += 6;
-        else {
-          // Beyond U+FFFF: a surrogate pair of \u escapes, as in JavaScript.
-          low = unit < 0xdc00 && text.startsWith('\\u', i + 6) ? hex(i + 6) : 0;
-          if (low < 0xdc00 || low > 0xdfff) fail('bad escape', i);
-          value += String.fromCharCode(unit, low);
-          i += 12;
-        }
-      }
-      if (text[i] != quote) fail('unclosed quote', at);
-      return token('string', i + 1, value);
-    };
-    return () => {
-      SPACE.lastIndex = at;
-      at += SPACE.exec(text)[0].length;
-      if (at == text.length) return token('end', at);
-      if (text[at] == '"' || text[at] == "'") return quoted();
-      TOKEN.lastIndex = at;
-      const match = TOKEN.exec(text);
-      return match ? token(match[1] ? 'name' : match[2] ? 'number' : match[0], TOKEN.lastIndex) : token('other', at + 1);
-    };
-  }
-
-  function checkSelector(selector) {
-    // Light, as on the server: querySelector is the real judge. The message is short: the
-    // server's (given when the value was saved) says which bracket or quote is wrong.
-    const closing = [];
-    let quote = '';
-    for (let i = 0; i < selector.length; i++) {
-      const c = selector[i];
-      if (c == '\\') i++;
-      else if (quote) quote = c == quote ? '' : quote;
-      else if (c == '"' || c == "'") quote = c;
-      else if (c == '[' || c == '(') closing.push(c == '[' ? ']' : ')');
-      else if ((c == ']' || c == ')') && closing.pop() != c) quote = c, i = selector.length;
-    }
-    return quote || closing.length ? 'is unbalanced' : '';
-  }
-
-  // Browsers reject most of what the server refuses in a pattern; these they accept, so they are
-  // refused here, as on the server: letter escapes unknown to Python's re (\A, \Z, \p…), and
-  // inline flags such as (?i:…). Escaped backslashes are dropped first: \\A is fine.
-  function checkRegex(pattern) {
-    if (/\\[^\W\d_abfnrtvBdDsSwWxuUNk]|(^|[^\\])\(\?[aiLmsux-]+:/.test(pattern.replace(/\\\\/g, ''))) {
-      return 'is not supported';
-    }
-    try { new RegExp(pattern); } catch (e) { return describe(e); } // "Invalid regular expression: …"
-  }
-
-  function parser(text) {
-    const next = scanner(text);
-    let ahead = null;
-    const peek = () => ahead || (ahead = next());
-    const take = () => {
-      const t = peek();
-      ahead = null;
-      return t;
-    };
-    const expected = (what, t) => fail('expected ' + what + ' but found ' +
-      (t.kind == 'end' ? 'the end' : "'" + t.text + "'"), t.at);
-    const close = (closer) => {
-      const t = take();
-      if (t.kind != closer) expected(closer, t);
-    };
-    const deeper = (opener, depth) => depth < 32 ? depth + 1 : fail('too deep', opener.at);
-
-    function either(depth) {
-      const options = [primary(depth)];
-      while (peek().kind == '||') take(), options.push(primary(depth));
-      const flat = options.flatMap((option) => option.either || option); // as the server
-      return flat[1] ? {either: flat} : flat[0];
-    }
-
-    function primary(depth) {
-      const t = take();
-      if (t.kind == 'string') return {literal: t.value};
-      if (t.kind == '(') {
-        const node = either(deeper(t, depth));
-        close(')');
-        return node;
-      }
-      if (t.kind != 'name') expected('a value', t);
-      if (t.text == 'js' && text[t.at + 2] == ':') fail('js: must come first', t.at);
-      return peek().kind == '(' ? call(t, depth) : path(t);
-    }
-
-    function path(first) {
-      const parts = [first.text];
-      while (peek().kind == '.' || peek().kind == '[') {
-        const dot = take().kind == '.', t = take();
-        if (dot) t.kind == 'name' ? parts.push(t.text) : expected('a name', t);
-        else {
-          if (t.kind == 'string') parts.push(t.value);
-          else if (t.kind != 'number') expected('an index', t);
-          else if (t.text.length > 9) fail('index too large', t.at);
-          else parts.push(+t.text);
-          close(']');
-        }
-      }
-      if (peek().kind == '(') fail('a path cannot be called', peek().at);
-      return {path: parts};
-    }
-
-    function call({text: name, at}, depth) {
-      const kinds = has(FUNCTIONS, name) ? FUNCTIONS[name] : fail('unknown function ' + name, at);
-      const wrongCount = (at) => fail(name + '() takes ' + kinds.length + ' argument(s)', at);
-      const opener = take(), inner = deeper(opener, depth), args = [];
-      if (peek().kind == ')') wrongCount(opener.at);
-      for (;;) {
-        args.push(argument(name, kinds[args.length], inner));
-        const t = take(), complete = args.length == kinds.length;
-        if (t.kind == ',' && complete) wrongCount(peek().at);
-        if (t.kind == ')' && !complete) wrongCount(opener.at);
-        if (t.kind == ')') return {call: name, args};
-        if (t.kind != ',') expected(complete ? ')' : ',', t);
-      }
-    }
-
-    function argument(name, kind, depth) {
-      if (kind == 'E') return either(depth);
-      const t = take();
-      if (t.kind != 'string') expected('a string', t);
-      const issue = kind != 'R' && !strip(t.value) ? 'is empty'
-        : kind == 'S' ? checkSelector(t.value) : kind == 'R' && checkRegex(t.value);
-      if (issue) fail(name + '(): ' + t.text + ' ' + issue, t.at);
-      return {literal: t.value};
-    }
-
-    function simple() {
-      const t = take();
-      if (t.kind == 'name' && peek().kind == '(' || t.kind == 'string' || t.kind == '(') simpleOnly(t.at);
-      if (t.kind != 'name') expected('a name', t);
-      const found = path(t);
-      if (peek().kind == '||') simpleOnly(peek().at);
-      return found;
-    }
-
-    return (type) => {
-      const node = type == 'simple' ? simple() : either(0), t = peek();
-      if (t.kind != 'end') expected('the end', t); // "… but found ')'" says it all
-      return node;
-    };
-  }
-
-  function parse(text, type, allowRawJs) {
-    try {
-      text = String(text);
-      if (text.length > 2000) fail('too long', 2000);
-      SPACE.lastIndex = 0;
-      const start = SPACE.exec(text)[0].length;
-      if (start == text.length) fail('empty', 0);
-      if (!text.startsWith('js:', start)) return {ast: parser(text)(type)};
-      if (type == 'simple') simpleOnly(start);
-      if (!allowRawJs) fail('js: is off', start);
-      const source = strip(text.slice(start + 3));
-      return source ? {ast: {js: source}} : fail('no code', start + 3);
-    } catch (e) {
-      return {error: e.message, position: e.at};
-    }
-  }
 
   /* ---- Reading values. Readers return raw values; normalise() makes them the text the server
      stores (DESIGN §2): a string, null when empty, undefined when a path is not set (yet). */
@@ -321,6 +129,28 @@
       errors.push(e instanceof Problem ? e : new Problem('exception', describe(e))); // the next option of || still runs
       return null;
     }
+  }
+
+  /* ---- The entities' parsed forms. The server parses each value when it is saved and sends the
+     parsed form (entities/expressions.py, Node.to_json) in the configuration, so this script
+     carries no parser (check.js, fetched on demand, has it; see the console API below). A form
+     is checked before it is used: a stale or damaged configuration makes a `parse` error of
+     that entity, never a throw. */
+
+  const isLiteral = (node) => Object.keys(node) + '' == 'literal' && typeof node.literal == 'string';
+
+  // Shapes and types as the server builds them; a reader's arguments are literals, as many as
+  // the reader function takes (READERS[name].length); match() takes a value and a pattern this
+  // browser compiles. Far deeper than the server's 32 levels of parentheses is refused.
+  function wellFormed(node, rawJs, depth) {
+    const shape = Object.keys(node) + '', args = node.args, deeper = (child) => wellFormed(child, rawJs, depth + 1);
+    return depth < 64 && (shape == 'literal' ? isLiteral(node)
+      : shape == 'path' ? node.path.length > 0 && node.path.every((part, i) => typeof part == 'string' || i && Number.isInteger(part) && part >= 0)
+      : shape == 'js' ? rawJs && typeof node.js == 'string'
+      : shape == 'either' ? node.either.every(deeper)
+      : shape == 'call,args' && (node.call == 'match'
+        ? args.length == 2 && deeper(args[0]) && isLiteral(args[1]) && !!new RegExp(args[1].literal)
+        : has(READERS, node.call) && args.length == READERS[node.call].length && args.every(isLiteral)));
   }
 
   /* ---- This visit */
@@ -648,13 +478,42 @@
 
   /* ---- The console API: window.dialtrail */
 
-  function check(text) {
-    const parsed = parse(text, 'expression', config && config.raw_js), errors = [];
+  // The parser is in check.js, next to this script (GET /s/KEY.js → /s/KEY/check.js), fetched
+  // once, the first time check() is called or debugging is turned on. It adds _parse and
+  // _reparse to window.dialtrail. The nonce lets it through a CSP that allows this script by one.
+  const thisScript = document.currentScript || {};
+  let parserLoaded, reparsed;
+  const loadParser = () => parserLoaded = parserLoaded || new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = (thisScript.src || '').replace(/\.js(?=$|[?#])/, '/check.js');
+    script.nonce = thisScript.nonce || '';
+    script.onload = script.onerror = (event) => {
+      script.remove(); // the page's document stays as it was
+      if (event.type == 'load') return resolve();
+      parserLoaded = null; // the next call tries again
+      reject('cannot load ' + script.src);
+    };
+    document.head.appendChild(script);
+  });
+
+  // A promise, since the parser may still have to arrive; never rejected: {error} instead.
+  const check = (text) => loadParser().then(() => {
+    const parsed = api._parse(text, 'expression', config && config.raw_js), errors = [];
     if (!parsed.ast) return parsed;
     const value = clip(evaluate(parsed.ast, errors));
     log('check', text, value, errors);
     return Object.assign({value}, errors[0]); // and {kind, error} when reading failed
-  }
+  }).catch((e) => ({error: describe(e)}));
+
+  // With debugging on, each entity's value is parsed again in the browser, as DESIGN §2 has it,
+  // and logged when it differs from the form the server sent.
+  const reparse = () => reparsed = reparsed || loadParser()
+    .then(() => api._reparse(entities, config && config.raw_js, log)).catch((e) => log('check.js', e));
+
+  // The parsed form of an entity, checked once before any read; false when it cannot be used.
+  const usable = (entity) => {
+    try { return wellFormed(entity.ast, config.raw_js, 0) && (entity.type != 'simple' || !!entity.ast.path); } catch (e) {}
+  };
 
   const api = {
     entities: guard(() => collect(entities, () => true).values),
@@ -663,10 +522,12 @@
       return {session, visitor, ga_client_id: visitor && ga ? ga[1] : null, number, page_view: pageView};
     }),
     number: guard(() => number),
-    debug: guard((on) => (debugging = on === undefined || !!on)),
+    debug: guard((on) => {
+      if ((debugging = on === undefined || !!on)) reparse();
+      return debugging;
+    }),
     check: guard(check),
     push: guard(([name, ...args]) => api[name](...args)), // push(['debug', true])
-    _parse: guard(parse), // the raw parser, for the shared vector tests
     _errors: guard(() => errorLog.slice()) // every error reported to the server
   };
 
@@ -680,11 +541,8 @@
     debugging = debugging || !!config.debug;
     entities = config.entities || [];
     config.numbers = config.numbers || [];
-    for (const entity of entities) {
-      const parsed = parse(entity.value, entity.type, config.raw_js);
-      entity.ast = parsed.ast;
-      entity.error = parsed.error + ' at position ' + parsed.position;
-    }
+    for (const entity of entities) if (!usable(entity)) entity.ast = null, entity.error = entity.error || 'its parsed form is malformed';
+    if (debugging) reparse();
     // text(), attr() and meta() need the document: a script in <head> waits for it.
     if (document.readyState != 'loading') start();
     else document.addEventListener('DOMContentLoaded', guard(start));
