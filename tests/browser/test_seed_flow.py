@@ -102,6 +102,8 @@ def test_the_console_shows_what_the_page_holds(page: Page, world: World, shop: S
     page.wait_for_function("window.dialtrail && window.r7k12_si === 'visit-2'")
 
     assert page.evaluate("dialtrail.entities()") == {"visit_id": "visit-2"}
+    # check() fetches the parser from the real server, next to the script: /s/KEY/check.js
+    assert page.evaluate("dialtrail.check('missing || r7k12_si')") == {"value": "visit-2"}
     state = page.evaluate("dialtrail.session()")
     assert state["ga_client_id"] == "1111111111.2222222222"
     assert len(state["session"]) >= 16

@@ -1,9 +1,10 @@
 r"""The tracking-entity value language (DESIGN.md §2): a scanner and a recursive-descent parser.
 
 The server parses an entity's value when it is saved, so a marketer sees a clear error with the
-position of the problem; the parsed tree is then shipped to the insertion script, which
-evaluates it without ``eval``. The browser parses the same grammar again, and both
-implementations are tested against ``tests/vectors/expressions.json``.
+position of the problem; the parsed tree (``Node.to_json``) is then shipped to the insertion
+script, which checks and evaluates it without ``eval``. The browser's own parser of the same
+grammar (``tracker/static/check.js``, fetched for ``dialtrail.check()`` and debugging) and this
+one are tested against ``tests/vectors/expressions.json``.
 
 Grammar (whitespace — space, tab, CR, LF, no-break space — may surround any token)::
 
