@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, Error, sync_playwright
 
 from dialtrail.app import create_app
 from dialtrail.settings import TestSettings, load_test_settings
+from tests.support.browser import CHROMIUM_FLAGS, chromium_path
 from tests.support.databases import (
     Database,
     PostgresUnavailable,
@@ -91,3 +93,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # is (an empty run proves nothing), and says why.
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         print("\n!!! no tests were collected: this run proves nothing and fails on purpose !!!")
+
+
+def unavailable(test_settings: TestSettings, reason: str) -> None:
+    message = f"Chromium unavailable ({reason}); browser tests NOT RUN. Run `make test` "
+    message += "(it installs Debian's chromium) or set DIALTRAIL_REQUIRE_BROWSER=1 to fail."
+    if test_settings.require_browser:
+        pytest.fail("DIALTRAIL_REQUIRE_BROWSER=1 but " + message, pytrace=False)
+    SKIPPED_BECAUSE.append(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser(test_settings: TestSettings) -> Iterator[Browser]:
+    executable = chromium_path()
+    if executable is None:
+        unavailable(test_settings, "no chromium on PATH")
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        except Error as error:
+            unavailable(test_settings, f"{executable} did not start: {error.message[:200]}")
+        yield launched
+        launched.close()

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Dialog, Page
 
-from tests.browser.conftest import browser  # noqa: F401 (a fixture)
 from tests.support.collector import Visit, public_key
 from tests.support.databases import Database
 from tests.support.people import PASSWORD, World
@@ -20,7 +19,7 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
