@@ -20,7 +20,10 @@ DEMO_POOL = [f"+1 212 555 01{last:02d}" for last in range(40, 45)]
 
 def seed_demo(session: Session, config: Settings) -> list[str]:
     """Creates what is missing and returns the lines to print (credentials appear once)."""
-    lines = [f"Dialtrail is ready at {config.public_url} (API docs: {config.public_url}/api/docs)"]
+    lines = [
+        f"Dialtrail is ready at {config.public_url} (API docs: {config.public_url}/api/docs)",
+        f"  Admin UI:     {config.public_url}/admin/",
+    ]
     user = accounts.find_user(session, DEMO_ADMIN)
     if user is None:
         user, password = create_demo_admin(session)
@@ -39,6 +42,9 @@ def seed_demo(session: Session, config: Settings) -> list[str]:
         f"{project.site_numbers[0]})",
         f"  Demo website: {config.public_url}/demo/{project.public_key}/  (visit it, then list "
         f"the sessions: {config.public_url}/api/v1/projects/{project.id}/sessions)",
+        f"  Then call:    dialtrail simulate-call --project {project.id} --to NUMBER  (the "
+        f"number the demo page shows; the call appears at "
+        f"{config.public_url}/api/v1/projects/{project.id}/calls)",
         f"  Try: curl -H 'Authorization: Bearer {issued.secret}' "
         f"{config.public_url}/api/v1/projects/{project.id}/tracking-entities",
     ]
