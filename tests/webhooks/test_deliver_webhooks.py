@@ -45,12 +45,23 @@ def test_only_subscribed_events_that_pass_the_filters_are_delivered(hooks: Hooks
         name="long calls",
         filters=[{"field": "call.duration_seconds", "op": "gte", "value": 120}],
     )
+    hooks.webhook(
+        events=["call.completed"],
+        name="answered, known visit",
+        filters=[
+            {"field": "call.disposition", "op": "eq", "value": "answered"},
+            {"field": "visit.utm_source", "op": "exists"},
+        ],
+    )
+    hooks.webhook(
+        events=["call.completed"],
+        name="answered calls",
+        filters=[{"field": "call.disposition", "op": "in", "value": ["answered", "voicemail"]}],
+    )
     hooks.call(duration=60)
 
-    assert [delivery.event for delivery in hooks.deliveries()] == [
-        "call.started",
-        "call.completed",
-    ]
+    sent = [(delivery.webhook_id, delivery.event) for delivery in hooks.deliveries()]
+    assert sent == [(1, "call.started"), (1, "call.completed"), (4, "call.completed")]
 
 
 def test_a_receiver_that_comes_back_gets_the_same_webhook_id(hooks: Hooks) -> None:
