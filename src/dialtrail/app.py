@@ -33,6 +33,7 @@ from dialtrail.settings import Settings
 from dialtrail.storage.base import utcnow
 from dialtrail.storage.engine import create_engine, create_session_factory
 from dialtrail.tracker.serve import ScriptServer
+from dialtrail.webhooks.api import router as webhooks_router
 from dialtrail.webhooks.deliveries_api import router as deliveries_router
 from dialtrail.webhooks.metrics import QueueCollector, exposition
 from dialtrail.webhooks.worker import build_worker, running
@@ -109,6 +110,7 @@ def api_router() -> APIRouter:
     router.include_router(entities_router)
     router.include_router(numbers_router)
     router.include_router(deliveries_router)
+    router.include_router(webhooks_router)
     router.include_router(sessions_router)
     router.include_router(calls_router)
     router.include_router(tokens_router)

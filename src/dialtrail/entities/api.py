@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import EntityId, ProjectId
@@ -11,6 +13,9 @@ from dialtrail.entities.health import health_of
 from dialtrail.entities.schemas import EntityCreate, EntityList, EntityOut, EntityUpdate
 from dialtrail.projects.access import readable_project, writable_project
 from dialtrail.projects.auth import CurrentUser
+
+# Renaming or deleting an entity a webhook uses is refused (409) unless forced.
+Force = Annotated[bool, Query(description="Rename or delete even when webhooks use the entity.")]
 
 router = APIRouter(prefix="/projects/{project_id}/tracking-entities", tags=["tracking entities"])
 
@@ -51,19 +56,26 @@ def update_entity(
     body: EntityUpdate,
     user: CurrentUser,
     session: DatabaseSession,
+    force: Force = False,
 ) -> EntityOut:
     access = writable_project(session, user, project_id)
     entity = service.find_entity(session, access.project, entity_id)
-    service.update_entity(session, access.project, entity, body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    service.update_entity(session, access.project, entity, changes, force=force)
     session.commit()
     return EntityOut.build(entity, health_of(session, entity))
 
 
 @router.delete("/{entity_id}", status_code=204, summary="Delete a tracking entity")
 def delete_entity(
-    project_id: ProjectId, entity_id: EntityId, user: CurrentUser, session: DatabaseSession
+    project_id: ProjectId,
+    entity_id: EntityId,
+    user: CurrentUser,
+    session: DatabaseSession,
+    force: Force = False,
 ) -> Response:
     access = writable_project(session, user, project_id)
-    session.delete(service.find_entity(session, access.project, entity_id))
+    entity = service.find_entity(session, access.project, entity_id)
+    service.delete_entity(session, access.project, entity, force=force)
     session.commit()
     return Response(status_code=204)

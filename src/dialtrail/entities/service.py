@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dialtrail.api.errors import ApiError, conflict, invalid_field, not_found
+from dialtrail.api.errors import ApiError, FieldProblem, conflict, invalid_field, not_found
 from dialtrail.entities import rules
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.projects.models import Project
+from dialtrail.webhooks.service import webhooks_using_entity
 
 
 @dataclass
@@ -62,7 +63,12 @@ def create_entity(session: Session, project: Project, fields: dict[str, Any]) ->
 
 
 def update_entity(
-    session: Session, project: Project, entity: TrackingEntity, fields: dict[str, Any]
+    session: Session,
+    project: Project,
+    entity: TrackingEntity,
+    fields: dict[str, Any],
+    *,
+    force: bool = False,
 ) -> None:
     changes = with_defaults(fields)
     current = {name: getattr(entity, name) for name in Declaration.__dataclass_fields__}
@@ -70,6 +76,8 @@ def update_entity(
     check_declaration(
         session, project, declaration, given_keep=changes.get("keep"), entity_id=entity.id
     )
+    if declaration.name != entity.name and not force:
+        refuse_if_used_by_webhooks(session, project, entity, "renamed")
     for name, value in declaration.__dict__.items():
         setattr(entity, name, value)
     session.flush()
@@ -160,3 +168,32 @@ def check_value(project: Project, declaration: Declaration) -> None:
         rules.check_value(declaration.type, declaration.value, allow_raw_js=project.allow_raw_js)
     except rules.ExpressionError as error:
         raise invalid_field("value", error.message, error.position) from None
+
+
+def delete_entity(
+    session: Session, project: Project, entity: TrackingEntity, *, force: bool = False
+) -> None:
+    if not force:
+        refuse_if_used_by_webhooks(session, project, entity, "deleted")
+    session.delete(entity)
+    session.flush()
+
+
+def refuse_if_used_by_webhooks(
+    session: Session, project: Project, entity: TrackingEntity, action: str
+) -> None:
+    # A webhook maps entity.<name> by name: after a rename or delete it would quietly send an
+    # empty value to the CRM. Say which webhooks first; ?force=true accepts exactly that.
+    uses = webhooks_using_entity(session, project, entity.name)
+    if not uses:
+        return
+    listed = "; ".join(
+        f"webhook {use.webhook.id} {use.webhook.name!r} ({', '.join(use.places)})" for use in uses
+    )
+    raise ApiError(
+        409,
+        "entity_in_use",
+        f"entity.{entity.name} is used by {listed}; change those webhooks first, or repeat "
+        f"with ?force=true and they will send it empty (null in JSON) once it is {action}",
+        [FieldProblem("name", "used by webhooks")] if action == "renamed" else [],
+    )
