@@ -27,7 +27,9 @@ DeliveryId = Annotated[int, id_parameter("The delivery's id.")]
 
 class RequestBody(BaseModel):
     """A JSON body: unknown fields are errors (a typo is not silently ignored), and no string
-    may hold a NUL character (PostgreSQL cannot store one, and no real value contains it)."""
+    may hold a NUL character (PostgreSQL cannot store one, and no real value contains it) or a
+    lone UTF-16 surrogate such as \\ud800 (valid JSON but not Unicode text: no database can
+    store it, no answer can carry it, and pydantic lets it through plain str fields)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,18 +37,28 @@ class RequestBody(BaseModel):
     @classmethod
     def refuse_nul_characters(cls, data: Any) -> Any:
         if contains_nul(data):
-            raise ValueError("text may not contain the NUL character (\\u0000)")
+            raise ValueError(
+                "text may not contain the NUL character (\\u0000) or a lone surrogate (\\ud800)"
+            )
         return data
 
 
 def contains_nul(value: Any) -> bool:
     if isinstance(value, str):
-        return "\x00" in value
+        return "\x00" in value or not is_unicode(value)
     if isinstance(value, dict):
         return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
     if isinstance(value, list):
         return any(contains_nul(item) for item in value)
     return False
+
+
+def is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class FieldProblemBody(BaseModel):

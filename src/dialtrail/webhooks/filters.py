@@ -89,7 +89,8 @@ def compare(op: str, kind: FieldType, actual: Any, expected: Any) -> bool:
     if op == "contains":
         return isinstance(expected, str) and expected in left
     if op == "in":
-        return any(left == as_kind(item) for item in expected)
+        items = expected if isinstance(expected, list) else []
+        return any(left == as_kind(item) for item in items)
     right = as_kind(expected)
     if right is None:
         return False

@@ -6,10 +6,12 @@ the date format, and the signing secret. Each check returns the value to store o
 from __future__ import annotations
 
 import base64
+import math
 import re
 import secrets
 import unicodedata
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 MAX_URL_LENGTH = 2000
@@ -79,6 +81,16 @@ def check_parameter_name(name: str) -> str:
         # Almost always a typo, and invisible in every UI that shows the name.
         raise ValueError("a name cannot start or end with a space")
     return name
+
+
+def check_constant(constant: Any) -> Any:
+    if isinstance(constant, str) and len(constant) > MAX_CONSTANT_LENGTH:
+        raise ValueError(f"at most {MAX_CONSTANT_LENGTH} characters")
+    if isinstance(constant, float) and not math.isfinite(constant):
+        raise ValueError("a number constant must be finite")
+    if not isinstance(constant, str | int | float):  # bool is an int
+        raise ValueError("a constant is text, a number, true or false")
+    return constant
 
 
 # --- Headers -----------------------------------------------------------------------------

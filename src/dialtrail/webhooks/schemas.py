@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from dialtrail.api.schemas import RequestBody, id_parameter
 from dialtrail.webhooks import rules
@@ -24,8 +24,6 @@ Format = Literal["json", "form", "query"]
 Operator = Literal[
     "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "exists", "not_exists"
 ]
-FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Constant = StrictStr | StrictBool | StrictInt | FiniteFloat
 
 
 class Parameter(RequestBody):
@@ -40,8 +38,8 @@ class Parameter(RequestBody):
         "visit.ga_client_id or entity.visit_id. Give value or constant.",
         examples=["entity.visit_id"],
     )
-    constant: Constant | None = Field(
-        None, description="A fixed value sent as it is (text, number or boolean)."
+    constant: Any = Field(
+        None, description="A fixed value sent as it is: text, a number, true or false."
     )
 
 

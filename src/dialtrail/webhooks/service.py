@@ -222,8 +222,7 @@ def clean_source(
         )
         return {}
     if value is None:
-        if isinstance(constant, str) and len(constant) > rules.MAX_CONSTANT_LENGTH:
-            problems.add(f"{path}.constant", f"at most {rules.MAX_CONSTANT_LENGTH} characters")
+        problems.guard(f"{path}.constant", rules.check_constant, constant)
         return {"constant": constant}
     if find_field(value, context.entity_names) is None:
         problems.add(f"{path}.value", unknown_field(value, context.entity_names))
