@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from dialtrail.webhooks import rules
+from dialtrail.webhooks.signing import new_secret
 
 
 @pytest.mark.parametrize(
@@ -35,7 +36,7 @@ def test_masking_shows_at_most_the_last_four_characters() -> None:
 
 
 def test_secrets_are_standard_webhooks_secrets_and_never_repeat() -> None:
-    secrets = {rules.new_signing_secret() for _ in range(100)}
+    secrets = {new_secret() for _ in range(100)}
     assert len(secrets) == 100
     for secret in secrets:
         assert len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) == 24

@@ -21,8 +21,6 @@ EntityId = Annotated[int, id_parameter("The tracking entity's id.")]
 UserId = Annotated[int, id_parameter("The user's id.")]
 TokenId = Annotated[int, id_parameter("The API token's id.")]
 NumberId = Annotated[int, id_parameter("The tracking number's id.")]
-WebhookId = Annotated[int, id_parameter("The webhook's id.")]
-DeliveryId = Annotated[int, id_parameter("The delivery's id.")]
 
 
 class RequestBody(BaseModel):

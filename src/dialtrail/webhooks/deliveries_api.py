@@ -9,16 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from dialtrail.api.database import DatabaseSession, Now
-from dialtrail.api.schemas import DeliveryId, ProjectId, WebhookId
+from dialtrail.api.schemas import ProjectId
 from dialtrail.outbound import Outbound
 from dialtrail.projects.access import readable_project, writable_project
 from dialtrail.projects.auth import CurrentUser
-from dialtrail.secrets import SecretBox, secret_key
-from dialtrail.webhooks import operations
+from dialtrail.webhooks import operations, service
+from dialtrail.webhooks.api import Box
 from dialtrail.webhooks.delivery_schemas import (
     AttemptOut,
     Counted,
     DeliveryDetail,
+    DeliveryId,
     DeliveryList,
     DeliveryOut,
     Event,
@@ -30,13 +31,10 @@ from dialtrail.webhooks.delivery_schemas import (
     TestOut,
     TryBody,
 )
+from dialtrail.webhooks.schemas import WebhookId
 from dialtrail.webhooks.wakeup import WAKEUP
 
 router = APIRouter(prefix="/projects/{project_id}/webhooks/{webhook_id}", tags=["webhooks"])
-
-
-def box_of(request: Request) -> SecretBox:
-    return SecretBox(secret_key(request.app.state.settings))
 
 
 @router.get("/deliveries", summary="A webhook's deliveries, newest first")
@@ -54,7 +52,7 @@ def list_deliveries(
     cursor: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> DeliveryList:
     project = readable_project(session, user, project_id).project
-    webhook = operations.find_webhook(session, project, webhook_id)
+    webhook = service.find_webhook(session, project, webhook_id)
     filters = operations.DeliveryFilters(status, event, call_id, since, until)
     found = operations.list_deliveries(session, webhook, filters, limit + 1, cursor)
     page = found[:limit]
@@ -71,7 +69,7 @@ def show_delivery(
     session: DatabaseSession,
 ) -> DeliveryDetail:
     project = readable_project(session, user, project_id).project
-    webhook = operations.find_webhook(session, project, webhook_id)
+    webhook = service.find_webhook(session, project, webhook_id)
     delivery = operations.find_delivery(session, webhook, delivery_id)
     attempts = [AttemptOut.build(a) for a in operations.attempts_of(session, delivery)]
     return DeliveryDetail(**DeliveryOut.build(delivery).model_dump(), attempts_log=attempts)
@@ -88,7 +86,7 @@ def resend_delivery(
 ) -> DeliveryOut:
     project = writable_project(session, user, project_id).project
     delivery = operations.find_delivery(
-        session, operations.find_webhook(session, project, webhook_id), delivery_id
+        session, service.find_webhook(session, project, webhook_id), delivery_id
     )
     operations.resend(delivery, now)
     session.commit()
@@ -107,7 +105,7 @@ def dismiss_delivery(
 ) -> DeliveryOut:
     project = writable_project(session, user, project_id).project
     delivery = operations.find_delivery(
-        session, operations.find_webhook(session, project, webhook_id), delivery_id
+        session, service.find_webhook(session, project, webhook_id), delivery_id
     )
     operations.dismiss(delivery, now)
     session.commit()
@@ -124,7 +122,7 @@ def resend_failed(
     now: Now,
 ) -> Counted:
     project = writable_project(session, user, project_id).project
-    webhook = operations.find_webhook(session, project, webhook_id)
+    webhook = service.find_webhook(session, project, webhook_id)
     count = operations.resend_failed(session, webhook, body.since, now)
     session.commit()
     WAKEUP.notify()
@@ -141,7 +139,7 @@ def dismiss_failed(
     now: Now,
 ) -> Counted:
     project = writable_project(session, user, project_id).project
-    webhook = operations.find_webhook(session, project, webhook_id)
+    webhook = service.find_webhook(session, project, webhook_id)
     count = operations.dismiss_failed(session, webhook, body.since, now)
     session.commit()
     return Counted(count=count)
@@ -152,15 +150,15 @@ def preview(
     project_id: ProjectId,
     webhook_id: WebhookId,
     body: TryBody,
-    request: Request,
+    box: Box,
     user: CurrentUser,
     session: DatabaseSession,
     now: Now,
 ) -> RequestOut:
     project = readable_project(session, user, project_id).project
-    webhook = operations.find_webhook(session, project, webhook_id)
+    webhook = service.find_webhook(session, project, webhook_id)
     data = operations.sample_or_call_data(session, project, body.call_id)
-    rendered = operations.preview(webhook, project, box_of(request), data, now)
+    rendered = operations.preview(webhook, project, box, data, now)
     return RequestOut.build(rendered, operations.masked_headers(rendered, webhook))
 
 
@@ -170,14 +168,14 @@ async def test_send(
     webhook_id: WebhookId,
     body: TryBody,
     request: Request,
+    box: Box,
     user: CurrentUser,
     session: DatabaseSession,
     now: Now,
 ) -> TestOut:
     project = writable_project(session, user, project_id).project
-    webhook = operations.find_webhook(session, project, webhook_id)
+    webhook = service.find_webhook(session, project, webhook_id)
     data = operations.sample_or_call_data(session, project, body.call_id)
-    box = box_of(request)
     rendered = operations.preview(webhook, project, box, data, now)
     session.commit()  # release the project's lock before waiting on the receiver
     outbound = Outbound(allow_private=request.app.state.settings.webhook_allow_private)
@@ -201,14 +199,14 @@ async def test_send(
 def rotate_secret(
     project_id: ProjectId,
     webhook_id: WebhookId,
-    request: Request,
+    box: Box,
     user: CurrentUser,
     session: DatabaseSession,
     now: Now,
 ) -> RotatedSecret:
     project = writable_project(session, user, project_id).project
-    webhook = operations.find_webhook(session, project, webhook_id)
-    fresh = operations.rotate_secret(webhook, box_of(request), now)
+    webhook = service.find_webhook(session, project, webhook_id)
+    fresh = operations.rotate_secret(webhook, box, now)
     session.commit()
     assert webhook.previous_secret_until is not None
     return RotatedSecret(secret=fresh, previous_valid_until=webhook.previous_secret_until)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from dialtrail.api.schemas import MAX_ID, RequestBody
+from dialtrail.api.schemas import MAX_ID, RequestBody, id_parameter
 from dialtrail.webhooks.models import WebhookAttempt, WebhookDelivery
 from dialtrail.webhooks.render import RenderedRequest
 
+DeliveryId = Annotated[int, id_parameter("The delivery's id.")]
 Status = Literal["pending", "delivered", "failed", "dismissed"]
 Event = Literal["call.started", "call.answered", "call.completed"]
 

@@ -22,11 +22,11 @@ from dialtrail.webhooks.catalogue import FIELDS
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from dialtrail.webhooks.outbox import event_data
 from dialtrail.webhooks.render import BodyTooLarge, RenderedRequest, render
+from dialtrail.webhooks.rules import masked
 from dialtrail.webhooks.signing import new_secret, signed_headers
 from dialtrail.webhooks.worker import describe, signing_secrets, webhook_spec
 
 ROTATION_GRACE = timedelta(hours=24)
-MASK = "••••••"
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,6 @@ class DeliveryFilters:
     call_id: int | None = None
     since: datetime | None = None
     until: datetime | None = None
-
-
-def find_webhook(db: Session, project: Project, webhook_id: int) -> Webhook:
-    webhook = db.get(Webhook, webhook_id)
-    if webhook is None or webhook.project_id != project.id:
-        raise not_found(f"webhook {webhook_id}")
-    return webhook
 
 
 def list_deliveries(
@@ -209,5 +202,6 @@ async def test_send(
 def masked_headers(request: RenderedRequest, webhook: Webhook) -> dict[str, str]:
     """The user's own header values (often credentials) are masked, as everywhere else."""
     return {
-        name: MASK if name in webhook.headers else value for name, value in request.headers.items()
+        name: masked(value) if name in webhook.headers else value
+        for name, value in request.headers.items()
     }

@@ -5,10 +5,8 @@ the date format, and the signing secret. Each check returns the value to store o
 
 from __future__ import annotations
 
-import base64
 import math
 import re
-import secrets
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
@@ -214,11 +212,3 @@ def render_date(pattern: str) -> str:
         return SAMPLE_DATE.strftime(pattern)
     except (ValueError, UnicodeError) as error:
         raise ValueError(f"this pattern cannot render a date: {error}") from None
-
-
-# --- Secret ------------------------------------------------------------------------------
-
-
-def new_signing_secret() -> str:
-    """A Standard Webhooks secret: whsec_ and the base64 of 24 random bytes."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")

@@ -19,6 +19,7 @@ from dialtrail.webhooks import rules
 from dialtrail.webhooks.catalogue import BY_KEY, ENTITY_PREFIX, find_field
 from dialtrail.webhooks.filters import FilterProblem, check_filter
 from dialtrail.webhooks.models import Webhook
+from dialtrail.webhooks.signing import new_secret
 
 # PATCH semantics shared with projects and entities: null puts a field back to its default.
 DEFAULTS: dict[str, Any] = {
@@ -104,7 +105,7 @@ def create_webhook(
     context = Context(project, entity_names(session, project), box)
     cleaned = clean_fields(context, with_defaults({**DEFAULTS, **fields}))
     refuse_over_event_limit(session, project, cleaned["events"], webhook_id=None)
-    secret = rules.new_signing_secret()
+    secret = new_secret()
     webhook = Webhook(project_id=project.id, secret=box.seal(secret), **cleaned)
     session.add(webhook)
     session.flush()
