@@ -105,6 +105,30 @@ class Outbound:
         return addresses[0]
 
 
+def refused_target(url: str, allow_private: bool) -> str | None:
+    """Why a URL would be refused when sent, checked when a webhook is saved so that the user
+    hears it at once (sending checks again: DNS answers may change). A host that does not
+    resolve today is not refused here; its deliveries log the failure."""
+    parts = urlsplit(url)
+    if allow_private or not parts.hostname:
+        return None
+    try:
+        found = socket.getaddrinfo(
+            parts.hostname, parts.port or default_port(parts.scheme), type=socket.SOCK_STREAM
+        )
+    except (socket.gaierror, UnicodeError, ValueError):
+        return None
+    for info in found:
+        address = ipaddress.ip_address(info[4][0])
+        reason = forbidden_reason(address)
+        if reason:
+            return (
+                f"{parts.hostname} resolves to {address}, a {reason} address; webhooks are not "
+                "sent there unless the server sets DIALTRAIL_WEBHOOK_ALLOW_PRIVATE=1"
+            )
+    return None
+
+
 def forbidden_reason(address: Address) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return forbidden_reason(address.ipv4_mapped)

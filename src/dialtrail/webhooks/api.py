@@ -42,6 +42,13 @@ def secret_box(request: Request) -> SecretBox:
 Box = Annotated[SecretBox, Depends(secret_box)]
 
 
+def allow_private(request: Request) -> bool:
+    return bool(request.app.state.settings.webhook_allow_private)
+
+
+AllowPrivate = Annotated[bool, Depends(allow_private)]
+
+
 @router.get("/webhooks", summary="List a project's webhooks")
 def list_webhooks(
     project_id: ProjectId, user: CurrentUser, session: DatabaseSession, box: Box
@@ -61,10 +68,11 @@ def create_webhook(
     user: CurrentUser,
     session: DatabaseSession,
     box: Box,
+    private_targets: AllowPrivate,
 ) -> WebhookCreated:
     project = writable_project(session, user, project_id).project
     webhook, secret = service.create_webhook(
-        session, project, body.model_dump(exclude_unset=True), box
+        session, project, body.model_dump(exclude_unset=True), box, private_targets
     )
     session.commit()
     return WebhookCreated(**webhook_out(webhook, box).model_dump(), secret=secret)
@@ -90,10 +98,12 @@ def update_webhook(
     user: CurrentUser,
     session: DatabaseSession,
     box: Box,
+    private_targets: AllowPrivate,
 ) -> WebhookOut:
     project = writable_project(session, user, project_id).project
     webhook = service.find_webhook(session, project, webhook_id)
-    service.update_webhook(session, project, webhook, body.model_dump(exclude_unset=True), box)
+    changes = body.model_dump(exclude_unset=True)
+    service.update_webhook(session, project, webhook, changes, box, private_targets)
     session.commit()
     return webhook_out(webhook, box)
 

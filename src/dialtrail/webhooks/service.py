@@ -19,6 +19,7 @@ from dialtrail.webhooks import rules
 from dialtrail.webhooks.catalogue import BY_KEY, ENTITY_PREFIX, find_field
 from dialtrail.webhooks.filters import FilterProblem, check_filter
 from dialtrail.webhooks.models import Webhook
+from dialtrail.outbound import refused_target
 from dialtrail.webhooks.signing import new_secret
 
 # PATCH semantics shared with projects and entities: null puts a field back to its default.
@@ -59,6 +60,7 @@ class Context:
     entity_names: set[str]
     box: SecretBox
     webhook: Webhook | None = None  # None while creating
+    allow_private: bool = False  # DIALTRAIL_WEBHOOK_ALLOW_PRIVATE
 
 
 # --- Reading -----------------------------------------------------------------------------
@@ -99,10 +101,14 @@ def open_or_empty(box: SecretBox, sealed: str) -> str:
 
 
 def create_webhook(
-    session: Session, project: Project, fields: dict[str, Any], box: SecretBox
+    session: Session,
+    project: Project,
+    fields: dict[str, Any],
+    box: SecretBox,
+    allow_private: bool = False,
 ) -> tuple[Webhook, str]:
     """The new webhook and its signing secret, which is shown this once."""
-    context = Context(project, entity_names(session, project), box)
+    context = Context(project, entity_names(session, project), box, None, allow_private)
     cleaned = clean_fields(context, with_defaults({**DEFAULTS, **fields}))
     refuse_over_event_limit(session, project, cleaned["events"], webhook_id=None)
     secret = new_secret()
@@ -113,9 +119,14 @@ def create_webhook(
 
 
 def update_webhook(
-    session: Session, project: Project, webhook: Webhook, fields: dict[str, Any], box: SecretBox
+    session: Session,
+    project: Project,
+    webhook: Webhook,
+    fields: dict[str, Any],
+    box: SecretBox,
+    allow_private: bool = False,
 ) -> None:
-    context = Context(project, entity_names(session, project), box, webhook)
+    context = Context(project, entity_names(session, project), box, webhook, allow_private)
     cleaned = clean_fields(context, with_defaults(fields))
     refuse_over_event_limit(session, project, cleaned.get("events", webhook.events), webhook.id)
     if cleaned.get("enabled") and not webhook.enabled:
@@ -159,7 +170,11 @@ def clean_events(context: Context, events: list[str], problems: Problems) -> lis
 
 
 def clean_url(context: Context, url: str, problems: Problems) -> str:
-    return str(problems.guard("url", rules.check_url, url))
+    checked = str(problems.guard("url", rules.check_url, url))
+    refusal = refused_target(checked, context.allow_private)
+    if refusal:
+        problems.add("url", refusal)
+    return checked
 
 
 def clean_date_format(context: Context, pattern: str, problems: Problems) -> str:
