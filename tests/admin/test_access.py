@@ -5,28 +5,42 @@ from __future__ import annotations
 import pytest
 
 from tests.support.admin import browser_client, signed_in
+from tests.support.call_rows import CallRows
+from tests.support.databases import Database
 from tests.support.people import World, declare_entity
 
 PROJECT_PAGES = [
     "/entities",
     "/entities/new",
     "/entities/{entity}/edit",
+    "/numbers",
+    "/numbers/{number}/edit",
     "/sessions",
     "/sessions/some-session",
+    "/calls",
+    "/calls.csv",
+    "/calls/{call}",
     "/installation",
 ]
 OTHER_PAGES = ["/admin/", "/admin/account/tokens", "/admin/users", "/admin/switch?project_id=1"]
 
 
-def project_pages(world: World, entity_id: int) -> list[str]:
+def project_pages(world: World, entity_id: int, database: Database) -> list[str]:
+    """Every project page, with an entity, a number and a call of "Acme" to open."""
     base = f"/admin/projects/{world.project_id}"
-    return [base + page.format(entity=entity_id) for page in PROJECT_PAGES]
+    numbers = f"/api/v1/projects/{world.project_id}/numbers"
+    number = world.owner.client.post(numbers, json={"number": "+380441110001"}).json()
+    call = CallRows(database, world.project_id).call()
+    ids = {"entity": entity_id, "number": number["id"], "call": call}
+    return [base + page.format(**ids) for page in PROJECT_PAGES]
 
 
-def test_every_admin_page_sends_a_signed_out_visitor_to_sign_in(world: World) -> None:
+def test_every_admin_page_sends_a_signed_out_visitor_to_sign_in(
+    world: World, database: Database
+) -> None:
     entity = declare_entity(world, name="visit_id")
     with browser_client(world.base_url) as visitor:
-        for page in [*project_pages(world, entity["id"]), *OTHER_PAGES]:
+        for page in [*project_pages(world, entity["id"], database), *OTHER_PAGES]:
             response = visitor.get(page)
             assert response.status_code == 303, page
             assert response.headers["location"].startswith("/admin/login?next=/admin/"), page
@@ -43,10 +57,12 @@ def test_signed_out_form_posts_go_to_sign_in_and_write_nothing(world: World) -> 
     assert len(world.owner.client.get(url).json()["items"]) == 1
 
 
-def test_a_member_of_another_project_gets_404_on_this_projects_pages(world: World) -> None:
+def test_a_member_of_another_project_gets_404_on_this_projects_pages(
+    world: World, database: Database
+) -> None:
     entity = declare_entity(world, name="visit_id")
     outsider, csrf = signed_in(world.base_url, world.outsider.email)
-    for page in project_pages(world, entity["id"]):
+    for page in project_pages(world, entity["id"], database):
         assert outsider.get(page).status_code == 404, page
 
     base = f"/admin/projects/{world.project_id}/entities"
@@ -59,6 +75,30 @@ def test_a_member_of_another_project_gets_404_on_this_projects_pages(world: Worl
     url = f"/api/v1/projects/{world.project_id}/tracking-entities"
     assert [item["name"] for item in world.owner.client.get(url).json()["items"]] == ["visit_id"]
     outsider.close()
+
+
+def test_an_outsiders_number_forms_are_404_and_change_nothing(world: World) -> None:
+    numbers = f"/api/v1/projects/{world.project_id}/numbers"
+    number = world.owner.client.post(numbers, json={"number": "+380441110001"}).json()
+    outsider, csrf = signed_in(world.base_url, world.outsider.email)
+    base = f"/admin/projects/{world.project_id}/numbers"
+    posts = {
+        base: {"number": "+380441110002"},
+        f"{base}/bulk": {"numbers": "+380441110003"},
+        f"{base}/{number['id']}/edit": {"kind": "static", "label": "x"},
+        f"{base}/{number['id']}/remove": {},
+        f"{base}/pool": {"hold_seconds": "600"},
+    }
+    answers = [outsider.post(url, data={"csrf_token": csrf, **form}) for url, form in posts.items()]
+    outsider.close()
+
+    assert [answer.status_code for answer in answers] == [404] * len(posts)
+    listed = world.owner.client.get(numbers).json()["items"]
+    assert [(item["number"], item["kind"], item["status"]) for item in listed] == [
+        ("+380441110001", "pool", "free")
+    ]
+    project = world.owner.client.get(f"/api/v1/projects/{world.project_id}").json()
+    assert project["hold_seconds"] == 300
 
 
 def test_the_project_switcher_lists_only_the_users_projects(world: World) -> None:

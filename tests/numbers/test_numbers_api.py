@@ -92,6 +92,7 @@ def test_it_refuses_a_duplicate_and_a_site_number(world: World) -> None:
         ({"number": POOL[0], "kind": "rented"}, "kind"),
         ({"number": POOL[0], "colour": "red"}, "colour"),
         ({"number": POOL[0], "destination": "sip:nobody"}, "destination"),
+        ({"number": "12"}, "number"),
         ({}, "number"),
     ],
 )

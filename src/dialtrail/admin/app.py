@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dialtrail.admin import account, entities, installation, sessions, signin
+from dialtrail.admin import account, calls, entities, installation, numbers, sessions, signin
 from dialtrail.admin.auth import CsrfRefused, NotFound, SignInRequired
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.admin.throttle import LoginThrottle
@@ -26,7 +26,14 @@ from dialtrail.api.errors import ApiError
 from dialtrail.secrets import derived_key, secret_key
 from dialtrail.settings import Settings
 
-SECTION_ROUTERS = (signin.router, entities.router, sessions.router, installation.router)
+SECTION_ROUTERS = (
+    signin.router,
+    entities.router,
+    numbers.router,
+    sessions.router,
+    calls.router,
+    installation.router,
+)
 
 
 def create_admin(

@@ -15,6 +15,7 @@ from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import ProjectId
 from dialtrail.projects.access import (
     ProjectAccess,
+    owned_project,
     readable_project,
     visible_projects,
     writable_project,
@@ -97,8 +98,14 @@ def project_writer(project_id: ProjectId, admin: SignedIn, db: DatabaseSession) 
     return writable_project(db, admin.user, project_id)
 
 
+def project_owner(project_id: ProjectId, admin: SignedIn, db: DatabaseSession) -> ProjectAccess:
+    # A member gets the 403 page ("only the project's owners may do this"), an outsider 404.
+    return owned_project(db, admin.user, project_id)
+
+
 ReadableProject = Annotated[ProjectAccess, Depends(project_reader)]
 WritableProject = Annotated[ProjectAccess, Depends(project_writer)]
+OwnedProject = Annotated[ProjectAccess, Depends(project_owner)]
 
 
 def signed_in_user(request: Request) -> User | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,6 +38,26 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
 
 
+def local_time(moment: datetime | str | None, timezone: str) -> str:
+    """A moment in the project's time zone (pages say which zone in their headings)."""
+    if isinstance(moment, str):  # a snapshot's time, stored as ISO 8601 text in JSON
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return str(moment)
+    if moment is None:
+        return "—"
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def is_web_url(value: object) -> bool:
+    """Visitor-supplied URLs become links only when they are http(s): never javascript:,
+    data: or anything else a browser would run or open in our origin."""
+    if not isinstance(value, str):
+        return False
+    return urlsplit(value.strip()).scheme.lower() in ("http", "https")
+
+
 def build_environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("dialtrail.admin", "templates"),
@@ -45,6 +67,8 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["when"] = when
+    environment.filters["local"] = local_time
+    environment.tests["web_url"] = is_web_url
     environment.globals["section_groups"] = groups()
     return environment
 

@@ -15,7 +15,9 @@ class Section:
 
 PROJECT_SECTIONS: tuple[Section, ...] = (
     Section("entities", "Tracking entities", "Call tracking"),
+    Section("numbers", "Numbers", "Call tracking"),
     Section("sessions", "Sessions", "Call tracking"),
+    Section("calls", "Calls journal", "Call tracking"),
     Section("installation", "Installation", "Set-up"),
 )
 

@@ -33,6 +33,7 @@ class CallFilters:
     entity: str | None = None
     value: str | None = None
     session_key: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class CallParameters:
     entity: str | None
     value: str | None
     session_id: str | None
+    source: str | None = None
 
 
 def call_parameters(
@@ -77,6 +79,10 @@ def call_parameters(
     session_id: Annotated[
         str | None, Query(max_length=CLIENT_ID_LENGTH, description="A session id (_dt_s).")
     ] = None,
+    source: Annotated[
+        str | None,
+        Query(max_length=255, description="The call's source: its `utm_source` or static label."),
+    ] = None,
 ) -> CallParameters:
     return CallParameters(
         start,
@@ -89,6 +95,7 @@ def call_parameters(
         entity,
         value,
         session_id,
+        source,
     )
 
 
@@ -110,6 +117,7 @@ def check_parameters(parameters: CallParameters, country: str | None) -> CallFil
         entity=entity_name(parameters.entity),
         value=parameters.value,
         session_key=parameters.session_id,
+        source=parameters.source,
     )
 
 
@@ -122,6 +130,7 @@ def refuse_nul_characters(parameters: CallParameters) -> None:
         "entity": parameters.entity,
         "value": parameters.value,
         "session_id": parameters.session_id,
+        "source": parameters.source,
     }
     for name, text in texts.items():
         if text is not None and "\x00" in text:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from dialtrail.calls.filters import CallFilters
@@ -66,6 +66,7 @@ def conditions(project_id: int, filters: CallFilters) -> list[ColumnElement[bool
         *equal(Call.tracking_number, filters.tracking_number),
         *equal(Call.caller, filters.caller),
         *equal(Call.visit["utm_source"].as_string(), filters.utm_source),
+        *source(filters.source),
         *entity_value(filters),
     ]
     if filters.session_key is not None:
@@ -88,6 +89,13 @@ def one_of(column: Any, values: Sequence[str]) -> list[ColumnElement[bool]]:
 
 def equal(column: Any, value: str | None) -> list[ColumnElement[bool]]:
     return [column == value] if value is not None else []
+
+
+def source(value: str | None) -> list[ColumnElement[bool]]:
+    # What the journal shows as a call's source: the visit's utm_source, or a static label.
+    if value is None:
+        return []
+    return [or_(Call.visit["utm_source"].as_string() == value, Call.source_label == value)]
 
 
 def entity_value(filters: CallFilters) -> list[ColumnElement[bool]]:

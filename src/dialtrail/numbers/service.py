@@ -190,7 +190,15 @@ def revive(
 
 
 def add_number(db: Session, project: Project, fields: dict[str, Any]) -> TrackingNumber:
-    added, present = add_numbers(db, project, [fields["number"]], fields)
+    try:
+        added, present = add_numbers(db, project, [fields["number"]], fields)
+    except ApiError as error:
+        # One number was sent, as `number`: the error names that field, not `numbers.0`.
+        problems = [
+            FieldProblem("number", problem.message) if problem.field == "numbers.0" else problem
+            for problem in error.fields
+        ]
+        raise invalid(*problems) if problems else error from None
     if present:
         raise conflict(f"{present[0]} is already one of this project's numbers", "number")
     return added[0]
