@@ -5,8 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page
 
 from dialtrail.app import create_app
+from tests.browser.conftest import browser  # noqa: F401 (one Chromium for every admin test)
 from tests.support.admin import signed_in
 from tests.support.databases import Database
 from tests.support.people import World
@@ -53,3 +55,10 @@ def clocked_server(database: Database, clock: Clock) -> Iterator[str]:
     """A server of its own whose time the test moves (and whose login throttle is fresh)."""
     with serve(create_app(database.settings, database.engine, clock=clock)) as url:
         yield url
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()

@@ -3,44 +3,12 @@ visitor's hostile value as text on every page, and a screenshot of every page at
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from playwright.sync_api import Dialog, Page
 
-import pytest
-from playwright.sync_api import Browser, Dialog, Page
-
+from tests.support.admin_browser import HOSTILE, shoot, sign_in
 from tests.support.collector import Visit, public_key
 from tests.support.databases import Database
-from tests.support.people import PASSWORD, World
-
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "admin"
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
-def sign_in(page: Page, world: World, email: str) -> None:
-    page.goto(world.base_url + "/admin/")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/entities")
-
-
-def shoot(page: Page, name: str, database: Database) -> None:
-    if database.backend != "sqlite":
-        return  # one set of pictures is enough
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for width_name, (width, height) in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{width_name}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+from tests.support.people import World
 
 
 def test_it_adds_an_entity_through_the_form_after_showing_where_the_expression_is_wrong(

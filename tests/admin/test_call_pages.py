@@ -102,6 +102,23 @@ def test_bad_filters_are_shown_at_their_fields(owner: SignedIn) -> None:
     assert "not one of" in field_error(unknown.text, "attribution")
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["from=0001-01-01", "to=9999-12-31", "from=2026-02-30", "cursor=999999", "cursor=-1",
+     "value=a%00b&entity=visit_id", "entity=1bad", "source=" + "x" * 300],
+)  # fmt: skip
+def test_odd_filters_get_a_message_at_their_field_never_a_server_error(
+    owner: SignedIn, query: str
+) -> None:
+    response = owner.client.get(f"{owner.project}/calls?{query}")
+    export = owner.client.get(f"{owner.project}/calls.csv?{query}")
+
+    assert response.status_code == 422, response.text
+    assert 'class="field-error"' in response.text or 'class="form-errors"' in response.text
+    # The export has no pages: it ignores a cursor, and refuses every other odd filter.
+    assert export.status_code == (200 if query.startswith("cursor") else 422)
+
+
 def test_the_journal_pages_on_with_its_filters(owner: SignedIn, rows: CallRows) -> None:
     rows.add_many([rows.call_row(NOW - timedelta(minutes=i), disposition="answered")
                    for i in range(53)])  # fmt: skip

@@ -267,3 +267,10 @@ def test_without_usage_the_page_says_there_is_no_recommendation_yet(
 
     assert text_of(page, "recommendation").startswith("No recommendation yet")
     assert '<rect class="peak"' not in page
+
+
+def test_an_odd_removed_parameter_shows_the_page_without_a_notice(owner: SignedIn) -> None:
+    for odd in ["²", "0", "99999999999999999999", "x", "7"]:
+        response = owner.client.get(f"{owner.project}/numbers", params={"removed": odd})
+        assert response.status_code == 200, odd
+        assert 'data-testid="notice"' not in response.text

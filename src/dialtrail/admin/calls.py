@@ -34,6 +34,8 @@ from dialtrail.projects.models import Project
 router = APIRouter(prefix="/projects/{project_id}")
 
 PAGE_SIZE = 50
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(9998, 12, 31)
 FILTERS = ("from", "to", "attribution", "disposition", "source", "entity", "value")
 
 
@@ -41,8 +43,9 @@ class CallSearch(RequestBody):
     """The journal's filter form: whole days in the project's time zone, one attribution and
     one disposition (the API takes several; a select box gives one)."""
 
-    from_day: date | None = Field(None, alias="from")
-    to_day: date | None = Field(None, alias="to")
+    # Bounded so that a day's midnight in any zone, and the day after, are valid datetimes.
+    from_day: date | None = Field(None, alias="from", ge=FIRST_DAY, le=LAST_DAY)
+    to_day: date | None = Field(None, alias="to", ge=FIRST_DAY, le=LAST_DAY)
     attribution: str | None = Field(None, max_length=20)
     disposition: str | None = Field(None, max_length=20)
     source: str | None = Field(None, max_length=255)

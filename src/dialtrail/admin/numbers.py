@@ -100,7 +100,8 @@ def removal_notice(
 ) -> str | None:
     """After a removal: say whether the number is gone or draining (a session holds it)."""
     removed = request.query_params.get("removed", "")
-    if not removed.isdigit() or not 1 <= int(removed) < 2**31:
+    # isascii: str.isdigit() accepts "²", which int() refuses.
+    if not (removed.isascii() and removed.isdigit()) or not 1 <= int(removed) < 2**31:
         return None
     try:
         number = service.find_number(db, access.project, int(removed))

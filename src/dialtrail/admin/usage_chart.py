@@ -108,10 +108,13 @@ class Plot:
         return Mark(x, PLOT_TOP - 6, title)
 
     def pool_line(self, filled: list[tuple[int, Hour | None, datetime]], current: int) -> str:
-        # Hours without a row had no leases; the pool then was what it is now, as far as we know.
+        # Hours without a row had no leases; the pool then was as in the hour before (or, before
+        # the first recorded hour, as in that one).
+        recorded = [hour.pool_size for _, hour, _ in filled if hour]
+        size = recorded[0] if recorded else current
         points: list[str] = []
         for index, hour, _ in filled:
-            size = hour.pool_size if hour else current
+            size = hour.pool_size if hour else size
             y = self.y(size)
             points += [f"{round(index * self.slot_width, 2)},{y}"]
             points += [f"{round((index + 1) * self.slot_width, 2)},{y}"]

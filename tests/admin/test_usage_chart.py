@@ -1,0 +1,66 @@
+"""The utilisation chart's geometry and the recommendation's sentence (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dialtrail.admin.usage_chart import HEIGHT, PLOT_BOTTOM, PLOT_TOP, recommendation, usage_chart
+from dialtrail.numbers.usage import Hour, Usage
+
+NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+THIS_HOUR = NOW.replace(minute=0)
+
+
+def usage(*hours: Hour, pool_size: int = 4) -> Usage:
+    return Usage(pool_size=pool_size, current_leases=0, hours=list(hours))
+
+
+def hour(hours_ago: int, peak: int, pool: int = 4, exhaustions: int = 0) -> Hour:
+    return Hour(THIS_HOUR - timedelta(hours=hours_ago), peak, pool, exhaustions)
+
+
+def test_it_draws_one_bar_per_recorded_hour_scaled_to_the_larger_of_peak_and_pool() -> None:
+    chart = usage_chart(usage(hour(3, 2), hour(0, 8, exhaustions=4)), NOW, 4, "UTC")
+
+    assert [(bar.x, bar.y, bar.height) for bar in chart.bars] == [
+        (0.0, PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) / 4, (PLOT_BOTTOM - PLOT_TOP) / 4),
+        (540.0, PLOT_TOP, PLOT_BOTTOM - PLOT_TOP),
+    ]
+    assert chart.scale_top == 8
+    assert [mark.x for mark in chart.exhaustion_marks] == [612.0]
+    assert chart.exhaustion_marks[0].title == "Mon 05 Jan 09:00: the pool ran out 4 times"
+    assert chart.height == HEIGHT
+
+
+def test_hours_without_a_row_keep_the_pool_size_of_the_hour_before() -> None:
+    chart = usage_chart(usage(hour(3, 1, pool=2), hour(1, 1, pool=4)), NOW, 4, "UTC")
+
+    heights = [float(point.split(",")[1]) for point in chart.pool_line.split()]
+    two, four = PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) / 2, PLOT_TOP
+    assert heights == [two, two, two, two, four, four, four, four]
+
+
+def test_tooltips_and_day_labels_are_in_the_projects_time_zone() -> None:
+    kyiv = usage_chart(usage(hour(2, 1)), NOW, 48, "Europe/Kyiv")
+    utc = usage_chart(usage(hour(2, 1)), NOW, 48, "UTC")
+
+    assert kyiv.bars[0].title.startswith("Mon 05 Jan 09:00:")  # 07:00 UTC
+    # 48 hours from 10:00 UTC on the 3rd, 15 units an hour: Kyiv's midnights come 2 hours early.
+    assert [(label.x, label.text) for label in kyiv.labels] == [
+        (180.0, "Sun 04 Jan"),
+        (540.0, "Mon 05 Jan"),
+    ]
+    assert [label.x for label in utc.labels] == [210.0, 570.0]
+
+
+def test_the_recommendation_gives_its_reason_in_one_sentence() -> None:
+    busy = usage(hour(2, 10, exhaustions=3), pool_size=8)
+    calm = usage(hour(2, 1), pool_size=4)
+
+    assert recommendation(busy, 7) == (
+        "Recommended pool size: 13 — the busiest hour of the last 7 days had 10 sessions "
+        "holding a number at once, and the pool ran out 3 times; 13 leaves room for a busier "
+        "hour (you have 8: add 5)."
+    )
+    assert recommendation(calm, 7).endswith("(you have 4: keep it).")
+    assert recommendation(usage(), 7).startswith("No recommendation yet: no session held")
