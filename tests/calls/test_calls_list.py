@@ -73,6 +73,18 @@ def test_it_filters_by_utm_source_in_the_visit_snapshot(world: World, rows: Call
     assert calls(world, utm_source="bing") == []
 
 
+def test_source_finds_a_utm_source_or_a_static_label(world: World, rows: CallRows) -> None:
+    newsletter = rows.call(NOW, visit={"utm_source": "newsletter"})
+    billboard = rows.call(NOW - timedelta(minutes=1), attribution="static",
+                          source_label="Billboard A40")  # fmt: skip
+    rows.call(NOW - timedelta(minutes=2), visit={"utm_source": "google"})
+
+    assert calls(world, source="newsletter") == [newsletter]
+    assert calls(world, source="Billboard A40") == [billboard]
+    assert calls(world, source="Billboard") == []
+    assert refusal(world, source="a\x00b") == "source"
+
+
 @pytest.mark.parametrize("spelling", ["+442079460958", "+44 20 7946 0958", "+44 (0)20-7946-0958"])
 def test_it_finds_a_tracking_number_by_any_spelling(
     world: World, rows: CallRows, spelling: str
