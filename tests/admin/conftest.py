@@ -8,7 +8,6 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from dialtrail.app import create_app
-from tests.browser.conftest import browser  # noqa: F401 (one Chromium for every admin test)
 from tests.support.admin import signed_in
 from tests.support.databases import Database
 from tests.support.people import World
@@ -58,7 +57,7 @@ def clocked_server(database: Database, clock: Clock) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
