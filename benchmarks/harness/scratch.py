@@ -80,9 +80,21 @@ def engine_for(url: str) -> Engine:
     return storage_engine.create_engine(settings.load({"DIALTRAIL_DATABASE_URL": url}))
 
 
+@dataclass(frozen=True)
+class Prepared:
+    project_id: int
+    public_key: str
+    owner_id: int
+
+
 def prepare(url: str) -> str:
     """Migrates the database and creates a user, a project (no domains, so any Origin is
     accepted) and its three entities; answers the project's public key."""
+    return prepare_project(url).public_key
+
+
+def prepare_project(url: str) -> Prepared:
+    """What ``prepare`` does, answering the ids too (the project's owner is its user)."""
     engine = engine_for(url)
     try:
         migrate.upgrade(engine)
@@ -93,7 +105,7 @@ def prepare(url: str) -> str:
                 fields = {"name": name, "type": "expression", "value": f"shop.{name}"}
                 create_entity(session, project, {**fields, "scope": "session"})
             session.commit()
-            return project.public_key
+            return Prepared(project.id, project.public_key, owner.id)
     finally:
         engine.dispose()
 

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,23 +93,31 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(command: Sequence[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """Starts the server subprocess, waits until ``/bare`` answers, stops it with SIGINT (so
-    that uvicorn shuts down cleanly and a profile is written) when the block ends."""
-    process = subprocess.Popen(command)  # noqa: S603 (our own interpreter and script)
+def running(
+    command: Sequence[str],
+    port: int,
+    ready_path: str | None = None,
+    environment: Mapping[str, str] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Starts the server subprocess, waits until ``/bare`` answers (or ``GET ready_path``
+    answers 200), stops it with SIGINT (so that uvicorn shuts down cleanly and a profile is
+    written) when the block ends."""
+    process = subprocess.Popen(command, env=environment)  # noqa: S603 (our own interpreter)
     try:
-        wait_until_ready(process, port)
+        wait_until_ready(process, port, ready_path)
         yield process
     finally:
         stop(process)
 
 
-def wait_until_ready(process: subprocess.Popen[bytes], port: int) -> None:
+def wait_until_ready(
+    process: subprocess.Popen[bytes], port: int, ready_path: str | None = None
+) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited at start-up with status {process.returncode}")
-        if answers_bare(port):
+        if answers_get(port, ready_path) if ready_path else answers_bare(port):
             return
         time.sleep(0.1)
     raise RuntimeError(f"the server did not answer on port {port} within {START_TIMEOUT:.0f} s")
@@ -117,6 +125,16 @@ def wait_until_ready(process: subprocess.Popen[bytes], port: int) -> None:
 
 def answers_bare(port: int) -> bool:
     request = f"POST {BARE_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(request.encode())
+            return connection.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def answers_get(port: int, path: str) -> bool:
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
             connection.sendall(request.encode())

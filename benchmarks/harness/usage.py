@@ -116,3 +116,52 @@ def cores(used: Reading) -> dict[str, float]:
         "database_cores": max(0.0, used.database) / wall,
         "machine_busy": used.machine_busy / used.machine_total if used.machine_total else 0.0,
     }
+
+
+@dataclass(frozen=True)
+class SenderCpu:
+    """CPU seconds of a sender (of webhooks: a worker, a server, or the benchmark itself),
+    its receiver, the PostgreSQL backends of the scratch database and the machine."""
+
+    wall: float
+    sender: float
+    receiver: float
+    database: float
+    machine_busy: float
+    machine_total: float
+
+    def minus(self, earlier: SenderCpu) -> dict[str, float]:
+        wall = self.wall - earlier.wall or 1e-9
+        busy = self.machine_busy - earlier.machine_busy
+        total = self.machine_total - earlier.machine_total
+        return {
+            "seconds": wall,
+            "sender_cpu": self.sender - earlier.sender,
+            "receiver_cpu": self.receiver - earlier.receiver,
+            "database_cpu": max(0.0, self.database - earlier.database),
+            "machine_busy": busy / total if total else 0.0,
+        }
+
+
+class SenderMeter:
+    def __init__(self, sender: int, receiver: int, marker: str | None) -> None:
+        self.sender = sender
+        self.receiver = receiver
+        self.marker = marker  # " NAME " in the titles of PostgreSQL's backends
+
+    def read(self) -> SenderCpu:
+        busy, total = machine_cpu()
+        return SenderCpu(
+            time.perf_counter(),
+            process_cpu(self.sender),
+            process_cpu(self.receiver),
+            self.database(),
+            busy,
+            total,
+        )
+
+    def database(self) -> float:
+        if not self.marker:
+            return 0.0
+        ours = {os.getpid(), self.sender, self.receiver}
+        return sum(process_cpu(pid) for pid in processes_named(self.marker) if pid not in ours)
