@@ -287,6 +287,7 @@ def measure_latency(bench: Bench) -> dict[str, Any]:
     ):
         reporter = Reporter(client, bench.prepared.project_id, bench.arguments.pause)
         reporter.report_calls("warmup", WARMUP_CALLS)
+        wait_for_arrivals(bench.receiver, WARMUP_CALLS)  # none may arrive after the reset
         bench.receiver.reset()
         meter = SenderMeter(process.pid, bench.receiver_pid, bench.marker)
         before = meter.read()
@@ -353,17 +354,13 @@ def latency_result(
     used: dict[str, float],
     clock: dict[str, Any],
 ) -> dict[str, Any]:
-    latencies, after_answer, round_trips = [], [], []
+    latencies, after_answer = [], []
     for timing in timings:
-        round_trips.append(timing.answered - timing.sent)
-        arrivals = [
-            at
-            for message_id in ids.get(timing.call_id, [])
-            for at in seen.by_id.get(message_id, [])
-        ]
-        if arrivals:
-            latencies.append(min(arrivals) - timing.sent)
-            after_answer.append(min(arrivals) - timing.answered)
+        arrived = first_arrival(ids.get(timing.call_id, []), seen)
+        if arrived is not None:
+            latencies.append(arrived - timing.sent)
+            after_answer.append(arrived - timing.answered)
+    round_trips = [timing.answered - timing.sent for timing in timings]
     expected = {message_id for found in ids.values() for message_id in found}
     latency, round_trip = spread(latencies), spread(round_trips)
     return {
@@ -385,6 +382,12 @@ def latency_result(
             "calls_without_delivery": sum(1 for timing in timings if timing.call_id not in ids),
         },
     }
+
+
+def first_arrival(message_ids: list[str], seen: Arrivals) -> float | None:
+    """When the first attempt of any of these deliveries reached the receiver."""
+    arrivals = [at for message_id in message_ids for at in seen.by_id.get(message_id, [])]
+    return min(arrivals) if arrivals else None
 
 
 def spread(seconds: list[float]) -> dict[str, float]:
