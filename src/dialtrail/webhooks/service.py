@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, FieldProblem, invalid, not_found
 from dialtrail.entities.models import TrackingEntity
+from dialtrail.outbound import refused_target
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox, UnreadableSecret
 from dialtrail.webhooks import rules
 from dialtrail.webhooks.catalogue import BY_KEY, ENTITY_PREFIX, find_field
 from dialtrail.webhooks.filters import FilterProblem, check_filter
 from dialtrail.webhooks.models import Webhook
-from dialtrail.outbound import refused_target
 from dialtrail.webhooks.signing import new_secret
 
 # PATCH semantics shared with projects and entities: null puts a field back to its default.
