@@ -161,22 +161,26 @@ def send_directly(bench: Bench, outgoing: list[webhook_rows.Outgoing]) -> dict[s
 
 async def post_all(outgoing: list[webhook_rows.Outgoing]) -> list[int]:
     from dialtrail.outbound import Outbound
-    from dialtrail.webhooks.worker import BATCH
+    from dialtrail.webhooks.worker import BATCH, CONCURRENCY
 
-    # The worker's own client settings (connection limits, timeout, no redirects), and its
-    # batch size: a batch is sent at once and the next starts when the whole batch is back.
+    # The worker's own client settings (connection limits, timeout, no redirects), its batch
+    # size (a batch is sent at once and the next starts when the whole batch is back) and its
+    # limit of requests in flight.
     client = Outbound(allow_private=True).client
+    in_flight = asyncio.Semaphore(CONCURRENCY)
+
+    async def send(item: webhook_rows.Outgoing) -> int:
+        async with in_flight:
+            answer = await client.request(
+                item.method, item.url, headers=item.headers, content=item.body
+            )
+            return answer.status_code
+
     statuses: list[int] = []
     try:
         for start in range(0, len(outgoing), BATCH):
             batch = outgoing[start : start + BATCH]
-            answers = await asyncio.gather(
-                *(
-                    client.request(item.method, item.url, headers=item.headers, content=item.body)
-                    for item in batch
-                )
-            )
-            statuses += [answer.status_code for answer in answers]
+            statuses += await asyncio.gather(*(send(item) for item in batch))
     finally:
         await client.aclose()
     return statuses

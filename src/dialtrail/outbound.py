@@ -46,7 +46,9 @@ class Outbound:
         self.client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=self.timeout,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            # As many kept alive as may be open: httpcore closes a finished connection
+            # whenever more than max_keepalive are open, busy ones included.
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
         )
 
     async def close(self) -> None:
@@ -87,13 +89,11 @@ class Outbound:
         )
 
     async def checked_address(self, host: str, port: int) -> Address:
-        try:
-            found = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except socket.gaierror as error:
-            raise OutboundRefused(f"{host} cannot be resolved ({error.strerror})") from None
-        addresses = [ipaddress.ip_address(info[4][0]) for info in found]
+        literal = ip_literal(host)
+        if literal is not None:
+            addresses = [literal]
+        else:
+            addresses = await self.resolved(host, port)
         if not self.allow_private:
             for address in addresses:
                 reason = forbidden_reason(address)
@@ -103,6 +103,15 @@ class Outbound:
                         "not send webhooks there unless DIALTRAIL_WEBHOOK_ALLOW_PRIVATE=1"
                     )
         return addresses[0]
+
+    async def resolved(self, host: str, port: int) -> list[Address]:
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except socket.gaierror as error:
+            raise OutboundRefused(f"{host} cannot be resolved ({error.strerror})") from None
+        return [ipaddress.ip_address(info[4][0]) for info in found]
 
 
 def refused_target(url: str, allow_private: bool) -> str | None:
@@ -141,6 +150,14 @@ def forbidden_reason(address: Address) -> str | None:
         ("private", address.is_private),
     )
     return next((name for name, matched in checks if matched), None)
+
+
+def ip_literal(host: str) -> Address | None:
+    """An address written as the host (no DNS needed), or None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def default_port(scheme: str) -> int:

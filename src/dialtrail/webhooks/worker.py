@@ -15,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -38,6 +38,7 @@ from dialtrail.webhooks.wakeup import WAKEUP
 logger = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(seconds=60)  # longer than the 15 s timeout, with room to record
 BATCH = 200
+CONCURRENCY = 32
 POLL_SECONDS = 1.0
 
 
@@ -91,6 +92,9 @@ class DeliveryWorker:
         self.outbound = outbound
         self.clock = clock
         self.poll_seconds = poll_seconds
+        # Requests in flight at once: more only grows httpcore's per-request bookkeeping and
+        # opens connections it then cannot keep alive.
+        self.sending = asyncio.Semaphore(CONCURRENCY)
 
     async def run(self, stop: asyncio.Event) -> None:
         woken = asyncio.Event()
@@ -113,7 +117,7 @@ class DeliveryWorker:
         jobs = await asyncio.to_thread(self.claim)
         if not jobs:
             return 0
-        outcomes = await asyncio.gather(*(self.attempt(job) for job in jobs))
+        outcomes = await asyncio.gather(*(self.limited(job) for job in jobs))
         await asyncio.to_thread(self.record, list(outcomes))
         return len(jobs)
 
@@ -128,26 +132,28 @@ class DeliveryWorker:
                 .where(WebhookDelivery.id.in_(ids))
                 .values(claimed_until=now + CLAIM_FOR)
             )
-            jobs = [self.job(db, delivery, now) for delivery in loaded(db, ids)]
+            deliveries = loaded(db, WebhookDelivery, ids)
+            webhooks = loaded(
+                db, Webhook, {delivery.webhook_id for delivery in deliveries.values()}
+            )
+            projects = loaded(db, Project, {webhook.project_id for webhook in webhooks.values()})
+            # Rendering settings and secrets once per webhook, not once per delivery.
+            prepared = {
+                webhook.id: (
+                    webhook_spec(webhook, projects[webhook.project_id], self.box),
+                    signing_secrets(webhook, self.box, now),
+                )
+                for webhook in webhooks.values()
+            }
+            jobs = [
+                job(delivery, *prepared[delivery.webhook_id]) for delivery in deliveries.values()
+            ]
             db.commit()
         return jobs
 
-    def job(self, db: Session, delivery: WebhookDelivery, now: datetime) -> Job:
-        webhook = db.get(Webhook, delivery.webhook_id)
-        project = db.get(Project, delivery.project_id)
-        assert webhook is not None
-        assert project is not None
-        return Job(
-            delivery_id=delivery.id,
-            webhook_id=webhook.id,
-            message_id=delivery.message_id,
-            event=delivery.event,
-            occurred_at=delivery.occurred_at,
-            data=delivery.data,
-            attempts=delivery.attempts,
-            spec=webhook_spec(webhook, project, self.box),
-            signing_secrets=signing_secrets(webhook, self.box, now),
-        )
+    async def limited(self, job: Job) -> Outcome:
+        async with self.sending:
+            return await self.attempt(job)
 
     async def attempt(self, job: Job) -> Outcome:
         now = self.clock()
@@ -180,8 +186,21 @@ class DeliveryWorker:
 
     def record(self, outcomes: list[Outcome]) -> None:
         now = self.clock()
-        with self.sessions() as db:
-            results = [record_outcome(db, outcome, now) for outcome in outcomes]
+        with self.sessions() as db, db.no_autoflush:
+            # Everything loaded at once, written at once: the commit's flush sends the attempts
+            # as one multi-row insert and the deliveries' changes as batched updates.
+            deliveries = loaded(db, WebhookDelivery, {o.job.delivery_id for o in outcomes})
+            webhooks = loaded(db, Webhook, {o.job.webhook_id for o in outcomes})
+            results = [
+                record_outcome(
+                    db,
+                    outcome,
+                    now,
+                    deliveries.get(outcome.job.delivery_id),
+                    webhooks.get(outcome.job.webhook_id),
+                )
+                for outcome in outcomes
+            ]
             db.commit()
         for outcome, result in zip(outcomes, results, strict=True):
             metrics.observe(result, outcome.latency_ms)
@@ -213,9 +232,27 @@ def due_deliveries(db: Session, now: datetime) -> Any:
     return query
 
 
-def loaded(db: Session, ids: list[int]) -> list[WebhookDelivery]:
-    query = select(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).order_by(WebhookDelivery.id)
-    return list(db.scalars(query))
+Row = TypeVar("Row", WebhookDelivery, Webhook, Project)
+
+
+def loaded(db: Session, model: type[Row], ids: Collection[int]) -> dict[int, Row]:
+    """Rows by id, in id order, read with one query."""
+    query = select(model).where(model.id.in_(ids)).order_by(model.id)
+    return {row.id: row for row in db.scalars(query)}
+
+
+def job(delivery: WebhookDelivery, spec: WebhookSpec, signing: list[str]) -> Job:
+    return Job(
+        delivery_id=delivery.id,
+        webhook_id=delivery.webhook_id,
+        message_id=delivery.message_id,
+        event=delivery.event,
+        occurred_at=delivery.occurred_at,
+        data=delivery.data,
+        attempts=delivery.attempts,
+        spec=spec,
+        signing_secrets=signing,
+    )
 
 
 def webhook_spec(webhook: Webhook, project: Project, box: SecretBox) -> WebhookSpec:
@@ -242,11 +279,15 @@ def signing_secrets(webhook: Webhook, box: SecretBox, now: datetime) -> list[str
     return current
 
 
-def record_outcome(db: Session, outcome: Outcome, now: datetime) -> str:
+def record_outcome(
+    db: Session,
+    outcome: Outcome,
+    now: datetime,
+    delivery: WebhookDelivery | None,
+    webhook: Webhook | None,
+) -> str:
     """Records the attempt; returns what became of the delivery: delivered, retry, failed
     (or ignored: deleted or dismissed while the request was out)."""
-    delivery = db.get(WebhookDelivery, outcome.job.delivery_id)
-    webhook = db.get(Webhook, outcome.job.webhook_id)
     if delivery is None or webhook is None or delivery.status != "pending":
         return "ignored"
     db.add(attempt_row(outcome))
