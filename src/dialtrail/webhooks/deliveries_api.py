@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
 
 from dialtrail.api.database import DatabaseSession, Now
 from dialtrail.api.schemas import ProjectId
 from dialtrail.outbound import Outbound
 from dialtrail.projects.access import readable_project, writable_project
 from dialtrail.projects.auth import CurrentUser
+from dialtrail.projects.models import Project
 from dialtrail.webhooks import operations, service
 from dialtrail.webhooks.api import Box
 from dialtrail.webhooks.delivery_schemas import (
@@ -31,17 +33,40 @@ from dialtrail.webhooks.delivery_schemas import (
     TestOut,
     TryBody,
 )
+from dialtrail.webhooks.models import Webhook
 from dialtrail.webhooks.schemas import WebhookId
 from dialtrail.webhooks.wakeup import WAKEUP
 
 router = APIRouter(prefix="/projects/{project_id}/webhooks/{webhook_id}", tags=["webhooks"])
 
 
+def readable_webhook(
+    project_id: ProjectId, webhook_id: WebhookId, user: CurrentUser, session: DatabaseSession
+) -> Webhook:
+    project = readable_project(session, user, project_id).project
+    return service.find_webhook(session, project, webhook_id)
+
+
+def writable_webhook(
+    project_id: ProjectId, webhook_id: WebhookId, user: CurrentUser, session: DatabaseSession
+) -> Webhook:
+    project = writable_project(session, user, project_id).project
+    return service.find_webhook(session, project, webhook_id)
+
+
+ReadableWebhook = Annotated[Webhook, Depends(readable_webhook)]
+WritableWebhook = Annotated[Webhook, Depends(writable_webhook)]
+
+
+def project_of(session: Session, webhook: Webhook) -> Project:
+    project = session.get(Project, webhook.project_id)
+    assert project is not None  # a webhook's project outlives it (ON DELETE CASCADE)
+    return project
+
+
 @router.get("/deliveries", summary="A webhook's deliveries, newest first")
 def list_deliveries(
-    project_id: ProjectId,
-    webhook_id: WebhookId,
-    user: CurrentUser,
+    webhook: ReadableWebhook,
     session: DatabaseSession,
     status: Status | None = None,
     event: Event | None = None,
@@ -51,8 +76,6 @@ def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> DeliveryList:
-    project = readable_project(session, user, project_id).project
-    webhook = service.find_webhook(session, project, webhook_id)
     filters = operations.DeliveryFilters(status, event, call_id, since, until)
     found = operations.list_deliveries(session, webhook, filters, limit + 1, cursor)
     page = found[:limit]
@@ -62,14 +85,8 @@ def list_deliveries(
 
 @router.get("/deliveries/{delivery_id}", summary="One delivery with every attempt")
 def show_delivery(
-    project_id: ProjectId,
-    webhook_id: WebhookId,
-    delivery_id: DeliveryId,
-    user: CurrentUser,
-    session: DatabaseSession,
+    webhook: ReadableWebhook, delivery_id: DeliveryId, session: DatabaseSession
 ) -> DeliveryDetail:
-    project = readable_project(session, user, project_id).project
-    webhook = service.find_webhook(session, project, webhook_id)
     delivery = operations.find_delivery(session, webhook, delivery_id)
     attempts = [AttemptOut.build(a) for a in operations.attempts_of(session, delivery)]
     return DeliveryDetail(**DeliveryOut.build(delivery).model_dump(), attempts_log=attempts)
@@ -77,17 +94,9 @@ def show_delivery(
 
 @router.post("/deliveries/{delivery_id}/resend", summary="Send a delivery again")
 def resend_delivery(
-    project_id: ProjectId,
-    webhook_id: WebhookId,
-    delivery_id: DeliveryId,
-    user: CurrentUser,
-    session: DatabaseSession,
-    now: Now,
+    webhook: WritableWebhook, delivery_id: DeliveryId, session: DatabaseSession, now: Now
 ) -> DeliveryOut:
-    project = writable_project(session, user, project_id).project
-    delivery = operations.find_delivery(
-        session, service.find_webhook(session, project, webhook_id), delivery_id
-    )
+    delivery = operations.find_delivery(session, webhook, delivery_id)
     operations.resend(delivery, now)
     session.commit()
     WAKEUP.notify()
@@ -96,17 +105,9 @@ def resend_delivery(
 
 @router.post("/deliveries/{delivery_id}/dismiss", summary="Dismiss a failed delivery")
 def dismiss_delivery(
-    project_id: ProjectId,
-    webhook_id: WebhookId,
-    delivery_id: DeliveryId,
-    user: CurrentUser,
-    session: DatabaseSession,
-    now: Now,
+    webhook: WritableWebhook, delivery_id: DeliveryId, session: DatabaseSession, now: Now
 ) -> DeliveryOut:
-    project = writable_project(session, user, project_id).project
-    delivery = operations.find_delivery(
-        session, service.find_webhook(session, project, webhook_id), delivery_id
-    )
+    delivery = operations.find_delivery(session, webhook, delivery_id)
     operations.dismiss(delivery, now)
     session.commit()
     return DeliveryOut.build(delivery)
@@ -114,15 +115,8 @@ def dismiss_delivery(
 
 @router.post("/deliveries/resend", summary="Resend every failed delivery (since a time)")
 def resend_failed(
-    project_id: ProjectId,
-    webhook_id: WebhookId,
-    body: Since,
-    user: CurrentUser,
-    session: DatabaseSession,
-    now: Now,
+    webhook: WritableWebhook, body: Since, session: DatabaseSession, now: Now
 ) -> Counted:
-    project = writable_project(session, user, project_id).project
-    webhook = service.find_webhook(session, project, webhook_id)
     count = operations.resend_failed(session, webhook, body.since, now)
     session.commit()
     WAKEUP.notify()
@@ -131,15 +125,8 @@ def resend_failed(
 
 @router.post("/deliveries/dismiss", summary="Dismiss every failed delivery (since a time)")
 def dismiss_failed(
-    project_id: ProjectId,
-    webhook_id: WebhookId,
-    body: Since,
-    user: CurrentUser,
-    session: DatabaseSession,
-    now: Now,
+    webhook: WritableWebhook, body: Since, session: DatabaseSession, now: Now
 ) -> Counted:
-    project = writable_project(session, user, project_id).project
-    webhook = service.find_webhook(session, project, webhook_id)
     count = operations.dismiss_failed(session, webhook, body.since, now)
     session.commit()
     return Counted(count=count)
@@ -147,16 +134,9 @@ def dismiss_failed(
 
 @router.post("/preview", summary="Render the webhook's request without sending it")
 def preview(
-    project_id: ProjectId,
-    webhook_id: WebhookId,
-    body: TryBody,
-    box: Box,
-    user: CurrentUser,
-    session: DatabaseSession,
-    now: Now,
+    webhook: ReadableWebhook, body: TryBody, box: Box, session: DatabaseSession, now: Now
 ) -> RequestOut:
-    project = readable_project(session, user, project_id).project
-    webhook = service.find_webhook(session, project, webhook_id)
+    project = project_of(session, webhook)
     data = operations.sample_or_call_data(session, project, body.call_id)
     rendered = operations.preview(webhook, project, box, data, now)
     return RequestOut.build(rendered, operations.masked_headers(rendered, webhook))
@@ -164,17 +144,14 @@ def preview(
 
 @router.post("/test", summary="Send the webhook once, now, and show request and response")
 async def test_send(
-    project_id: ProjectId,
-    webhook_id: WebhookId,
+    webhook: WritableWebhook,
     body: TryBody,
     request: Request,
     box: Box,
-    user: CurrentUser,
     session: DatabaseSession,
     now: Now,
 ) -> TestOut:
-    project = writable_project(session, user, project_id).project
-    webhook = service.find_webhook(session, project, webhook_id)
+    project = project_of(session, webhook)
     data = operations.sample_or_call_data(session, project, body.call_id)
     rendered = operations.preview(webhook, project, box, data, now)
     session.commit()  # release the project's lock before waiting on the receiver
@@ -197,15 +174,8 @@ async def test_send(
 
 @router.post("/rotate-secret", summary="A new signing secret; the old one signs for 24 h more")
 def rotate_secret(
-    project_id: ProjectId,
-    webhook_id: WebhookId,
-    box: Box,
-    user: CurrentUser,
-    session: DatabaseSession,
-    now: Now,
+    webhook: WritableWebhook, box: Box, session: DatabaseSession, now: Now
 ) -> RotatedSecret:
-    project = writable_project(session, user, project_id).project
-    webhook = service.find_webhook(session, project, webhook_id)
     fresh = operations.rotate_secret(webhook, box, now)
     session.commit()
     assert webhook.previous_secret_until is not None
