@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import not_found
@@ -36,8 +36,12 @@ def list_sessions(
     ga_client_id: Annotated[str | None, Query(max_length=64)] = None,
     entity: Annotated[str | None, Query(max_length=64, description="An entity name")] = None,
     value: Annotated[str | None, Query(max_length=1000, description="With `entity`")] = None,
-    since: Annotated[datetime | None, Query(description="Active at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="Started before (ISO 8601)")] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Active at or after (ISO 8601, with offset)")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(description="Started before (ISO 8601, with offset)")
+    ] = None,
     cursor: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SessionList:

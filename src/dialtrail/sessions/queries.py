@@ -35,6 +35,11 @@ class SessionFilters:
 def check_filters(filters: SessionFilters) -> None:
     if filters.value is not None and filters.entity is None:
         raise invalid_field("value", "give the entity's name in `entity` too")
+    for name in ("visitor", "ga_client_id", "entity", "value"):
+        text = getattr(filters, name)
+        # PostgreSQL cannot compare text holding NUL (it errors); no stored value holds one.
+        if text is not None and "\x00" in text:
+            raise invalid_field(name, "may not contain the NUL character (\\u0000)")
 
 
 def find_sessions(
