@@ -18,7 +18,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dialtrail.admin import account, calls, entities, installation, numbers, sessions, signin
+from dialtrail.admin import (
+    account,
+    calls,
+    entities,
+    installation,
+    numbers,
+    sessions,
+    signin,
+    webhook_deliveries,
+    webhooks,
+)
 from dialtrail.admin.auth import CsrfRefused, NotFound, SignInRequired
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.admin.throttle import LoginThrottle
@@ -32,6 +42,8 @@ SECTION_ROUTERS = (
     numbers.router,
     sessions.router,
     calls.router,
+    webhooks.router,
+    webhook_deliveries.router,
     installation.router,
 )
 

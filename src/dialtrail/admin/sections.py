@@ -18,6 +18,7 @@ PROJECT_SECTIONS: tuple[Section, ...] = (
     Section("numbers", "Numbers", "Call tracking"),
     Section("sessions", "Sessions", "Call tracking"),
     Section("calls", "Calls journal", "Call tracking"),
+    Section("webhooks", "Webhooks 2.0", "Integrations"),
     Section("installation", "Installation", "Set-up"),
 )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, conflict, not_found
@@ -74,6 +74,26 @@ def find_delivery(db: Session, webhook: Webhook, delivery_id: int) -> WebhookDel
 def attempts_of(db: Session, delivery: WebhookDelivery) -> list[WebhookAttempt]:
     query = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id)
     return list(db.scalars(query.order_by(WebhookAttempt.attempted_at, WebhookAttempt.id)))
+
+
+def delivery_counts(db: Session, project: Project) -> dict[int, dict[str, int]]:
+    """For each webhook of the project, how many of its deliveries are in each status."""
+    query = (
+        select(WebhookDelivery.webhook_id, WebhookDelivery.status, func.count())
+        .where(WebhookDelivery.project_id == project.id)
+        .group_by(WebhookDelivery.webhook_id, WebhookDelivery.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for webhook_id, status, count in db.execute(query):
+        counts.setdefault(webhook_id, {})[status] = count
+    return counts
+
+
+def latest_call_id(db: Session, project: Project) -> int | None:
+    """The call a preview renders when the user names none."""
+    query = select(func.max(Call.id)).where(Call.project_id == project.id)
+    latest: int | None = db.scalar(query)
+    return latest
 
 
 def resend(delivery: WebhookDelivery, now: datetime) -> None:

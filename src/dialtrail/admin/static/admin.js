@@ -30,6 +30,14 @@
     });
   });
 
+  // A webhook parameter's constant box shows only when its value select says "constant".
+  document.querySelectorAll("select[data-constant-toggle]").forEach(function (select) {
+    var cell = document.getElementById(select.getAttribute("data-constant-toggle"));
+    function toggle() { cell.classList.toggle("constant-hidden", select.value !== "constant"); }
+    select.addEventListener("change", toggle);
+    toggle();
+  });
+
   function copy(text) {
     if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
     return Promise.reject(new Error("no clipboard"));

@@ -1,0 +1,441 @@
+"""Integrations → Webhooks 2.0 through the forms: the service's rules shown at the row they are
+about, masked headers kept, preview and test send, the deliveries log and the error page."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from dialtrail.secrets import SecretBox
+from dialtrail.webhooks.models import Webhook, WebhookDelivery
+from tests.admin.conftest import SignedIn
+from tests.support.admin import signed_in
+from tests.support.databases import TEST_SECRET_KEY, Database
+from tests.support.people import World, declare_entity
+from tests.support.receiver import Answer, Receiver, receiving
+
+BOX = SecretBox(TEST_SECRET_KEY)
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def form(**overrides: str) -> dict[str, str]:
+    """The editor's fields as a browser posts them: one parameter row, call.completed."""
+    return {
+        "name": "CRM",
+        "event-call.completed": "on",
+        "url": "http://127.0.0.1:9/hook",
+        "method": "POST",
+        "format": "json",
+        "date_format_choice": "iso8601",
+        "date_format_pattern": "",
+        "parameters-0-name": "visit id",
+        "parameters-0-source": "entity.visit_id",
+        "parameters-0-constant": "",
+        "parameters-0-constant_type": "text",
+        "enabled": "on",
+        "action": "save",
+        **overrides,
+    }
+
+
+def webhooks(world: World) -> list[dict[str, Any]]:
+    url = f"/api/v1/projects/{world.project_id}/webhooks"
+    items: list[dict[str, Any]] = world.owner.client.get(url).json()["items"]
+    return items
+
+
+def field_error(page: str, field: str) -> str:
+    pattern = rf'<p class="field-error" id="{re.escape(field)}-error">(.*?)</p>'
+    found = re.search(pattern, page, re.S)
+    assert found is not None, f"no error at {field}"
+    return html.unescape(found.group(1))
+
+
+def create_by_api(world: World, **fields: Any) -> dict[str, Any]:
+    body = {
+        "name": "CRM",
+        "events": ["call.completed"],
+        "url": "http://127.0.0.1:9/hook",
+        "parameters": [{"name": "visit id", "value": "entity.visit_id"}],
+        **fields,
+    }
+    response = world.owner.client.post(f"/api/v1/projects/{world.project_id}/webhooks", json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+@pytest.fixture
+def visit_id(world: World) -> None:
+    declare_entity(world, name="visit_id")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with receiving() as running:
+        yield running
+
+
+def test_a_bad_parameter_value_is_shown_at_its_row_and_nothing_is_stored(
+    world: World, owner: SignedIn, visit_id: None
+) -> None:
+    fields = form(
+        **{
+            "parameters-1-name": "",  # a blank row: left out, so the service's 1 is row 2
+            "parameters-1-source": "",
+            "parameters-2-name": "ga",
+            "parameters-2-source": "visit.gaclid",
+        }
+    )
+    response = owner.post(f"{owner.project}/webhooks/new", **fields)
+
+    assert response.status_code == 422
+    assert "did you mean visit.gclid?" in field_error(response.text, "parameters.2.value")
+    assert 'value="ga"' in response.text  # what was typed stays
+    assert webhooks(world) == []
+
+
+def test_every_refusal_is_shown_at_its_own_field(
+    world: World, owner: SignedIn, visit_id: None
+) -> None:
+    fields = form(
+        **{
+            "event-call.completed": "",
+            "url": "http://user:pw@crm.example.com/",
+            "method": "GET",
+            "date_format_choice": "custom",
+            "date_format_pattern": "%k",
+            "parameters-0-source": "constant",
+            "parameters-0-constant": "x" * 2001,
+            "filters-0-field": "call.disposition",
+            "filters-0-op": "gt",
+            "filters-0-value": "answered",
+            "headers-0-name": "Host",
+            "headers-0-value": "crm.example.com",
+        }
+    )
+    response = owner.post(f"{owner.project}/webhooks/new", **fields)
+
+    assert response.status_code == 422
+    assert "at least 1" in field_error(response.text, "events")
+    assert webhooks(world) == []
+    fields["event-call.completed"] = "on"
+    response = owner.post(f"{owner.project}/webhooks/new", **fields)
+    expected = {
+        "url": "credentials",
+        "date_format": "%k is not a portable",
+        "parameters.0.constant": "at most 2000",
+        "filters.0.op": "gt compares numbers and dates",
+        "headers.0": "Dialtrail sets",
+    }
+    for field, message in expected.items():
+        assert message in field_error(response.text, field), field
+    assert webhooks(world) == []
+
+
+def test_a_webhook_added_through_the_form_is_stored_as_the_api_would(
+    world: World, owner: SignedIn, visit_id: None
+) -> None:
+    fields = form(
+        **{
+            "method": "GET",  # the form still says json: GET sends query, as the help says
+            "date_format_choice": "custom",
+            "date_format_pattern": "%d.%m.%Y %H:%M",
+            "parameters-1-name": "source",
+            "parameters-1-source": "constant",
+            "parameters-1-constant": "website",
+            "filters-0-field": "call.talk_seconds",
+            "filters-0-op": "gte",
+            "filters-0-value": "30",
+            "filters-1-field": "call.disposition",
+            "filters-1-op": "in",
+            "filters-1-value": "answered, voicemail",
+            "filters-2-field": "visit.gclid",
+            "filters-2-op": "exists",
+            "filters-2-value": "",
+            "headers-0-name": "X-Api-Key",
+            "headers-0-value": "key-0123456789",
+        }
+    )
+    response = owner.post(f"{owner.project}/webhooks/new", **fields)
+
+    assert response.status_code == 200, response.text
+    secret = re.search(r'data-testid="secret">(whsec_[^<]+)<', response.text)
+    assert secret is not None
+    [stored] = webhooks(world)
+    assert (stored["method"], stored["format"]) == ("GET", "query")
+    assert stored["date_format"] == "%d.%m.%Y %H:%M"
+    assert stored["parameters"] == [
+        {"name": "visit id", "value": "entity.visit_id"},
+        {"name": "source", "constant": "website"},
+    ]
+    assert stored["filters"] == [
+        {"field": "call.talk_seconds", "op": "gte", "value": 30},
+        {"field": "call.disposition", "op": "in", "value": ["answered", "voicemail"]},
+        {"field": "visit.gclid", "op": "exists", "value": None},
+    ]
+    assert stored["headers"] == {"X-Api-Key": "••••6789"}
+    page = owner.client.get(f"{owner.project}/webhooks/{stored['id']}").text
+    assert secret.group(1) not in page  # shown once
+
+
+def test_rows_are_added_and_removed_without_javascript_and_nothing_is_saved(
+    world: World, owner: SignedIn, visit_id: None
+) -> None:
+    added = owner.post(f"{owner.project}/webhooks/new", **form(action="add:parameters"))
+    assert added.text.count('data-testid="parameter-row"') == 2
+    fields = form(**{"parameters-1-name": "ga", "action": "remove:parameters:0"})
+    removed = owner.post(f"{owner.project}/webhooks/new", **fields)
+    assert removed.text.count('data-testid="parameter-row"') == 1
+    assert 'id="parameters-0-name" name="parameters-0-name" value="ga"' in removed.text
+    assert webhooks(world) == []
+
+
+def test_editing_keeps_a_masked_header_and_replaces_a_new_value(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(
+        world, headers={"Authorization": "Bearer crm-token-0123456789", "X-Other": "other-1234567"}
+    )
+    edit = f"{owner.project}/webhooks/{created['id']}/edit"
+    page = owner.client.get(edit).text
+    assert 'value="••••6789"' in page
+    assert "crm-token" not in page
+
+    fields = form(
+        **{
+            "name": "CRM renamed",
+            "headers-0-name": "Authorization",
+            "headers-0-value": "••••6789",
+            "headers-1-name": "X-Other",
+            "headers-1-value": "changed-7654321",
+        }
+    )
+    response = owner.post(edit, **fields)
+
+    assert response.status_code == 303
+    with database.session() as db:
+        webhook = db.get(Webhook, created["id"])
+        assert webhook is not None
+        opened = {name: BOX.open(sealed) for name, sealed in webhook.headers.items()}
+    assert webhook.name == "CRM renamed"
+    assert opened == {"Authorization": "Bearer crm-token-0123456789", "X-Other": "changed-7654321"}
+
+
+def test_a_constant_number_saved_by_the_api_stays_a_number_after_an_edit(
+    world: World, owner: SignedIn, visit_id: None
+) -> None:
+    created = create_by_api(world, parameters=[{"name": "n", "constant": 5}])
+    edit = f"{owner.project}/webhooks/{created['id']}/edit"
+    assert 'name="parameters-0-constant_type" value="number"' in owner.client.get(edit).text
+    fields = form(
+        **{
+            "parameters-0-name": "n",
+            "parameters-0-source": "constant",
+            "parameters-0-constant": "5",
+            "parameters-0-constant_type": "number",
+        }
+    )
+    assert owner.post(edit, **fields).status_code == 303
+    assert webhooks(world)[0]["parameters"] == [{"name": "n", "constant": 5}]
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    response = owner.client.post(f"{owner.project}/webhooks/new", data=form())
+    assert response.status_code == 403
+    assert webhooks(world) == []
+    created = create_by_api(world)
+    delivery = add_delivery(database, world, created["id"], "failed")
+    resend = f"{owner.project}/webhooks/{created['id']}/deliveries/{delivery}/resend"
+    assert owner.client.post(resend).status_code == 403
+    assert statuses(database) == ["failed"]
+
+
+def test_an_outsider_gets_404_and_a_member_may_add_a_webhook(world: World, visit_id: None) -> None:
+    created = create_by_api(world)
+    base = f"/admin/projects/{world.project_id}/webhooks"
+    outsider, outsider_csrf = signed_in(world.base_url, world.outsider.email)
+    for path in ("", "/new", f"/{created['id']}", f"/{created['id']}/edit",
+                 f"/{created['id']}/deliveries", f"/{created['id']}/failed",
+                 f"/{created['id']}/preview"):  # fmt: skip
+        assert outsider.get(base + path).status_code == 404, path
+    refused = outsider.post(base + "/new", data={**form(), "csrf_token": outsider_csrf})
+    assert refused.status_code == 404
+    outsider.close()
+
+    member, member_csrf = signed_in(world.base_url, world.member.email)
+    response = member.post(base + "/new", data={**form(name="Member's"), "csrf_token": member_csrf})
+    member.close()
+    assert response.status_code == 200
+    assert [webhook["name"] for webhook in webhooks(world)] == ["CRM", "Member's"]
+
+
+def add_delivery(database: Database, world: World, webhook_id: int, status: str) -> int:
+    with database.session() as db:
+        delivery = WebhookDelivery(
+            webhook_id=webhook_id,
+            project_id=world.project_id,
+            event="call.completed",
+            message_id=f"msg_{status}_{datetime.now(UTC).timestamp()}",
+            data={"call": {}, "visit": {}, "entities": {}},
+            occurred_at=datetime.now(UTC),
+            status=status,
+            attempts=8,
+            next_attempt_at=None,
+            last_status_code=500,
+        )
+        db.add(delivery)
+        db.commit()
+        return delivery.id
+
+
+def statuses(database: Database) -> list[str]:
+    with database.session() as db:
+        query = db.query(WebhookDelivery.status).order_by(WebhookDelivery.id)
+        return [status for (status,) in query]
+
+
+def test_the_error_page_resends_and_dismisses_one_or_all(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    ids = [add_delivery(database, world, created["id"], "failed") for _ in range(4)]
+    base = f"{owner.project}/webhooks/{created['id']}"
+    page = owner.client.get(f"{base}/failed").text
+    assert page.count('data-testid="delivery-status">failed') == 4
+
+    resent = owner.post(f"{base}/deliveries/{ids[0]}/resend", back="failed")
+    dismissed = owner.post(f"{base}/deliveries/{ids[1]}/dismiss", back="failed")
+
+    assert resent.headers["location"] == dismissed.headers["location"] == f"{base}/failed"
+    assert statuses(database) == ["pending", "dismissed", "failed", "failed"]
+    bad = owner.post(f"{base}/failed/resend", since="yesterday")
+    assert bad.status_code == 422
+    assert "a date and time" in field_error(bad.text, "since")
+    assert statuses(database) == ["pending", "dismissed", "failed", "failed"]
+    everything = owner.post(f"{base}/failed/dismiss", since="")
+    assert "2 failed deliveries dismissed." in everything.text
+    assert statuses(database) == ["pending", "dismissed", "dismissed", "dismissed"]
+    assert "No failed deliveries." in owner.client.get(f"{base}/failed").text
+
+
+def test_the_deliveries_log_filters_by_status_and_pages(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    for status in ["delivered"] * 51 + ["failed"]:
+        add_delivery(database, world, created["id"], status)
+    base = f"{owner.project}/webhooks/{created['id']}/deliveries"
+
+    first = owner.client.get(base).text
+    failed = owner.client.get(base, params={"status": "failed"}).text
+    bad = owner.client.get(base, params={"status": "lost"})
+
+    assert first.count('data-testid="delivery-status"') == 50
+    assert first.index("failed</span>") < first.index("delivered</span>")  # newest first
+    cursor = re.search(r'href="\?status=&amp;cursor=(\d+)" rel="next"', first)
+    assert cursor is not None
+    older = owner.client.get(base, params={"cursor": cursor.group(1)}).text
+    assert older.count('data-testid="delivery-status"') == 2
+    assert failed.count('data-testid="delivery-status"') == 1
+    assert bad.status_code == 422
+    assert "no such status" in field_error(bad.text, "status")
+
+
+def test_preview_shows_the_rendered_body_with_header_values_masked(
+    world: World, owner: SignedIn, visit_id: None
+) -> None:
+    parameters = [
+        {"name": "visit id", "value": "entity.visit_id"},
+        {"name": "source", "constant": "website"},
+    ]
+    created = create_by_api(world, parameters=parameters, headers={"X-Api-Key": "key-0123456789"})
+    base = f"{owner.project}/webhooks/{created['id']}"
+
+    page = owner.client.get(f"{base}/preview").text
+    request = re.search(r'data-testid="request">(.*?)</pre>', page, re.S)
+
+    assert request is not None
+    shown = html.unescape(request.group(1))
+    assert shown.startswith("POST http://127.0.0.1:9/hook\n")
+    assert "X-Api-Key: ••••6789" in shown
+    assert json.loads(shown.split("\n\n", 1)[1]) == {
+        "visit id": "example-visit_id",
+        "source": "website",
+    }
+    assert "a sample call" in page
+    missing = owner.client.get(f"{base}/preview", params={"call_id": "999"})
+    assert missing.status_code == 422
+    assert "no call 999" in field_error(missing.text, "call_id")
+    posted = owner.post(f"{base}/preview", call_id="12")
+    assert posted.headers["location"] == f"{base}/preview?call_id=12"
+
+
+def test_a_test_send_shows_the_answer_as_text(
+    world: World, owner: SignedIn, receiver: Receiver, visit_id: None
+) -> None:
+    created = create_by_api(world, url=receiver.url + "/hook", name=HOSTILE)
+    receiver.answer(Answer(status=418, body=f"<h1>{HOSTILE}</h1>", headers={"X-Crm": "yes"}))
+
+    response = owner.post(f"{owner.project}/webhooks/{created['id']}/test", call_id="")
+
+    assert response.status_code == 200
+    assert [request.path for request in receiver.received] == ["/hook"]
+    assert "webhook-signature" in receiver.received[0].headers
+    assert 'data-testid="test-status"><strong class="bad">418</strong>' in response.text
+    assert "x-crm: yes" in response.text
+    assert "&lt;h1&gt;&lt;img src=x onerror=alert(1)&gt;&lt;/h1&gt;" in response.text
+    assert HOSTILE not in response.text
+
+
+def test_a_test_send_to_nowhere_shows_the_error(
+    world: World, owner: SignedIn, visit_id: None
+) -> None:
+    created = create_by_api(world, url="http://127.0.0.1:9/hook")
+    response = owner.post(f"{owner.project}/webhooks/{created['id']}/test", call_id="")
+    assert 'data-testid="test-error"' in response.text
+
+
+def test_rotating_the_secret_shows_the_new_one_once(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    base = f"{owner.project}/webhooks/{created['id']}"
+
+    response = owner.post(f"{base}/rotate-secret")
+
+    fresh = re.search(r'data-testid="secret">(whsec_[^<]+)<', response.text)
+    assert fresh is not None
+    with database.session() as db:
+        webhook = db.get(Webhook, created["id"])
+        assert webhook is not None
+        assert BOX.open(webhook.secret) == fresh.group(1)
+        assert webhook.previous_secret is not None
+    assert fresh.group(1) not in owner.client.get(base).text
+
+
+def test_the_list_shows_state_and_counts_and_names_as_text(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world, name=HOSTILE)
+    add_delivery(database, world, created["id"], "failed")
+    with database.session() as db:
+        webhook = db.get(Webhook, created["id"])
+        assert webhook is not None
+        webhook.enabled, webhook.disabled_reason = False, "the receiver answered 410 Gone"
+        db.commit()
+
+    page = owner.client.get(f"{owner.project}/webhooks").text
+
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert HOSTILE not in page
+    assert "the receiver answered 410 Gone" in page
+    assert 'data-testid="failed-count">1<' in page
