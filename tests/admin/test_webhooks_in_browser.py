@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Dialog, Page
 
-from tests.support.admin_browser import HOSTILE, shoot, sign_in
+from tests.support.admin_browser import ARTIFACTS, HOSTILE, shoot, sign_in
 from tests.support.databases import Database
 from tests.support.hooks import Clock, Hooks
 from tests.support.people import World
@@ -238,6 +238,9 @@ def test_the_editor_shows_a_bad_row_at_its_select_and_the_error_page_resends(
     assert "give either value" in page.locator('[id="parameters.2.value-error"]').inner_text()
     assert "whole number" in page.locator('[id="filters.0.value-error"]').inner_text()
     shoot(page, "webhook-editor-errors", database)
+    if database.backend == "sqlite":
+        parameters = page.get_by_test_id("parameters")
+        parameters.screenshot(path=str(ARTIFACTS / "webhook-parameters.png"))
     value_select.select_option("call.caller")
     page.get_by_label("Value (filter 1)").fill("30")
     page.get_by_role("button", name="Add the webhook").click()
