@@ -193,7 +193,8 @@ def change_delivery(
     else:
         raise ApiError(404, "not_found", "no such action")
     db.commit()
-    WAKEUP.notify()
+    if action == "resend":
+        WAKEUP.notify()  # this process's worker sends it now rather than at its next poll
     back = "failed" if posted.get("back") == "failed" else f"deliveries/{delivery.id}"
     return redirect(request, f"{base(access.project, webhook)}/{back}")
 
@@ -220,7 +221,8 @@ def change_all_failed(
     change = operations.resend_failed if action == "resend" else operations.dismiss_failed
     count = change(db, webhook, since, clock_of(request))
     db.commit()
-    WAKEUP.notify()
+    if action == "resend":
+        WAKEUP.notify()
     done = "will be sent again" if action == "resend" else "dismissed"
     notice = f"{count} failed deliver{'y' if count == 1 else 'ies'} {done}."
     return failed_page(request, admin, access.project, db, webhook, notice=notice)

@@ -8,7 +8,7 @@ the deliveries, preview and test pages are in admin/webhook_deliveries.py.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -53,7 +53,7 @@ OPERATOR_LABELS: dict[str, str] = {
     "exists": "has a value",
     "not_exists": "has no value",
 }
-assert set(OPERATOR_LABELS) == set(Operator.__args__)  # type: ignore[attr-defined]
+assert set(OPERATOR_LABELS) == set(get_args(Operator))  # a new operator needs its label
 ROW_KINDS = {"parameters": ParameterRow, "headers": HeaderRow, "filters": FilterRow}
 
 
@@ -89,7 +89,7 @@ def editor(
     errors: FormErrors | None = None,
     webhook: Webhook | None = None,
 ) -> Response:
-    names = [entity.name for entity in entities.list_entities(db, project)]
+    groups = catalogue_groups(entity.name for entity in entities.list_entities(db, project))
     return render(
         request,
         "webhooks/form.html",
@@ -100,8 +100,8 @@ def editor(
         form=form,
         errors=errors or FormErrors(),
         webhook=webhook,
-        groups=catalogue_groups(names),
-        known_keys=known_keys(catalogue_groups(names)),
+        groups=groups,
+        known_keys=known_keys(groups),
         operators=OPERATOR_LABELS,
         operators_by_type={
             kind: ", ".join(OPERATOR_LABELS[op] for op in ops)
