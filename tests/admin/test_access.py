@@ -21,8 +21,16 @@ PROJECT_PAGES = [
     "/calls.csv",
     "/calls/{call}",
     "/installation",
+    "/settings",
+    "/settings/delete",
 ]
-OTHER_PAGES = ["/admin/", "/admin/account/tokens", "/admin/users", "/admin/switch?project_id=1"]
+OTHER_PAGES = [
+    "/admin/",
+    "/admin/projects/new",
+    "/admin/account/tokens",
+    "/admin/users",
+    "/admin/switch?project_id=1",
+]
 
 
 def project_pages(world: World, entity_id: int, database: Database) -> list[str]:

@@ -24,6 +24,7 @@ from dialtrail.admin import (
     entities,
     installation,
     numbers,
+    project_settings,
     sessions,
     signin,
     webhook_deliveries,
@@ -45,6 +46,7 @@ SECTION_ROUTERS = (
     webhooks.router,
     webhook_deliveries.router,
     installation.router,
+    project_settings.router,
 )
 
 

@@ -23,11 +23,11 @@ from dialtrail.admin.auth import (
     SignedIn,
     WritableProject,
 )
-from dialtrail.admin.forms import FormErrors, form_errors
+from dialtrail.admin.forms import FormErrors, PastedLines, errors_with_lines, form_errors
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.admin.usage_chart import recommendation, usage_chart
 from dialtrail.api.database import DatabaseSession, Now
-from dialtrail.api.errors import ApiError, FieldProblem, from_pydantic_errors
+from dialtrail.api.errors import ApiError
 from dialtrail.api.schemas import NumberId
 from dialtrail.numbers import service
 from dialtrail.numbers.schemas import NumberCreate, NumbersCreate, NumberUpdate
@@ -155,14 +155,13 @@ def add_numbers(
     now: Now,
 ) -> Response:
     fields = posted(form, BULK_FIELDS)
-    lines = fields.get("numbers", "").splitlines()
-    pasted = [(number, line.strip()) for number, line in enumerate(lines, 1) if line.strip()]
+    pasted = PastedLines.of(fields.get("numbers", ""))
     try:
-        body = NumbersCreate.model_validate({**fields, "numbers": [line for _, line in pasted]})
+        body = NumbersCreate.model_validate({**fields, "numbers": pasted.values})
         service.add_numbers(db, access.project, body.numbers, body.model_dump())
     except (ValidationError, ApiError) as error:
         db.rollback()
-        errors, bad_lines = bulk_errors(error, [number for number, _ in pasted])
+        errors, bad_lines = bulk_errors(error, pasted)
         values = {**NEW_BULK, **fields, "destination": fields["destination"] or ""}
         return numbers_page(
             request, admin, access, db, now, bulk=values, bulk_errors=errors, bulk_lines=bad_lines
@@ -172,35 +171,12 @@ def add_numbers(
 
 
 def bulk_errors(
-    error: ValidationError | ApiError, line_numbers: list[int]
+    error: ValidationError | ApiError, pasted: PastedLines
 ) -> tuple[FormErrors, list[tuple[int, str]]]:
-    """The API names a bad number by its place in the list (``numbers.3``); the form names the
-    line of the textarea it was pasted on (blank lines are skipped, but counted)."""
-    api_error = error if isinstance(error, ApiError) else from_pydantic_errors(error.errors())
-    bad_lines = [
-        (line_numbers[index], problem.message)
-        for problem in api_error.fields
-        if (index := list_index(problem.field)) is not None and index < len(line_numbers)
-    ]
-    rest = [problem for problem in api_error.fields if list_index(problem.field) is None]
-    errors = FormErrors()
-    if rest or not bad_lines:
-        others = ApiError(api_error.status, api_error.code, api_error.message, rest)
-        errors = form_errors(others, BULK_FIELDS)
-    if bad_lines:
-        errors.fields["numbers"] = FieldProblem("numbers", lines_summary(bad_lines))
-    return errors, bad_lines
-
-
-def list_index(field: str) -> int | None:
-    prefix, _, index = field.partition(".")
-    return int(index) if prefix == "numbers" and index.isdigit() else None
-
-
-def lines_summary(bad_lines: list[tuple[int, str]]) -> str:
-    lines = ", ".join(str(number) for number, _ in bad_lines)
-    noun = "line" if len(bad_lines) == 1 else "lines"
-    return f"Nothing was added: fix {noun} {lines} (shown below) and send the list again."
+    errors, bad_lines = errors_with_lines(
+        error, {"numbers": pasted}, BULK_FIELDS, "Nothing was added"
+    )
+    return errors, bad_lines.get("numbers", [])
 
 
 @router.get("/{number_id}/edit")

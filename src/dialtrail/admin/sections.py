@@ -20,6 +20,7 @@ PROJECT_SECTIONS: tuple[Section, ...] = (
     Section("calls", "Calls journal", "Call tracking"),
     Section("webhooks", "Webhooks 2.0", "Integrations"),
     Section("installation", "Installation", "Set-up"),
+    Section("settings", "Project settings", "Set-up"),
 )
 
 SECTION_SLUGS = frozenset(section.slug for section in PROJECT_SECTIONS)

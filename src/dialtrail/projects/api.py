@@ -87,7 +87,7 @@ def sealed_fields(body: ProjectFields, request: Request) -> dict[str, Any]:
 @router.delete("/projects/{project_id}", status_code=204, summary="Delete a project (owners)")
 def delete_project(project_id: ProjectId, user: CurrentUser, session: DatabaseSession) -> Response:
     access = owned_project(session, user, project_id)
-    session.delete(access.project)
+    service.delete_project(session, access.project)
     session.commit()
     return Response(status_code=204)
 

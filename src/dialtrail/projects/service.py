@@ -39,6 +39,12 @@ def update_project(session: Session, project: Project, fields: dict[str, Any]) -
     session.flush()
 
 
+def delete_project(session: Session, project: Project) -> None:
+    # Its entities, numbers, sessions, calls and webhooks go with it (ON DELETE CASCADE).
+    session.delete(project)
+    session.flush()
+
+
 def reject_empty_name() -> str:
     raise invalid(FieldProblem("name", "a project needs a name"))
 
