@@ -87,8 +87,10 @@ def stored_values(project: Project) -> dict[str, Any]:
     return values
 
 
-def refused(error: ApiError | ValidationError, pasted: dict[str, Any]) -> tuple[Any, Any, int]:
-    errors, bad_lines = errors_with_lines(error, pasted, SETTINGS_FIELDS, "Nothing was saved")
+def refused(
+    error: ApiError | ValidationError, pasted: dict[str, Any], nothing: str
+) -> tuple[Any, Any, int]:
+    errors, bad_lines = errors_with_lines(error, pasted, SETTINGS_FIELDS, nothing)
     status = error.status if isinstance(error, ApiError) else 422
     return errors, bad_lines, status
 
@@ -128,7 +130,7 @@ def create_project(
         project = service.create_project(db, admin.user, fields)
     except (ValidationError, ApiError) as error:
         db.rollback()
-        errors, bad_lines, status = refused(error, pasted)
+        errors, bad_lines, status = refused(error, pasted, "The project was not created")
         values = shown_values(form, NEW_PROJECT_FIELDS)
         return new_project_form(request, admin, values, errors, bad_lines, status)
     db.commit()
@@ -183,7 +185,7 @@ def update_settings(
         service.update_project(db, access.project, fields)
     except (ValidationError, ApiError) as error:
         db.rollback()  # nothing is half-saved: the project is read again as it was
-        errors, bad_lines, status = refused(error, pasted)
+        errors, bad_lines, status = refused(error, pasted, "Nothing was saved")
         values = shown_values(form, SETTINGS_FIELDS)
         return settings_form(request, admin, access, values, errors, bad_lines, status)
     db.commit()
