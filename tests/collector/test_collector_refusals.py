@@ -200,3 +200,50 @@ def test_a_request_without_origin_or_referer_is_told_why(world: World, visit: Vi
 
     assert response.status_code == 403
     assert "no Origin or Referer" in response.json()["message"]
+
+
+def test_a_body_streamed_past_8_kb_without_a_length_is_413(
+    visit: Visit, database: Database
+) -> None:
+    body = json.dumps({**visit.ids(), "url": HOME, "title": "t" * 9000}).encode()
+    chunks = iter([body[:4000], body[4000:]])  # a generator: sent chunked, no Content-Length
+    response = httpx.post(
+        f"{visit.base_url}/c/{visit.key}/pageview",
+        content=chunks,
+        headers={"Origin": visit.origin},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "body_too_large"
+    assert stored_rows(database) == 0
+
+
+def test_a_too_large_body_is_readable_by_the_sites_origin(visit: Visit) -> None:
+    response = visit.page(HOME, title="t" * 9000)
+    assert response.status_code == 413
+    assert response.headers["access-control-allow-origin"] == visit.origin
+
+
+def test_a_preflight_allows_posting_json(visit: Visit) -> None:
+    response = httpx.options(
+        f"{visit.base_url}/c/{visit.key}/pageview",
+        headers={"Origin": visit.origin, "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == visit.origin
+    assert response.headers["access-control-allow-methods"] == "POST"
+    assert response.headers["access-control-allow-headers"] == "Content-Type"
+
+
+def test_another_method_is_405_naming_the_allowed_ones(visit: Visit, database: Database) -> None:
+    response = httpx.get(f"{visit.base_url}/c/{visit.key}/pageview")
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+    assert response.headers["allow"] == "POST, OPTIONS"
+
+
+@pytest.mark.parametrize("path", ["/c/", "/c/key", "/c/key/", "/c/key/pageview/more"])
+def test_other_paths_under_c_are_404(visit: Visit, path: str) -> None:
+    response = httpx.post(f"{visit.base_url}{path}", content=b"{}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"

@@ -12,21 +12,18 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Answers 413 when a request body exceeds its limit (declared or streamed): ``max_bytes``,
-    or a smaller limit for paths under one of ``path_limits``' prefixes."""
+    """Answers 413 when a request body exceeds ``max_bytes`` (declared or streamed). The
+    collector caps its own bodies (collector/routes.py)."""
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        limit = self.max_bytes
         if self.declared_length(scope) > limit:
             await self.refuse(send, limit)
             return
@@ -34,12 +31,6 @@ class BodySizeLimit:
             await self.app(scope, self.counting(receive, limit), send)
         except BodyTooLarge:
             await self.refuse(send, limit)
-
-    def limit_for(self, path: str) -> int:
-        for prefix, limit in self.path_limits.items():
-            if path.startswith(prefix):
-                return limit
-        return self.max_bytes
 
     def declared_length(self, scope: Scope) -> int:
         for name, value in scope["headers"]:

@@ -47,9 +47,6 @@ class Pending:
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
 
-    def resolve(self, outcome: Any) -> None:
-        self.loop.call_soon_threadsafe(self.settle, outcome)
-
     def settle(self, outcome: Any) -> None:
         if self.future.done():  # the client went away; its data is written all the same
             return
@@ -105,8 +102,7 @@ class GroupWriter:
             outcomes = self.together(batch)
         except Exception:  # an unexpected failure: find whose, without losing the others
             outcomes = [self.alone(pending) for pending in batch]
-        for pending, outcome in zip(batch, outcomes, strict=True):
-            pending.resolve(outcome)
+        resolve(batch, outcomes)
 
     def together(self, batch: list[Pending]) -> list[Any]:
         with self.sessions() as db:
@@ -123,6 +119,21 @@ class GroupWriter:
         except Exception as error:  # this request's own failure (or its commit's)
             return error
         return outcome
+
+
+def resolve(batch: list[Pending], outcomes: list[Any]) -> None:
+    """Hands each outcome to its request: one wake-up of each event loop per batch, not one
+    per request (a cross-thread call costs the loop a wake-up and a callback each)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Pending, Any]]] = {}
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(pending.loop, []).append((pending, outcome))
+    for loop, settled in by_loop.items():
+        loop.call_soon_threadsafe(settle_all, settled)
+
+
+def settle_all(settled: list[tuple[Pending, Any]]) -> None:
+    for pending, outcome in settled:
+        pending.settle(outcome)
 
 
 def refused_or_done(db: Session, job: Job) -> Any:
