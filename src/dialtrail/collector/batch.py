@@ -21,11 +21,12 @@ from dialtrail.collector.payloads import PageViewEvent, PingEvent
 from dialtrail.collector.store import (
     BatchStatements,
     Client,
+    DriverStatements,
     ProjectContext,
-    Statements,
     Where,
     Writes,
     add_values,
+    driver_statements,
     page_view_row,
     session_row,
     statements_for,
@@ -79,16 +80,17 @@ class Found:
 def record_batch(connection: Connection, planned: list[Planned]) -> list[int | None]:
     """Writes every event; returns each one's session id (None: a ping for an unknown
     session)."""
-    sql = statements_for(connection.dialect.name)
-    visitor_ids = upsert_visitors(connection, sql.batch, planned)
-    sessions = find_or_start_sessions(connection, sql.batch, planned, visitor_ids)
+    sql = statements_for(connection.dialect.name).batch
+    driver = driver_statements(connection)
+    visitor_ids = upsert_visitors(connection, driver, planned)
+    sessions = find_or_start_sessions(connection, sql, driver, planned, visitor_ids)
     session_ids = [
         # A page view sees the session it starts itself; a ping only what came before it.
         sessions.seen_by(plan.session_key, position + 1 if is_page_view(plan) else position)
         for position, plan in enumerate(planned)
     ]
-    page_views = find_or_insert_page_views(connection, sql.batch, planned, session_ids)
-    return write_consequences(connection, sql, planned, sessions, session_ids, page_views)
+    page_views = find_or_insert_page_views(connection, sql, driver, planned, session_ids)
+    return write_consequences(connection, driver, planned, sessions, session_ids, page_views)
 
 
 def is_page_view(plan: Planned) -> bool:
@@ -102,7 +104,7 @@ def page_view_events(planned: list[Planned]) -> Iterable[tuple[int, Planned, Pag
 
 
 def upsert_visitors(
-    connection: Connection, sql: BatchStatements, planned: list[Planned]
+    connection: Connection, driver: DriverStatements, planned: list[Planned]
 ) -> dict[Key, int]:
     rows: dict[Key, dict[str, Any]] = {}
     for _, plan, event in page_view_events(planned):
@@ -111,13 +113,14 @@ def upsert_visitors(
         row["last_seen_at"] = plan.now  # the latest page view's time, as one upsert each
     if not rows:
         return {}
-    result = connection.execute(sql.upsert_visitors, list(rows.values()))
+    result = driver.upsert_visitors.returning(connection, list(rows.values()))
     return {(project, key): id for project, key, id in result}
 
 
 def find_or_start_sessions(
     connection: Connection,
     sql: BatchStatements,
+    driver: DriverStatements,
     planned: list[Planned],
     visitor_ids: dict[Key, int],
 ) -> Found:
@@ -132,7 +135,7 @@ def find_or_start_sessions(
             visitor_id = visitor_ids[(plan.project.id, event.visitor)]
             rows.append(session_row(plan.project.id, visitor_id, event, plan.client, plan.now))
     if rows:
-        for project, key, id in connection.execute(sql.insert_sessions, rows):
+        for project, key, id in driver.insert_sessions.returning(connection, rows):
             found.created[(project, key)] = Created(starters[(project, key)], id)
     wanted = {plan.session_key for plan in planned} - found.created.keys()
     found.existing = look_up(connection, sql.find_sessions, wanted)
@@ -142,6 +145,7 @@ def find_or_start_sessions(
 def find_or_insert_page_views(
     connection: Connection,
     sql: BatchStatements,
+    driver: DriverStatements,
     planned: list[Planned],
     session_ids: list[int | None],
 ) -> Found:
@@ -158,7 +162,7 @@ def find_or_insert_page_views(
             inserters[key] = position
             rows.append(page_view_row(session_id, event, planned[position].now))
     if rows:
-        for session_id, key, id in connection.execute(sql.insert_page_views, rows):
+        for session_id, key, id in driver.insert_page_views.returning(connection, rows):
             found.created[(session_id, key)] = Created(inserters[(session_id, key)], id)
     wanted = {
         (session_id, plan.event.page_view)
@@ -181,7 +185,7 @@ def look_up(connection: Connection, statement: Any, wanted: set[Key]) -> dict[Ke
 
 def write_consequences(
     connection: Connection,
-    sql: Statements,
+    driver: DriverStatements,
     planned: list[Planned],
     sessions: Found,
     session_ids: list[int | None],
@@ -205,8 +209,8 @@ def write_consequences(
             touches.add(session_id, plan.now, plan.event.ga, added=0)
             page_view_id = page_views.seen_by(key, position)
         add_values(writes, plan.project, Where(session_id, page_view_id, plan.now), plan.event)
-    touches.run(connection, sql)
-    writes.run(connection, sql)
+    touches.run(connection, driver)
+    writes.run(connection)
     return session_ids
 
 
@@ -223,6 +227,5 @@ class Touches:
         # The newest GA client id wins; a touch without one keeps what came before.
         row["b_ga"] = sources.ga_client_id(ga) or row.get("b_ga")
 
-    def run(self, connection: Connection, sql: Statements) -> None:
-        if self.rows:
-            connection.execute(sql.touch_session, list(self.rows.values()))
+    def run(self, connection: Connection, driver: DriverStatements) -> None:
+        driver.touch_session.execute_many(connection, list(self.rows.values()))

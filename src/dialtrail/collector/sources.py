@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 MAX_VALUE_LENGTH = 1000
@@ -38,13 +39,23 @@ def normalise_value(raw: str | None, flagged_truncated: bool = False) -> Normali
     return NormalisedValue(text, flagged_truncated)
 
 
+# Landing pages and addresses repeat (a campaign's URL, a visitor's pages): parsing each once
+# per process was a sixth of the collector's writer time.
+CACHED = 4096
+
+
 def source_fields(url: str) -> dict[str, str | None]:
     """UTM tags and click ids from a landing page URL (the first value of each)."""
+    return dict(zip(SOURCE_PARAMETERS, source_values(url), strict=True))
+
+
+@lru_cache(maxsize=CACHED)
+def source_values(url: str) -> tuple[str | None, ...]:
     query = parse_qs(urlsplit(url).query, keep_blank_values=False)
-    return {
-        name: query[name][0][:SOURCE_FIELD_LENGTH] if name in query else None
+    return tuple(
+        query[name][0][:SOURCE_FIELD_LENGTH] if name in query else None
         for name in SOURCE_PARAMETERS
-    }
+    )
 
 
 def ga_client_id(cookie: str | None) -> str | None:
@@ -58,6 +69,7 @@ def ga_client_id(cookie: str | None) -> str | None:
     return ".".join(parts[-2:])[:64]
 
 
+@lru_cache(maxsize=CACHED)
 def truncate_ip(address: str) -> str:
     """IPv4 to its /24, IPv6 to its /48 (DESIGN §1): enough for fraud checks, not a person."""
     try:

@@ -12,11 +12,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import Connection, Dialect, Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dialtrail.collector import sources
+from dialtrail.collector.driver import DriverStatement
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, ValuesEvent
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.numbers.leasing import PoolSettings
@@ -174,6 +175,46 @@ class BatchStatements:
             page_views.c.session_id.in_(bindparam("b_owners", expanding=True)),
             page_views.c.key.in_(bindparam("b_keys", expanding=True)),
         )
+
+
+VISITOR_KEYS = ("project_id", "key", "first_seen_at", "last_seen_at")
+SESSION_KEYS = (
+    *("project_id", "visitor_id", "key", "started_at", "last_activity_at", "landing_page"),
+    *("referrer", "ga_client_id", "user_agent", "ip", "page_views", *sources.SOURCE_PARAMETERS),
+)
+PAGE_VIEW_KEYS = ("session_id", "key", "url", "title", "referrer", "viewed_at")
+OBSERVATION_KEYS = ("session_id", "page_view_id", "entity_id", "value", "truncated", "observed_at")
+TOUCH_KEYS = ("b_session", "b_now", "b_added", "b_ga")
+
+
+class DriverStatements:
+    """The statements a batch runs for every event, run on the driver's cursor (driver.py):
+    with several rows per event, SQLAlchemy's work per row outweighed the database's."""
+
+    def __init__(self, sql: Statements, dialect: Dialect) -> None:
+        self.upsert_visitors = DriverStatement(sql.batch.upsert_visitors, dialect, VISITOR_KEYS)
+        self.insert_sessions = DriverStatement(sql.batch.insert_sessions, dialect, SESSION_KEYS)
+        self.insert_page_views = DriverStatement(
+            sql.batch.insert_page_views, dialect, PAGE_VIEW_KEYS
+        )
+        self.touch_session = DriverStatement(sql.touch_session, dialect, TOUCH_KEYS)
+        self.insert_observation = DriverStatement(sql.insert_observation, dialect, OBSERVATION_KEYS)
+        self.by_statement = {
+            name: DriverStatement(getattr(sql, name), dialect, OBSERVATION_KEYS)
+            for name in ("keep_first_value", "keep_last_value", "keep_newest_page_value")
+        }
+
+
+DRIVER_STATEMENTS: dict[str, DriverStatements] = {}
+
+
+def driver_statements(connection: Connection) -> DriverStatements:
+    dialect = connection.dialect
+    found = DRIVER_STATEMENTS.get(dialect.name)
+    if found is None:
+        found = DriverStatements(statements_for(dialect.name), dialect)
+        DRIVER_STATEMENTS[dialect.name] = found
+    return found
 
 
 def table_of(model: type[Base]) -> Table:
@@ -342,7 +383,7 @@ def record_values(
 ) -> None:
     writes = Writes()
     add_values(writes, project, where, event)
-    writes.run(connection, sql)
+    writes.run(connection)
 
 
 def add_values(writes: Writes, project: ProjectContext, where: Where, event: ValuesEvent) -> None:
@@ -385,11 +426,11 @@ class Writes:
         self.observations.append(row)
         self.by_statement.setdefault("keep_newest_page_value", []).append(row)
 
-    def run(self, connection: Connection, sql: Statements) -> None:
-        if self.observations:
-            connection.execute(sql.insert_observation, self.observations)
+    def run(self, connection: Connection) -> None:
+        driver = driver_statements(connection)
+        driver.insert_observation.execute_many(connection, self.observations)
         for statement, rows in self.by_statement.items():
-            connection.execute(getattr(sql, statement), collapsed(statement, rows))
+            driver.by_statement[statement].execute_many(connection, collapsed(statement, rows))
 
 
 def collapsed(statement: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
