@@ -247,3 +247,13 @@ def test_other_paths_under_c_are_404(visit: Visit, path: str) -> None:
     response = httpx.post(f"{visit.base_url}{path}", content=b"{}")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+def test_an_unreadable_origin_is_a_foreign_one(world: World, visit: Visit) -> None:
+    world.owner.client.patch(
+        f"/api/v1/projects/{world.project_id}", json={"domains": ["shop.example.com"]}
+    )
+    visit.origin = "http://["
+    response = visit.page(HOME)
+    assert response.status_code == 403
+    assert response.json()["error"] == "origin_not_allowed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 
@@ -10,10 +11,19 @@ def request_host(origin: str | None, referer: str | None) -> str | None:
     # older browsers. "null" (a sandboxed frame or a file) names no host.
     for header in (origin, referer):
         if header and header != "null":
-            host = urlsplit(header).hostname
+            host = header_host(header)
             if host:
-                return host.lower().rstrip(".")
+                return host
     return None
+
+
+@lru_cache(maxsize=4096)  # a site's Origin is the same on every request: parse it once
+def header_host(header: str) -> str | None:
+    try:
+        host = urlsplit(header).hostname
+    except ValueError:  # "http://[" and the like: a header that names no host
+        return None
+    return host.lower().rstrip(".") if host else None
 
 
 def host_allowed(host: str | None, domains: list[str]) -> bool:
