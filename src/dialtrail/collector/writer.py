@@ -80,6 +80,8 @@ class GroupWriter:
         return await future
 
     def start(self) -> None:
+        if self.thread is not None:  # started: no lock to take on every request
+            return
         with self.starting:
             if self.thread is None:
                 self.thread = threading.Thread(
