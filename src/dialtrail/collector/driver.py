@@ -52,9 +52,20 @@ class DriverStatement:
             cursor.executemany(self.sql, [self.values(row) for row in rows])
             cursor.close()
 
+    def insert(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        """Inserts the rows with one multi-row VALUES statement per chunk: PostgreSQL runs
+        each row of an executemany as a statement of its own. (An upsert's rows must not meet
+        the same row twice: store.collapsed sees to that.)"""
+        self.in_chunks(connection, rows, fetch=False)
+
     def returning(self, connection: Connection, rows: list[dict[str, Any]]) -> list[Any]:
-        """Inserts the rows with one multi-row VALUES statement per chunk (a driver's
-        executemany gives no RETURNING rows back); returns the rows the database returned."""
+        """Inserts the rows as ``insert`` does (a driver's executemany gives no RETURNING rows
+        back); returns the rows the database returned."""
+        return self.in_chunks(connection, rows, fetch=True)
+
+    def in_chunks(
+        self, connection: Connection, rows: list[dict[str, Any]], *, fetch: bool
+    ) -> list[Any]:
         returned: list[Any] = []
         chunk = max(1, MAX_PARAMETERS // max(1, len(self.order)))
         cursor = connection.connection.cursor()
@@ -62,7 +73,8 @@ class DriverStatement:
             part = rows[start : start + chunk]
             flat = [value for row in part for value in self.values(row)]
             cursor.execute(self.sql_for(len(part)), flat)
-            returned.extend(cursor.fetchall())
+            if fetch:
+                returned.extend(cursor.fetchall())
         cursor.close()
         return returned
 

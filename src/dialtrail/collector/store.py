@@ -428,9 +428,9 @@ class Writes:
 
     def run(self, connection: Connection) -> None:
         driver = driver_statements(connection)
-        driver.insert_observation.execute_many(connection, self.observations)
+        driver.insert_observation.insert(connection, self.observations)
         for statement, rows in self.by_statement.items():
-            driver.by_statement[statement].execute_many(connection, collapsed(statement, rows))
+            driver.by_statement[statement].insert(connection, collapsed(statement, rows))
 
 
 def collapsed(statement: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
