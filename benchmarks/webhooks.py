@@ -11,7 +11,7 @@ counts requests by ``webhook-id`` and notes when each arrived.
 
 Throughput: ``--deliveries`` pending deliveries (one webhook, a call each) are drained by one
 ``dialtrail worker`` process; the baseline sends the same requests (rendered and signed with
-the worker's functions beforehand) with the worker's httpx client settings, in batches of the
+the worker's functions beforehand) with the worker's aiohttp session, in batches of the
 worker's size, straight to the receiver. Each round runs the baseline, then a fresh worker.
 The receiver must see every delivery exactly once.
 
@@ -163,18 +163,21 @@ async def post_all(outgoing: list[webhook_rows.Outgoing]) -> list[int]:
     from dialtrail.outbound import Outbound
     from dialtrail.webhooks.worker import BATCH, CONCURRENCY
 
-    # The worker's own client settings (connection limits, timeout, no redirects), its batch
-    # size (a batch is sent at once and the next starts when the whole batch is back) and its
-    # limit of requests in flight.
-    client = Outbound(allow_private=True).client
+    # The worker's own client (aiohttp session: connection limit, timeout, the resolver), its
+    # batch size (a batch is sent at once and the next starts when the whole batch is back)
+    # and its limit of requests in flight; only Dialtrail's rendering, signing and
+    # bookkeeping are left out.
+    outbound = Outbound(allow_private=True)
     in_flight = asyncio.Semaphore(CONCURRENCY)
 
     async def send(item: webhook_rows.Outgoing) -> int:
         async with in_flight:
-            answer = await client.request(
-                item.method, item.url, headers=item.headers, content=item.body
+            request = outbound.session().request(
+                item.method, item.url, headers=item.headers, data=item.body, allow_redirects=False
             )
-            return answer.status_code
+            async with request as answer:
+                await answer.read()
+                return answer.status
 
     statuses: list[int] = []
     try:
@@ -182,7 +185,7 @@ async def post_all(outgoing: list[webhook_rows.Outgoing]) -> list[int]:
             batch = outgoing[start : start + BATCH]
             statuses += await asyncio.gather(*(send(item) for item in batch))
     finally:
-        await client.aclose()
+        await outbound.close()
     return statuses
 
 

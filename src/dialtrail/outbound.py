@@ -1,11 +1,12 @@
 """The one way out: every outbound HTTP request (webhooks) goes through ``Outbound.send``.
 
-It fixes what must never vary between callers: http(s) only, a 15-second timeout, no redirects
-(a 3xx is an answer, not an instruction), a fixed User-Agent, at most 2 KB of the answer kept,
-and the SSRF guard: the host is resolved first and refused when any of its addresses is
+It fixes what must never vary between callers: http(s) only, a 15-second timeout, no
+redirects (a 3xx is an answer, not an instruction), at most 2 KB of the answer kept, and the
+SSRF guard: a host is resolved by ``GuardedResolver`` and refused when any of its addresses is
 private, loopback, link-local, multicast, reserved or unspecified (unless the operator allows
-private targets); the connection then goes to exactly the address that was checked (with the
+private targets); aiohttp then connects to exactly the addresses that were checked (with the
 original Host header and TLS server name), so DNS cannot answer differently the second time.
+An address written in the URL is checked the same way before the request.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import asyncio
 import ipaddress
 import socket
 import time
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 TIMEOUT_SECONDS = 15.0
+# Connections open at once (the worker keeps as many requests in flight).
+CONNECTIONS = 64
 KEPT_BYTES = 2048
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -36,82 +40,102 @@ class OutboundResponse:
     latency_ms: int
 
 
-@dataclass
 class Outbound:
-    allow_private: bool = False
-    timeout: float = TIMEOUT_SECONDS
-    client: httpx.AsyncClient = field(init=False)
+    def __init__(self, allow_private: bool = False, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.allow_private = allow_private
+        self.timeout = timeout
+        self.client: aiohttp.ClientSession | None = None
 
-    def __post_init__(self) -> None:
-        self.client = httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=self.timeout,
-            # As many kept alive as may be open: httpcore closes a finished connection
-            # whenever more than max_keepalive are open, busy ones included.
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
-        )
+    def session(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the event loop that will use it (aiohttp's rule).
+        if self.client is None:
+            connector = aiohttp.TCPConnector(
+                limit=CONNECTIONS,
+                resolver=GuardedResolver(self.allow_private),
+                use_dns_cache=False,  # every connection is checked again
+            )
+            self.client = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=self.timeout)
+            )
+        return self.client
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self.client is not None:
+            await self.client.close()
 
     async def send(
         self, method: str, url: str, headers: dict[str, str], body: bytes
     ) -> OutboundResponse:
-        """Sends the request; raises OutboundRefused, or httpx.HTTPError for a failed
-        exchange (timeout, refused connection, TLS failure)."""
+        """Sends the request; raises OutboundRefused, or aiohttp.ClientError / TimeoutError
+        for a failed exchange (timeout, refused connection, TLS failure)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise OutboundRefused(f"only http:// and https:// URLs with a host are sent: {url!r}")
-        address = await self.checked_address(
-            parts.hostname, parts.port or default_port(parts.scheme)
-        )
-        pinned = urlunsplit(parts._replace(netloc=pinned_netloc(address, parts.port)))
-        extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
-        request = self.client.build_request(
-            method,
-            pinned,
-            headers={**headers, "Host": parts.netloc.rsplit("@", 1)[-1]},
-            content=body,
-            extensions=extensions,
-        )
+        literal = ip_literal(parts.hostname)
+        if literal is not None:  # no resolution, so the resolver never sees it
+            guard(parts.hostname, [literal], self.allow_private)
         started = time.perf_counter()
-        response = await self.client.send(request, stream=True)
-        try:
+        request = self.session().request(
+            method, url, headers=headers, data=body, allow_redirects=False
+        )
+        async with request as response:
             head = await first_bytes(response, KEPT_BYTES)
-        finally:
-            await response.aclose()
         latency = int((time.perf_counter() - started) * 1000)
         return OutboundResponse(
-            response.status_code,
-            dict(response.headers),
+            response.status,
+            {name.lower(): value for name, value in response.headers.items()},
             head.decode("utf-8", errors="replace"),
             latency,
         )
 
-    async def checked_address(self, host: str, port: int) -> Address:
-        literal = ip_literal(host)
-        if literal is not None:
-            addresses = [literal]
-        else:
-            addresses = await self.resolved(host, port)
-        if not self.allow_private:
-            for address in addresses:
-                reason = forbidden_reason(address)
-                if reason:
-                    raise OutboundRefused(
-                        f"{host} resolves to {address}, a {reason} address; Dialtrail does "
-                        "not send webhooks there unless DIALTRAIL_WEBHOOK_ALLOW_PRIVATE=1"
-                    )
-        return addresses[0]
 
-    async def resolved(self, host: str, port: int) -> list[Address]:
+class GuardedResolver(AbstractResolver):
+    """aiohttp asks this for a host's addresses and connects to exactly what it returns (the
+    Host header and the TLS server name stay the URL's), so a name is checked on the very
+    addresses used, and an answer that changes between two lookups cannot slip through."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         try:
             found = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
             )
         except socket.gaierror as error:
             raise OutboundRefused(f"{host} cannot be resolved ({error.strerror})") from None
-        return [ipaddress.ip_address(info[4][0]) for info in found]
+        addresses = [ipaddress.ip_address(info[4][0]) for info in found]
+        guard(host, addresses, self.allow_private)
+        return [resolved(host, address, port) for address in addresses]
+
+    async def close(self) -> None:
+        return None
+
+
+def resolved(host: str, address: Address, port: int) -> ResolveResult:
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    return ResolveResult(
+        hostname=host,
+        host=str(address),
+        port=port,
+        family=family,
+        proto=0,
+        flags=socket.AI_NUMERICHOST,
+    )
+
+
+def guard(host: str, addresses: list[Address], allow_private: bool) -> None:
+    if allow_private:
+        return
+    for address in addresses:
+        reason = forbidden_reason(address)
+        if reason:
+            raise OutboundRefused(
+                f"{host} resolves to {address}, a {reason} address; Dialtrail does "
+                "not send webhooks there unless DIALTRAIL_WEBHOOK_ALLOW_PRIVATE=1"
+            )
 
 
 def refused_target(url: str, allow_private: bool) -> str | None:
@@ -164,15 +188,11 @@ def default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
 
 
-def pinned_netloc(address: Address, port: int | None) -> str:
-    host = f"[{address}]" if isinstance(address, ipaddress.IPv6Address) else str(address)
-    return f"{host}:{port}" if port else host
-
-
-async def first_bytes(response: httpx.Response, limit: int) -> bytes:
+async def first_bytes(response: aiohttp.ClientResponse, limit: int) -> bytes:
     kept = b""
-    async for chunk in response.aiter_bytes():
-        kept += chunk
-        if len(kept) >= limit:
+    while len(kept) < limit:
+        chunk = await response.content.read(limit - len(kept))
+        if not chunk:
             break
-    return kept[:limit]
+        kept += chunk
+    return kept
