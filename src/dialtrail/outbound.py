@@ -76,7 +76,13 @@ class Outbound:
             guard(parts.hostname, [literal], self.allow_private)
         started = time.perf_counter()
         request = self.session().request(
-            method, url, headers=headers, data=body, allow_redirects=False
+            method,
+            url,
+            headers=headers,
+            data=body or None,
+            allow_redirects=False,
+            # A request without a body (format query) is not labelled application/octet-stream.
+            skip_auto_headers=("Content-Type",),
         )
         async with request as response:
             head = await first_bytes(response, KEPT_BYTES)
