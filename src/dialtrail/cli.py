@@ -165,7 +165,14 @@ def run_serve(arguments: argparse.Namespace, config: settings.Settings) -> None:
     config = config.replace(host=arguments.host or config.host, port=arguments.port or config.port)
     app = create_app(config, open_database(config))
     print(f"Dialtrail {__version__} on {config.public_url} (API docs: /api/docs)", flush=True)
-    uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level)
+    uvicorn.run(
+        app,
+        host=config.host,
+        port=config.port,
+        log_level=config.log_level,
+        proxy_headers=True,
+        forwarded_allow_ips=config.forwarded_allow_ips,
+    )
 
 
 def run_worker(arguments: argparse.Namespace, config: settings.Settings) -> None:

@@ -8,6 +8,7 @@ request.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -87,6 +88,23 @@ def parse_secret_key(raw: str) -> str:
     return key
 
 
+def parse_forwarded_allow_ips(raw: str) -> str:
+    """``*``, or a comma-separated list of addresses and networks (10.0.0.0/8, ::1)."""
+    text = raw.strip()
+    if text == "*":
+        return text
+    entries = [entry.strip() for entry in text.split(",") if entry.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{entry!r} is not an IP address or network; give a comma-separated list such "
+                "as 127.0.0.1,10.0.0.0/8, or * to trust every proxy"
+            ) from None
+    return ",".join(entries)
+
+
 def parse_log_level(raw: str) -> str:
     level = raw.strip().lower()
     if level not in {"debug", "info", "warning", "error"}:
@@ -123,6 +141,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
         parse_positive_float,
         "10",
         "Seconds a SQLite connection waits for another writer before giving up.",
+    ),
+    Declaration(
+        "FORWARDED_ALLOW_IPS",
+        parse_forwarded_allow_ips,
+        "127.0.0.1",
+        "Proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed: addresses or "
+        "networks, comma-separated, or * for any. The collector's rate limit and the stored "
+        "(truncated) visitor IP use the address these headers give.",
     ),
     Declaration(
         "SECRET_KEY",
@@ -198,6 +224,7 @@ class Settings:
     port: int
     base_url: str
     sqlite_busy_timeout: float
+    forwarded_allow_ips: str
     secret_key: str
     webhook_allow_private: bool
     worker: bool

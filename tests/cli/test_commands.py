@@ -7,8 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from dialtrail.projects import accounts
+from dialtrail.projects.models import Project
+from dialtrail.sessions.models import WebSession
+from tests.support.collector import Visit
 from tests.support.databases import Database
 from tests.support.processes import database_url, run, run_with, serving
 
@@ -155,3 +159,44 @@ def test_demo_twice_reuses_the_demo_project(database: Database) -> None:
     pool = "Number pool:  +12125550140, +12125550141, +12125550142, +12125550143, +12125550144"
     assert pool in first
     assert pool in second  # added once, listed again
+
+
+@pytest.mark.parametrize(
+    ("trusted", "stored"),
+    [("127.0.0.1", "203.0.113.0"), ("10.9.9.9", "127.0.0.0"), ("*", "203.0.113.0")],
+)
+def test_serve_believes_forwarded_for_only_from_trusted_proxies(
+    database: Database, trusted: str, stored: str
+) -> None:
+    with database.session() as session:
+        project = Project(name="Behind a proxy", public_key="proxied-" + trusted.replace("*", "x"))
+        session.add(project)
+        session.commit()
+        key = project.public_key
+    environment = {
+        "DIALTRAIL_DATABASE_URL": database_url(database),
+        "DIALTRAIL_FORWARDED_ALLOW_IPS": trusted,
+    }
+    with serving(environment) as base_url:
+        # The test talks to the server from 127.0.0.1, as a proxy on the same host would.
+        forwarded = Visit(base_url, key)
+        answer = forwarded.post(
+            "pageview",
+            {**forwarded.ids(), "url": "https://shop.example.com/", "values": {}},
+            **{"X-Forwarded-For": "203.0.113.57"},
+        )
+        assert answer.status_code == 200, answer.text
+    with database.session() as session:
+        ips = {
+            row.key: row.ip
+            for row in session.scalars(
+                select(WebSession).where(WebSession.project_id == project.id)
+            )
+        }
+    assert ips[forwarded.session] == stored
+
+
+def test_a_bad_forwarded_allow_ips_is_named_at_start(tmp_path: Path) -> None:
+    result = run_with({"DIALTRAIL_FORWARDED_ALLOW_IPS": "proxy.local"}, "migrate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "DIALTRAIL_FORWARDED_ALLOW_IPS='proxy.local' is invalid" in result.stderr
