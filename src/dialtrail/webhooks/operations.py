@@ -115,7 +115,7 @@ def dismiss(delivery: WebhookDelivery, now: datetime) -> None:
     delivery.next_attempt_at = None
 
 
-def failed_since(db: Session, webhook: Webhook, since: datetime | None) -> Any:
+def failed_since(webhook: Webhook, since: datetime | None) -> Any:
     query = update(WebhookDelivery).where(
         WebhookDelivery.webhook_id == webhook.id, WebhookDelivery.status == "failed"
     )
@@ -124,12 +124,12 @@ def failed_since(db: Session, webhook: Webhook, since: datetime | None) -> Any:
 
 def resend_failed(db: Session, webhook: Webhook, since: datetime | None, now: datetime) -> int:
     values = {"status": "pending", "attempts": 0, "next_attempt_at": now, "finished_at": None}
-    return int(db.execute(failed_since(db, webhook, since).values(values)).rowcount)  # type: ignore[attr-defined]
+    return int(db.execute(failed_since(webhook, since).values(values)).rowcount)  # type: ignore[attr-defined]
 
 
 def dismiss_failed(db: Session, webhook: Webhook, since: datetime | None, now: datetime) -> int:
     values = {"status": "dismissed", "finished_at": now}
-    return int(db.execute(failed_since(db, webhook, since).values(values)).rowcount)  # type: ignore[attr-defined]
+    return int(db.execute(failed_since(webhook, since).values(values)).rowcount)  # type: ignore[attr-defined]
 
 
 def rotate_secret(webhook: Webhook, box: SecretBox, now: datetime) -> str:
