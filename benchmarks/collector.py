@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import collector_floor
 from harness import report, scratch, server
 from harness.load import Job, Tally, new_event_loop, run_job
 from harness.report import say
@@ -172,12 +173,14 @@ def benchmark(arguments: argparse.Namespace) -> int:
             run = Run(arguments, port, key, CpuMeter(process.pid, marker))
             drive(run)
         counts = scratch.count_rows(database.url)
+        floor = None if arguments.profile else collector_floor.measure(database.url, marker)
     check = lost_page_view_check(run.acknowledged["collector"], counts)
     say(describe_check(check))
     if arguments.profile:
         show_profile(arguments, run)
     else:
-        conclude(arguments, run, counts, check, environment)
+        assert floor is not None
+        conclude(arguments, run, counts, check, environment, floor)
     return 0 if check["passed"] else 1
 
 
@@ -201,6 +204,7 @@ def conclude(
     counts: dict[str, int],
     check: dict[str, Any],
     environment: dict[str, Any],
+    floor: collector_floor.Floor,
 ) -> None:
     bare, collector = run.figures("bare"), run.figures("collector")
     ratio = collector["requests_per_second"] / max(bare["requests_per_second"], 1e-9)
@@ -224,6 +228,7 @@ def conclude(
             )
         ],
         "goal": GOAL,
+        "database_floor": floor_figures(bare, floor),
         "rows": counts,
         "check": check,
         "environment": environment,
@@ -260,8 +265,30 @@ def describe(result: dict[str, Any], path: Path) -> str:
             cpu_line(result["database"], bare, collector),
             f"ratio collector/bare: {result['ratio']:.3f} ({verdict} the goal of {GOAL}); "
             f"per round: {rounds}; CPU cost ratio {result['cpu_cost_ratio']:.3f}",
+            floor_line(result["database_floor"]),
             f"written to {path}",
         ]
+    )
+
+
+def floor_figures(bare: dict[str, Any], floor: collector_floor.Floor) -> dict[str, Any]:
+    """The database's own CPU per page view, and the best CPU cost ratio a collector could have
+    if it added nothing to the bare endpoint but these statements."""
+    bare_cpu = bare["server_cpu_us_per_request"]
+    return {
+        "page_views": floor.page_views,
+        "cpu_us_per_page_view": floor.cpu_us_per_page_view,
+        "database_cpu_us_per_page_view": floor.database_cpu_us_per_page_view,
+        "best_cpu_cost_ratio": bare_cpu / max(bare_cpu + floor.cpu_us_per_page_view, 1e-9),
+    }
+
+
+def floor_line(floor: dict[str, Any]) -> str:
+    return (
+        f"database floor: {floor['cpu_us_per_page_view']:,.0f} µs CPU per page view for its "
+        f"nine rows and its share of a commit, nothing else ({floor['page_views']:,} page "
+        f"views); bare endpoint + floor alone would give a CPU cost ratio of "
+        f"{floor['best_cpu_cost_ratio']:.3f}"
     )
 
 
