@@ -4,8 +4,11 @@ demo, prune, simulate-call."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shutil
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -337,9 +340,24 @@ def run_demo(arguments: argparse.Namespace, config: settings.Settings) -> None:
     with factory() as session:
         if arguments.first_start and accounts.count_users(session) > 0:
             return
-        for line in seed_demo(session, config):
+        for line in seed_demo(session, config, typed_command()):
             print(line)
         session.commit()
+
+
+def typed_command() -> str:
+    """How to type this command again: ``dialtrail`` when PATH finds this very program, else
+    its path (``make run`` runs .venv/bin/dialtrail, which is not on PATH), so that the
+    commands ``demo`` prints work when pasted."""
+    program = Path(sys.argv[0]).resolve()
+    found = shutil.which("dialtrail")
+    if program.name != "dialtrail" or (found and Path(found).resolve() == program):
+        return "dialtrail"
+    with contextlib.suppress(ValueError):
+        relative = program.relative_to(Path.cwd().resolve())
+        # A shell runs a name without a slash only from PATH.
+        return str(relative) if len(relative.parts) > 1 else f"./{relative}"
+    return str(program)
 
 
 if __name__ == "__main__":

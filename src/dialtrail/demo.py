@@ -18,8 +18,9 @@ DEMO_PROJECT = "Demo site"
 DEMO_POOL = [f"+1 212 555 01{last:02d}" for last in range(40, 45)]
 
 
-def seed_demo(session: Session, config: Settings) -> list[str]:
-    """Creates what is missing and returns the lines to print (credentials appear once)."""
+def seed_demo(session: Session, config: Settings, command: str = "dialtrail") -> list[str]:
+    """Creates what is missing and returns the lines to print (credentials appear once);
+    ``command`` is how the user types ``dialtrail`` (cli.typed_command)."""
     lines = [
         f"Dialtrail is ready at {config.public_url} (API docs: {config.public_url}/api/docs)",
         f"  Admin UI:     {config.public_url}/admin/",
@@ -30,7 +31,7 @@ def seed_demo(session: Session, config: Settings) -> list[str]:
         lines += [
             f"  Admin e-mail: {DEMO_ADMIN}",
             f"  Password:     {password}   (shown once; change it with "
-            f"`dialtrail setpassword --email {DEMO_ADMIN}`)",
+            f"`{command} setpassword --email {DEMO_ADMIN}`)",
         ]
     issued = accounts.issue_token(session, user, "demo")
     project = find_demo_project(session, user) or create_demo_project(session, user)
@@ -42,7 +43,7 @@ def seed_demo(session: Session, config: Settings) -> list[str]:
         f"{project.site_numbers[0]})",
         f"  Demo website: {config.public_url}/demo/{project.public_key}/  (visit it, then list "
         f"the sessions: {config.public_url}/api/v1/projects/{project.id}/sessions)",
-        f"  Then call:    dialtrail simulate-call --project {project.id} --to NUMBER  (the "
+        f"  Then call:    {command} simulate-call --project {project.id} --to NUMBER  (the "
         f"number the demo page shows; the call appears at "
         f"{config.public_url}/api/v1/projects/{project.id}/calls)",
         f"  Try: curl -H 'Authorization: Bearer {issued.secret}' "

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from dialtrail.calls.models import Call
 from dialtrail.projects import accounts
 from dialtrail.projects.models import Project
 from dialtrail.sessions.models import WebSession
 from tests.support.collector import Visit
-from tests.support.databases import Database
-from tests.support.processes import database_url, run, run_with, serving
+from tests.support.databases import TEST_SECRET_KEY, Database
+from tests.support.processes import DIALTRAIL, database_url, run, run_with, serving
 
 
 def test_a_newcomer_gets_a_token_and_declares_the_seed_entity(database: Database) -> None:
@@ -200,3 +202,34 @@ def test_a_bad_forwarded_allow_ips_is_named_at_start(tmp_path: Path) -> None:
     result = run_with({"DIALTRAIL_FORWARDED_ALLOW_IPS": "proxy.local"}, "migrate", cwd=tmp_path)
     assert result.returncode == 1
     assert "DIALTRAIL_FORWARDED_ALLOW_IPS='proxy.local' is invalid" in result.stderr
+
+
+@pytest.mark.parametrize("on_path", [False, True], ids=["venv-not-on-path", "venv-on-path"])
+def test_the_commands_demo_prints_work_when_pasted(database: Database, on_path: bool) -> None:
+    # `make run` runs .venv/bin/dialtrail from the checkout, whose .venv/bin is not on PATH.
+    program = Path(DIALTRAIL).resolve()  # a worktree's .venv may be a symbolic link
+    checkout, venv_bin = program.parent.parent.parent, program.parent
+    others = [
+        part for part in os.environ["PATH"].split(os.pathsep) if Path(part).resolve() != venv_bin
+    ]
+    environment = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(venv_bin), *others] if on_path else others),
+        "DIALTRAIL_DATABASE_URL": database_url(database),
+        "DIALTRAIL_SECRET_KEY": TEST_SECRET_KEY,
+    }
+    shown = subprocess.run(
+        [program, "demo"], env=environment, cwd=checkout, capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    line = next(line for line in shown.stdout.splitlines() if "Then call:" in line)
+    command = line.split("Then call:", 1)[1].split("(", 1)[0].replace("NUMBER", "+12125550140")
+
+    pasted = subprocess.run(
+        ["bash", "-c", command], env=environment, cwd=checkout, capture_output=True, text=True
+    )
+
+    assert pasted.returncode == 0, f"{command!r}: {pasted.stderr}"
+    assert command.split()[0] == ("dialtrail" if on_path else ".venv/bin/dialtrail")
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Call)) == 1
