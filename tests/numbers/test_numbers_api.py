@@ -155,7 +155,10 @@ def test_usage_reports_leases_peaks_and_a_recommended_size(
         "exhaustions": 1,
         "recommended_pool_size": 5,  # 3 + at least two numbers of headroom
     }
-    assert [(hour["peak_sessions"], hour["exhaustions"]) for hour in after["hours"]] == [(3, 1)]
+    # The third page view both exhausted the pool and made the peak; the three may straddle
+    # the turn of an hour (then the first hour holds the earlier page views alone).
+    assert 1 <= len(after["hours"]) <= 2
+    assert (after["hours"][-1]["peak_sessions"], after["hours"][-1]["exhaustions"]) == (3, 1)
 
 
 def test_outsiders_see_nothing_and_strangers_need_a_token(world: World) -> None:
