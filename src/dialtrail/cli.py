@@ -349,12 +349,12 @@ def typed_command() -> str:
     """How to type this command again: ``dialtrail`` when PATH finds this very program, else
     its path (``make run`` runs .venv/bin/dialtrail, which is not on PATH), so that the
     commands ``demo`` prints work when pasted."""
-    program = Path(sys.argv[0]).resolve()
+    program = Path(sys.argv[0]).absolute()  # as typed: a linked .venv keeps its own path
     found = shutil.which("dialtrail")
-    if program.name != "dialtrail" or (found and Path(found).resolve() == program):
+    if program.name != "dialtrail" or (found and Path(found).resolve() == program.resolve()):
         return "dialtrail"
     with contextlib.suppress(ValueError):
-        relative = program.relative_to(Path.cwd().resolve())
+        relative = program.relative_to(Path.cwd())
         # A shell runs a name without a slash only from PATH.
         return str(relative) if len(relative.parts) > 1 else f"./{relative}"
     return str(program)

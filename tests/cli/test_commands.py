@@ -207,8 +207,8 @@ def test_a_bad_forwarded_allow_ips_is_named_at_start(tmp_path: Path) -> None:
 @pytest.mark.parametrize("on_path", [False, True], ids=["venv-not-on-path", "venv-on-path"])
 def test_the_commands_demo_prints_work_when_pasted(database: Database, on_path: bool) -> None:
     # `make run` runs .venv/bin/dialtrail from the checkout, whose .venv/bin is not on PATH.
-    program = Path(DIALTRAIL).resolve()  # a worktree's .venv may be a symbolic link
-    checkout, venv_bin = program.parent.parent.parent, program.parent
+    program = Path(DIALTRAIL)
+    checkout, venv_bin = program.parent.parent.parent, program.parent.resolve()
     others = [
         part for part in os.environ["PATH"].split(os.pathsep) if Path(part).resolve() != venv_bin
     ]
