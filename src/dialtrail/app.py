@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from sqlalchemy import Engine, text
@@ -18,6 +18,7 @@ from dialtrail.admin.app import create_admin
 from dialtrail.admin.auth import signed_in_user
 from dialtrail.api import errors
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
+from dialtrail.api.query import refuse_unknown_query_parameters
 from dialtrail.api.schemas import ERROR_RESPONSES
 from dialtrail.calls.adapters import adapter_routers
 from dialtrail.calls.api import router as calls_router
@@ -116,7 +117,9 @@ def public_routes(app: FastAPI) -> list[BaseRoute]:
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(responses=ERROR_RESPONSES)
+    # Unknown query parameters are refused everywhere in the API (api/query.py).
+    refuse_unknown = Depends(refuse_unknown_query_parameters)
+    router = APIRouter(responses=ERROR_RESPONSES, dependencies=[refuse_unknown])
     router.include_router(projects_router)
     router.include_router(entities_router)
     router.include_router(numbers_router)
