@@ -20,6 +20,7 @@ from tests.support.static_site import StaticSite, serve_folder
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE_NUMBER = "+380441112233"
 TRACKING_NUMBER = "+380449998877"
+US_SITE_NUMBER = "+12125550142"
 TEXTS = "ids => Object.fromEntries(ids.map(id => [id, document.getElementById(id).textContent]))"
 UNTOUCHED = ["other", "textarea", "editable", "code"]
 
@@ -37,12 +38,15 @@ def site(served: StaticSite) -> StaticSite:
 
 
 def numbers_config(site: StaticSite) -> dict[str, Any]:
-    return config(endpoint=collector(site), numbers=[number_parts(SITE_NUMBER)])
+    numbers = [number_parts(SITE_NUMBER), number_parts(US_SITE_NUMBER)]
+    return config(endpoint=collector(site), numbers=numbers)
 
 
-def open_numbers(page: Page, site: StaticSite, answer: str | None) -> None:
+def open_numbers(
+    page: Page, site: StaticSite, answer: str | None, path: str = "/numbers.html"
+) -> None:
     site.answer = {"number": answer}
-    open_page(page, site, "/numbers.html", numbers_config(site))
+    open_page(page, site, path, numbers_config(site))
     if answer:
         page.wait_for_function("n => dialtrail.number() == n", arg=answer)
 
@@ -156,3 +160,128 @@ def test_a_remembered_number_gives_way_when_the_session_has_none_any_more(
         "international": "Call us: +38 (044) 111-22-33, every day.",
         "spaced": "Kyiv office: 044 111 22 33",
     }
+
+
+# split-numbers.html: site numbers split across elements, as styled area codes are.
+SPLIT = "/split-numbers.html"
+MARKUP = "ids => Object.fromEntries(ids.map(id => [id, document.getElementById(id).innerHTML]))"
+SPLIT_IDS = ["spans", "us", "link", "styled"]
+
+
+def markup(page: Page, *ids: str) -> dict[str, str]:
+    found: dict[str, str] = page.evaluate(MARKUP, list(ids))
+    return found
+
+
+def test_a_number_split_across_elements_keeps_its_elements(page: Page, site: StaticSite) -> None:
+    open_numbers(page, site, TRACKING_NUMBER, SPLIT)
+
+    assert markup(page, *SPLIT_IDS) == {
+        "spans": 'Call <span class="code">+38 (044)</span> 999-88-77 today',
+        "us": "<span>+380449998877</span>",  # another country: plainly, in the first part
+        "link": "044 <b>999 88 77</b>",
+        "styled": "<span>0</span><span>44</span><span>-999</span>-<i>88</i>-<i>77</i>",
+    }
+    assert page.get_attribute("#link", "href") == "tel:+380449998877"
+
+
+@pytest.mark.parametrize(
+    ("tracking_number", "expected"),
+    [
+        (  # a longer number: its extra digit follows the last one, in the last part
+            "+3804499988776",
+            {
+                "spans": 'Call <span class="code">+38 (044)</span> 999-88-776 today',
+                "us": "<span>+3804499988776</span>",
+                "link": "044 <b>999 88 776</b>",
+                "styled": "<span>0</span><span>44</span><span>-999</span>-<i>88</i>-<i>776</i>",
+            },
+        ),
+        (  # a shorter one is written plainly, in the first part
+            "+38044999887",
+            {
+                "spans": 'Call <span class="code">+38044999887</span> today',
+                "us": "<span>+38044999887</span>",
+                "link": "+38044999887<b></b>",
+                "styled": "<span>+38044999887</span><span></span><span></span><i></i><i></i>",
+            },
+        ),
+    ],
+)
+def test_a_split_number_of_another_length_is_placed_without_breaking(
+    page: Page, site: StaticSite, tracking_number: str, expected: dict[str, str]
+) -> None:
+    open_numbers(page, site, tracking_number, SPLIT)
+
+    assert markup(page, *SPLIT_IDS) == expected
+
+
+def test_a_long_container_and_editable_text_keep_their_chance_adjacencies(
+    page: Page, site: StaticSite
+) -> None:
+    page.goto(site.base_url + SPLIT)  # no config: the page as it is
+    original = markup(page, "big", "edited")
+
+    open_numbers(page, site, TRACKING_NUMBER, SPLIT)
+
+    assert markup(page, "big", "edited") == original
+    assert "111 22 33" in original["big"]
+
+
+def test_a_split_number_added_later_is_swapped(page: Page, site: StaticSite) -> None:
+    open_numbers(page, site, TRACKING_NUMBER, SPLIT)
+
+    page.evaluate("""() => {
+        document.getElementById('later').innerHTML =
+            '<p class="popup"><span>+38 (044)</span> 111-22-33 ' +
+            '<a href="tel:0441112233"><b>044</b> 111 22 33</a></p>';
+        document.getElementById('pending').append(' 111 22 33');
+        document.querySelector('#filled span + span').firstChild.data = '111-22-33';
+    }""")
+
+    page.wait_for_function("!document.getElementById('filled').textContent.includes('111')")
+    assert page.inner_html(".popup") == (
+        '<span>+38 (044)</span> 999-88-77 <a href="tel:0449998877"><b>044</b> 999 88 77</a>'
+    )
+    assert markup(page, "pending", "filled") == {
+        "pending": "<b>044</b> 999 88 77",  # the text added next to the bold part
+        "filled": "<span>+38 (044)</span> <span>999-88-77</span>",  # a text that changed
+    }
+
+
+def test_a_split_number_goes_back_to_the_site_number(page: Page, site: StaticSite) -> None:
+    open_numbers(page, site, TRACKING_NUMBER, SPLIT)
+    assert markup(page, "link") == {"link": "044 <b>999 88 77</b>"}
+    site.answer = {"number": None}
+
+    page.reload()  # shows the number of the session's cookie, then the answer takes it away
+
+    page.wait_for_function("dialtrail.number() === null")
+    page.wait_for_function("document.getElementById('link').textContent.includes('111')")
+    assert markup(page, "spans", "link", "styled") == {
+        "spans": 'Call <span class="code">+38 (044)</span> 111-22-33 today',
+        "link": "044 <b>111 22 33</b>",
+        "styled": "<span>0</span><span>44</span><span>-111</span>-<i>22</i>-<i>33</i>",
+    }
+
+
+HOSTILE_COUNTS = """root => ({
+    deep: root.querySelector('.deep').textContent,
+    many: [...root.querySelectorAll('.many p')]
+        .filter(p => p.innerHTML == '<b>044</b> 999 88 77').length,
+    noise: root.querySelector('.noise').textContent.split('044 111 22 33').length - 1,
+})"""
+
+
+def test_a_hostile_page_stays_bounded_and_never_throws(page: Page, site: StaticSite) -> None:
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    open_numbers(page, site, TRACKING_NUMBER, "/split-hostile.html#dialtrail-debug")
+    # The deep number and every short paragraph are swapped; the long container is not.
+    swapped = {"deep": "044 999 88 77", "many": 2000, "noise": 2000}
+
+    assert page.evaluate(f"({HOSTILE_COUNTS})(document.body)") == swapped
+    page.evaluate("buildHostile(document.getElementById('later'))")  # the observer's path
+    page.wait_for_function("document.querySelector('#later .many').textContent.includes('999')")
+    assert page.evaluate(f"({HOSTILE_COUNTS})(document.getElementById('later'))") == swapped
+    assert [text for text in messages if "internal error" in text] == []

@@ -287,12 +287,59 @@
     if (element.tagName == 'A') element.href = 'tel:' + e164;
   }
 
+  /* A number split across elements (<p><span>+1 (212)</span> 555-0142</p>, a tel: link with a
+     bold part) is found from one of its parts: the nearest ancestor whose text holds it whole.
+     Only short ones are read (a long container is never rewritten by a chance adjacency), up
+     to 4 levels, never above <body>; `long` keeps those found long, so each is read once. */
+  const SHORT = 100;
+
+  function swapAround(node, long) {
+    if (!/\d/.test(node.textContent)) return;
+    for (let i = 0; i < 4 && node != document.body && (node = node.parentElement) && !long.has(node); i++) {
+      const text = node.textContent;
+      if (text.length > SHORT) return long.add(node);
+      if (targets.some(([regex]) => text.search(regex) >= 0)) return swapWithin(node);
+    }
+  }
+
+  // Matches in the combined text of the holder's text nodes, from the end (earlier offsets hold).
+  function swapWithin(holder) {
+    const walker = document.createTreeWalker(holder, 4), nodes = []; // NodeFilter.SHOW_TEXT
+    for (let node; (node = walker.nextNode());) nodes.push(node);
+    for (const [regex, site] of targets) {
+      let text = '', k = nodes.length - 1, m;
+      const starts = nodes.map((node) => (text += node.data).length - node.data.length);
+      for (const found of [...text.matchAll(regex)].reverse()) {
+        const start = found.index, end = start + found[0].length;
+        while (starts[k] >= end) k--;
+        for (m = k; starts[k] > start;) k--;
+        const parts = nodes.slice(k, m + 1); // a match in one node is swapText's
+        if (m > k && !parts.some((node) => untouchable(node.parentElement))) swapParts(parts, start - starts[k], end - starts[m], found[0], site);
+      }
+    }
+  }
+
+  // Each node keeps its part of the page's spelling, with the new digits (a longer number's extra
+  // digits go to the last part); a plain +E.164 spelling goes to the first. The match runs from
+  // `from` in the first node to `to` in the last.
+  function swapParts(parts, from, to, found, site) {
+    const spelling = respell(found, site), plain = spelling.replace(/\d/g, '') != found.replace(/\d/g, '');
+    let taken = 0;
+    parts.forEach((node, n) => {
+      const data = node.data, last = n == parts.length - 1, begin = n ? 0 : from, cut = last ? to : data.length;
+      const piece = spelling.slice(taken, last || plain ? undefined : taken + cut - begin);
+      taken += piece.length;
+      node.data = data.slice(0, begin) + piece + data.slice(cut);
+    });
+  }
+
   function swapIn(root) {
     if (untouchable(root)) return;
     // One search of the whole text first: most added content has no number in it.
     if (targets.some(([regex]) => root.textContent.search(regex) >= 0)) {
-      const walker = document.createTreeWalker(root, 4); // NodeFilter.SHOW_TEXT
-      for (let node; (node = walker.nextNode());) swapText(node);
+      const walker = document.createTreeWalker(root, 4), nodes = [], long = new Set(); // NodeFilter.SHOW_TEXT
+      for (let node; (node = walker.nextNode());) swapText(node), nodes.push(node);
+      for (const node of nodes) swapAround(node, long); // what is left: numbers split across elements
     }
     for (const element of [root, ...root.querySelectorAll('[href^="tel:"],[data-dialtrail-number]')]) {
       const format = element.getAttribute('data-dialtrail-number'), href = element.getAttribute('href') || '';
@@ -303,9 +350,12 @@
   }
 
   const onMutations = guard((records) => {
+    const long = new Set();
     for (const record of records) {
-      if (record.type == 'characterData') swapText(record.target);
-      for (const node of record.addedNodes) node.nodeType == 1 ? swapIn(node) : swapText(node);
+      for (const node of record.type == 'characterData' ? [record.target] : record.addedNodes) {
+        node.nodeType == 1 ? swapIn(node) : swapText(node);
+        swapAround(node, long); // a part of a split number whose rest was there before
+      }
     }
     observer.takeRecords(); // the changes just made: nothing in them to swap
   });
