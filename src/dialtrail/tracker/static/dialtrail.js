@@ -289,16 +289,16 @@
 
   /* A number split across elements (<p><span>+1 (212)</span> 555-0142</p>, a tel: link with a
      bold part) is found from one of its parts: the nearest ancestor whose text holds it whole.
-     Only short ones are read (a long container is never rewritten by a chance adjacency), up
-     to 4 levels, never above <body>; `long` keeps those found long, so each is read once. */
+     Only short texts are read (a long container is never rewritten by a chance adjacency), up
+     to 4 levels, below <body>. `seen` holds the nodes read since the page last changed: the
+     climb from another part (or another added node) stops there, so each is read once. */
   const SHORT = 100;
 
-  function swapAround(node, long) {
-    if (!/\d/.test(node.textContent)) return;
-    for (let i = 0; i < 4 && node != document.body && (node = node.parentElement) && !long.has(node); i++) {
-      const text = node.textContent;
-      if (text.length > SHORT) return long.add(node);
-      if (targets.some(([regex]) => text.search(regex) >= 0)) return swapWithin(node);
+  function swapAround(node, seen) {
+    for (let i = 0; i < 5 && node && node != document.body && !seen.has(node); i++, node = node.parentElement) {
+      const text = seen.add(node) && node.textContent;
+      if (text.length > SHORT || !/\d/.test(text)) return;
+      if (i && targets.some(([regex]) => text.search(regex) >= 0)) return swapWithin(node);
     }
   }
 
@@ -337,9 +337,9 @@
     if (untouchable(root)) return;
     // One search of the whole text first: most added content has no number in it.
     if (targets.some(([regex]) => root.textContent.search(regex) >= 0)) {
-      const walker = document.createTreeWalker(root, 4), nodes = [], long = new Set(); // NodeFilter.SHOW_TEXT
+      const walker = document.createTreeWalker(root, 4), nodes = [], seen = new Set(); // NodeFilter.SHOW_TEXT
       for (let node; (node = walker.nextNode());) swapText(node), nodes.push(node);
-      for (const node of nodes) swapAround(node, long); // what is left: numbers split across elements
+      for (const node of nodes) swapAround(node, seen); // what is left: numbers split across elements
     }
     for (const element of [root, ...root.querySelectorAll('[href^="tel:"],[data-dialtrail-number]')]) {
       const format = element.getAttribute('data-dialtrail-number'), href = element.getAttribute('href') || '';
@@ -350,11 +350,11 @@
   }
 
   const onMutations = guard((records) => {
-    const long = new Set();
+    const seen = new Set();
     for (const record of records) {
       for (const node of record.type == 'characterData' ? [record.target] : record.addedNodes) {
         node.nodeType == 1 ? swapIn(node) : swapText(node);
-        swapAround(node, long); // a part of a split number whose rest was there before
+        swapAround(node, seen); // a part of a split number whose rest was there before
       }
     }
     observer.takeRecords(); // the changes just made: nothing in them to swap
