@@ -185,6 +185,14 @@ def test_a_number_split_across_elements_keeps_its_elements(page: Page, site: Sta
     assert page.get_attribute("#link", "href") == "tel:+380449998877"
 
 
+def test_several_split_numbers_in_one_element_are_all_swapped(page: Page, site: StaticSite) -> None:
+    open_numbers(page, site, TRACKING_NUMBER, SPLIT)
+
+    assert markup(page, "several") == {
+        "several": "<b>044</b> 999 88 77, <b>+380449998877</b> or <b>044</b>-999-88-77"
+    }
+
+
 @pytest.mark.parametrize(
     ("tracking_number", "expected"),
     [

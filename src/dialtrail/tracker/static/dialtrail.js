@@ -288,16 +288,15 @@
   }
 
   /* A number split across elements (<p><span>+1 (212)</span> 555-0142</p>, a tel: link with a
-     bold part) is found from one of its parts: the nearest ancestor whose text holds it whole.
-     Only short texts are read (a long container is never rewritten by a chance adjacency), up
-     to 4 levels, below <body>. `seen` holds the nodes read since the page last changed: the
-     climb from another part (or another added node) stops there, so each is read once. */
-  const SHORT = 100;
-
+     bold part) is found from one of its parts: the nearest ancestor whose text holds it whole,
+     up to 4 levels, below <body>. Only short texts (100 characters) are read, so a long
+     container is never rewritten for digits that merely follow each other in it. `seen` holds
+     the nodes read in this pass: the climb from another part (or another added node) stops
+     there, so each is read once, however many nodes the page has. */
   function swapAround(node, seen) {
     for (let i = 0; i < 5 && node && node != document.body && !seen.has(node); i++, node = node.parentElement) {
       const text = seen.add(node) && node.textContent;
-      if (text.length > SHORT || !/\d/.test(text)) return;
+      if (text.length > 100 || !/\d/.test(text)) return;
       if (i && targets.some(([regex]) => text.search(regex) >= 0)) return swapWithin(node);
     }
   }
@@ -326,10 +325,10 @@
     const spelling = respell(found, site), plain = spelling.replace(/\d/g, '') != found.replace(/\d/g, '');
     let taken = 0;
     parts.forEach((node, n) => {
-      const data = node.data, last = n == parts.length - 1, begin = n ? 0 : from, cut = last ? to : data.length;
-      const piece = spelling.slice(taken, last || plain ? undefined : taken + cut - begin);
-      taken += piece.length;
-      node.data = data.slice(0, begin) + piece + data.slice(cut);
+      const data = node.data, last = n == parts.length - 1, cut = last ? to : data.length;
+      const until = last ? undefined : plain ? 1e9 : taken + cut - from;
+      node.data = data.slice(0, from) + spelling.slice(taken, until) + data.slice(cut);
+      taken = until, from = 0;
     });
   }
 
