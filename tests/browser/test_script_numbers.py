@@ -243,6 +243,8 @@ def test_a_split_number_added_later_is_swapped(page: Page, site: StaticSite) -> 
         document.getElementById('later').innerHTML =
             '<p class="popup"><span>+38 (044)</span> 111-22-33 ' +
             '<a href="tel:0441112233"><b>044</b> 111 22 33</a></p>';
+        document.getElementById('later').insertAdjacentHTML('beforeend', '<ul class="hours">' +
+            '<li>044 111 22 33</li><li><b>044</b> 111 22 33</li><li>24/7</li></ul>');
         document.getElementById('pending').append(' 111 22 33');
         document.querySelector('#filled span + span').firstChild.data = '111-22-33';
     }""")
@@ -250,6 +252,10 @@ def test_a_split_number_added_later_is_swapped(page: Page, site: StaticSite) -> 
     page.wait_for_function("!document.getElementById('filled').textContent.includes('111')")
     assert page.inner_html(".popup") == (
         '<span>+38 (044)</span> 999-88-77 <a href="tel:0449998877"><b>044</b> 999 88 77</a>'
+    )
+    # Minified markup: in the list's whole text the digits of its items run together.
+    assert page.inner_html(".hours") == (
+        "<li>044 999 88 77</li><li><b>044</b> 999 88 77</li><li>24/7</li>"
     )
     assert markup(page, "pending", "filled") == {
         "pending": "<b>044</b> 999 88 77",  # the text added next to the bold part

@@ -254,9 +254,11 @@
   }
 
   // Any spelling: international (+ or 00) or national (with or without the trunk prefix), but
-  // never a part of a longer run of digits.
+  // never a part of a longer run of digits. Third, its digits alone: they tell whether a text
+  // may hold the number, also where elements' texts join up into longer runs (<td>…33</td><td>24).
   const pattern = (number) => [new RegExp('(?<![\\d+])(?:(?:(?:\\+|00)' + SEPARATORS + spelled(number.cc) +
-    (number.trunk && '|' + spelled(number.trunk)) + ')' + SEPARATORS + ')?' + spelled(number.nsn) + '(?!\\d)', 'g'), number];
+    (number.trunk && '|' + spelled(number.trunk)) + ')' + SEPARATORS + ')?' + spelled(number.nsn) + '(?!\\d)', 'g'), number,
+    new RegExp(spelled(number.nsn))];
 
   // The page's spelling `found` of `site` with the digits of the shown number put in place of
   // its own one by one, so spaces, brackets and dashes stay; extra digits follow the last one.
@@ -297,7 +299,7 @@
     for (let i = 0; i < 5 && node && node != document.body && !seen.has(node); i++, node = node.parentElement) {
       const text = seen.add(node) && node.textContent;
       if (text.length > 100 || !/\d/.test(text)) return;
-      if (i && targets.some(([regex]) => text.search(regex) >= 0)) return swapWithin(node);
+      if (targets.some(([regex]) => text.search(regex) >= 0)) return swapWithin(node);
     }
   }
 
@@ -335,7 +337,7 @@
   function swapIn(root) {
     if (untouchable(root)) return;
     // One search of the whole text first: most added content has no number in it.
-    if (targets.some(([regex]) => root.textContent.search(regex) >= 0)) {
+    if (targets.some(([, , digits]) => digits.test(root.textContent))) {
       const walker = document.createTreeWalker(root, 4), nodes = [], seen = new Set(); // NodeFilter.SHOW_TEXT
       for (let node; (node = walker.nextNode());) swapText(node), nodes.push(node);
       for (const node of nodes) swapAround(node, seen); // what is left: numbers split across elements
@@ -349,11 +351,16 @@
   }
 
   const onMutations = guard((records) => {
-    const seen = new Set();
+    // The page is as it ends up: a node added inside one handled before was handled with it
+    // (3,000 elements nested one by one are one walk, not 3,000).
+    const seen = new Set(), done = new Set();
     for (const record of records) {
       for (const node of record.type == 'characterData' ? [record.target] : record.addedNodes) {
-        node.nodeType == 1 ? swapIn(node) : swapText(node);
-        swapAround(node, seen); // a part of a split number whose rest was there before
+        if (!done.has(node.parentNode)) {
+          node.nodeType == 1 ? swapIn(node) : swapText(node);
+          swapAround(node, seen); // a part of a split number whose rest was there before
+        }
+        done.add(node);
       }
     }
     observer.takeRecords(); // the changes just made: nothing in them to swap
