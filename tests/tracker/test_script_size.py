@@ -7,7 +7,7 @@ from __future__ import annotations
 from dialtrail.tracker.serve import config_text, render, script_config
 
 BUDGET = 6 * 1024
-# Where the script stands today (6,007 bytes since numbers split across elements are swapped),
+# Where the script stands today (6,005 bytes since numbers split across elements are swapped),
 # with a little room: a ratchet, so that growth is a decision rather than an accident.
 CEILING = 6_015
 

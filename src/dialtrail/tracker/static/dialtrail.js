@@ -312,8 +312,9 @@
       const starts = nodes.map((node) => (text += node.data).length - node.data.length);
       for (const found of [...text.matchAll(regex)].reverse()) {
         const start = found.index, end = start + found[0].length;
-        while (starts[k] >= end) k--;
-        for (m = k; starts[k] > start;) k--;
+        while (starts[k] >= end) k--; // m: the node where the match ends, k: where it starts
+        m = k;
+        while (starts[k] > start) k--;
         const parts = nodes.slice(k, m + 1); // a match in one node is swapText's
         if (m > k && !parts.some((node) => untouchable(node.parentElement))) swapParts(parts, start - starts[k], end - starts[m], found[0], site);
       }
