@@ -11,12 +11,19 @@ from tests.support.admin import signed_in
 from tests.support.people import World
 
 
+def token_names(world: World) -> list[str]:
+    return [t["name"] for t in world.owner.client.get("/api/v1/tokens").json()["items"]]
+
+
 def test_a_token_is_shown_once_works_and_can_be_revoked(world: World, owner: SignedIn) -> None:
     created = owner.post("/admin/account/tokens", name="CRM import")
-    assert created.status_code == 201
-    found = re.search(r'data-testid="new-token">(dt_[^<]+)<', created.text)
+    assert created.status_code == 303
+    assert created.headers["location"] == "/admin/account/tokens"
+    shown = owner.client.get("/admin/account/tokens")
+    found = re.search(r'data-testid="new-token">(dt_[^<]+)<', shown.text)
     assert found is not None
     secret = found.group(1)
+    assert secret not in created.headers["location"]
 
     api = httpx.Client(base_url=world.base_url, headers={"Authorization": f"Bearer {secret}"})
     assert api.get("/api/v1/projects").status_code == 200
@@ -32,6 +39,32 @@ def test_a_token_is_shown_once_works_and_can_be_revoked(world: World, owner: Sig
     assert owner.post(f"/admin/account/tokens/{token_id}/revoke").status_code == 303
     assert api.get("/api/v1/projects").status_code == 401
     api.close()
+
+
+def test_reloading_the_page_that_shows_a_token_neither_shows_it_again_nor_adds_one(
+    world: World, owner: SignedIn
+) -> None:
+    before = token_names(world)
+    owner.post("/admin/account/tokens", name="CRM import")
+
+    first = owner.client.get("/admin/account/tokens")
+    again = owner.client.get("/admin/account/tokens")
+
+    assert first.text.count('data-testid="new-token"') == 1
+    assert 'data-testid="new-token"' not in again.text
+    assert "CRM import" in again.text  # listed, without its secret
+    assert token_names(world) == [*before, "CRM import"]
+
+
+def test_a_new_token_is_shown_only_to_the_login_session_that_made_it(
+    world: World, owner: SignedIn
+) -> None:
+    other_browser, _ = signed_in(world.base_url, world.owner.email)
+    owner.post("/admin/account/tokens", name="CRM import")
+
+    assert 'data-testid="new-token"' not in other_browser.get("/admin/account/tokens").text
+    assert 'data-testid="new-token"' in owner.client.get("/admin/account/tokens").text
+    other_browser.close()
 
 
 def test_a_token_needs_a_name_and_only_your_own_can_be_revoked(

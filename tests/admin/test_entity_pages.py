@@ -10,6 +10,7 @@ from tests.admin.conftest import SignedIn
 from tests.support.collector import Visit, public_key
 from tests.support.databases import Database
 from tests.support.people import World, declare_entity
+from tests.support.webhooks import create_webhook
 
 SEED = {"name": "visit_id", "type": "expression", "scope": "session", "value": "r7k12_si"}
 
@@ -106,3 +107,81 @@ def test_the_list_shows_each_entitys_health(
     assert '<code class="value" data-testid="last-value">crm-42</code>' in listing
     assert "last: r7k12_si is undefined" in listing
     assert "https://shop.example.com/contacts" in listing
+
+
+def webhooks_using(world: World, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    mapped = create_webhook(
+        world, name="CRM <main>", parameters=[{"name": "visit id", "value": f"entity.{name}"}]
+    )
+    filtered = create_webhook(
+        world, name="Sheet", filters=[{"field": f"entity.{name}", "op": "exists"}]
+    )
+    create_webhook(
+        world, name="Unrelated", parameters=[{"name": "ga", "value": "visit.ga_client_id"}]
+    )
+    return mapped, filtered
+
+
+def test_deleting_an_entity_webhooks_use_is_refused_naming_and_linking_them(
+    world: World, owner: SignedIn
+) -> None:
+    entity = declare_entity(world, name="visit_id")
+    mapped, filtered = webhooks_using(world, "visit_id")
+
+    refused = owner.post(f"{owner.project}/entities/{entity['id']}/delete")
+
+    assert refused.status_code == 409
+    assert [e["name"] for e in entities(world)] == ["visit_id"]
+    webhooks = f"{owner.project}/webhooks"
+    assert f'<a href="{webhooks}/{mapped["id"]}">CRM &lt;main&gt;</a>' in refused.text
+    assert "parameter &#39;visit id&#39;" in refused.text
+    assert f'<a href="{webhooks}/{filtered["id"]}">Sheet</a>' in refused.text
+    assert "condition 1" in refused.text
+    assert "Unrelated" not in refused.text
+    assert "<main>" not in refused.text
+    assert "empty value" in refused.text
+    assert 'name="force" value="on"' in refused.text
+    assert f'name="csrf_token" value="{owner.csrf}"' in refused.text
+
+
+def test_delete_anyway_deletes_the_entity_and_says_so(world: World, owner: SignedIn) -> None:
+    entity = declare_entity(world, name="visit_id")
+    webhooks_using(world, "visit_id")
+
+    deleted = owner.post(f"{owner.project}/entities/{entity['id']}/delete", force="on")
+
+    assert deleted.status_code == 303
+    assert entities(world) == []
+    listing = owner.client.get(f"{owner.project}/entities").text
+    assert "The tracking entity visit_id was deleted." in listing
+    assert "was deleted" not in owner.client.get(f"{owner.project}/entities").text
+
+
+def test_renaming_an_entity_webhooks_use_names_them_and_offers_rename_anyway(
+    world: World, owner: SignedIn
+) -> None:
+    entity = declare_entity(world, **SEED)
+    mapped, _ = webhooks_using(world, "visit_id")
+    edit = f"{owner.project}/entities/{entity['id']}/edit"
+
+    refused = owner.post(edit, **{**SEED, "name": "visit"}, keep="last")
+
+    assert refused.status_code == 409
+    message = field_error(refused.text, "name")
+    assert "'CRM <main>', 'Sheet'" in message
+    assert "renamed, it would reach them empty" in message
+    assert f'href="{owner.project}/webhooks/{mapped["id"]}"' in refused.text
+    assert 'name="force"' in refused.text
+    assert 'value="visit"' in refused.text  # what was typed stays
+    assert entities(world)[0]["name"] == "visit_id"
+
+    renamed = owner.post(edit, **{**SEED, "name": "visit"}, keep="last", force="on")
+
+    assert renamed.status_code == 303
+    assert entities(world)[0]["name"] == "visit"
+
+
+def test_the_check_box_speaks_of_one_line_when_it_shows_one(owner: SignedIn) -> None:
+    one = owner.client.get(f"{owner.project}/entities/new").text
+    assert "It shows what Dialtrail" in one
+    assert "The first line" not in one

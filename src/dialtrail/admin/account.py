@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialtrail.admin.auth import Admin, CheckedForm, SignedIn, Superuser
+from dialtrail.admin.flash import keep_once, take_once
 from dialtrail.admin.forms import FormErrors, form_errors
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
@@ -30,13 +32,13 @@ def tokens_page(
     admin: Admin,
     db: Session,
     errors: FormErrors | None = None,
-    created: accounts.IssuedToken | None = None,
+    created: NewToken | None = None,
     name: str = "",
 ) -> Response:
     return render(
         request,
         "account/tokens.html",
-        422 if errors else (201 if created else 200),
+        422 if errors else 200,
         admin=admin,
         section="tokens",
         tokens=accounts.list_tokens(db, admin.user),
@@ -46,9 +48,20 @@ def tokens_page(
     )
 
 
+@dataclass(frozen=True)
+class NewToken:
+    """A token just created, kept (flash.keep_once) for the one page that shows its secret."""
+
+    name: str
+    secret: str
+
+
+JUST_CREATED = "new_token"
+
+
 @router.get("/account/tokens")
 def tokens(request: Request, admin: SignedIn, db: DatabaseSession) -> Response:
-    return tokens_page(request, admin, db)
+    return tokens_page(request, admin, db, created=take_once(request, admin, JUST_CREATED))
 
 
 @router.post("/account/tokens")
@@ -64,7 +77,9 @@ def create_token(
     except accounts.AccountError as error:
         return tokens_page(request, admin, db, account_errors(error, ("name",)), name=name)
     db.commit()
-    return tokens_page(request, admin, db, created=issued)
+    # Post/Redirect/Get: reloading the page that shows the secret must not create another token.
+    keep_once(request, admin, JUST_CREATED, NewToken(issued.token.name, issued.secret))
+    return redirect(request, "/admin/account/tokens")
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -31,6 +31,7 @@ from dialtrail.admin import (
     webhooks,
 )
 from dialtrail.admin.auth import CsrfRefused, NotFound, SignInRequired
+from dialtrail.admin.flash import FlashStore
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.admin.throttle import LoginThrottle
 from dialtrail.api.errors import ApiError
@@ -61,6 +62,7 @@ def create_admin(
     admin.state.clock = clock
     admin.state.csrf_key = derived_key(secret_key(settings), "csrf")
     admin.state.throttle = LoginThrottle(clock)
+    admin.state.flashes = FlashStore()
     admin.mount("/static", StaticFiles(packages=[("dialtrail.admin", "static")]), name="static")
     for router in (*SECTION_ROUTERS, account.router):
         admin.include_router(router)

@@ -1,11 +1,13 @@
 """Call tracking → Tracking entities: the list with each entity's health, add, edit, delete.
 
 Forms go through the API's own request models (EntityCreate, EntityUpdate) and
-entities.service, so every rule and message is the API's.
+entities.service, so every rule and message is the API's, including the refusal to rename or
+delete an entity that webhooks use (service.EntityInUse) unless the person says "anyway".
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,10 +15,11 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from dialtrail.admin.auth import Admin, CheckedForm, ReadableProject, SignedIn, WritableProject
+from dialtrail.admin.flash import flash
 from dialtrail.admin.forms import FormErrors, form_errors
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
-from dialtrail.api.errors import ApiError
+from dialtrail.api.errors import ApiError, FieldProblem
 from dialtrail.api.schemas import EntityId
 from dialtrail.entities import rules, service
 from dialtrail.entities.expressions import ExpressionError, parse_path
@@ -24,6 +27,7 @@ from dialtrail.entities.health import health_of
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.entities.schemas import EntityCreate, EntityUpdate
 from dialtrail.projects.models import Project
+from dialtrail.webhooks.service import EntityUse
 
 router = APIRouter(prefix="/projects/{project_id}/entities")
 
@@ -76,11 +80,12 @@ def entity_form(
     values: dict[str, Any],
     errors: FormErrors | None = None,
     entity: TrackingEntity | None = None,
+    in_use: list[UsePlace] | None = None,
 ) -> Response:
     return render(
         request,
         "entities/form.html",
-        422 if errors else 200,
+        (409 if in_use else 422) if errors else 200,
         admin=admin,
         project=project,
         section="entities",
@@ -88,6 +93,7 @@ def entity_form(
         errors=errors or FormErrors(),
         entity=entity,
         checks=console_checks(values["name"] or "NAME", values["value"]),
+        in_use=in_use or [],
     )
 
 
@@ -146,17 +152,34 @@ def update_entity(
 ) -> Response:
     entity = service.find_entity(db, access.project, entity_id)
     fields = posted_fields(form)
+    force = form.get("force") == "on"
     try:
         body = EntityUpdate.model_validate(fields)
-        service.update_entity(db, access.project, entity, body.model_dump(exclude_unset=True))
+        changes = body.model_dump(exclude_unset=True)
+        service.update_entity(db, access.project, entity, changes, force=force)
     except (ValidationError, ApiError) as error:
         db.rollback()
         entity = service.find_entity(db, access.project, entity_id)
         values = {**NEW_ENTITY, **fields}
-        errors = form_errors(error, FIELDS)
-        return entity_form(request, admin, access.project, values, errors, entity)
+        errors, in_use = update_errors(error, entity.name)
+        return entity_form(request, admin, access.project, values, errors, entity, in_use)
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/entities")
+
+
+def update_errors(
+    error: ValidationError | ApiError, name: str
+) -> tuple[FormErrors, list[UsePlace]]:
+    errors = form_errors(error, FIELDS)
+    if not isinstance(error, service.EntityInUse):
+        return errors, []
+    names = ", ".join(repr(use.webhook.name) for use in error.uses)
+    message = (
+        f"entity.{name} is used by the webhooks {names} (listed below): "
+        "renamed, it would reach them empty."
+    )
+    errors.fields["name"] = FieldProblem("name", message)
+    return errors, uses_described(error.uses)
 
 
 @router.post("/{entity_id}/delete")
@@ -168,6 +191,59 @@ def delete_entity(
     entity_id: EntityId,
     db: DatabaseSession,
 ) -> Response:
-    db.delete(service.find_entity(db, access.project, entity_id))
+    entity = service.find_entity(db, access.project, entity_id)
+    name = entity.name
+    try:
+        service.delete_entity(db, access.project, entity, force=form.get("force") == "on")
+    except service.EntityInUse as in_use:
+        db.rollback()
+        return in_use_page(request, admin, access.project, entity_id, name, in_use.uses)
     db.commit()
+    flash(request, admin, f"The tracking entity {name} was deleted.")
     return redirect(request, f"/admin/projects/{access.project.id}/entities")
+
+
+def in_use_page(
+    request: Request,
+    admin: Admin,
+    project: Project,
+    entity_id: int,
+    name: str,
+    uses: list[EntityUse],
+) -> Response:
+    return render(
+        request,
+        "entities/in_use.html",
+        409,
+        admin=admin,
+        project=project,
+        section="entities",
+        entity_id=entity_id,
+        name=name,
+        uses=uses_described(uses),
+    )
+
+
+@dataclass(frozen=True)
+class UsePlace:
+    """A webhook that uses an entity, and where, in the words of the webhook's form."""
+
+    webhook_id: int
+    webhook_name: str
+    places: list[str]
+
+
+def uses_described(uses: list[EntityUse]) -> list[UsePlace]:
+    return [
+        UsePlace(use.webhook.id, use.webhook.name, [place_name(use, p) for p in use.places])
+        for use in uses
+    ]
+
+
+def place_name(use: EntityUse, place: str) -> str:
+    """``parameters.0.value`` → 'parameter "visit id"'; ``filters.1.field`` → 'condition 2'."""
+    kind, _, rest = place.partition(".")
+    index = int(rest.partition(".")[0])
+    if kind == "parameters":
+        return f"parameter {use.webhook.parameters[index].get('name', index + 1)!r}"
+    return f"condition {index + 1}"

@@ -23,6 +23,7 @@ from dialtrail.admin.auth import (
     SignedIn,
     WritableProject,
 )
+from dialtrail.admin.flash import flash
 from dialtrail.admin.forms import FormErrors, PastedLines, errors_with_lines, form_errors
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.admin.usage_chart import recommendation, usage_chart
@@ -158,7 +159,7 @@ def add_numbers(
     pasted = PastedLines.of(fields.get("numbers", ""))
     try:
         body = NumbersCreate.model_validate({**fields, "numbers": pasted.values})
-        service.add_numbers(db, access.project, body.numbers, body.model_dump())
+        added, present = service.add_numbers(db, access.project, body.numbers, body.model_dump())
     except (ValidationError, ApiError) as error:
         db.rollback()
         errors, bad_lines = bulk_errors(error, pasted)
@@ -167,7 +168,19 @@ def add_numbers(
             request, admin, access, db, now, bulk=values, bulk_errors=errors, bulk_lines=bad_lines
         )
     db.commit()
+    flash(request, admin, bulk_added_message(len(added), len(present)))
     return redirect(request, f"/admin/projects/{access.project.id}/numbers")
+
+
+def bulk_added_message(added: int, present: int) -> str:
+    message = f"{plural(added, 'number')} added."
+    if present:
+        message += f" {plural(present, 'number')} already in the project, left as they were."
+    return message
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def bulk_errors(

@@ -15,6 +15,7 @@ from phonenumbers import SUPPORTED_REGIONS
 from pydantic import ValidationError
 
 from dialtrail.admin.auth import Admin, CheckedForm, OwnedProject, ReadableProject, SignedIn
+from dialtrail.admin.flash import flash
 from dialtrail.admin.forms import FormErrors, PastedLines, errors_with_lines
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
@@ -224,6 +225,8 @@ def delete_project(
     if form.get("confirm_name", "").strip() != access.project.name:
         problem = FieldProblem("confirm_name", "type the project's name exactly as shown")
         return delete_form(request, admin, access, FormErrors({"confirm_name": problem}))
+    name = access.project.name
     service.delete_project(db, access.project)
     db.commit()
+    flash(request, admin, f"The project {name} and all its data were deleted.")
     return redirect(request, "/admin/")

@@ -12,7 +12,24 @@ from dialtrail.api.errors import ApiError, FieldProblem, conflict, invalid_field
 from dialtrail.entities import rules
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.projects.models import Project
-from dialtrail.webhooks.service import webhooks_using_entity
+from dialtrail.webhooks.service import EntityUse, webhooks_using_entity
+
+
+class EntityInUse(ApiError):
+    """409 entity_in_use, carrying the uses so that a page can link each webhook."""
+
+    def __init__(self, entity_name: str, uses: list[EntityUse], action: str) -> None:
+        listed = "; ".join(
+            f"webhook {use.webhook.id} {use.webhook.name!r} ({', '.join(use.places)})"
+            for use in uses
+        )
+        message = (
+            f"entity.{entity_name} is used by {listed}; change those webhooks first, or repeat "
+            f"with ?force=true and they will send it empty (null in JSON) once it is {action}"
+        )
+        fields = [FieldProblem("name", "used by webhooks")] if action == "renamed" else []
+        super().__init__(409, "entity_in_use", message, fields)
+        self.uses = uses
 
 
 @dataclass
@@ -185,15 +202,5 @@ def refuse_if_used_by_webhooks(
     # A webhook maps entity.<name> by name: after a rename or delete it would quietly send an
     # empty value to the CRM. Say which webhooks first; ?force=true accepts exactly that.
     uses = webhooks_using_entity(session, project, entity.name)
-    if not uses:
-        return
-    listed = "; ".join(
-        f"webhook {use.webhook.id} {use.webhook.name!r} ({', '.join(use.places)})" for use in uses
-    )
-    raise ApiError(
-        409,
-        "entity_in_use",
-        f"entity.{entity.name} is used by {listed}; change those webhooks first, or repeat "
-        f"with ?force=true and they will send it empty (null in JSON) once it is {action}",
-        [FieldProblem("name", "used by webhooks")] if action == "renamed" else [],
-    )
+    if uses:
+        raise EntityInUse(entity.name, uses, action)
