@@ -105,6 +105,31 @@ def test_the_new_project_form_shows_the_apis_errors_and_creates_nothing(
     assert len(world.owner.client.get("/api/v1/projects").json()["items"]) == 1
 
 
+def test_the_new_project_form_shows_every_problem_at_once_in_plain_words(
+    world: World, owner: SignedIn
+) -> None:
+    refused = owner.post(
+        "/admin/projects/new",
+        name="",
+        domains="https://www.example.com/",
+        site_numbers="12345\nabc",
+        country="UK",
+        destination="my phone",
+    )
+
+    assert refused.status_code == 422
+    assert field_error(refused.text, "name") == "Give the project a name."
+    assert "String should have" not in refused.text
+    assert line_errors(refused.text, "domains")[0].startswith("Line 1: 'https://www.example.com/'")
+    assert [line[:7] for line in line_errors(refused.text, "site_numbers")] == [
+        "Line 1:",
+        "Line 2:",
+    ]
+    assert "two-letter country code" in field_error(refused.text, "country")
+    assert "my phone" in field_error(refused.text, "destination")
+    assert len(world.owner.client.get("/api/v1/projects").json()["items"]) == 1
+
+
 def test_new_project_is_reachable_from_the_switcher_and_the_no_projects_hint(
     world: World, database: Database, owner: SignedIn
 ) -> None:
@@ -157,6 +182,17 @@ def test_a_bad_site_number_is_shown_at_its_line_and_nothing_changes(
     assert "fix line 3" in field_error(refused.text, "site_numbers")
     assert "+1 212 555" in refused.text  # the box keeps what was typed
     assert project(world) == before
+
+
+def test_a_blank_name_in_the_settings_does_not_hide_a_bad_site_number(
+    world: World, owner: SignedIn
+) -> None:
+    refused = save(owner, name="   ", site_numbers="+1 212 555 0100\n+1 212 555")
+
+    assert refused.status_code == 422
+    assert field_error(refused.text, "name") == "Give the project a name."
+    assert line_errors(refused.text, "site_numbers")[0].startswith("Line 2: ")
+    assert project(world)["name"] == "Acme"
 
 
 def test_a_domain_given_as_a_url_gets_the_apis_hint_at_its_line(

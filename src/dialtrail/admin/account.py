@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dialtrail.admin.auth import Admin, CheckedForm, SignedIn, Superuser
 from dialtrail.admin.flash import keep_once, take_once
-from dialtrail.admin.forms import FormErrors, form_errors
+from dialtrail.admin.forms import FormErrors, PlainMessages, form_errors, plain_problems
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem, invalid, not_found
@@ -25,6 +25,11 @@ from dialtrail.projects.models import Membership, User
 from dialtrail.projects.schemas import MemberCreate, TokenCreate
 
 router = APIRouter()
+
+TOKEN_MESSAGES: PlainMessages = {
+    ("name", "string_too_short"): "Give the token a name, such as the program that will use it.",
+    ("name", "string_too_long"): "Make the name shorter: at most 100 characters.",
+}
 
 
 def tokens_page(
@@ -73,7 +78,8 @@ def create_token(
         body = TokenCreate.model_validate({"name": name})
         issued = accounts.issue_token(db, admin.user, body.name)
     except ValidationError as error:
-        return tokens_page(request, admin, db, form_errors(error, ("name",)), name=name)
+        errors = form_errors(invalid(*plain_problems(error, TOKEN_MESSAGES)), ("name",))
+        return tokens_page(request, admin, db, errors, name=name)
     except accounts.AccountError as error:
         return tokens_page(request, admin, db, account_errors(error, ("name",)), name=name)
     db.commit()

@@ -3,11 +3,22 @@ expression parser's position), and the rest above the form."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from dialtrail.api.errors import ApiError, FieldProblem, from_pydantic_errors
+from dialtrail.api.errors import (
+    ApiError,
+    FieldProblem,
+    field_path,
+    from_pydantic_errors,
+    pydantic_message,
+)
+
+# A form's own words for pydantic's refusals, by (field, pydantic error type): a person typing
+# in a form should read "Give the project a name.", not "String should have at least 1 character".
+PlainMessages = Mapping[tuple[str, str], str]
 
 
 @dataclass
@@ -30,6 +41,16 @@ def form_errors(error: ApiError | ValidationError, known_fields: tuple[str, ...]
     if not api_error.fields:
         errors.general.append(api_error.message)
     return errors
+
+
+def plain_problems(error: ValidationError, plain: PlainMessages) -> list[FieldProblem]:
+    """Each refused field once, in the form's words where it has some."""
+    problems: dict[str, FieldProblem] = {}
+    for item in error.errors():
+        name = field_path(item["loc"])
+        message = plain.get((name, item["type"])) or pydantic_message(dict(item))
+        problems.setdefault(name, FieldProblem(name, message))
+    return list(problems.values())
 
 
 def as_api_error(error: ApiError | ValidationError) -> ApiError:

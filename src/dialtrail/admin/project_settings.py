@@ -16,15 +16,21 @@ from pydantic import ValidationError
 
 from dialtrail.admin.auth import Admin, CheckedForm, OwnedProject, ReadableProject, SignedIn
 from dialtrail.admin.flash import flash
-from dialtrail.admin.forms import FormErrors, PastedLines, errors_with_lines
+from dialtrail.admin.forms import (
+    FormErrors,
+    PastedLines,
+    PlainMessages,
+    errors_with_lines,
+    plain_problems,
+)
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
-from dialtrail.api.errors import ApiError, FieldProblem
+from dialtrail.api.errors import ApiError, FieldProblem, invalid
 from dialtrail.projects import service
 from dialtrail.projects.access import ProjectAccess
 from dialtrail.projects.api import sealed_fields
 from dialtrail.projects.models import Project
-from dialtrail.projects.schemas import ProjectCreate, ProjectUpdate
+from dialtrail.projects.schemas import ProjectCreate, ProjectFields, ProjectUpdate
 from dialtrail.projects.validation import known_timezones
 
 router = APIRouter(prefix="/projects")
@@ -40,6 +46,14 @@ SETTINGS_FIELDS = (
     "twilio_auth_token",
 )
 NEW_PROJECT = {name: "" for name in NEW_PROJECT_FIELDS} | {"timezone": "UTC"}
+# Fields projects.service checks after the request model: checked even when the model refused
+# another field, so that a form shows every problem at once, not in two rounds.
+SERVICE_CHECKED = (*LIST_FIELDS, "default_number", "country", "destination", "timezone")
+PLAIN_MESSAGES: PlainMessages = {
+    ("name", "string_too_short"): "Give the project a name.",
+    ("name", "missing"): "Give the project a name.",
+    ("name", "string_too_long"): "Make the name shorter: at most 200 characters.",
+}
 
 
 def choices() -> dict[str, list[str]]:
@@ -88,6 +102,22 @@ def stored_values(project: Project) -> dict[str, Any]:
     return values
 
 
+def validated(model: type[ProjectFields], body: dict[str, Any]) -> ProjectFields:
+    """The request model of ``body``; when it refuses, every problem of every field."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        problems = plain_problems(error, PLAIN_MESSAGES)
+        refused_fields = {problem.field.partition(".")[0] for problem in problems}
+        others = {
+            name: body[name]
+            for name in SERVICE_CHECKED
+            if name in body and name not in refused_fields
+        }
+        _, more = service.clean_fields(others, body.get("country"))
+        raise invalid(*problems, *more) from None
+
+
 def refused(
     error: ApiError | ValidationError, pasted: dict[str, Any], nothing: str
 ) -> tuple[Any, Any, int]:
@@ -127,7 +157,7 @@ def create_project(
 ) -> Response:
     body, pasted = posted(form, NEW_PROJECT_FIELDS)
     try:
-        fields = sealed_fields(ProjectCreate.model_validate(body), request)
+        fields = sealed_fields(validated(ProjectCreate, body), request)
         project = service.create_project(db, admin.user, fields)
     except (ValidationError, ApiError) as error:
         db.rollback()
@@ -182,7 +212,7 @@ def update_settings(
 ) -> Response:
     body, pasted = posted(form, SETTINGS_FIELDS)
     try:
-        fields = sealed_fields(ProjectUpdate.model_validate(body), request)
+        fields = sealed_fields(validated(ProjectUpdate, body), request)
         service.update_project(db, access.project, fields)
     except (ValidationError, ApiError) as error:
         db.rollback()  # nothing is half-saved: the project is read again as it was
