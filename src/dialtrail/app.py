@@ -142,6 +142,11 @@ def service_router() -> APIRouter:
         body = {"name": "Dialtrail", "version": __version__, "api_docs": "/api/docs"}
         return JSONResponse(body | {"admin": "/admin/"})
 
+    @router.get("/favicon.ico")
+    def favicon() -> Response:
+        # Browsers ask for it on every site whatever the page links; the admin's icon is an SVG.
+        return RedirectResponse("/admin/static/favicon.svg", status_code=301)
+
     @router.get("/metrics")
     def metrics(request: Request) -> Response:
         body = exposition(request.app.state.metrics)

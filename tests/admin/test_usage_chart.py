@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dialtrail.admin.usage_chart import HEIGHT, PLOT_BOTTOM, PLOT_TOP, recommendation, usage_chart
+from dialtrail.admin.usage_chart import (
+    HEIGHT,
+    LABEL_ROOM,
+    PLOT_BOTTOM,
+    PLOT_TOP,
+    WIDTH,
+    recommendation,
+    usage_chart,
+)
 from dialtrail.numbers.usage import Hour, Usage
 
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
@@ -51,6 +59,14 @@ def test_tooltips_and_day_labels_are_in_the_projects_time_zone() -> None:
         (540.0, "Mon 05 Jan"),
     ]
     assert [label.x for label in utc.labels] == [210.0, 570.0]
+
+
+def test_a_day_starting_too_near_the_right_edge_gets_no_clipped_label() -> None:
+    # 72 hours to 04:00 on the 5th, 10 units an hour: the 5th starts 50 units from the edge.
+    chart = usage_chart(usage(hour(2, 1)), NOW.replace(hour=4), 72, "UTC")
+
+    assert [label.text for label in chart.labels] == ["Sat 03 Jan", "Sun 04 Jan"]
+    assert all(label.x + LABEL_ROOM <= WIDTH for label in chart.labels)
 
 
 def test_the_recommendation_gives_its_reason_in_one_sentence() -> None:

@@ -19,6 +19,9 @@ HEIGHT = 180
 PLOT_TOP = 12
 PLOT_BOTTOM = 150  # below: the date labels
 LABEL_EVERY_HOURS = 24
+# The room a day label ("Fri 27 Nov", 11px text drawn 2 units right of its day) needs: a day
+# that starts closer than this to the right edge gets no label rather than a clipped one.
+LABEL_ROOM = 72
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def day_labels(slots: list[datetime], slot_width: float, zone: ZoneInfo) -> list
     labels = []
     for index, slot in enumerate(slots):
         local = slot.astimezone(zone)
-        if local.hour == 0 and index * slot_width < WIDTH - 40:
+        if local.hour == 0 and index * slot_width + LABEL_ROOM <= WIDTH:
             labels.append(Label(round(index * slot_width, 2), local.strftime("%a %d %b")))
     return labels
 
