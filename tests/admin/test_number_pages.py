@@ -102,6 +102,9 @@ def test_a_bulk_paste_adds_every_line_and_skips_numbers_already_there(
         (POOL[0], "pool"),
         (POOL[1], "static"),
     ]
+    shown = owner.client.get(f"{owner.project}/numbers").text
+    assert "1 number added. Already in the project, left unchanged: 1 number." in shown
+    assert "number added" not in owner.client.get(f"{owner.project}/numbers").text
 
 
 def test_an_empty_paste_is_refused_at_the_textarea(world: World, owner: SignedIn) -> None:

@@ -301,3 +301,5 @@ def test_delete_asks_for_the_name_first_then_the_project_is_gone(
     assert (deleted.status_code, deleted.headers["location"]) == (303, "/admin/")
     assert world.owner.client.get(f"/api/v1/projects/{world.project_id}").status_code == 404
     assert owner.client.get(f"{owner.project}/settings").status_code == 404
+    landing = owner.client.get("/admin/", follow_redirects=True).text
+    assert "The project Acme and all its data were deleted." in landing

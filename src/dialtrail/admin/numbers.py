@@ -175,7 +175,7 @@ def add_numbers(
 def bulk_added_message(added: int, present: int) -> str:
     message = f"{plural(added, 'number')} added."
     if present:
-        message += f" {plural(present, 'number')} already in the project, left as they were."
+        message += f" Already in the project, left unchanged: {plural(present, 'number')}."
     return message
 
 
