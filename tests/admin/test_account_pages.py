@@ -7,8 +7,10 @@ import re
 import httpx
 
 from tests.admin.conftest import SignedIn
-from tests.support.admin import signed_in
+from tests.support.admin import browser_client, signed_in
+from tests.support.databases import Database
 from tests.support.people import World
+from tests.support.processes import database_url, serving
 
 
 def token_names(world: World) -> list[str]:
@@ -65,6 +67,24 @@ def test_a_new_token_is_shown_only_to_the_login_session_that_made_it(
     assert 'data-testid="new-token"' not in other_browser.get("/admin/account/tokens").text
     assert 'data-testid="new-token"' in owner.client.get("/admin/account/tokens").text
     other_browser.close()
+
+
+def test_the_page_after_the_redirect_may_come_from_another_server_process(
+    world: World, owner: SignedIn, database: Database
+) -> None:
+    # Behind a load balancer, the GET after the 303 can reach another `dialtrail serve`.
+    created = owner.post("/admin/account/tokens", name="CRM import")
+    assert created.status_code == 303
+
+    with serving({"DIALTRAIL_DATABASE_URL": database_url(database)}) as other_process:
+        browser = browser_client(other_process)
+        browser.cookies = owner.client.cookies
+        shown = browser.get("/admin/account/tokens")
+        again = browser.get("/admin/account/tokens")
+        browser.close()
+
+    assert shown.text.count('data-testid="new-token"') == 1
+    assert 'data-testid="new-token"' not in again.text
 
 
 def test_a_token_needs_a_name_and_only_your_own_can_be_revoked(

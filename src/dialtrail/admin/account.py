@@ -66,7 +66,10 @@ JUST_CREATED = "new_token"
 
 @router.get("/account/tokens")
 def tokens(request: Request, admin: SignedIn, db: DatabaseSession) -> Response:
-    return tokens_page(request, admin, db, created=take_once(request, admin, JUST_CREATED))
+    kept = take_once(request, admin, db, JUST_CREATED)
+    db.commit()  # taken: a reload shows the list without the secret
+    created = NewToken(**kept) if kept else None
+    return tokens_page(request, admin, db, created=created)
 
 
 @router.post("/account/tokens")
@@ -82,9 +85,11 @@ def create_token(
         return tokens_page(request, admin, db, errors, name=name)
     except accounts.AccountError as error:
         return tokens_page(request, admin, db, account_errors(error, ("name",)), name=name)
-    db.commit()
     # Post/Redirect/Get: reloading the page that shows the secret must not create another token.
-    keep_once(request, admin, JUST_CREATED, NewToken(issued.token.name, issued.secret))
+    keep_once(
+        request, admin, db, JUST_CREATED, {"name": issued.token.name, "secret": issued.secret}
+    )
+    db.commit()
     return redirect(request, "/admin/account/tokens")
 
 

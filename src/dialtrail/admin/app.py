@@ -31,11 +31,10 @@ from dialtrail.admin import (
     webhooks,
 )
 from dialtrail.admin.auth import CsrfRefused, NotFound, SignInRequired
-from dialtrail.admin.flash import FlashStore
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.admin.throttle import LoginThrottle
 from dialtrail.api.errors import ApiError
-from dialtrail.secrets import derived_key, secret_key
+from dialtrail.secrets import SecretBox, derived_key, secret_key
 from dialtrail.settings import Settings
 
 SECTION_ROUTERS = (
@@ -62,7 +61,7 @@ def create_admin(
     admin.state.clock = clock
     admin.state.csrf_key = derived_key(secret_key(settings), "csrf")
     admin.state.throttle = LoginThrottle(clock)
-    admin.state.flashes = FlashStore()
+    admin.state.flash_box = SecretBox(secret_key(settings))
     admin.mount("/static", StaticFiles(packages=[("dialtrail.admin", "static")]), name="static")
     for router in (*SECTION_ROUTERS, account.router):
         admin.include_router(router)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from dialtrail.admin import logins
+from dialtrail.admin import flash, logins
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import ProjectId
 from dialtrail.projects.access import (
@@ -43,6 +43,8 @@ class Admin:
     login: LoginSession
     csrf_token: str
     projects: list[tuple[Project, str | None]] = field(default_factory=list)
+    # Takes the notices a redirect left (flash.flash); called by the layout of a full page.
+    take_notices: Callable[[], list[str]] = field(default=lambda: [])
 
 
 def clock_of(request: Request) -> datetime:
@@ -61,7 +63,23 @@ def signed_in(request: Request, db: DatabaseSession) -> Admin:
         db.commit()
     request.state.login_token = token
     csrf = logins.csrf_token(request.app.state.csrf_key, login)
-    return Admin(login.user, login, csrf, visible_projects(db, login.user))
+    projects = visible_projects(db, login.user)
+    return Admin(login.user, login, csrf, projects, notices_taker(request, db, login))
+
+
+def notices_taker(request: Request, db: Session, login: LoginSession) -> Callable[[], list[str]]:
+    """Notices wait for a full page of a GET: a redirect or an error page shows none, and a
+    POST's page (a form with its errors) must not commit what it did not mean to."""
+
+    def take() -> list[str]:
+        if request.method != "GET":
+            return []
+        notices = flash.take_notices(request, db, login)
+        if notices:
+            db.commit()
+        return notices
+
+    return take
 
 
 SignedIn = Annotated[Admin, Depends(signed_in)]

@@ -198,8 +198,8 @@ def delete_entity(
     except service.EntityInUse as in_use:
         db.rollback()
         return in_use_page(request, admin, access.project, entity_id, name, in_use.uses)
+    flash(request, admin, db, f"The tracking entity {name} was deleted.")
     db.commit()
-    flash(request, admin, f"The tracking entity {name} was deleted.")
     return redirect(request, f"/admin/projects/{access.project.id}/entities")
 
 

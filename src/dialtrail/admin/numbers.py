@@ -167,8 +167,8 @@ def add_numbers(
         return numbers_page(
             request, admin, access, db, now, bulk=values, bulk_errors=errors, bulk_lines=bad_lines
         )
+    flash(request, admin, db, bulk_added_message(len(added), len(present)))
     db.commit()
-    flash(request, admin, bulk_added_message(len(added), len(present)))
     return redirect(request, f"/admin/projects/{access.project.id}/numbers")
 
 

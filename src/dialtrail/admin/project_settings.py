@@ -257,6 +257,6 @@ def delete_project(
         return delete_form(request, admin, access, FormErrors({"confirm_name": problem}))
     name = access.project.name
     service.delete_project(db, access.project)
+    flash(request, admin, db, f"The project {name} and all its data were deleted.")
     db.commit()
-    flash(request, admin, f"The project {name} and all its data were deleted.")
     return redirect(request, "/admin/")

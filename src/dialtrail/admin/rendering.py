@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from dialtrail.admin import logins
-from dialtrail.admin.flash import take_notices
 from dialtrail.admin.sections import groups
 
 AnyResponse = TypeVar("AnyResponse", bound=Response)
@@ -81,7 +80,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     context.setdefault("admin", None)
     context.setdefault("project", None)
     context.setdefault("section", None)
-    context.setdefault("notices", take_notices(request, context["admin"]))
+    context.setdefault("notices", context["admin"].take_notices() if context["admin"] else [])
     html = templates.get_template(template).render(request_path=request.url.path, **context)
     return finish(request, HTMLResponse(html, status_code=status))
 
