@@ -24,10 +24,9 @@ from dialtrail.calls.attribution import attribute_call
 from dialtrail.calls.events import TelephonyEvent, from_payload
 from dialtrail.calls.listeners import announce
 from dialtrail.calls.models import Call, CallEvent
-from dialtrail.calls.progress import estimated_start, progress
+from dialtrail.calls.progress import Progress, estimated_start, progress
 from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects.models import Project
-from dialtrail.sessions.models import WebSession
 
 
 @dataclass(frozen=True)
@@ -38,35 +37,52 @@ class Recorded:
 
 
 def record_event(db: Session, project: Project, event: TelephonyEvent, now: datetime) -> Recorded:
-    call = find_or_create_call(db, project, event)
-    existing = find_event(db, call.id, event.event)
+    call, created = find_or_create_call(db, project, event)
+    # A call created by this transaction has no events yet; for one found locked, its events
+    # are read once and serve both the duplicate check and the rebuilt progress.
+    recorded = [] if created else events_of(db, call.id)
+    existing = next((row for row in recorded if row.event == event.event), None)
     if existing is not None:
         return Recorded(call, existing, duplicate=True)
     row = CallEvent(
         call_id=call.id, event=event.event, at=event.at, received_at=now, payload=event.payload()
     )
     db.add(row)
-    db.flush()
-    update_progress(db, call)
+    update_progress(db, call, [*recorded, row])
     announce(db, call, row)
     return Recorded(call, row, duplicate=False)
 
 
-def find_or_create_call(db: Session, project: Project, event: TelephonyEvent) -> Call:
+def find_or_create_call(db: Session, project: Project, event: TelephonyEvent) -> tuple[Call, bool]:
+    """The call, locked, and whether this transaction created it."""
     call = locked_call(db, project.id, event.provider, event.external_id)
     if call is not None:
-        return call
+        return call, False
     created = new_call(db, project, event)
+    if inserted(db, created):
+        return created, True
+    # Another transaction recorded this call first (two events of one call at once, on
+    # PostgreSQL); its row, and the attribution taken with it, stands.
+    call = locked_call(db, project.id, event.provider, event.external_id)
+    assert call is not None, "the call that won the race is committed"
+    return call, False
+
+
+def inserted(db: Session, call: Call) -> bool:
+    """Inserts the new call; False when another transaction inserted it first."""
+    if db.get_bind().dialect.name == "sqlite":
+        # Every SQLite transaction begins IMMEDIATE (storage.engine): this one has held the
+        # only write lock since before it looked the call up, so no other can have inserted
+        # it, and a savepoint would cost two statements for nothing.
+        db.add(call)
+        db.flush()
+        return True
     try:
         with db.begin_nested():
-            db.add(created)
+            db.add(call)
     except IntegrityError:
-        # Another transaction recorded this call first (two events of one call at once, on
-        # PostgreSQL); its row, and the attribution taken with it, stands.
-        call = locked_call(db, project.id, event.provider, event.external_id)
-        assert call is not None, "the call that won the race is committed"
-        return call
-    return created
+        return False
+    return True
 
 
 def locked_call(db: Session, project_id: int, provider: str, external_id: str) -> Call | None:
@@ -84,9 +100,9 @@ def locked_call(db: Session, project_id: int, provider: str, external_id: str) -
     return db.scalar(query)
 
 
-def find_event(db: Session, call_id: int, event: str) -> CallEvent | None:
-    query = select(CallEvent).where(CallEvent.call_id == call_id, CallEvent.event == event)
-    return db.scalar(query)
+def events_of(db: Session, call_id: int) -> list[CallEvent]:
+    """The call's recorded events (at most one of each kind)."""
+    return list(db.scalars(select(CallEvent).where(CallEvent.call_id == call_id)))
 
 
 def new_call(db: Session, project: Project, event: TelephonyEvent) -> Call:
@@ -94,7 +110,8 @@ def new_call(db: Session, project: Project, event: TelephonyEvent) -> Call:
         raise invalid_field("called", "the number dialled is needed to record a new call")
     start = event.at if event.event == "started" else first_event_start(event)
     found, number = attribute_call(db, project.id, event.called, start, project.late_call_seconds)
-    return Call(
+    taken = snapshots.take(db, project.id, found.session_id, start)
+    call = Call(
         project_id=project.id,
         provider=event.provider,
         external_id=event.external_id,
@@ -108,12 +125,16 @@ def new_call(db: Session, project: Project, event: TelephonyEvent) -> Call:
         attribution=found.attribution,
         source_label=found.source_label,
         session_id=found.session_id,
-        visitor_id=visitor_of(db, found.session_id),
+        visitor_id=taken.visitor_id,
         candidate_session_ids=list(found.candidate_session_ids),
         is_first_call=is_first_call(db, project.id, event.caller, start),
-        visit=snapshots.visit_snapshot(db, found.session_id, start),
-        entities=snapshots.entity_snapshot(db, project.id, found.session_id, start),
+        visit=taken.visit,
+        entities=taken.entities,
     )
+    # Its times as its first event gives them, so that the row is inserted complete (no
+    # UPDATE follows when the event is recorded).
+    apply_progress(call, progress([event]))
+    return call
 
 
 def first_event_start(event: TelephonyEvent) -> datetime:
@@ -130,12 +151,6 @@ def configured_destination(project: Project, number: TrackingNumber | None) -> s
     return project.destination
 
 
-def visitor_of(db: Session, session_id: int | None) -> int | None:
-    if session_id is None:
-        return None
-    return db.scalar(select(WebSession.visitor_id).where(WebSession.id == session_id))
-
-
 def is_first_call(db: Session, project_id: int, caller: str | None, start: datetime) -> bool:
     """The caller never called this project before; a withheld caller cannot be told apart
     from anyone else, so their call is never a first call."""
@@ -147,14 +162,19 @@ def is_first_call(db: Session, project_id: int, caller: str | None, start: datet
     return db.scalar(earlier.limit(1)) is None
 
 
-def update_progress(db: Session, call: Call) -> None:
-    rows = db.scalars(select(CallEvent).where(CallEvent.call_id == call.id))
+def update_progress(db: Session, call: Call, rows: list[CallEvent]) -> None:
+    """Rebuilds the call's times from ``rows``, all its events (the new one included)."""
     events = [
         from_payload(call.provider, call.project_id, call.external_id, row.event, row.payload)
         for row in rows
     ]
-    current = progress(events)
+    apply_progress(call, progress(events))
+    db.flush()
+
+
+def apply_progress(call: Call, current: Progress) -> None:
+    """Sets the call's times; a caller, destination or recording URL no event gave keeps
+    the call's own (the configured destination, say)."""
     for name, value in vars(current).items():
         if value is not None or name not in ("destination", "caller", "recording_url"):
             setattr(call, name, value)
-    db.flush()

@@ -3,14 +3,20 @@
 Everything is read "as of" the call's start T: a value observed, or a page viewed, after the
 call started is not in the snapshot, even when the call is recorded later (events arrive out
 of order, or late). Snapshots are plain JSON (times as ISO 8601 text), stored on the call.
+
+Taking them is on the path of every new call a telephony reports, so the reads are few and
+fixed in number: the session with its visitor, its latest page (with the count of pages up
+to T), the enabled entities, and every entity's value in one query.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from dialtrail.entities.models import TrackingEntity
@@ -19,53 +25,88 @@ from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebS
 NOTHING_SEEN: dict[str, Any] = {"value": None, "observed_at": None, "page_url": None}
 
 
-def entity_snapshot(
-    db: Session, project_id: int, session_id: int | None, moment: datetime
-) -> dict[str, Any]:
-    """``{name: {value, observed_at, page_url}}`` for every enabled entity of the project;
-    all null for entities never seen (and for every entity of an unattributed call)."""
-    snapshot: dict[str, Any] = {}
-    latest_page = latest_page_view(db, session_id, moment) if session_id else None
-    for entity in enabled_entities(db, project_id):
-        if session_id is None:
-            snapshot[entity.name] = dict(NOTHING_SEEN)
-        elif entity.scope == "page_view":
-            snapshot[entity.name] = page_view_value(db, entity, latest_page, moment)
-        else:
-            snapshot[entity.name] = session_value(db, entity, session_id, moment)
-    return snapshot
+@dataclass(frozen=True)
+class Snapshots:
+    """What a new call takes from its session: its visitor and both snapshots."""
+
+    visitor_id: int | None
+    visit: dict[str, Any]
+    entities: dict[str, Any]
 
 
-def enabled_entities(db: Session, project_id: int) -> list[TrackingEntity]:
+@dataclass(frozen=True)
+class LatestPage:
+    """The session's latest page view by T, and how many it had by then."""
+
+    id: int
+    url: str
+    page_views: int
+
+
+def take(db: Session, project_id: int, session_id: int | None, moment: datetime) -> Snapshots:
+    """Both snapshots as of ``moment``: ``{}`` and all-null entities for an unattributed call
+    (there is no visit to describe)."""
+    entities = enabled_entities(db, project_id)
+    row = session_and_visitor(db, session_id) if session_id is not None else None
+    if row is None:
+        return Snapshots(None, {}, {entity.name: dict(NOTHING_SEEN) for entity in entities})
+    session, visitor_key = row
+    page = latest_page(db, session.id, moment)
+    return Snapshots(
+        session.visitor_id,
+        visit_fields(session, visitor_key, page),
+        entity_values(db, entities, session.id, page, moment),
+    )
+
+
+def enabled_entities(db: Session, project_id: int) -> Sequence[Row[int, str, str, str]]:
     query = (
-        select(TrackingEntity)
+        select(TrackingEntity.id, TrackingEntity.name, TrackingEntity.scope, TrackingEntity.keep)
         .where(TrackingEntity.project_id == project_id, TrackingEntity.enabled)
         .order_by(TrackingEntity.id)
     )
-    return list(db.scalars(query))
+    return db.execute(query).all()
 
 
-def session_value(
-    db: Session, entity: TrackingEntity, session_id: int, moment: datetime
+def entity_values(
+    db: Session,
+    entities: Sequence[Row[int, str, str, str]],
+    session_id: int,
+    page: LatestPage | None,
+    moment: datetime,
 ) -> dict[str, Any]:
-    """The last (``keep: first``: the first) non-empty observation made by ``moment``."""
-    query = observations(entity.id, moment).where(
-        EntityObservation.session_id == session_id, EntityObservation.value.is_not(None)
-    )
-    order = in_order(newest_first=entity.keep != "first")
-    return observed(db.execute(query.order_by(*order).limit(1)).first())
+    """``{name: {value, observed_at, page_url}}`` for every enabled entity; all null for
+    entities never seen. One query: a UNION ALL of each entity's own one-row lookup."""
+    lookups = [value_lookup(entity, session_id, page, moment) for entity in entities]
+    wanted = [lookup for lookup in lookups if lookup is not None]
+    found: dict[int, dict[str, Any]] = {}
+    if wanted:
+        query = wanted[0] if len(wanted) == 1 else union_all(*wanted)
+        for entity_id, value, observed_at, page_url in db.execute(query):
+            found[entity_id] = observed(value, observed_at, page_url)
+    return {entity.name: found.get(entity.id, dict(NOTHING_SEEN)) for entity in entities}
 
 
-def page_view_value(
-    db: Session, entity: TrackingEntity, page: PageView | None, moment: datetime
-) -> dict[str, Any]:
-    """The value on the session's latest page before ``moment``: its last observation there,
-    empty (null) allowed; that is why session scope is the recommended default."""
-    if page is None:
-        return dict(NOTHING_SEEN)
-    query = observations(entity.id, moment).where(EntityObservation.page_view_id == page.id)
-    order = in_order(newest_first=True)
-    return observed(db.execute(query.order_by(*order).limit(1)).first())
+def value_lookup(
+    entity: Row[int, str, str, str], session_id: int, page: LatestPage | None, moment: datetime
+) -> Select[Any] | None:
+    """Session scope: the last (``keep: first``: the first) non-empty observation made by
+    ``moment``. Page-view scope: the value on the session's latest page before ``moment``, its
+    last observation there, empty (null) allowed; that is why session scope is the
+    recommended default. None when there is nothing to look up (no page yet)."""
+    query = observations(entity.id, moment)
+    if entity.scope == "page_view":
+        if page is None:
+            return None
+        query = query.where(EntityObservation.page_view_id == page.id)
+        newest_first = True
+    else:
+        query = query.where(
+            EntityObservation.session_id == session_id, EntityObservation.value.is_not(None)
+        )
+        newest_first = entity.keep != "first"
+    one = query.order_by(*in_order(newest_first=newest_first)).limit(1).subquery()
+    return select(one)
 
 
 def in_order(*, newest_first: bool) -> list[ColumnElement[Any]]:
@@ -73,48 +114,51 @@ def in_order(*, newest_first: bool) -> list[ColumnElement[Any]]:
     return [column.desc() if newest_first else column.asc() for column in columns]
 
 
-def observations(entity_id: int, moment: datetime) -> Select[str | None, datetime, str]:
+def observations(entity_id: int, moment: datetime) -> Select[int, str | None, datetime, str]:
     return (
-        select(EntityObservation.value, EntityObservation.observed_at, PageView.url)
+        select(
+            literal(entity_id).label("entity_id"),
+            EntityObservation.value,
+            EntityObservation.observed_at,
+            PageView.url,
+        )
         .outerjoin(PageView, PageView.id == EntityObservation.page_view_id)
         .where(EntityObservation.entity_id == entity_id, EntityObservation.observed_at <= moment)
     )
 
 
-def observed(row: Any) -> dict[str, Any]:
-    if row is None:
-        return dict(NOTHING_SEEN)
-    value, observed_at, page_url = row
+def observed(value: str | None, observed_at: datetime, page_url: str | None) -> dict[str, Any]:
     return {"value": value, "observed_at": iso(observed_at), "page_url": page_url}
 
 
-def latest_page_view(db: Session, session_id: int, moment: datetime) -> PageView | None:
+def latest_page(db: Session, session_id: int, moment: datetime) -> LatestPage | None:
+    """The latest page by ``moment`` and, by the window count (taken before the LIMIT), the
+    number of pages by then: page views up to the call's start, not the session's count
+    when the call is recorded."""
     query = (
-        select(PageView)
+        select(PageView.id, PageView.url, func.count().over())
         .where(PageView.session_id == session_id, PageView.viewed_at <= moment)
         .order_by(PageView.viewed_at.desc(), PageView.id.desc())
         .limit(1)
     )
-    return db.scalar(query)
+    row = db.execute(query).first()
+    return LatestPage(row[0], row[1], int(row[2])) if row is not None else None
 
 
-def visit_snapshot(db: Session, session_id: int | None, moment: datetime) -> dict[str, Any]:
-    """The session's source fields (DESIGN §1) plus the page URL at call time; ``{}`` for an
-    unattributed call (there is no visit to describe)."""
-    if session_id is None:
-        return {}
+def session_and_visitor(db: Session, session_id: int) -> tuple[WebSession, str] | None:
     row = db.execute(
         select(WebSession, Visitor.key)
         .join(Visitor, Visitor.id == WebSession.visitor_id)
         .where(WebSession.id == session_id)
     ).first()
-    if row is None:
-        return {}
-    session, visitor_key = row
-    page = latest_page_view(db, session_id, moment)
+    return (row[0], row[1]) if row is not None else None
+
+
+def visit_fields(session: WebSession, visitor_key: str, page: LatestPage | None) -> dict[str, Any]:
+    """The session's source fields (DESIGN §1) plus the page URL at call time."""
     return {
         **source_fields(session, visitor_key),
-        "page_views": page_views_by(db, session_id, moment),
+        "page_views": page.page_views if page else 0,
         "page_url": page.url if page else None,
     }
 
@@ -137,14 +181,6 @@ def source_fields(session: WebSession, visitor_key: str) -> dict[str, Any]:
         "started_at": iso(session.started_at),
         "user_agent": session.user_agent,
     }
-
-
-def page_views_by(db: Session, session_id: int, moment: datetime) -> int:
-    """Page views up to the call's start, not the session's count when the call is recorded."""
-    query = select(func.count()).where(
-        PageView.session_id == session_id, PageView.viewed_at <= moment
-    )
-    return int(db.scalar(query) or 0)
 
 
 def iso(moment: datetime | None) -> str | None:

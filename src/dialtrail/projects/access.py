@@ -29,13 +29,21 @@ class ProjectAccess:
 
 
 def find_access(session: Session, user: User, project_id: int, *, lock: bool) -> ProjectAccess:
-    query = select(Project).where(Project.id == project_id)
+    # One query for the project and the user's role in it: this runs on every project-scoped
+    # API request.
+    query = (
+        select(Project, Membership.role)
+        .outerjoin(
+            Membership, (Membership.project_id == Project.id) & (Membership.user_id == user.id)
+        )
+        .where(Project.id == project_id)
+    )
     if lock:
         # Serialises changes to one project (e.g. the entity limit) on PostgreSQL; SQLite
-        # already serialises every write transaction.
-        query = query.with_for_update()
-    project = session.scalar(query)
-    role = member_role(session, user, project_id) if project else None
+        # already serialises every write transaction. Only the project's row is locked.
+        query = query.with_for_update(of=Project)
+    row = session.execute(query).first()
+    project, role = (row[0], row[1]) if row is not None else (None, None)
     if project is None or (role is None and not user.is_superuser):
         raise not_found(f"project {project_id}")
     return ProjectAccess(project, role, user.is_superuser)
@@ -53,13 +61,6 @@ def visible_projects(session: Session, user: User) -> list[tuple[Project, str | 
     if not user.is_superuser:
         query = query.where(Membership.id.is_not(None))
     return [(project, role) for project, role in session.execute(query).all()]
-
-
-def member_role(session: Session, user: User, project_id: int) -> str | None:
-    query = select(Membership.role).where(
-        Membership.project_id == project_id, Membership.user_id == user.id
-    )
-    return session.scalar(query)
 
 
 def readable_project(session: Session, user: User, project_id: int) -> ProjectAccess:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from dialtrail.projects.models import ApiToken, User
 from dialtrail.storage.base import utcnow
@@ -97,7 +97,13 @@ def issue_token(session: Session, user: User, name: str) -> IssuedToken:
 
 
 def find_token(session: Session, secret: str) -> ApiToken | None:
-    return session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    """The token with its user, in one query (every API request needs both)."""
+    query = (
+        select(ApiToken)
+        .options(joinedload(ApiToken.user, innerjoin=True))
+        .where(ApiToken.token_hash == hash_token(secret))
+    )
+    return session.scalar(query)
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
