@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,24 +85,29 @@ def inserted(db: Session, call: Call) -> bool:
     return True
 
 
-def locked_call(db: Session, project_id: int, provider: str, external_id: str) -> Call | None:
-    # FOR UPDATE: events of one call are applied one after another (PostgreSQL; SQLite
-    # serialises every write transaction anyway).
-    query = (
-        select(Call)
-        .where(
-            Call.project_id == project_id,
-            Call.provider == provider,
-            Call.external_id == external_id,
-        )
-        .with_for_update()
+# Built once: every event runs them.
+# FOR UPDATE: events of one call are applied one after another (PostgreSQL; SQLite serialises
+# every write transaction anyway).
+LOCKED_CALL = (
+    select(Call)
+    .where(
+        Call.project_id == bindparam("project_id"),
+        Call.provider == bindparam("provider"),
+        Call.external_id == bindparam("external_id"),
     )
-    return db.scalar(query)
+    .with_for_update()
+)
+EVENTS_OF_CALL = select(CallEvent).where(CallEvent.call_id == bindparam("call_id"))
+
+
+def locked_call(db: Session, project_id: int, provider: str, external_id: str) -> Call | None:
+    parameters = {"project_id": project_id, "provider": provider, "external_id": external_id}
+    return db.scalar(LOCKED_CALL, parameters)
 
 
 def events_of(db: Session, call_id: int) -> list[CallEvent]:
     """The call's recorded events (at most one of each kind)."""
-    return list(db.scalars(select(CallEvent).where(CallEvent.call_id == call_id)))
+    return list(db.scalars(EVENTS_OF_CALL, {"call_id": call_id}))
 
 
 def new_call(db: Session, project: Project, event: TelephonyEvent) -> Call:

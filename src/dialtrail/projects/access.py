@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import forbidden, not_found
@@ -28,21 +28,24 @@ class ProjectAccess:
         return self.role == "owner" or self.superuser
 
 
-def find_access(session: Session, user: User, project_id: int, *, lock: bool) -> ProjectAccess:
-    # One query for the project and the user's role in it: this runs on every project-scoped
-    # API request.
-    query = (
-        select(Project, Membership.role)
-        .outerjoin(
-            Membership, (Membership.project_id == Project.id) & (Membership.user_id == user.id)
-        )
-        .where(Project.id == project_id)
+# The project and the user's role in it, in one query built once: this runs on every
+# project-scoped API request. The locking variant serialises changes to one project (e.g. the
+# entity limit) on PostgreSQL, locking only the project's row; SQLite already serialises every
+# write transaction.
+PROJECT_AND_ROLE = (
+    select(Project, Membership.role)
+    .outerjoin(
+        Membership,
+        (Membership.project_id == Project.id) & (Membership.user_id == bindparam("user_id")),
     )
-    if lock:
-        # Serialises changes to one project (e.g. the entity limit) on PostgreSQL; SQLite
-        # already serialises every write transaction. Only the project's row is locked.
-        query = query.with_for_update(of=Project)
-    row = session.execute(query).first()
+    .where(Project.id == bindparam("project_id"))
+)
+PROJECT_AND_ROLE_LOCKED = PROJECT_AND_ROLE.with_for_update(of=Project)
+
+
+def find_access(session: Session, user: User, project_id: int, *, lock: bool) -> ProjectAccess:
+    query = PROJECT_AND_ROLE_LOCKED if lock else PROJECT_AND_ROLE
+    row = session.execute(query, {"user_id": user.id, "project_id": project_id}).first()
     project, role = (row[0], row[1]) if row is not None else (None, None)
     if project is None or (role is None and not user.is_superuser):
         raise not_found(f"project {project_id}")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from dialtrail.projects.models import ApiToken, User
@@ -96,14 +96,17 @@ def issue_token(session: Session, user: User, name: str) -> IssuedToken:
     return IssuedToken(token, secret)
 
 
+# Every API request looks its token up: the statement is built once, and loads the token's
+# user with it.
+TOKEN_BY_HASH = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user, innerjoin=True))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def find_token(session: Session, secret: str) -> ApiToken | None:
-    """The token with its user, in one query (every API request needs both)."""
-    query = (
-        select(ApiToken)
-        .options(joinedload(ApiToken.user, innerjoin=True))
-        .where(ApiToken.token_hash == hash_token(secret))
-    )
-    return session.scalar(query)
+    return session.scalar(TOKEN_BY_HASH, {"token_hash": hash_token(secret)})
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

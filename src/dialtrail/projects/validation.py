@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import available_timezones
 
 import phonenumbers
@@ -55,6 +55,10 @@ def check_host_labels(raw: str, host: str) -> str:
     return host
 
 
+# Telephony events repeat the same few spellings (the tracking numbers, each caller three
+# times a call) and parsing costs more than the rest of reading an event; a refused spelling
+# raises, and is not kept.
+@lru_cache(maxsize=4096)
 def normalise_phone_number(raw: str, country: str | None) -> str:
     """E.164 form of a number written in any usual spelling (national needs ``country``)."""
     text = raw.strip()
