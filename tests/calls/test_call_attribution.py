@@ -80,6 +80,29 @@ def test_it_keeps_the_first_value_for_keep_first_and_the_page_value_for_page_sco
     assert "off" not in call.entities
 
 
+def test_it_snapshots_a_visit_whose_pages_all_came_after_the_call_started(
+    scene: Scene,
+) -> None:
+    declare_entity(scene.world, **VISIT_ID)
+    declare_entity(scene.world, name="step", scope="page_view", value="x")
+    session_id, key = scene.visit(utm_source="google")
+    number = scene.number()
+    later = scene.page(session_id, "https://shop.example.com/later", 1)
+    scene.observe(session_id, "visit_id", "v-1", -5)  # before the call, on no page
+    scene.observe(session_id, "step", "checkout", 1, later)
+    scene.lease(number, session_id, -10, 3)
+
+    call = scene.call(scene.report().json()["call_id"])
+
+    assert (call.visit["session_id"], call.visit["utm_source"]) == (key, "google")
+    assert (call.visit["page_views"], call.visit["page_url"]) == (0, None)
+    assert call.entities == {
+        "visit_id": {"value": "v-1", "observed_at": "2026-03-02T11:55:00Z", "page_url": None},
+        "step": {"value": None, "observed_at": None, "page_url": None},
+    }
+    assert list(call.entities) == ["visit_id", "step"]  # in the order they were declared
+
+
 def test_it_marks_a_call_on_a_shared_number_ambiguous_with_candidates(scene: Scene) -> None:
     number = scene.number()
     older, _ = scene.visit()
