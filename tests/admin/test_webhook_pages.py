@@ -278,6 +278,53 @@ def test_an_outsider_gets_404_and_a_member_may_add_a_webhook(world: World, visit
     assert [webhook["name"] for webhook in webhooks(world)] == ["CRM", "Member's"]
 
 
+WEBHOOK_WRITES = ("/edit", "/rotate-secret", "/delete", "/test", "/failed/dismiss")
+
+
+def test_a_webhook_s_forms_need_the_csrf_token_and_refuse_an_outsider(
+    world: World, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    delivery = add_delivery(database, world, created["id"], "failed")
+    base = f"/admin/projects/{world.project_id}/webhooks/{created['id']}"
+    paths = [*WEBHOOK_WRITES, f"/deliveries/{delivery}/dismiss", "/preview"]
+    outsider, outsider_csrf = signed_in(world.base_url, world.outsider.email)
+    member, _ = signed_in(world.base_url, world.member.email)
+    for path in paths:
+        fields = {**form(name="Changed"), "call_id": "", "csrf_token": outsider_csrf}
+        assert outsider.post(base + path, data=fields).status_code == 404, path
+        assert member.post(base + path, data=form(name="Changed")).status_code == 403, path
+    outsider.close()
+    member.close()
+    assert [webhook["name"] for webhook in webhooks(world)] == ["CRM"]
+    assert statuses(database) == ["failed"]
+
+
+def test_a_member_may_change_a_webhook_and_its_deliveries(
+    world: World, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    delivery = add_delivery(database, world, created["id"], "failed")
+    base = f"/admin/projects/{world.project_id}/webhooks/{created['id']}"
+    member, csrf = signed_in(world.base_url, world.member.email)
+
+    edited = member.post(base + "/edit", data={**form(name="Renamed"), "csrf_token": csrf})
+    dismissed = member.post(f"{base}/deliveries/{delivery}/dismiss", data={"csrf_token": csrf})
+    rotated = member.post(base + "/rotate-secret", data={"csrf_token": csrf})
+    shown = member.get(base)
+    deleted = member.post(base + "/delete", data={"csrf_token": csrf})
+    member.close()
+
+    assert edited.headers["location"] == base
+    assert dismissed.headers["location"] == f"{base}/deliveries/{delivery}"
+    assert rotated.status_code == 200
+    assert 'data-testid="secret">whsec_' in rotated.text
+    assert shown.status_code == 200
+    assert "Renamed" in shown.text
+    assert deleted.headers["location"] == f"/admin/projects/{world.project_id}/webhooks"
+    assert webhooks(world) == []
+
+
 def add_delivery(database: Database, world: World, webhook_id: int, status: str) -> int:
     with database.session() as db:
         delivery = WebhookDelivery(

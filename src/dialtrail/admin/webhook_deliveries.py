@@ -11,31 +11,21 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from dialtrail.admin.auth import (
-    Admin,
-    CheckedForm,
-    ReadableProject,
-    SignedIn,
-    WritableProject,
-    clock_of,
-)
+from dialtrail.admin.auth import CheckedForm
 from dialtrail.admin.forms import FormErrors
-from dialtrail.admin.rendering import redirect, render
-from dialtrail.api.database import DatabaseSession
+from dialtrail.admin.webhook_access import AdminWebhook, ReadableWebhook, WritableWebhook
 from dialtrail.api.errors import ApiError, FieldProblem
 from dialtrail.api.schemas import MAX_ID
 from dialtrail.outbound import Outbound
 from dialtrail.projects.models import Project
-from dialtrail.webhooks import operations, service
-from dialtrail.webhooks.api import Box
+from dialtrail.webhooks import operations
 from dialtrail.webhooks.delivery_schemas import DeliveryId
 from dialtrail.webhooks.models import STATUSES, Webhook
 from dialtrail.webhooks.render import RenderedRequest
-from dialtrail.webhooks.schemas import WebhookId
 from dialtrail.webhooks.wakeup import WAKEUP
 
 router = APIRouter(prefix="/projects/{project_id}/webhooks/{webhook_id}")
@@ -44,30 +34,17 @@ PAGE_SIZE = 50
 Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
-def base(project: Project, webhook: Webhook) -> str:
-    return f"/admin/projects/{project.id}/webhooks/{webhook.id}"
-
-
 def deliveries_page(
-    request: Request,
-    admin: Admin,
-    project: Project,
-    db: Session,
-    webhook: Webhook,
+    hook: AdminWebhook,
     filters: operations.DeliveryFilters,
     cursor: int | None,
     **context: Any,
 ) -> Response:
-    found = operations.list_deliveries(db, webhook, filters, PAGE_SIZE + 1, cursor)
+    found = operations.list_deliveries(hook.db, hook.webhook, filters, PAGE_SIZE + 1, cursor)
     page = found[:PAGE_SIZE]
-    return render(
-        request,
+    return hook.render(
         context.pop("template", "webhooks/deliveries.html"),
         context.pop("status_code", 200),
-        admin=admin,
-        project=project,
-        section="webhooks",
-        webhook=webhook,
         deliveries=page,
         next_cursor=page[-1].id if len(found) > PAGE_SIZE else None,
         statuses=STATUSES,
@@ -78,54 +55,26 @@ def deliveries_page(
 
 @router.get("/deliveries")
 def delivery_log(
-    request: Request,
-    admin: SignedIn,
-    access: ReadableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
+    hook: ReadableWebhook,
     status: Annotated[str, Query(max_length=20)] = "",
     cursor: Cursor = None,
 ) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
     errors = FormErrors()
     if status and status not in STATUSES:
         message = f"no such status; use one of {', '.join(STATUSES)}"
         errors.fields["status"] = FieldProblem("status", message)
         status = ""
     filters = operations.DeliveryFilters(status=status or None)
-    return deliveries_page(
-        request,
-        admin,
-        access.project,
-        db,
-        webhook,
-        filters,
-        cursor,
-        errors=errors,
-        status_code=422 if errors else 200,
-    )
+    return deliveries_page(hook, filters, cursor, errors=errors, status_code=422 if errors else 200)
 
 
 @router.get("/deliveries/{delivery_id}")
-def delivery_detail(
-    request: Request,
-    admin: SignedIn,
-    access: ReadableProject,
-    webhook_id: WebhookId,
-    delivery_id: DeliveryId,
-    db: DatabaseSession,
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
-    delivery = operations.find_delivery(db, webhook, delivery_id)
-    return render(
-        request,
+def delivery_detail(hook: ReadableWebhook, delivery_id: DeliveryId) -> Response:
+    delivery = operations.find_delivery(hook.db, hook.webhook, delivery_id)
+    return hook.render(
         "webhooks/delivery.html",
-        admin=admin,
-        project=access.project,
-        section="webhooks",
-        webhook=webhook,
         delivery=delivery,
-        attempts=operations.attempts_of(db, delivery),
+        attempts=operations.attempts_of(hook.db, delivery),
     )
 
 
@@ -133,24 +82,12 @@ def delivery_detail(
 
 
 @router.get("/failed")
-def failed_deliveries(
-    request: Request,
-    admin: SignedIn,
-    access: ReadableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
-    cursor: Cursor = None,
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
-    return failed_page(request, admin, access.project, db, webhook, cursor)
+def failed_deliveries(hook: ReadableWebhook, cursor: Cursor = None) -> Response:
+    return failed_page(hook, cursor)
 
 
 def failed_page(
-    request: Request,
-    admin: Admin,
-    project: Project,
-    db: Session,
-    webhook: Webhook,
+    hook: AdminWebhook,
     cursor: int | None = None,
     errors: FormErrors | None = None,
     notice: str = "",
@@ -158,11 +95,7 @@ def failed_page(
 ) -> Response:
     filters = operations.DeliveryFilters(status="failed")
     return deliveries_page(
-        request,
-        admin,
-        project,
-        db,
-        webhook,
+        hook,
         filters,
         cursor,
         template="webhooks/failed.html",
@@ -174,58 +107,39 @@ def failed_page(
 
 
 @router.post("/deliveries/{delivery_id}/{action}")
-def change_delivery(
-    request: Request,
-    admin: SignedIn,
-    posted: CheckedForm,
-    access: WritableProject,
-    webhook_id: WebhookId,
-    delivery_id: DeliveryId,
-    action: str,
-    db: DatabaseSession,
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
-    delivery = operations.find_delivery(db, webhook, delivery_id)
+def change_delivery(hook: WritableWebhook, delivery_id: DeliveryId, action: str) -> Response:
+    delivery = operations.find_delivery(hook.db, hook.webhook, delivery_id)
     if action == "resend":
-        operations.resend(delivery, clock_of(request))
+        operations.resend(delivery, hook.now())
     elif action == "dismiss":
-        operations.dismiss(delivery, clock_of(request))
+        operations.dismiss(delivery, hook.now())
     else:
         raise ApiError(404, "not_found", "no such action")
-    db.commit()
+    hook.db.commit()
     if action == "resend":
         WAKEUP.notify()  # this process's worker sends it now rather than at its next poll
-    back = "failed" if posted.get("back") == "failed" else f"deliveries/{delivery.id}"
-    return redirect(request, f"{base(access.project, webhook)}/{back}")
+    back = "failed" if hook.posted.get("back") == "failed" else f"deliveries/{delivery.id}"
+    return hook.redirect(f"{hook.base}/{back}")
 
 
 @router.post("/failed/{action}")
-def change_all_failed(
-    request: Request,
-    admin: SignedIn,
-    posted: CheckedForm,
-    access: WritableProject,
-    webhook_id: WebhookId,
-    action: str,
-    db: DatabaseSession,
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
+def change_all_failed(hook: WritableWebhook, action: str) -> Response:
     if action not in ("resend", "dismiss"):
         raise ApiError(404, "not_found", "no such action")
+    typed = hook.posted.get("since", "")
     try:
-        since = since_of(posted.get("since", ""))
+        since = since_of(typed)
     except ValueError as error:
         errors = FormErrors({"since": FieldProblem("since", str(error))})
-        typed = posted.get("since", "")
-        return failed_page(request, admin, access.project, db, webhook, None, errors, since=typed)
+        return failed_page(hook, None, errors, since=typed)
     change = operations.resend_failed if action == "resend" else operations.dismiss_failed
-    count = change(db, webhook, since, clock_of(request))
-    db.commit()
+    count = change(hook.db, hook.webhook, since, hook.now())
+    hook.db.commit()
     if action == "resend":
         WAKEUP.notify()
     done = "will be sent again" if action == "resend" else "dismissed"
     notice = f"{count} failed deliver{'y' if count == 1 else 'ies'} {done}."
-    return failed_page(request, admin, access.project, db, webhook, notice=notice)
+    return failed_page(hook, notice=notice)
 
 
 def since_of(text: str) -> datetime | None:
@@ -260,34 +174,20 @@ def call_to_render(db: Session, project: Project, typed: str) -> tuple[dict[str,
     return operations.sample_or_call_data(db, project, latest), f"call {latest}, the latest"
 
 
-def try_page(
-    request: Request,
-    admin: Admin,
-    project: Project,
-    webhook: Webhook,
-    call_id: str,
-    **context: Any,
-) -> Response:
+def try_page(hook: AdminWebhook, call_id: str, **context: Any) -> Response:
     errors: FormErrors = context.pop("errors", FormErrors())
-    return render(
-        request,
+    return hook.render(
         "webhooks/try.html",
         422 if errors else 200,
-        admin=admin,
-        project=project,
-        section="webhooks",
-        webhook=webhook,
         call_id=call_id,
         errors=errors,
         **{"request_shown": None, "source": "", "result": None, **context},
     )
 
 
-def rendered_for(
-    request: Request, db: Session, project: Project, webhook: Webhook, box: Box, typed: str
-) -> tuple[RenderedRequest, str]:
-    data, source = call_to_render(db, project, typed)
-    return operations.preview(webhook, project, box, data, clock_of(request)), source
+def rendered_for(hook: AdminWebhook, typed: str) -> tuple[RenderedRequest, str]:
+    data, source = call_to_render(hook.db, hook.project, typed)
+    return operations.preview(hook.webhook, hook.project, hook.box, data, hook.now()), source
 
 
 def shown(rendered: RenderedRequest, webhook: Webhook) -> dict[str, Any]:
@@ -306,76 +206,39 @@ def refusal(error: ValueError | ApiError) -> FormErrors:
 
 
 @router.get("/preview")
-def preview(
-    request: Request,
-    admin: SignedIn,
-    access: ReadableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
-    box: Box,
-    call_id: Annotated[str, Query(max_length=20)] = "",
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
+def preview(hook: ReadableWebhook, call_id: Annotated[str, Query(max_length=20)] = "") -> Response:
     try:
-        rendered, source = rendered_for(request, db, access.project, webhook, box, call_id)
+        rendered, source = rendered_for(hook, call_id)
     except (ValueError, ApiError) as error:
-        return try_page(request, admin, access.project, webhook, call_id, errors=refusal(error))
-    return try_page(
-        request,
-        admin,
-        access.project,
-        webhook,
-        call_id,
-        request_shown=shown(rendered, webhook),
-        source=source,
-    )
+        return try_page(hook, call_id, errors=refusal(error))
+    return try_page(hook, call_id, request_shown=shown(rendered, hook.webhook), source=source)
 
 
 @router.post("/preview")
-def preview_call(
-    request: Request,
-    admin: SignedIn,
-    posted: CheckedForm,
-    access: ReadableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
-) -> Response:
+def preview_call(posted: CheckedForm, hook: ReadableWebhook) -> Response:
     """The page's form posts (it carries the test send's CSRF token, which must stay out of
     URLs); the preview itself is a GET, so it can be reloaded and linked."""
-    webhook = service.find_webhook(db, access.project, webhook_id)
     query = urlencode({"call_id": posted.get("call_id", "").strip()[:20]})
-    return redirect(request, f"{base(access.project, webhook)}/preview?{query}")
+    return hook.redirect(f"{hook.base}/preview?{query}")
 
 
 @router.post("/test")
-async def test_send(
-    request: Request,
-    admin: SignedIn,
-    posted: CheckedForm,
-    access: WritableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
-    box: Box,
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
-    call_id = posted.get("call_id", "")
+async def test_send(hook: WritableWebhook) -> Response:
+    call_id = hook.posted.get("call_id", "")
     try:
-        rendered, source = rendered_for(request, db, access.project, webhook, box, call_id)
+        rendered, source = rendered_for(hook, call_id)
     except (ValueError, ApiError) as error:
-        return try_page(request, admin, access.project, webhook, call_id, errors=refusal(error))
-    db.commit()  # release the project's lock before waiting on the receiver
-    outbound = Outbound(allow_private=request.app.state.settings.webhook_allow_private)
+        return try_page(hook, call_id, errors=refusal(error))
+    hook.db.commit()  # release the project's lock before waiting on the receiver
+    outbound = Outbound(allow_private=hook.private_targets)
     try:
-        result = await operations.test_send(webhook, rendered, box, outbound, clock_of(request))
+        result = await operations.test_send(hook.webhook, rendered, hook.box, outbound, hook.now())
     finally:
         await outbound.close()
     return try_page(
-        request,
-        admin,
-        access.project,
-        webhook,
+        hook,
         call_id,
-        request_shown=shown(result.request, webhook),
+        request_shown=shown(result.request, hook.webhook),
         source=source,
         result=result,
     )

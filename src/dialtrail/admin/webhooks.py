@@ -22,10 +22,10 @@ from dialtrail.admin.auth import (
     ReadableProject,
     SignedIn,
     WritableProject,
-    clock_of,
 )
 from dialtrail.admin.forms import FormErrors
-from dialtrail.admin.rendering import redirect, render
+from dialtrail.admin.rendering import render
+from dialtrail.admin.webhook_access import AdminWebhook, ReadableWebhook, WritableWebhook
 from dialtrail.admin.webhook_form import FilterRow, HeaderRow, ParameterRow, WebhookForm
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError
@@ -36,7 +36,7 @@ from dialtrail.webhooks.api import AllowPrivate, Box
 from dialtrail.webhooks.fields import FieldGroup, catalogue_groups
 from dialtrail.webhooks.filters import OPERATORS_BY_TYPE
 from dialtrail.webhooks.models import Webhook
-from dialtrail.webhooks.schemas import Operator, WebhookCreate, WebhookId, WebhookUpdate
+from dialtrail.webhooks.schemas import Operator, WebhookCreate, WebhookUpdate
 
 router = APIRouter(prefix="/projects/{project_id}/webhooks")
 
@@ -162,73 +162,50 @@ def create_webhook(
         errors = webhook_form.row_errors(error, rows)
         return editor(request, admin, access.project, db, form, errors)
     db.commit()
-    return webhook_page(request, admin, access.project, db, webhook, box, secret=secret)
+    hook = AdminWebhook(request, admin, access.project, webhook, db)
+    return webhook_page(hook, secret=secret)
 
 
 @router.get("/{webhook_id}/edit")
-def edit_webhook(
-    request: Request,
-    admin: SignedIn,
-    access: ReadableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
-    box: Box,
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
-    form = webhook_form.form_of(webhook, service.masked_headers(webhook, box))
-    return editor(request, admin, access.project, db, form, webhook=webhook)
+def edit_webhook(hook: ReadableWebhook) -> Response:
+    form = webhook_form.form_of(hook.webhook, service.masked_headers(hook.webhook, hook.box))
+    return webhook_editor(hook, form)
 
 
 @router.post("/{webhook_id}/edit")
-def update_webhook(
-    request: Request,
-    admin: SignedIn,
-    posted: CheckedForm,
-    access: WritableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
-    box: Box,
-    private_targets: AllowPrivate,
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
-    form = webhook_form.parse_form(posted)
-    if row_action(form, posted.get("action", "save")):
-        return editor(request, admin, access.project, db, form, webhook=webhook)
+def update_webhook(hook: WritableWebhook) -> Response:
+    form = webhook_form.parse_form(hook.posted)
+    if row_action(form, hook.posted.get("action", "save")):
+        return webhook_editor(hook, form)
     fields, rows = webhook_form.api_fields(form)
+    webhook_id = hook.webhook.id
     try:
         body = WebhookUpdate.model_validate(fields).model_dump(exclude_unset=True)
-        service.update_webhook(db, access.project, webhook, body, box, private_targets)
+        service.update_webhook(
+            hook.db, hook.project, hook.webhook, body, hook.box, hook.private_targets
+        )
     except (ValidationError, ApiError) as error:
-        db.rollback()
-        webhook = service.find_webhook(db, access.project, webhook_id)
-        errors = webhook_form.row_errors(error, rows)
-        return editor(request, admin, access.project, db, form, errors, webhook)
-    db.commit()
-    return redirect(request, f"{webhook_base(access.project)}/{webhook.id}")
+        hook.db.rollback()
+        hook.webhook = service.find_webhook(hook.db, hook.project, webhook_id)
+        return webhook_editor(hook, form, webhook_form.row_errors(error, rows))
+    hook.db.commit()
+    return hook.redirect(hook.base)
+
+
+def webhook_editor(
+    hook: AdminWebhook, form: WebhookForm, errors: FormErrors | None = None
+) -> Response:
+    return editor(hook.request, hook.admin, hook.project, hook.db, form, errors, hook.webhook)
 
 
 # --- A webhook's page ------------------------------------------------------------------------
 
 
-def webhook_page(
-    request: Request,
-    admin: Admin,
-    project: Project,
-    db: Session,
-    webhook: Webhook,
-    box: Box,
-    **shown_once: Any,
-) -> Response:
-    counts = operations.delivery_counts(db, project).get(webhook.id, {})
-    return render(
-        request,
+def webhook_page(hook: AdminWebhook, **shown_once: Any) -> Response:
+    return hook.render(
         "webhooks/detail.html",
-        admin=admin,
-        project=project,
-        section="webhooks",
-        webhook=webhook,
-        headers=service.masked_headers(webhook, box),
-        counts=counts,
+        headers=service.masked_headers(hook.webhook, hook.box),
+        counts=operations.delivery_counts(hook.db, hook.project).get(hook.webhook.id, {}),
         operators=OPERATOR_LABELS,
         secret=shown_once.get("secret"),
         rotated_until=shown_once.get("rotated_until"),
@@ -236,46 +213,19 @@ def webhook_page(
 
 
 @router.get("/{webhook_id}")
-def show_webhook(
-    request: Request,
-    admin: SignedIn,
-    access: ReadableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
-    box: Box,
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
-    return webhook_page(request, admin, access.project, db, webhook, box)
+def show_webhook(hook: ReadableWebhook) -> Response:
+    return webhook_page(hook)
 
 
 @router.post("/{webhook_id}/rotate-secret")
-def rotate_secret(
-    request: Request,
-    admin: SignedIn,
-    posted: CheckedForm,
-    access: WritableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
-    box: Box,
-) -> Response:
-    webhook = service.find_webhook(db, access.project, webhook_id)
-    fresh = operations.rotate_secret(webhook, box, clock_of(request))
-    db.commit()
-    until = webhook.previous_secret_until
-    return webhook_page(
-        request, admin, access.project, db, webhook, box, secret=fresh, rotated_until=until
-    )
+def rotate_secret(hook: WritableWebhook) -> Response:
+    fresh = operations.rotate_secret(hook.webhook, hook.box, hook.now())
+    hook.db.commit()
+    return webhook_page(hook, secret=fresh, rotated_until=hook.webhook.previous_secret_until)
 
 
 @router.post("/{webhook_id}/delete")
-def delete_webhook(
-    request: Request,
-    admin: SignedIn,
-    posted: CheckedForm,
-    access: WritableProject,
-    webhook_id: WebhookId,
-    db: DatabaseSession,
-) -> Response:
-    db.delete(service.find_webhook(db, access.project, webhook_id))
-    db.commit()
-    return redirect(request, webhook_base(access.project))
+def delete_webhook(hook: WritableWebhook) -> Response:
+    hook.db.delete(hook.webhook)
+    hook.db.commit()
+    return hook.redirect(webhook_base(hook.project))
