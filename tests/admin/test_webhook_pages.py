@@ -281,12 +281,17 @@ def test_an_outsider_gets_404_and_a_member_may_add_a_webhook(world: World, visit
 WEBHOOK_WRITES = ("/edit", "/rotate-secret", "/delete", "/test", "/failed/dismiss")
 
 
+def webhook_with_a_failed_delivery(world: World, database: Database) -> tuple[str, int]:
+    """The webhook's admin path, and its failed delivery."""
+    created = create_by_api(world)
+    delivery = add_delivery(database, world, created["id"], "failed")
+    return f"/admin/projects/{world.project_id}/webhooks/{created['id']}", delivery
+
+
 def test_a_webhook_s_forms_need_the_csrf_token_and_refuse_an_outsider(
     world: World, database: Database, visit_id: None
 ) -> None:
-    created = create_by_api(world)
-    delivery = add_delivery(database, world, created["id"], "failed")
-    base = f"/admin/projects/{world.project_id}/webhooks/{created['id']}"
+    base, delivery = webhook_with_a_failed_delivery(world, database)
     paths = [*WEBHOOK_WRITES, f"/deliveries/{delivery}/dismiss", "/preview"]
     outsider, outsider_csrf = signed_in(world.base_url, world.outsider.email)
     member, _ = signed_in(world.base_url, world.member.email)
@@ -303,9 +308,7 @@ def test_a_webhook_s_forms_need_the_csrf_token_and_refuse_an_outsider(
 def test_a_member_may_change_a_webhook_and_its_deliveries(
     world: World, database: Database, visit_id: None
 ) -> None:
-    created = create_by_api(world)
-    delivery = add_delivery(database, world, created["id"], "failed")
-    base = f"/admin/projects/{world.project_id}/webhooks/{created['id']}"
+    base, delivery = webhook_with_a_failed_delivery(world, database)
     member, csrf = signed_in(world.base_url, world.member.email)
 
     edited = member.post(base + "/edit", data={**form(name="Renamed"), "csrf_token": csrf})
