@@ -7,15 +7,18 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox
 from dialtrail.webhooks.models import Webhook, WebhookDelivery
 from tests.admin.conftest import SignedIn
 from tests.support.admin import signed_in
+from tests.support.call_rows import CallRows
 from tests.support.databases import TEST_SECRET_KEY, Database
 from tests.support.people import World, declare_entity
 from tests.support.receiver import Answer, Receiver, receiving
@@ -328,12 +331,13 @@ def test_a_member_may_change_a_webhook_and_its_deliveries(
     assert webhooks(world) == []
 
 
-def add_delivery(database: Database, world: World, webhook_id: int, status: str) -> int:
+def add_delivery(
+    database: Database, world: World, webhook_id: int, status: str, **fields: Any
+) -> int:
     with database.session() as db:
         delivery = WebhookDelivery(
             webhook_id=webhook_id,
             project_id=world.project_id,
-            event="call.completed",
             message_id=f"msg_{status}_{datetime.now(UTC).timestamp()}",
             data={"call": {}, "visit": {}, "entities": {}},
             occurred_at=datetime.now(UTC),
@@ -341,6 +345,7 @@ def add_delivery(database: Database, world: World, webhook_id: int, status: str)
             attempts=8,
             next_attempt_at=None,
             last_status_code=500,
+            **{"event": "call.completed", **fields},
         )
         db.add(delivery)
         db.commit()
@@ -391,13 +396,85 @@ def test_the_deliveries_log_filters_by_status_and_pages(
 
     assert first.count('data-testid="delivery-status"') == 50
     assert first.index("failed</span>") < first.index("delivered</span>")  # newest first
-    cursor = re.search(r'href="\?status=&amp;cursor=(\d+)" rel="next"', first)
+    cursor = re.search(r'href="\?cursor=(\d+)" rel="next"', first)
     assert cursor is not None
     older = owner.client.get(base, params={"cursor": cursor.group(1)}).text
     assert older.count('data-testid="delivery-status"') == 2
     assert failed.count('data-testid="delivery-status"') == 1
+    delivered = owner.client.get(base, params={"status": "delivered"}).text
+    kept = re.search(r'href="\?status=delivered&amp;cursor=(\d+)" rel="next"', delivered)
+    assert kept is not None
+    older_delivered = owner.client.get(base, params={"status": "delivered", "cursor": kept[1]})
+    assert older_delivered.text.count('data-testid="delivery-status">delivered') == 1
     assert bad.status_code == 422
-    assert "no such status" in field_error(bad.text, "status")
+    assert "Input should be 'pending'" in field_error(bad.text, "status")
+
+
+def delivery_ids(page: str) -> list[int]:
+    return [int(found) for found in re.findall(r'/deliveries/(\d+)">#', page)]
+
+
+def test_the_deliveries_log_filters_by_event_call_and_time_in_the_project_s_zone(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    call_id = CallRows(database, world.project_id).call()
+    with database.session() as db:
+        db.execute(update(Project).values(timezone="Europe/Kyiv"))  # UTC+2 in January
+        db.commit()
+    nine = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def add(event: str, minutes: int, **fields: Any) -> int:
+        at = nine + timedelta(minutes=minutes)
+        return add_delivery(database, world, created["id"], "delivered", event=event,
+                            created_at=at, **fields)  # fmt: skip
+
+    started = add("call.started", 0)
+    answered = add("call.answered", 30, call_id=call_id)
+    completed = add("call.completed", 60, call_id=call_id)
+    base = f"{owner.project}/webhooks/{created['id']}/deliveries"
+
+    def shown(**params: str) -> list[int]:
+        response = owner.client.get(base, params=params)
+        assert response.status_code == 200, response.text
+        return delivery_ids(response.text)
+
+    assert shown() == [completed, answered, started]
+    assert shown(event="call.answered") == [answered]
+    assert shown(call_id=str(call_id)) == [completed, answered]
+    assert shown(since="2026-01-05T11:30") == [completed, answered]  # 09:30 UTC
+    assert shown(until="2026-01-05T11:30") == [started]
+    assert shown(since="2026-01-05T09:15Z", until="2026-01-05T09:45Z") == [answered]
+    assert shown(event="call.completed", call_id=str(call_id), status="delivered") == [completed]
+    assert (
+        "No deliveries match these filters."
+        in owner.client.get(
+            base, params={"event": "call.completed", "until": "2026-01-05T11:00"}
+        ).text
+    )
+
+
+def test_bad_filter_values_are_shown_at_their_fields_as_text(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    add_delivery(database, world, created["id"], "failed")
+    base = f"{owner.project}/webhooks/{created['id']}/deliveries"
+
+    bad = owner.client.get(
+        base,
+        params={"since": "yesterday", "until": "9999-12-31T23:59-05:00",
+                "call_id": HOSTILE, "event": HOSTILE},
+    )  # fmt: skip
+
+    assert bad.status_code == 422
+    assert "valid datetime" in field_error(bad.text, "since")
+    assert "between the years 1 and 9999" in field_error(bad.text, "until")
+    assert "valid integer" in field_error(bad.text, "call_id")
+    assert "Input should be 'call.started'" in field_error(bad.text, "event")
+    assert 'value="&lt;img src=x onerror=alert(1)&gt;"' in bad.text
+    assert HOSTILE not in bad.text
+    assert 'data-testid="deliveries"' not in bad.text  # no rows that ignore the filters
 
 
 def test_preview_shows_the_rendered_body_with_header_values_masked(

@@ -159,6 +159,11 @@ def test_the_seed_is_set_up_and_delivered_through_the_ui_only(
     assert page.get_by_test_id("delivery-status").all_inner_texts() == ["delivered"]
     assert page.get_by_test_id("last-answer").all_inner_texts() == ["200"]
     shoot(page, "webhook-deliveries", database)
+    page.get_by_label("Event").select_option("call.started")
+    page.get_by_role("button", name="Filter").click()
+    assert page.get_by_text("No deliveries match these filters.").is_visible()
+    page.get_by_label("Event").select_option("call.completed")
+    page.get_by_role("button", name="Filter").click()
     page.get_by_test_id("deliveries").get_by_role("link", name="#").first.click()
     assert page.get_by_test_id("attempt-status").all_inner_texts() == ["200"]
     shoot(page, "webhook-delivery", database)

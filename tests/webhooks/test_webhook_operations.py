@@ -153,3 +153,37 @@ def test_outsiders_see_no_deliveries(hooks: Hooks) -> None:
     assert outsider.get(url(hooks, webhook_id, "/deliveries")).status_code == 404
     assert outsider.post(url(hooks, webhook_id, "/rotate-secret")).status_code == 404
     assert hooks.world.anonymous.get(url(hooks, webhook_id, "/deliveries")).status_code == 401
+
+
+def test_the_deliveries_list_filters_by_event_call_and_time(hooks: Hooks) -> None:
+    webhook_id, _ = hooks.webhook(events=["call.started", "call.completed"])
+    hooks.call("CA1")
+    hooks.call("CA2")
+    first, second, third, fourth = hooks.deliveries()
+    deliveries = url(hooks, webhook_id, "/deliveries")
+
+    def listed(**params: str) -> list[int]:
+        response = hooks.world.member.client.get(deliveries, params=params)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    after_first = (first.created_at + timedelta(microseconds=1)).isoformat()
+    assert listed(event="call.started") == [third.id, first.id]
+    assert listed(call_id=str(third.call_id)) == [fourth.id, third.id]
+    assert listed(since=after_first) == [fourth.id, third.id, second.id]
+    assert listed(until=after_first) == [first.id]
+    assert listed(event="call.completed", call_id=str(first.call_id)) == [second.id]
+
+
+def test_a_time_without_its_offset_is_refused_naming_the_filter(hooks: Hooks) -> None:
+    webhook_id, _ = hooks.webhook()
+    deliveries = url(hooks, webhook_id, "/deliveries")
+
+    listed = hooks.world.owner.client.get(deliveries, params={"since": "2026-11-27T10:00"})
+    dismissed = hooks.world.owner.client.post(
+        f"{deliveries}/dismiss", json={"since": "2026-11-27T10:00"}
+    )
+
+    for response in (listed, dismissed):
+        assert response.status_code == 422
+        assert [problem["field"] for problem in response.json()["fields"]] == ["since"]

@@ -1,4 +1,4 @@
-"""A webhook's deliveries in the admin UI: the log (status filter, newest first, paging), one
+"""A webhook's deliveries in the admin UI: the log (the API's filters, newest first, paging), one
 delivery with every attempt, the error page with resend / dismiss (one, or all failed since a
 time), and *Preview* / *Test send* showing the exact request and what came back.
 
@@ -8,22 +8,23 @@ Everything goes through webhooks.operations, as the REST API's deliveries_api.py
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from dialtrail.admin.auth import CheckedForm
-from dialtrail.admin.forms import FormErrors
+from dialtrail.admin.forms import FormErrors, form_errors
 from dialtrail.admin.webhook_access import AdminWebhook, ReadableWebhook, WritableWebhook
 from dialtrail.api.errors import ApiError, FieldProblem
 from dialtrail.api.schemas import MAX_ID
 from dialtrail.outbound import Outbound
 from dialtrail.projects.models import Project
 from dialtrail.webhooks import operations
-from dialtrail.webhooks.delivery_schemas import DeliveryId
+from dialtrail.webhooks.delivery_schemas import DeliveryId, DeliverySearch, Event, in_utc
 from dialtrail.webhooks.models import STATUSES, Webhook
 from dialtrail.webhooks.render import RenderedRequest
 from dialtrail.webhooks.wakeup import WAKEUP
@@ -31,6 +32,8 @@ from dialtrail.webhooks.wakeup import WAKEUP
 router = APIRouter(prefix="/projects/{project_id}/webhooks/{webhook_id}")
 
 PAGE_SIZE = 50
+SEARCH_FIELDS = ("status", "event", "call_id", "since", "until")
+EVENTS = get_args(Event)
 Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
@@ -47,25 +50,42 @@ def deliveries_page(
         context.pop("status_code", 200),
         deliveries=page,
         next_cursor=page[-1].id if len(found) > PAGE_SIZE else None,
-        statuses=STATUSES,
-        status_filter=filters.status or "",
         **context,
     )
 
 
+# --- The log, with the API's filters -------------------------------------------------------
+
+
+def searched(request: Request) -> dict[str, str]:
+    given = {name: request.query_params.get(name, "").strip() for name in SEARCH_FIELDS}
+    return {name: value for name, value in given.items() if value}
+
+
+def checked_search(given: dict[str, str], timezone: str) -> operations.DeliveryFilters | FormErrors:
+    """The API's own parsing; a time typed without an offset is in the project's zone."""
+    try:
+        search = DeliverySearch.model_validate(given, context={"timezone": timezone})
+    except ValidationError as error:
+        return form_errors(error, SEARCH_FIELDS)
+    return search.filters()
+
+
 @router.get("/deliveries")
-def delivery_log(
-    hook: ReadableWebhook,
-    status: Annotated[str, Query(max_length=20)] = "",
-    cursor: Cursor = None,
-) -> Response:
-    errors = FormErrors()
-    if status and status not in STATUSES:
-        message = f"no such status; use one of {', '.join(STATUSES)}"
-        errors.fields["status"] = FieldProblem("status", message)
-        status = ""
-    filters = operations.DeliveryFilters(status=status or None)
-    return deliveries_page(hook, filters, cursor, errors=errors, status_code=422 if errors else 200)
+def delivery_log(hook: ReadableWebhook, cursor: Cursor = None) -> Response:
+    given = searched(hook.request)
+    form = {
+        "search": {name: given.get(name, "") for name in SEARCH_FIELDS},
+        "search_query": urlencode(given),
+        "statuses": STATUSES,
+        "events": EVENTS,
+    }
+    checked = checked_search(given, hook.project.timezone)
+    if isinstance(checked, FormErrors):
+        # Rows that ignore a filter the person typed would look like its answer: show none.
+        page: dict[str, Any] = {"deliveries": [], "next_cursor": None}
+        return hook.render("webhooks/deliveries.html", 422, errors=checked, **page, **form)
+    return deliveries_page(hook, checked, cursor, errors=FormErrors(), **form)
 
 
 @router.get("/deliveries/{delivery_id}")
@@ -150,7 +170,7 @@ def since_of(text: str) -> datetime | None:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError("a date and time such as 2026-11-27 10:00 (UTC)") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return in_utc(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
 
 
 # --- Preview and test send -----------------------------------------------------------------

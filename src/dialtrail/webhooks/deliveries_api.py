@@ -3,7 +3,6 @@ dismiss (the error page), preview, test send and secret rotation."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,12 +23,11 @@ from dialtrail.webhooks.delivery_schemas import (
     DeliveryId,
     DeliveryList,
     DeliveryOut,
-    Event,
+    DeliverySearch,
     RequestOut,
     ResponseOut,
     RotatedSecret,
     Since,
-    Status,
     TestOut,
     TryBody,
 )
@@ -68,15 +66,11 @@ def project_of(session: Session, webhook: Webhook) -> Project:
 def list_deliveries(
     webhook: ReadableWebhook,
     session: DatabaseSession,
-    status: Status | None = None,
-    event: Event | None = None,
-    call_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    since: Annotated[datetime | None, Query(description="Created at or after (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Created before (ISO 8601).")] = None,
+    search: Annotated[DeliverySearch, Query()],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> DeliveryList:
-    filters = operations.DeliveryFilters(status, event, call_id, since, until)
+    filters = search.filters()
     found = operations.list_deliveries(session, webhook, filters, limit + 1, cursor)
     page = found[:limit]
     next_cursor = page[-1].id if len(found) > limit else None

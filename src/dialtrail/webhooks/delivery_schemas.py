@@ -2,18 +2,65 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from dialtrail.api.schemas import MAX_ID, RequestBody, id_parameter
 from dialtrail.webhooks.models import WebhookAttempt, WebhookDelivery
+from dialtrail.webhooks.operations import DeliveryFilters
 from dialtrail.webhooks.render import RenderedRequest
 
 DeliveryId = Annotated[int, id_parameter("The delivery's id.")]
 Status = Literal["pending", "delivered", "failed", "dismissed"]
 Event = Literal["call.started", "call.answered", "call.completed"]
+
+
+def in_utc(moment: datetime) -> datetime:
+    # Stored times are UTC: a moment with no UTC year from 1 to 9999 could not be compared.
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("a time between the years 1 and 9999 in UTC") from None
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(in_utc)]
+
+
+class DeliverySearch(BaseModel):
+    """The deliveries list's filters: the API's query string, and the admin log's form (which
+    validates with ``context={"timezone": …}``, so a time typed without an offset is taken in
+    the project's zone, the zone the log shows; the API asks for the offset)."""
+
+    status: Status | None = None
+    event: Event | None = None
+    call_id: int | None = Field(None, ge=1, le=MAX_ID, description="A call's id.")
+    since: Moment | None = Field(None, description="Created at or after (ISO 8601 with an offset).")
+    until: Moment | None = Field(None, description="Created before (ISO 8601 with an offset).")
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def in_the_given_zone(cls, value: Any, info: ValidationInfo) -> Any:
+        timezone = (info.context or {}).get("timezone")
+        if not timezone or not isinstance(value, str):
+            return value
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value  # pydantic's own check names the problem
+        return moment.replace(tzinfo=ZoneInfo(timezone)) if moment.tzinfo is None else moment
+
+    def filters(self) -> DeliveryFilters:
+        return DeliveryFilters(self.status, self.event, self.call_id, self.since, self.until)
 
 
 class DeliveryOut(BaseModel):
@@ -78,8 +125,10 @@ class DeliveryList(BaseModel):
 
 
 class Since(RequestBody):
-    since: datetime | None = Field(
-        None, description="Only deliveries created at or after this time; all when absent."
+    since: Moment | None = Field(
+        None,
+        description="Only deliveries created at or after this time (ISO 8601 with an offset); "
+        "all when absent.",
     )
 
 
