@@ -114,10 +114,17 @@ def add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def add_prune(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = add_command(
-        commands, "prune", run_prune, "delete visits (sessions, page views, values) older than AGE"
+        commands,
+        "prune",
+        run_prune,
+        "delete visits (sessions, page views, values) older than AGE, and expired admin "
+        "sign-in sessions",
     )
     parser.add_argument(
-        "--older-than", required=True, metavar="AGE", help="such as 90d, 12h, 30m or 2w"
+        "--older-than",
+        required=True,
+        metavar="AGE",
+        help="visits older than this: 90d, 12h, 30m or 2w",
     )
 
 
@@ -289,6 +296,7 @@ def token_user(session: Session, email: str | None) -> User:
 
 
 def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    from dialtrail.admin.logins import end_expired
     from dialtrail.sessions.retention import parse_age, prune
 
     try:
@@ -296,7 +304,9 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
     except ValueError as error:
         raise CommandError(str(error)) from None
     with open_session(config) as session:
-        pruned = prune(session, utcnow() - age)
+        now = utcnow()
+        pruned = prune(session, now - age)
+        sign_ins = end_expired(session, now)
         session.commit()
     print(
         f"deleted {pruned.sessions} sessions, {pruned.page_views} page views, "
@@ -304,6 +314,7 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
         f"inactive for more than {arguments.older_than}; kept {pruned.kept_for_calls} "
         "older sessions that calls refer to"
     )
+    print(f"deleted {sign_ins} expired admin sign-in sessions")
 
 
 def run_simulate_call(arguments: argparse.Namespace, config: settings.Settings) -> None:

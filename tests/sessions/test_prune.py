@@ -1,4 +1,4 @@
-"""dialtrail prune: old visits go, recent ones stay."""
+"""dialtrail prune: old visits go, recent ones stay; expired admin sign-ins go too."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dialtrail.admin import logins
 from dialtrail.app import create_app
 from dialtrail.numbers.models import NumberLease, TrackingNumber
+from dialtrail.projects.models import LoginSession, User
 from dialtrail.sessions import retention
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 from dialtrail.sessions.retention import parse_age, prune
+from tests.support.admin import signed_in
 from tests.support.call_rows import CallRows, SessionRow
 from tests.support.collector import Visit
 from tests.support.databases import Database
@@ -110,6 +113,28 @@ def test_the_command_reports_what_it_deleted(database: Database) -> None:
     bad = run(database_url(database), "prune", "--older-than", "soon")
     assert bad.returncode == 1
     assert "90d" in bad.stderr
+
+
+def test_the_command_deletes_expired_admin_sign_ins_and_keeps_live_ones(
+    world: World, database: Database
+) -> None:
+    live, _ = signed_in(world.base_url, world.owner.email)
+    with database.session() as db:
+        member = db.get(User, world.member.user_id)
+        assert member is not None
+        # The command reads the real clock: this one ended a day ago, 15 days after its start.
+        logins.start(db, member, datetime.now(UTC) - timedelta(days=15), "old browser", "")
+        db.commit()
+
+    result = run(database_url(database), "prune", "--older-than", "90d")
+
+    assert result.returncode == 0, result.stderr
+    assert "deleted 1 expired admin sign-in sessions" in result.stdout
+    with database.session() as db:
+        left = list(db.scalars(select(LoginSession.user_id)))
+    assert left == [world.owner.user_id]
+    assert live.get("/admin/account/tokens").status_code == 200
+    live.close()
 
 
 def old_session_with_a_visit(call_rows: CallRows, entity_id: int) -> SessionRow:

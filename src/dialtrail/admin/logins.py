@@ -13,7 +13,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dialtrail.projects.accounts import hash_token
@@ -59,8 +59,13 @@ def end(db: Session, login: LoginSession) -> None:
     db.flush()
 
 
-def end_expired(db: Session, now: datetime) -> None:
-    db.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
+def end_expired(db: Session, now: datetime) -> int:
+    """Deletes the sessions that are over (at each sign-in, and by ``dialtrail prune``, so
+    an instance nobody signs in to keeps none); how many it deleted."""
+    expired = LoginSession.expires_at <= now
+    count = db.scalar(select(func.count()).select_from(LoginSession).where(expired)) or 0
+    db.execute(delete(LoginSession).where(expired))
+    return count
 
 
 def csrf_token(key: bytes, login: LoginSession) -> str:
