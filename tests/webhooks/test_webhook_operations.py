@@ -175,11 +175,12 @@ def test_the_deliveries_list_filters_by_event_call_and_time(hooks: Hooks) -> Non
     assert listed(event="call.completed", call_id=str(first.call_id)) == [second.id]
 
 
-def test_a_time_without_its_offset_is_refused_naming_the_filter(hooks: Hooks) -> None:
+def test_a_time_without_its_offset_or_out_of_range_is_refused(hooks: Hooks) -> None:
     webhook_id, _ = hooks.webhook()
     deliveries = url(hooks, webhook_id, "/deliveries")
 
     listed = hooks.world.owner.client.get(deliveries, params={"since": "2026-11-27T10:00"})
+    too_late = hooks.world.owner.client.get(deliveries, params={"until": "9999-12-31T23:59-05:00"})
     dismissed = hooks.world.owner.client.post(
         f"{deliveries}/dismiss", json={"since": "2026-11-27T10:00"}
     )
@@ -187,3 +188,5 @@ def test_a_time_without_its_offset_is_refused_naming_the_filter(hooks: Hooks) ->
     for response in (listed, dismissed):
         assert response.status_code == 422
         assert [problem["field"] for problem in response.json()["fields"]] == ["since"]
+    assert too_late.status_code == 422
+    assert too_late.json()["fields"][0]["message"] == "a time between the years 1 and 9999 in UTC"

@@ -18,16 +18,20 @@ from dialtrail.webhooks import operations, service
 from dialtrail.webhooks.api import Box
 from dialtrail.webhooks.delivery_schemas import (
     AttemptOut,
+    CallNumber,
     Counted,
     DeliveryDetail,
     DeliveryId,
     DeliveryList,
     DeliveryOut,
     DeliverySearch,
+    Event,
+    Moment,
     RequestOut,
     ResponseOut,
     RotatedSecret,
     Since,
+    Status,
     TestOut,
     TryBody,
 )
@@ -62,11 +66,25 @@ def project_of(session: Session, webhook: Webhook) -> Project:
     return project
 
 
+def delivery_search(
+    status: Status | None = None,
+    event: Event | None = None,
+    call_id: Annotated[CallNumber | None, Query(description="A call's id.")] = None,
+    since: Annotated[Moment | None, Query(description="Created at or after (ISO 8601).")] = None,
+    until: Annotated[Moment | None, Query(description="Created before (ISO 8601).")] = None,
+) -> DeliverySearch:
+    # One query parameter each (not a query model), so that OpenAPI and the check of unknown
+    # parameters see them by name; the types are DeliverySearch's, already checked here.
+    return DeliverySearch.model_construct(
+        status=status, event=event, call_id=call_id, since=since, until=until
+    )
+
+
 @router.get("/deliveries", summary="A webhook's deliveries, newest first")
 def list_deliveries(
     webhook: ReadableWebhook,
     session: DatabaseSession,
-    search: Annotated[DeliverySearch, Query()],
+    search: Annotated[DeliverySearch, Depends(delivery_search)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> DeliveryList:

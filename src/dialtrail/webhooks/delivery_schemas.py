@@ -34,16 +34,18 @@ def in_utc(moment: datetime) -> datetime:
 
 
 Moment = Annotated[AwareDatetime, AfterValidator(in_utc)]
+CallNumber = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class DeliverySearch(BaseModel):
-    """The deliveries list's filters: the API's query string, and the admin log's form (which
-    validates with ``context={"timezone": …}``, so a time typed without an offset is taken in
-    the project's zone, the zone the log shows; the API asks for the offset)."""
+    """The deliveries list's filters: the API's query string (deliveries_api.delivery_search
+    declares each with these types) and the admin log's form (validated here with
+    ``context={"timezone": …}``, so a time typed without an offset is taken in the project's
+    zone, the zone the log shows; the API asks for the offset)."""
 
     status: Status | None = None
     event: Event | None = None
-    call_id: int | None = Field(None, ge=1, le=MAX_ID, description="A call's id.")
+    call_id: CallNumber | None = None
     since: Moment | None = Field(None, description="Created at or after (ISO 8601 with an offset).")
     until: Moment | None = Field(None, description="Created before (ISO 8601 with an offset).")
 
