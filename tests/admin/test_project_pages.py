@@ -72,3 +72,37 @@ def test_installation_shows_the_snippet_and_when_the_script_was_last_seen(
 
     assert "last seen on" in after
     assert "https://shop.example.com/pricing" in after
+
+
+def test_installation_says_when_a_page_view_was_refused_for_its_domain(
+    world: World, database: Database, owner: SignedIn
+) -> None:
+    project_url = f"/api/v1/projects/{world.project_id}"
+    world.owner.client.patch(project_url, json={"domains": ["shop.example.com"]})
+    key = public_key(database, world.project_id)
+    before = owner.client.get(f"{owner.project}/installation").text
+
+    refused = Visit(world.base_url, key, origin="https://old-shop.example.net").page("https://x/")
+    Visit(world.base_url, key, origin="https://other.example.org").page("https://y/")
+    after = owner.client.get(f"{owner.project}/installation").text
+
+    assert refused.status_code == 403
+    assert 'data-testid="refused"' not in before
+    assert "refused a page\n    view from <strong>old-shop.example.net</strong>" in after
+    assert "other.example.org" not in after  # written at most once a minute per project
+    assert f'href="/admin/projects/{world.project_id}/settings"' in after
+
+
+def test_installation_explains_a_refused_page_view_that_named_no_site(
+    world: World, database: Database, owner: SignedIn
+) -> None:
+    created = world.owner.client.post(
+        "/api/v1/projects", json={"name": "Strict", "domains": ["shop.example.com"]}
+    ).json()
+    visit = Visit(world.base_url, created["public_key"])
+
+    refused = visit.post("pageview", {**visit.ids(), "url": "https://x/", "values": {}}, Origin="")
+    page = owner.client.get(f"/admin/projects/{created['id']}/installation").text
+
+    assert refused.status_code == 403
+    assert "that named no site" in page

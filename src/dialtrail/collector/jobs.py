@@ -24,6 +24,7 @@ from dialtrail.numbers import leasing
 # How long a project's key, domains and entities are reused without reading them again. A
 # changed entity reaches the collector within this time (browsers cache the script longer).
 PROJECT_CACHE_SECONDS = 2.0
+REFUSAL_NOTE_SECONDS = 60.0
 
 
 class RequestContext:
@@ -41,6 +42,7 @@ class Jobs:
 
     def __init__(self) -> None:
         self.projects = ProjectCache()
+        self.refusals = RefusalNotes()
 
     def plan(self, db: Session, event: BaseModel, context: RequestContext) -> Any:
         """In a batch: checked, then written with the batch's other events (write_plans)."""
@@ -58,6 +60,8 @@ class Jobs:
         if project is None:
             raise ApiError(404, "unknown_project", "no project has this key")
         if not origins.host_allowed(context.host, project.domains):
+            if self.refusals.due(context.public_key):
+                store.note_refusal(db, project.id, context.host, context.now)
             raise ApiError(403, "origin_not_allowed", origin_refusal(context.host))
         return project
 
@@ -136,6 +140,24 @@ def write(
     assert isinstance(event, ErrorsEvent)
     store.record_errors(db, project, event, context.now)
     return NO_CONTENT
+
+
+class RefusalNotes:
+    """When each project's refusals were last written: at most once a minute per project, so
+    a site sending from a wrong domain costs the database next to nothing."""
+
+    def __init__(self, every: float = REFUSAL_NOTE_SECONDS) -> None:
+        self.every = every
+        self.written: dict[str, float] = {}
+
+    def due(self, public_key: str) -> bool:
+        now = time.monotonic()
+        if now - self.written.get(public_key, -self.every) < self.every:
+            return False
+        if len(self.written) > 10_000:  # bounded, as the project cache
+            self.written.clear()
+        self.written[public_key] = now
+        return True
 
 
 class ProjectCache:

@@ -469,6 +469,16 @@ def observation_row(
     }
 
 
+def note_refusal(db: Session, project_id: int, host: str | None, now: datetime) -> None:
+    """Remembers a page view refused for its origin (shown on the Installation page)."""
+    db.execute(
+        update(Project)
+        .where(Project.id == project_id)
+        # Not an edit of the project by anyone: keep updated_at.
+        .values(refused_host=(host or "")[:255], refused_at=now, updated_at=Project.updated_at)
+    )
+
+
 def record_errors(db: Session, project: ProjectContext, event: ErrorsEvent, now: datetime) -> None:
     for report in event.errors:
         entity = project.entities.get(report.entity)

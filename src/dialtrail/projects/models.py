@@ -61,6 +61,11 @@ class Project(Base):
     # request signatures must be checked with the token itself.
     twilio_account_sid: Mapped[str | None] = mapped_column(String(64), default=None)
     twilio_auth_token: Mapped[str | None] = mapped_column(Text, default=None)
+    # The latest page view the collector refused for its origin (written at most once a
+    # minute), so that the Installation page can say why nothing arrives: the host (empty when
+    # the request named none) and when.
+    refused_host: Mapped[str | None] = mapped_column(String(255), default=None)
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
