@@ -191,6 +191,9 @@ def test_hostile_names_and_answers_show_as_text_and_run_nothing(
     add_entity_in_the_ui(page)
     add_webhook_in_the_ui(page, receiver.url + "/crm", name=HOSTILE, parameter=HOSTILE)
     assert page.get_by_test_id("webhook-title").inner_text() == HOSTILE
+    page.reload()  # the secret was shown once; the reload adds no second webhook
+    assert page.get_by_test_id("webhook-title").inner_text() == HOSTILE
+    assert page.get_by_test_id("secret").count() == 0
     receiver.default = Answer(status=500, body=f"<h1>down</h1>{HOSTILE}<script>alert(2)</script>")
 
     page.get_by_role("link", name="Preview and test send").click()
@@ -199,6 +202,11 @@ def test_hostile_names_and_answers_show_as_text_and_run_nothing(
     assert HOSTILE in page.get_by_test_id("response").inner_text()
     assert HOSTILE in page.get_by_test_id("request").inner_text()  # the parameter's name
     shoot(page, "webhook-test-send", database)
+    assert len(receiver.received) == 1
+    page.reload()  # previews again: nothing is sent a second time
+    assert "webhook-id: msg_preview_" in page.get_by_test_id("request").inner_text()
+    assert page.get_by_test_id("test-status").count() == 0
+    assert len(receiver.received) == 1
 
     hooks = Hooks(database, world, receiver, Clock(datetime.now(UTC)))
     hooks.call("CA-hostile")

@@ -2,6 +2,10 @@
 delivery with every attempt, the error page with resend / dismiss (one, or all failed since a
 time), and *Preview* / *Test send* showing the exact request and what came back.
 
+*Test send* is Post/Redirect/Get: the post sends, keeps what the page shows (bounded) with
+admin/flash.py and answers 303 to the preview page, which shows it once; a reload previews
+again and sends nothing.
+
 Everything goes through webhooks.operations, as the REST API's deliveries_api.py does.
 """
 
@@ -17,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from dialtrail.admin.auth import CheckedForm
+from dialtrail.admin.flash import keep_once, take_once
 from dialtrail.admin.forms import FormErrors, form_errors
 from dialtrail.admin.webhook_access import AdminWebhook, ReadableWebhook, WritableWebhook
 from dialtrail.api.errors import ApiError, FieldProblem
@@ -32,6 +37,10 @@ from dialtrail.webhooks.wakeup import WAKEUP
 router = APIRouter(prefix="/projects/{project_id}/webhooks/{webhook_id}")
 
 PAGE_SIZE = 50
+# What a test send's page keeps for the page after its redirect (the request body can be 64 KB).
+KEPT_BODY_CHARACTERS = 16_000
+KEPT_HEADERS = 50
+KEPT_HEADER_CHARACTERS = 500
 SEARCH_FIELDS = ("status", "event", "call_id", "since", "until")
 EVENTS = get_args(Event)
 Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
@@ -225,13 +234,22 @@ def refusal(error: ValueError | ApiError) -> FormErrors:
     return FormErrors(general=[error.message])
 
 
+def test_kind(webhook_id: int) -> str:
+    return f"webhook_test:{webhook_id}"
+
+
 @router.get("/preview")
 def preview(hook: ReadableWebhook, call_id: Annotated[str, Query(max_length=20)] = "") -> Response:
+    tested = take_once(hook.request, hook.admin, hook.db, test_kind(hook.webhook.id))
+    hook.db.commit()  # taken: a reload previews again, and sends nothing
+    if tested is not None:
+        return try_page(hook, tested["call_id"], **tested["shown"])
     try:
         rendered, source = rendered_for(hook, call_id)
     except (ValueError, ApiError) as error:
         return try_page(hook, call_id, errors=refusal(error))
-    return try_page(hook, call_id, request_shown=shown(rendered, hook.webhook), source=source)
+    as_sent = operations.signed(hook.webhook, rendered, hook.box, hook.now(), "preview")
+    return try_page(hook, call_id, request_shown=shown(as_sent, hook.webhook), source=source)
 
 
 @router.post("/preview")
@@ -244,9 +262,10 @@ def preview_call(posted: CheckedForm, hook: ReadableWebhook) -> Response:
 
 @router.post("/test")
 async def test_send(hook: WritableWebhook) -> Response:
-    call_id = hook.posted.get("call_id", "")
+    typed = hook.posted.get("call_id", "")
+    call_id = typed.strip()[:20]
     try:
-        rendered, source = rendered_for(hook, call_id)
+        rendered, source = rendered_for(hook, typed)
     except (ValueError, ApiError) as error:
         return try_page(hook, call_id, errors=refusal(error))
     hook.db.commit()  # release the project's lock before waiting on the receiver
@@ -255,10 +274,29 @@ async def test_send(hook: WritableWebhook) -> Response:
         result = await operations.test_send(hook.webhook, rendered, hook.box, outbound, hook.now())
     finally:
         await outbound.close()
-    return try_page(
-        hook,
-        call_id,
-        request_shown=shown(result.request, hook.webhook),
-        source=source,
-        result=result,
-    )
+    tested = {"call_id": call_id, "shown": kept_test(result, hook.webhook, source)}
+    keep_once(hook.request, hook.admin, hook.db, test_kind(hook.webhook.id), tested)
+    hook.db.commit()
+    return hook.redirect(f"{hook.base}/preview?{urlencode({'call_id': call_id})}")
+
+
+def kept_test(result: operations.TestResult, webhook: Webhook, source: str) -> dict[str, Any]:
+    """What the page shows of a test send, bounded: it is kept in the database until the
+    page after the redirect takes it."""
+    request = shown(result.request, webhook)
+    request["body"] = cut(request["body"], KEPT_BODY_CHARACTERS)
+    headers = list(result.response_headers.items())[:KEPT_HEADERS]
+    answer = {
+        "status_code": result.status_code,
+        "latency_ms": result.latency_ms,
+        "response_headers": {name: cut(value, KEPT_HEADER_CHARACTERS) for name, value in headers},
+        "response_body": result.response_body,  # Outbound keeps 2 KB at most
+        "error": cut(result.error, KEPT_HEADER_CHARACTERS) if result.error else None,
+    }
+    return {"request_shown": request, "source": source, "result": answer}
+
+
+def cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n… ({len(text) - limit} more characters not shown)"

@@ -1,6 +1,10 @@
 """Integrations → Webhooks 2.0: the list, the editor (add and edit), a webhook's page with its
 signing secret shown once, secret rotation and delete.
 
+Adding a webhook and rotating its secret are Post/Redirect/Get: the post keeps the new secret
+(admin/flash.py) and answers 303 to the webhook's page, which shows it once, so reloading that
+page neither shows it again nor adds a second webhook.
+
 Forms are read by admin/webhook_form.py into the body the REST API takes, validated by the
 API's request models and saved by webhooks.service, so every rule and message is the API's;
 the deliveries, preview and test pages are in admin/webhook_deliveries.py.
@@ -23,8 +27,9 @@ from dialtrail.admin.auth import (
     SignedIn,
     WritableProject,
 )
+from dialtrail.admin.flash import keep_once, take_once
 from dialtrail.admin.forms import FormErrors
-from dialtrail.admin.rendering import render
+from dialtrail.admin.rendering import redirect, render
 from dialtrail.admin.webhook_access import AdminWebhook, ReadableWebhook, WritableWebhook
 from dialtrail.admin.webhook_form import FilterRow, HeaderRow, ParameterRow, WebhookForm
 from dialtrail.api.database import DatabaseSession
@@ -161,9 +166,9 @@ def create_webhook(
         db.rollback()
         errors = webhook_form.row_errors(error, rows)
         return editor(request, admin, access.project, db, form, errors)
+    keep_once(request, admin, db, secret_kind(webhook.id), {"secret": secret})
     db.commit()
-    hook = AdminWebhook(request, admin, access.project, webhook, db)
-    return webhook_page(hook, secret=secret)
+    return redirect(request, f"{webhook_base(access.project)}/{webhook.id}")
 
 
 @router.get("/{webhook_id}/edit")
@@ -212,16 +217,27 @@ def webhook_page(hook: AdminWebhook, **shown_once: Any) -> Response:
     )
 
 
+def secret_kind(webhook_id: int) -> str:
+    # One kind per webhook: opening another webhook's page first does not use up the secret.
+    return f"webhook_secret:{webhook_id}"
+
+
 @router.get("/{webhook_id}")
 def show_webhook(hook: ReadableWebhook) -> Response:
-    return webhook_page(hook)
+    kept = take_once(hook.request, hook.admin, hook.db, secret_kind(hook.webhook.id))
+    hook.db.commit()  # taken: a reload shows the page without the secret
+    return webhook_page(hook, **(kept or {}))
 
 
 @router.post("/{webhook_id}/rotate-secret")
 def rotate_secret(hook: WritableWebhook) -> Response:
     fresh = operations.rotate_secret(hook.webhook, hook.box, hook.now())
+    until = hook.webhook.previous_secret_until
+    assert until is not None  # rotate_secret sets it
+    kept = {"secret": fresh, "rotated_until": until.isoformat()}
+    keep_once(hook.request, hook.admin, hook.db, secret_kind(hook.webhook.id), kept)
     hook.db.commit()
-    return webhook_page(hook, secret=fresh, rotated_until=hook.webhook.previous_secret_until)
+    return hook.redirect(hook.base)
 
 
 @router.post("/{webhook_id}/delete")

@@ -198,16 +198,7 @@ async def test_send(
     webhook: Webhook, request: RenderedRequest, box: SecretBox, outbound: Outbound, now: datetime
 ) -> TestResult:
     """Sends the rendered request once, signed like a delivery, and reports what came back."""
-    headers = {
-        **request.headers,
-        **signed_headers(
-            signing_secrets(webhook, box, now),
-            "msg_test_" + secrets.token_urlsafe(12),
-            int(time.time()),  # checked by the receiver against its own clock
-            request.body,
-        ),
-    }
-    sent = RenderedRequest(request.method, request.url, headers, request.body)
+    sent = signed(webhook, request, box, now, "test")
     try:
         answer = await outbound.send(sent.method, sent.url, sent.headers, sent.body)
     except OutboundRefused as error:
@@ -216,6 +207,22 @@ async def test_send(
         return TestResult(sent, None, {}, None, None, describe(error))
     return TestResult(
         sent, answer.status_code, answer.headers, answer.body, answer.latency_ms, None
+    )
+
+
+def signed(
+    webhook: Webhook, request: RenderedRequest, box: SecretBox, now: datetime, purpose: str
+) -> RenderedRequest:
+    """The request with the headers added at send time, as a send now would carry them; the
+    message id (``msg_test_…``, ``msg_preview_…``) says it is not a delivery."""
+    headers = signed_headers(
+        signing_secrets(webhook, box, now),
+        f"msg_{purpose}_" + secrets.token_urlsafe(12),
+        int(time.time()),  # checked by the receiver against its own clock
+        request.body,
+    )
+    return RenderedRequest(
+        request.method, request.url, {**request.headers, **headers}, request.body
     )
 
 
