@@ -689,3 +689,69 @@ def test_the_list_shows_state_and_counts_and_names_as_text(
     assert HOSTILE not in page
     assert "the receiver answered 410 Gone" in page
     assert 'data-testid="failed-count">1<' in page
+
+
+def entity_url(world: World, entity: dict[str, Any]) -> str:
+    return f"/api/v1/projects/{world.project_id}/tracking-entities/{entity['id']}"
+
+
+def stale_warnings(page: str) -> list[str]:
+    found = re.findall(r'data-testid="stale-entity">(.*?)</', page, re.S)
+    return [html.unescape(text) for text in found]
+
+
+def test_a_deleted_entity_s_mappings_are_flagged_on_the_list_and_the_overview(
+    world: World, owner: SignedIn
+) -> None:
+    entity = declare_entity(world, name="visit_id")
+    declare_entity(world, name="campaign")
+    filters = [
+        {"field": "call.disposition", "op": "eq", "value": "answered"},
+        {"field": "entity.visit_id", "op": "exists"},
+    ]
+    stale = create_by_api(world, filters=filters)
+    sound = create_by_api(
+        world, name="Sheet", parameters=[{"name": "campaign", "value": "entity.campaign"}]
+    )
+    before = owner.client.get(f"{owner.project}/webhooks").text
+    deleted = world.owner.client.delete(f"{entity_url(world, entity)}?force=true")
+    assert deleted.status_code == 204, deleted.text
+
+    listed = owner.client.get(f"{owner.project}/webhooks").text
+    overview = owner.client.get(f"{owner.project}/webhooks/{stale['id']}").text
+    sound_overview = owner.client.get(f"{owner.project}/webhooks/{sound['id']}").text
+
+    assert stale_warnings(before) == []
+    expected = [
+        "parameter 'visit id' uses entity.visit_id, which no longer exists: it is sent empty.",
+        "filter 2 uses entity.visit_id, which no longer exists: it sees no value.",
+    ]
+    assert stale_warnings(listed) == expected
+    assert f'href="{owner.project}/webhooks/{stale["id"]}/edit">Edit' in listed
+    assert stale_warnings(overview) == expected
+    assert "Edit the webhook</a> to choose another field" in overview
+    assert stale_warnings(sound_overview) == []
+
+
+def test_a_renamed_entity_s_mapping_is_flagged_until_the_webhook_is_edited(
+    world: World, owner: SignedIn
+) -> None:
+    entity = declare_entity(world, name="visit_id")
+    created = create_by_api(world, name=HOSTILE)
+    renamed = world.owner.client.patch(
+        f"{entity_url(world, entity)}?force=true", json={"name": "visit"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    overview = f"{owner.project}/webhooks/{created['id']}"
+    assert stale_warnings(owner.client.get(overview).text) == [
+        "parameter 'visit id' uses entity.visit_id, which no longer exists: it is sent empty."
+    ]
+    assert HOSTILE not in owner.client.get(f"{owner.project}/webhooks").text
+
+    edited = owner.post(
+        f"{overview}/edit", **form(name="CRM", **{"parameters-0-source": "entity.visit"})
+    )
+
+    assert edited.status_code == 303, edited.text
+    assert stale_warnings(owner.client.get(overview).text) == []
+    assert stale_warnings(owner.client.get(f"{owner.project}/webhooks").text) == []

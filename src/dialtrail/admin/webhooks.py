@@ -70,13 +70,16 @@ def webhook_base(project: Project) -> str:
 def webhook_list(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
+    webhooks = service.list_webhooks(db, access.project)
+    names = service.entity_names(db, access.project)
     return render(
         request,
         "webhooks/list.html",
         admin=admin,
         project=access.project,
         section="webhooks",
-        webhooks=service.list_webhooks(db, access.project),
+        webhooks=webhooks,
+        stale={webhook.id: service.stale_references(webhook, names) for webhook in webhooks},
         counts=operations.delivery_counts(db, access.project),
         limit=rules.MAX_WEBHOOKS_PER_EVENT,
     )
@@ -212,6 +215,7 @@ def webhook_page(hook: AdminWebhook, **shown_once: Any) -> Response:
         headers=service.masked_headers(hook.webhook, hook.box),
         counts=operations.delivery_counts(hook.db, hook.project).get(hook.webhook.id, {}),
         operators=OPERATOR_LABELS,
+        stale=service.stale_references(hook.webhook, service.entity_names(hook.db, hook.project)),
         secret=shown_once.get("secret"),
         rotated_until=shown_once.get("rotated_until"),
     )

@@ -351,14 +351,48 @@ def webhooks_using_entity(session: Session, project: Project, name: str) -> list
     uses = []
     for webhook in list_webhooks(session, project):
         places = [
-            f"parameters.{index}.value"
-            for index, parameter in enumerate(webhook.parameters)
-            if parameter.get("value") == key
-        ] + [
-            f"filters.{index}.field"
-            for index, condition in enumerate(webhook.filters)
-            if condition.get("field") == key
+            reference.place for reference in entity_references(webhook) if reference.key == key
         ]
         if places:
             uses.append(EntityUse(webhook, places))
     return uses
+
+
+@dataclass(frozen=True)
+class EntityReference:
+    place: str  # the field path in the webhook, such as parameters.0.value
+    key: str  # entity.<name>
+    label: str  # what the page calls it: "parameter 'visit id'", "filter 2"
+
+    @property
+    def entity_name(self) -> str:
+        return self.key.removeprefix(ENTITY_PREFIX)
+
+    def stale_message(self) -> str:
+        outcome = "it is sent empty" if self.place.startswith("parameters") else "it sees no value"
+        return f"{self.label} uses {self.key}, which no longer exists: {outcome}"
+
+
+def entity_references(webhook: Webhook) -> list[EntityReference]:
+    """Every parameter value and filter field of the webhook that is a tracking entity."""
+    parameters = [
+        EntityReference(
+            f"parameters.{index}.value", parameter["value"], f"parameter {parameter['name']!r}"
+        )
+        for index, parameter in enumerate(webhook.parameters)
+        if str(parameter.get("value", "")).startswith(ENTITY_PREFIX)
+    ]
+    filters = [
+        EntityReference(f"filters.{index}.field", condition["field"], f"filter {index + 1}")
+        for index, condition in enumerate(webhook.filters)
+        if str(condition.get("field", "")).startswith(ENTITY_PREFIX)
+    ]
+    return parameters + filters
+
+
+def stale_references(webhook: Webhook, names: set[str]) -> list[EntityReference]:
+    """References to entities the project no longer has (deleted or renamed with
+    ?force=true): rendering sends them empty, so the pages say so."""
+    return [
+        reference for reference in entity_references(webhook) if reference.entity_name not in names
+    ]
