@@ -1,86 +1,35 @@
 """Integrations → Webhooks 2.0 through the forms: the service's rules shown at the row they are
-about, masked headers kept, preview and test send, the deliveries log and the error page."""
+about, masked headers kept, the deliveries log and the error page, stale entity mappings
+flagged, the date examples in the project's zone."""
 
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from dialtrail import __version__
-from dialtrail.projects.models import AdminFlash, Project
-from dialtrail.secrets import SecretBox
+from dialtrail.projects.models import Project
 from dialtrail.webhooks.models import Webhook, WebhookDelivery
-from dialtrail.webhooks.signing import signature
 from tests.admin.conftest import SignedIn
 from tests.support.admin import signed_in
 from tests.support.call_rows import CallRows
-from tests.support.databases import TEST_SECRET_KEY, Database
+from tests.support.databases import Database
 from tests.support.people import World, declare_entity
-from tests.support.receiver import Answer, Receiver, receiving
-
-BOX = SecretBox(TEST_SECRET_KEY)
-SECRET = re.compile(r'data-testid="secret">(whsec_[^<]+)<')
-HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def form(**overrides: str) -> dict[str, str]:
-    """The editor's fields as a browser posts them: one parameter row, call.completed."""
-    return {
-        "name": "CRM",
-        "event-call.completed": "on",
-        "url": "http://127.0.0.1:9/hook",
-        "method": "POST",
-        "format": "json",
-        "date_format_choice": "iso8601",
-        "date_format_pattern": "",
-        "parameters-0-name": "visit id",
-        "parameters-0-source": "entity.visit_id",
-        "parameters-0-constant": "",
-        "parameters-0-constant_type": "text",
-        "enabled": "on",
-        "action": "save",
-        **overrides,
-    }
-
-
-def webhooks(world: World) -> list[dict[str, Any]]:
-    url = f"/api/v1/projects/{world.project_id}/webhooks"
-    items: list[dict[str, Any]] = world.owner.client.get(url).json()["items"]
-    return items
-
-
-def field_error(page: str, field: str) -> str:
-    pattern = rf'<p class="field-error" id="{re.escape(field)}-error">(.*?)</p>'
-    found = re.search(pattern, page, re.S)
-    assert found is not None, f"no error at {field}"
-    return html.unescape(found.group(1))
-
-
-def request_shown(page: str) -> str:
-    found = re.search(r'data-testid="request">(.*?)</pre>', page, re.S)
-    assert found is not None, "the page shows no request"
-    return html.unescape(found.group(1))
-
-
-def create_by_api(world: World, **fields: Any) -> dict[str, Any]:
-    body = {
-        "name": "CRM",
-        "events": ["call.completed"],
-        "url": "http://127.0.0.1:9/hook",
-        "parameters": [{"name": "visit id", "value": "entity.visit_id"}],
-        **fields,
-    }
-    response = world.owner.client.post(f"/api/v1/projects/{world.project_id}/webhooks", json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+from tests.support.receiver import Receiver, receiving
+from tests.support.webhook_pages import (
+    BOX,
+    HOSTILE,
+    SECRET,
+    create_by_api,
+    field_error,
+    form,
+    webhooks,
+)
 
 
 @pytest.fixture
@@ -486,192 +435,6 @@ def test_bad_filter_values_are_shown_at_their_fields_as_text(
     assert 'data-testid="deliveries"' not in bad.text  # no rows that ignore the filters
 
 
-def assert_signature_verifies(shown: str, webhook_id: int, database: Database) -> None:
-    """The preview's webhook-signature is the one the webhook's secret makes for its id,
-    timestamp and body: what a receiver would check."""
-    head, body = shown.split("\n\n", 1)
-    headers = dict(line.split(": ", 1) for line in head.splitlines()[1:])
-    with database.session() as db:
-        webhook = db.get(Webhook, webhook_id)
-        assert webhook is not None
-        secret = BOX.open(webhook.secret)
-    expected = signature(
-        secret, headers["webhook-id"], int(headers["webhook-timestamp"]), body.encode()
-    )
-    assert headers["webhook-signature"] == expected
-
-
-def test_preview_shows_the_exact_request_signed_with_header_values_masked(
-    world: World, owner: SignedIn, database: Database, visit_id: None
-) -> None:
-    parameters = [
-        {"name": "visit id", "value": "entity.visit_id"},
-        {"name": "source", "constant": "website"},
-    ]
-    created = create_by_api(world, parameters=parameters, headers={"X-Api-Key": "key-0123456789"})
-    base = f"{owner.project}/webhooks/{created['id']}"
-
-    page = owner.client.get(f"{base}/preview").text
-    request = re.search(r'data-testid="request">(.*?)</pre>', page, re.S)
-
-    assert request is not None
-    shown = html.unescape(request.group(1))
-    assert shown.startswith("POST http://127.0.0.1:9/hook\n")
-    assert "X-Api-Key: ••••6789" in shown
-    assert re.search(r"^Content-Type: application/json$", shown, re.M)
-    assert re.search(r"^webhook-id: msg_preview_\S+$", shown, re.M)
-    assert re.search(r"^webhook-timestamp: \d{10}$", shown, re.M)
-    assert re.search(rf"^User-Agent: Dialtrail-Webhooks/{re.escape(__version__)}$", shown, re.M)
-    assert_signature_verifies(shown, created["id"], database)
-    assert "made at each send" in page
-    assert json.loads(shown.split("\n\n", 1)[1]) == {
-        "visit id": "example-visit_id",
-        "source": "website",
-    }
-    assert "a sample call" in page
-    missing = owner.client.get(f"{base}/preview", params={"call_id": "999"})
-    assert missing.status_code == 422
-    assert "no call 999" in field_error(missing.text, "call_id")
-    posted = owner.post(f"{base}/preview", call_id="12")
-    assert posted.headers["location"] == f"{base}/preview?call_id=12"
-
-
-def test_a_test_send_shows_the_answer_as_text_once_and_a_reload_sends_nothing(
-    world: World, owner: SignedIn, receiver: Receiver, visit_id: None
-) -> None:
-    created = create_by_api(world, url=receiver.url + "/hook", name=HOSTILE)
-    receiver.answer(Answer(status=418, body=f"<h1>{HOSTILE}</h1>", headers={"X-Crm": "yes"}))
-    base = f"{owner.project}/webhooks/{created['id']}"
-
-    response = owner.post(f"{base}/test", call_id="")
-
-    assert response.status_code == 303
-    assert response.headers["location"] == f"{base}/preview?call_id="
-    assert [request.path for request in receiver.received] == ["/hook"]
-    sent = receiver.received[0].headers
-    page = owner.client.get(response.headers["location"]).text
-    assert 'data-testid="test-status"><strong class="bad">418</strong>' in page
-    assert "x-crm: yes" in page
-    assert "&lt;h1&gt;&lt;img src=x onerror=alert(1)&gt;&lt;/h1&gt;" in page
-    assert HOSTILE not in page
-    shown = request_shown(page)
-    assert f"webhook-id: {sent['webhook-id']}\n" in shown
-    assert f"webhook-signature: {sent['webhook-signature']}\n" in shown
-    reloaded = owner.client.get(response.headers["location"]).text
-    assert 'data-testid="test-status"' not in reloaded
-    assert "webhook-id: msg_preview_" in request_shown(reloaded)  # a preview again
-    assert len(receiver.received) == 1
-
-
-def test_a_test_send_to_nowhere_shows_the_error_after_the_redirect(
-    world: World, owner: SignedIn, visit_id: None
-) -> None:
-    created = create_by_api(world, url="http://127.0.0.1:9/hook")
-    base = f"{owner.project}/webhooks/{created['id']}"
-    response = owner.post(f"{base}/test", call_id="")
-    assert response.status_code == 303
-    assert 'data-testid="test-error"' in owner.client.get(response.headers["location"]).text
-
-
-def test_a_test_send_with_a_bad_call_is_refused_at_the_field_and_sends_nothing(
-    world: World, owner: SignedIn, receiver: Receiver, visit_id: None
-) -> None:
-    created = create_by_api(world, url=receiver.url + "/hook")
-    response = owner.post(f"{owner.project}/webhooks/{created['id']}/test", call_id="999")
-    assert response.status_code == 422
-    assert "no call 999" in field_error(response.text, "call_id")
-    assert receiver.received == []
-
-
-def test_what_a_test_send_keeps_for_its_page_is_bounded(
-    world: World, owner: SignedIn, receiver: Receiver, database: Database, visit_id: None
-) -> None:
-    parameters = [{"name": "note", "constant": "x" * 2000}] + [
-        {"name": f"p{index}", "constant": "y" * 1500} for index in range(20)
-    ]
-    created = create_by_api(world, url=receiver.url + "/hook", parameters=parameters)
-    many = {f"X-Header-{index}": "z" * 600 for index in range(80)}
-    receiver.answer(Answer(status=200, body="ok", headers=many))
-    base = f"{owner.project}/webhooks/{created['id']}"
-
-    response = owner.post(f"{base}/test", call_id="")
-    with database.session() as db:
-        [sealed] = db.scalars(select(AdminFlash.sealed_value)).all()
-
-    assert len(receiver.received[0].body) > 30_000
-    assert len(BOX.open(sealed)) < 50_000
-    page = owner.client.get(response.headers["location"]).text
-    assert "more characters not shown" in request_shown(page)
-    assert 40 < page.count("x-header-") <= 50  # of 80 (and the usual few)
-
-
-def test_rotating_the_secret_shows_the_new_one_once_after_a_redirect(
-    world: World, owner: SignedIn, database: Database, visit_id: None
-) -> None:
-    created = create_by_api(world)
-    base = f"{owner.project}/webhooks/{created['id']}"
-
-    response = owner.post(f"{base}/rotate-secret")
-
-    assert response.status_code == 303
-    assert response.headers["location"] == base
-    first = owner.client.get(base).text
-    fresh = SECRET.search(first)
-    assert fresh is not None
-    assert "The new signing secret" in first
-    assert "The previous secret signs too until" in first
-    with database.session() as db:
-        webhook = db.get(Webhook, created["id"])
-        assert webhook is not None
-        assert BOX.open(webhook.secret) == fresh.group(1)
-        assert webhook.previous_secret is not None
-    reloaded = owner.client.get(base).text
-    assert fresh.group(1) not in reloaded
-    assert 'data-testid="secret-box"' not in reloaded
-    with database.session() as db:
-        webhook = db.get(Webhook, created["id"])
-        assert webhook is not None
-        assert BOX.open(webhook.secret) == fresh.group(1)  # rotated once, not on the reload
-
-
-def test_adding_a_webhook_redirects_and_a_reload_neither_shows_the_secret_nor_adds_another(
-    world: World, owner: SignedIn, database: Database, visit_id: None
-) -> None:
-    response = owner.post(f"{owner.project}/webhooks/new", **form())
-
-    assert response.status_code == 303
-    [stored] = webhooks(world)
-    assert response.headers["location"] == f"{owner.project}/webhooks/{stored['id']}"
-    other = create_by_api(world, name="Other")
-    # Another webhook's page does not use up this one's secret.
-    assert SECRET.search(owner.client.get(f"{owner.project}/webhooks/{other['id']}").text) is None
-    first = owner.client.get(response.headers["location"])
-    secret = SECRET.search(first.text)
-    assert secret is not None
-    with database.session() as db:
-        webhook = db.get(Webhook, stored["id"])
-        assert webhook is not None
-        assert BOX.open(webhook.secret) == secret.group(1)
-    reloaded = owner.client.get(response.headers["location"])
-    assert reloaded.status_code == 200
-    assert secret.group(1) not in reloaded.text
-    assert 'data-testid="secret-box"' not in reloaded.text
-    assert [hook["name"] for hook in webhooks(world)] == ["CRM", "Other"]
-
-
-def test_the_secret_is_shown_only_to_the_sign_in_that_added_the_webhook(
-    world: World, owner: SignedIn, visit_id: None
-) -> None:
-    response = owner.post(f"{owner.project}/webhooks/new", **form())
-    other_client, _ = signed_in(world.base_url, world.owner.email)
-    try:
-        page = other_client.get(response.headers["location"]).text
-    finally:
-        other_client.close()
-    assert SECRET.search(page) is None
-    assert SECRET.search(owner.client.get(response.headers["location"]).text) is not None
-
-
 def test_the_list_shows_state_and_counts_and_names_as_text(
     world: World, owner: SignedIn, database: Database, visit_id: None
 ) -> None:
@@ -755,3 +518,26 @@ def test_a_renamed_entity_s_mapping_is_flagged_until_the_webhook_is_edited(
     assert edited.status_code == 303, edited.text
     assert stale_warnings(owner.client.get(overview).text) == []
     assert stale_warnings(owner.client.get(f"{owner.project}/webhooks").text) == []
+
+
+def date_example(page: str, name: str) -> str:
+    found = re.search(rf'data-testid="date-example-{name}">(.*?)</code>', page)
+    assert found is not None, name
+    return found.group(1)
+
+
+def test_the_date_examples_are_written_in_the_project_s_own_zone(
+    world: World, owner: SignedIn
+) -> None:
+    utc = owner.client.get(f"{owner.project}/webhooks/new").text
+    project_url = f"/api/v1/projects/{world.project_id}"
+    assert world.owner.client.patch(project_url, json={"timezone": "America/New_York"}).is_success
+    new_york = owner.client.get(f"{owner.project}/webhooks/new").text
+
+    assert "the project's time zone (UTC)" in utc
+    assert date_example(utc, "iso8601") == "2026-11-27T10:15:00+00:00"
+    assert date_example(utc, "pattern") == "27.11.2026 10:15"
+    assert "the project's time zone (America/New_York)" in new_york
+    assert date_example(new_york, "iso8601") == "2026-11-27T05:15:00-05:00"
+    assert date_example(new_york, "pattern") == "27.11.2026 05:15"
+    assert "+02:00" not in utc + new_york

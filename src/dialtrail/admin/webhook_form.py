@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from dialtrail.admin.forms import FormErrors
 from dialtrail.api.errors import ApiError, FieldProblem, from_pydantic_errors
 from dialtrail.webhooks.filters import field_type
 from dialtrail.webhooks.models import Webhook
+from dialtrail.webhooks.render import DateWriter
 
 EVENTS = ("call.started", "call.answered", "call.completed")
 NAMED_DATE_FORMATS = ("iso8601", "unix", "unix_ms")
@@ -26,6 +28,8 @@ CONSTANT = "constant"  # the value select's choice for a fixed value
 NO_VALUE_OPERATORS = ("exists", "not_exists")
 LIST_OPERATORS = ("in", "not_in")
 ROW_KEY = re.compile(r"^(parameters|headers|filters)-(\d+)-")
+EXAMPLE_MOMENT = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
+EXAMPLE_PATTERN = "%d.%m.%Y %H:%M"
 TOP_FIELDS = ("name", "events", "url", "method", "format", "date_format", "enabled")
 
 
@@ -214,6 +218,15 @@ def typed_filter_value(key: str, text: str) -> Any:
     if kind == "boolean" and text.strip() in ("true", "false"):
         return text.strip() == "true"
     return text
+
+
+def date_examples(timezone: str) -> dict[str, Any]:
+    """One moment in each date format, written as a delivery writes it in the project's zone
+    (the help must not show +02:00 for a project in UTC)."""
+    examples = {
+        name: DateWriter(name, timezone).write(EXAMPLE_MOMENT) for name in NAMED_DATE_FORMATS
+    }
+    return {**examples, "pattern": DateWriter(EXAMPLE_PATTERN, timezone).write(EXAMPLE_MOMENT)}
 
 
 # --- From a stored webhook -------------------------------------------------------------------

@@ -116,6 +116,7 @@ def editor(
             for kind, ops in OPERATORS_BY_TYPE.items()
         },
         events=webhook_form.EVENTS,
+        date_examples=webhook_form.date_examples(project.timezone),
     )
 
 
