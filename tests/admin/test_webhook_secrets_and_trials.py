@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from dialtrail import __version__
 from dialtrail.projects.models import AdminFlash
+from dialtrail.secrets import SecretBox
 from dialtrail.webhooks.models import Webhook
 from dialtrail.webhooks.signing import signature
 from tests.admin.conftest import SignedIn
@@ -228,3 +229,19 @@ def test_the_secret_is_shown_only_to_the_sign_in_that_added_the_webhook(
         other_client.close()
     assert SECRET.search(page) is None
     assert SECRET.search(owner.client.get(response.headers["location"]).text) is not None
+
+
+def test_a_secret_sealed_under_another_server_key_gets_a_page_that_says_so(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    with database.session() as session:
+        stored = session.get(Webhook, created["id"])
+        assert stored is not None
+        stored.secret = SecretBox("another-server-key-of-at-least-32-chars").seal("whsec_x")
+        session.commit()
+
+    page = owner.client.get(f"{owner.project}/webhooks/{created['id']}/preview")
+
+    assert page.status_code == 409
+    assert "DIALTRAIL_SECRET_KEY has changed" in page.text

@@ -9,6 +9,8 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
+from dialtrail.secrets import SecretBox
+from dialtrail.webhooks.models import Webhook
 from tests.support.hooks import Hooks
 from tests.support.receiver import Answer
 
@@ -190,3 +192,19 @@ def test_a_time_without_its_offset_or_out_of_range_is_refused(hooks: Hooks) -> N
         assert [problem["field"] for problem in response.json()["fields"]] == ["since"]
     assert too_late.status_code == 422
     assert too_late.json()["fields"][0]["message"] == "a time between the years 1 and 9999 in UTC"
+
+
+def test_a_secret_sealed_under_another_server_key_is_a_409_that_says_so(hooks: Hooks) -> None:
+    webhook_id, _ = hooks.webhook()
+    with hooks.database.session() as session:
+        stored = session.get(Webhook, webhook_id)
+        assert stored is not None
+        stored.secret = SecretBox("another-server-key-of-at-least-32-chars").seal("whsec_x")
+        session.commit()
+
+    answer = hooks.world.owner.client.post(url(hooks, webhook_id, "/test"), json={})
+
+    assert answer.status_code == 409, answer.text
+    assert hooks.receiver.received == []  # nothing went out unsigned
+    assert answer.json()["error"] == "unreadable_secret"
+    assert "DIALTRAIL_SECRET_KEY has changed" in answer.json()["message"]

@@ -34,7 +34,7 @@ from dialtrail.admin.auth import CsrfRefused, NotFound, SignInRequired
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.admin.throttle import LoginThrottle
 from dialtrail.api.errors import ApiError
-from dialtrail.secrets import SecretBox, derived_key, secret_key
+from dialtrail.secrets import SecretBox, UnreadableSecret, derived_key, secret_key
 from dialtrail.settings import Settings
 
 SECTION_ROUTERS = (
@@ -74,6 +74,7 @@ def install_error_pages(admin: FastAPI) -> None:
     admin.add_exception_handler(CsrfRefused, csrf_refused)
     admin.add_exception_handler(NotFound, not_found)
     admin.add_exception_handler(ApiError, api_error)
+    admin.add_exception_handler(UnreadableSecret, unreadable_secret)
     admin.add_exception_handler(RequestValidationError, not_found)
     admin.add_exception_handler(StarletteHTTPException, http_error)
 
@@ -104,6 +105,10 @@ async def api_error(request: Request, error: Exception) -> Response:
         return await not_found(request, error)
     title = "Not allowed" if error.status == 403 else "Cannot do that"
     return error_page(request, error.status, title, error.message)
+
+
+async def unreadable_secret(request: Request, error: Exception) -> Response:
+    return error_page(request, 409, "Cannot do that", str(error))
 
 
 async def http_error(request: Request, error: Exception) -> Response:

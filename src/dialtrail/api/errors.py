@@ -18,6 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dialtrail.secrets import UnreadableSecret
+
 
 @dataclass(frozen=True)
 class FieldProblem:
@@ -142,7 +144,14 @@ async def handle_http_exception(request: Request, error: Exception) -> JSONRespo
     return await handle_api_error(request, api_error)
 
 
+async def handle_unreadable_secret(request: Request, error: Exception) -> JSONResponse:
+    # A credential sealed under an earlier DIALTRAIL_SECRET_KEY: the user's to fix, not a 500.
+    assert isinstance(error, UnreadableSecret)
+    return await handle_api_error(request, ApiError(409, "unreadable_secret", str(error)))
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, handle_api_error)
+    app.add_exception_handler(UnreadableSecret, handle_unreadable_secret)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
