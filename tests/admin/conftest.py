@@ -10,7 +10,8 @@ from playwright.sync_api import Browser, Page
 from dialtrail.app import create_app
 from tests.support.admin import signed_in
 from tests.support.databases import Database
-from tests.support.people import World
+from tests.support.people import World, declare_entity
+from tests.support.receiver import Receiver, receiving
 from tests.support.server import serve
 
 
@@ -61,3 +62,16 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def visit_id(world: World) -> None:
+    """The seed's entity, for pages that map or show it."""
+    declare_entity(world, name="visit_id")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A CRM stand-in on a free port, recording what it receives."""
+    with receiving() as running:
+        yield running

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import update
 
 from dialtrail.projects.models import Project
@@ -20,7 +18,6 @@ from tests.support.admin import signed_in
 from tests.support.call_rows import CallRows
 from tests.support.databases import Database
 from tests.support.people import World, declare_entity
-from tests.support.receiver import Receiver, receiving
 from tests.support.webhook_pages import (
     BOX,
     HOSTILE,
@@ -30,17 +27,6 @@ from tests.support.webhook_pages import (
     form,
     webhooks,
 )
-
-
-@pytest.fixture
-def visit_id(world: World) -> None:
-    declare_entity(world, name="visit_id")
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as running:
-        yield running
 
 
 def test_a_bad_parameter_value_is_shown_at_its_row_and_nothing_is_stored(

@@ -7,9 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
 from dialtrail import __version__
@@ -20,8 +18,8 @@ from dialtrail.webhooks.signing import signature
 from tests.admin.conftest import SignedIn
 from tests.support.admin import signed_in
 from tests.support.databases import Database
-from tests.support.people import World, declare_entity
-from tests.support.receiver import Answer, Receiver, receiving
+from tests.support.people import World
+from tests.support.receiver import Answer, Receiver
 from tests.support.webhook_pages import (
     BOX,
     HOSTILE,
@@ -32,17 +30,6 @@ from tests.support.webhook_pages import (
     request_shown,
     webhooks,
 )
-
-
-@pytest.fixture
-def visit_id(world: World) -> None:
-    declare_entity(world, name="visit_id")
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as running:
-        yield running
 
 
 def assert_signature_verifies(shown: str, webhook_id: int, database: Database) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from tests.support.databases import Database
 from tests.support.hooks import Clock, Hooks
 from tests.support.people import World
 from tests.support.processes import database_url, run
-from tests.support.receiver import Answer, Receiver, receiving
+from tests.support.receiver import Answer, Receiver
 from tests.support.static_site import StaticSite, serve_folder
 
 SHOP = Path(__file__).parents[1] / "browser" / "fixtures" / "shop"
@@ -31,12 +31,6 @@ PHONE = (
     '<p>Call us: <a id="phone" data-dialtrail-number="" href="tel:+12125550100">'
     "+1 212 555 0100</a></p>"
 )
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as running:
-        yield running
 
 
 @pytest.fixture
