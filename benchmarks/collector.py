@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import collector_floor
-from harness import report, scratch, server
+from harness import cli, report, scratch, server
 from harness.load import Job, Tally, new_event_loop, run_job
 from harness.report import say
 from harness.usage import CpuMeter, Reading, cores
@@ -124,27 +124,15 @@ class Run:
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser = cli.parser_for(__doc__)
+    cli.add_database_arguments(parser)
     parser.add_argument(
         "--duration", type=float, default=10.0, help="measured seconds per endpoint"
     )
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
     parser.add_argument("--rounds", type=int, default=2, help="alternating slices per endpoint")
-    parser.add_argument(
-        "--postgres-url",
-        help="PostgreSQL server for the scratch database (default: DIALTRAIL_TEST_POSTGRES_URL)",
-    )
-    parser.add_argument(
-        "--profile",
-        choices=sorted(server.PROFILE_CLOCKS),
-        help="profile the server (collector only, no ratio): cpu or wall clock",
-    )
-    # The server subprocess: this script again, with these.
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--database-url", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
+    cli.add_profile_argument(parser, "the server (collector only, no ratio)")
+    cli.add_server_arguments(parser)
     arguments = parser.parse_args(argv)
     if arguments.duration <= 0 or arguments.connections < 1 or arguments.rounds < 1:
         parser.error("--duration, --connections and --rounds must be positive")
@@ -195,7 +183,7 @@ def drive(run: Run) -> None:
         raise SystemExit(128 + signal.SIGTERM) from None
     finally:
         loop.close()
-        signal.signal(signal.SIGTERM, stop_on_sigterm)
+        signal.signal(signal.SIGTERM, cli.stop_on_sigterm)
 
 
 def conclude(
@@ -341,21 +329,8 @@ def show_profile(arguments: argparse.Namespace, run: Run) -> None:
     say(f"full profile: {path} (python -m pstats {path})")
 
 
-def stop_on_sigterm(signal_number: int, frame: Any) -> None:
-    # `timeout` and CI runners send SIGTERM: exit through the finally blocks, so that the
-    # server is stopped and the scratch database dropped.
-    sys.exit(128 + signal_number)
-
-
 def main(argv: list[str] | None = None) -> int:
-    arguments = parse_arguments(argv)
-    if arguments.serve:
-        server.serve(
-            arguments.database_url, arguments.port, arguments.profile_out, arguments.profile
-        )
-        return 0
-    signal.signal(signal.SIGTERM, stop_on_sigterm)
-    return benchmark(arguments)
+    return cli.serve_or_run(parse_arguments(argv), benchmark)
 
 
 if __name__ == "__main__":

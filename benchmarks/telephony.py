@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harness import call_scene, report, scratch, server
+from harness import call_scene, cli, report, scratch, server
 from harness.batches import Sent, request_bytes, send_all
 from harness.load import new_event_loop
 from harness.report import percentile, say
@@ -330,27 +329,15 @@ def show_profile(arguments: argparse.Namespace, run: Run) -> None:
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser = cli.parser_for(__doc__)
+    cli.add_database_arguments(parser)
     parser.add_argument("--calls", type=int, default=200, help="new calls per round")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of every kind of request")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
     parser.add_argument("--numbers", type=int, default=10, help="pool numbers, one visit each")
     parser.add_argument("--webhooks", type=int, default=3, help="webhooks on call.completed")
-    parser.add_argument(
-        "--postgres-url",
-        help="PostgreSQL server for the scratch database (default: DIALTRAIL_TEST_POSTGRES_URL)",
-    )
-    parser.add_argument(
-        "--profile",
-        choices=sorted(server.PROFILE_CLOCKS),
-        help="profile the server (telephony events only, no baselines): cpu or wall clock",
-    )
-    # The server subprocess: this script again, with these.
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--database-url", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
+    cli.add_profile_argument(parser, "the server (telephony events only, no baselines)")
+    cli.add_server_arguments(parser)
     arguments = parser.parse_args(argv)
     if min(arguments.calls, arguments.rounds, arguments.connections, arguments.numbers) < 1:
         parser.error("--calls, --rounds, --connections and --numbers must be positive")
@@ -359,20 +346,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
-def stop_on_sigterm(signal_number: int, frame: Any) -> None:
-    # Exit through the finally blocks: the server stopped, the scratch database dropped.
-    sys.exit(128 + signal_number)
-
-
 def main(argv: list[str] | None = None) -> int:
-    arguments = parse_arguments(argv)
-    if arguments.serve:
-        server.serve(
-            arguments.database_url, arguments.port, arguments.profile_out, arguments.profile
-        )
-        return 0
-    signal.signal(signal.SIGTERM, stop_on_sigterm)
-    return benchmark(arguments)
+    return cli.serve_or_run(parse_arguments(argv), benchmark)
 
 
 if __name__ == "__main__":

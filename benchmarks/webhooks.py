@@ -33,7 +33,6 @@ import asyncio
 import contextlib
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -44,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import report, scratch, server, webhook_rows
+from harness import cli, report, scratch, server, webhook_rows
 from harness.load import Job, new_event_loop, run_job
 from harness.receiver import READY_PATH, Arrivals, ReceiverControl, arrival_check
 from harness.report import percentile, say
@@ -594,8 +593,8 @@ def run_dialtrail(command: str, profile_out: Path | None, clock: str | None) -> 
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser = cli.parser_for(__doc__)
+    cli.add_database_arguments(parser)
     parser.add_argument("--part", choices=("both", "throughput", "latency"), default="both")
     parser.add_argument("--deliveries", type=int, default=500, help="per throughput round")
     parser.add_argument("--rounds", type=int, default=2, help="throughput rounds")
@@ -604,15 +603,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--calls", type=int, default=100, help="calls timed for latency")
     parser.add_argument("--pause", type=float, default=0.05, help="seconds between calls")
-    parser.add_argument(
-        "--postgres-url",
-        help="PostgreSQL server for the scratch database (default: DIALTRAIL_TEST_POSTGRES_URL)",
-    )
-    parser.add_argument(
-        "--profile",
-        choices=sorted(server.PROFILE_CLOCKS),
-        help="profile the worker (throughput, one round) or the server (latency)",
-    )
+    cli.add_profile_argument(parser, "the worker (throughput, one round) or the server (latency)")
     # The subprocesses: this script again, with these.
     parser.add_argument("--receive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -626,11 +617,6 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
-def stop_on_sigterm(signal_number: int, frame: Any) -> None:
-    # Exit through the finally blocks: processes stopped, the scratch database dropped.
-    sys.exit(128 + signal_number)
-
-
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     if arguments.receive:
@@ -640,8 +626,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if arguments.dialtrail:
         return run_dialtrail(arguments.dialtrail, arguments.profile_out, arguments.profile)
-    signal.signal(signal.SIGTERM, stop_on_sigterm)
-    return benchmark(arguments)
+    return cli.run_cleaning_up(arguments, benchmark)
 
 
 if __name__ == "__main__":
