@@ -101,6 +101,9 @@ def test_preview_renders_a_sample_or_a_stored_call_without_sending(hooks: Hooks)
     assert json.loads(sample["body"]) == {"who": "+14155550100", "ga": "123.456"}
     assert json.loads(stored["body"]) == {"who": "+380671234567", "ga": None}
     assert stored["headers"]["Authorization"] == "••••cret"  # as the webhook API masks it
+    assert stored["headers"]["webhook-id"].startswith("msg_preview_")
+    assert stored["headers"]["webhook-signature"].startswith("v1,")
+    assert stored["headers"]["User-Agent"].startswith("Dialtrail-Webhooks/")
     assert foreign.status_code == 422
     assert hooks.receiver.received == []
 

@@ -151,7 +151,9 @@ def preview(
     project = project_of(session, webhook)
     data = operations.sample_or_call_data(session, project, body.call_id)
     rendered = operations.preview(webhook, project, box, data, now)
-    return RequestOut.build(rendered, operations.masked_headers(rendered, webhook))
+    # As the admin's Preview: with the headers a send adds (signature, id, User-Agent).
+    as_sent = operations.signed(webhook, rendered, box, now, "preview")
+    return RequestOut.build(as_sent, operations.masked_headers(as_sent, webhook))
 
 
 @router.post("/test", summary="Send the webhook once, now, and show request and response")
