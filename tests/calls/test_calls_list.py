@@ -242,3 +242,15 @@ def test_the_cursor_of_another_projects_call_is_refused(world: World, database: 
     other = CallRows(database, world.other_project_id).call()
 
     assert refusal(world, cursor=str(other)) == "cursor"
+
+
+def test_a_plus_lost_in_the_query_string_is_explained(world: World) -> None:
+    # Typed into a URL by hand, 11:00:00+02:00 arrives as "11:00:00 02:00".
+    url = f"/api/v1/projects/{world.project_id}/calls?from=2026-11-27T11:00:00+02:00"
+
+    response = world.owner.client.get(url)
+
+    assert response.status_code == 422
+    (problem,) = response.json()["fields"]
+    assert problem["field"] == "from"
+    assert "must be written %2B" in problem["message"]

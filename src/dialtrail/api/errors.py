@@ -9,6 +9,7 @@ path such as ``site_numbers.1``) so that a UI can show the problem next to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dialtrail.secrets import UnreadableSecret
+
+TIME_WITH_LOST_PLUS = re.compile(r"\d \d{2}(:?\d{2})?$")
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,21 @@ def pydantic_message(error: dict[str, Any]) -> str:
         return "unknown field; check its spelling against the API reference"
     if error["type"] == "missing":
         return "this field is required"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if looks_like_a_decoded_plus(error):
+        message += "; a + in a URL's query must be written %2B (a bare + reads as a space)"
+    return message
+
+
+def looks_like_a_decoded_plus(error: dict[str, Any]) -> bool:
+    """A time such as 2026-11-27T11:00:00+02:00 typed into a query string arrives with a
+    space where its + was."""
+    given = error.get("input")
+    return (
+        str(error["type"]).startswith(("datetime", "date", "time"))
+        and isinstance(given, str)
+        and bool(TIME_WITH_LOST_PLUS.search(given))
+    )
 
 
 def from_request_validation(error: RequestValidationError) -> ApiError:
