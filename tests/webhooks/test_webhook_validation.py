@@ -133,9 +133,9 @@ REFUSED: list[tuple[dict[str, Any], str, str]] = [
     ({"date_format": "100%%"}, "date_format", "at least one directive"),
     ({"date_format": "%Y %"}, "date_format", "lone %"),
     ({"date_format": "%Y" * 51}, "date_format", "at most 100"),
-    ({"date_format": "%Y\ud800"}, "body", "lone surrogate"),
-    ({"parameters": [{"name": "a\ud800", "constant": 1}]}, "body", "lone surrogate"),
-    ({"filters": [{"field": "call.caller", "op": "in", "value": ["\ud800"]}]}, "body", "lone"),
+    ({"date_format": "%Y\ud800"}, "date_format", "lone surrogate"),
+    ({"parameters": [{"name": "a\ud800", "constant": 1}]}, "parameters", "lone surrogate"),
+    ({"filters": [{"field": "call.caller", "op": "in", "value": ["\ud800"]}]}, "filters", "lone"),
     ({"enabled": "sometimes"}, "enabled", ""),
     ({"secret": "whsec_mine"}, "secret", "unknown field"),
 ]

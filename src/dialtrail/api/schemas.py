@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Ids are 32-bit on PostgreSQL: a larger number in a URL is a 422 naming the parameter, not a
 # database error.
@@ -31,14 +31,15 @@ class RequestBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def refuse_nul_characters(cls, data: Any) -> Any:
-        if contains_nul(data):
+    def refuse_nul_characters(cls, value: Any) -> Any:
+        # Per field, so that the error names the field (nested bodies name their own).
+        if contains_nul(value):
             raise ValueError(
                 "text may not contain the NUL character (\\u0000) or a lone surrogate (\\ud800)"
             )
-        return data
+        return value
 
 
 def contains_nul(value: Any) -> bool:
