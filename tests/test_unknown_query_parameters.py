@@ -48,3 +48,11 @@ def test_every_unknown_parameter_is_named_at_once(world: World) -> None:
     response = world.owner.client.get(url, params={"foo": "1", "bar": "2"})
 
     assert [problem["field"] for problem in response.json()["fields"]] == ["bar", "foo"]
+
+
+def test_a_stranger_gets_401_whatever_the_query_says(world: World) -> None:
+    url = f"/api/v1/projects/{world.project_id}/calls"
+
+    response = world.anonymous.get(url, params={"atribution": "late"})
+
+    assert response.status_code == 401

@@ -106,3 +106,20 @@ def test_installation_explains_a_refused_page_view_that_named_no_site(
 
     assert refused.status_code == 403
     assert "that named no site" in page
+
+
+def test_changing_the_domains_clears_the_refusal_note(
+    world: World, database: Database, owner: SignedIn
+) -> None:
+    project_url = f"/api/v1/projects/{world.project_id}"
+    world.owner.client.patch(project_url, json={"domains": ["shop.example.com"]})
+    key = public_key(database, world.project_id)
+    Visit(world.base_url, key, origin="https://old-shop.example.net").page("https://x/")
+    before = owner.client.get(f"{owner.project}/installation").text
+
+    fixed = ["shop.example.com", "old-shop.example.net"]
+    world.owner.client.patch(project_url, json={"domains": fixed})
+    after = owner.client.get(f"{owner.project}/installation").text
+
+    assert 'data-testid="refused"' in before
+    assert 'data-testid="refused"' not in after

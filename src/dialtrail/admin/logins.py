@@ -13,7 +13,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dialtrail.projects.accounts import hash_token
@@ -62,10 +62,8 @@ def end(db: Session, login: LoginSession) -> None:
 def end_expired(db: Session, now: datetime) -> int:
     """Deletes the sessions that are over (at each sign-in, and by ``dialtrail prune``, so
     an instance nobody signs in to keeps none); how many it deleted."""
-    expired = LoginSession.expires_at <= now
-    count = db.scalar(select(func.count()).select_from(LoginSession).where(expired)) or 0
-    db.execute(delete(LoginSession).where(expired))
-    return count
+    result = db.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def csrf_token(key: bytes, login: LoginSession) -> str:

@@ -1,13 +1,16 @@
 """What a collector request does on the writer thread (writer.py): check the project, then
 write, alone or with its batch, and say what to answer.
 
-Refusals (unknown key 404, foreign origin 403) are raised before anything is written, so the
-batch's shared transaction stays clean.
+Refusals (unknown key 404, foreign origin 403) are raised before anything of the request is
+written, so the batch's shared transaction holds none of its data; a foreign origin leaves
+only a note of the refusal (its host and time, at most once a minute per project, in a row
+of its own) for the Installation page.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -146,12 +149,17 @@ class RefusalNotes:
     """When each project's refusals were last written: at most once a minute per project, so
     a site sending from a wrong domain costs the database next to nothing."""
 
-    def __init__(self, every: float = REFUSAL_NOTE_SECONDS) -> None:
+    def __init__(
+        self, every: float = REFUSAL_NOTE_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.every = every
+        self.clock = clock
         self.written: dict[str, float] = {}
 
     def due(self, public_key: str) -> bool:
-        now = time.monotonic()
+        """Best effort: a note lost with a batch that fails is written at the next refusal a
+        minute later."""
+        now = self.clock()
         if now - self.written.get(public_key, -self.every) < self.every:
             return False
         if len(self.written) > 10_000:  # bounded, as the project cache

@@ -22,7 +22,7 @@ from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, 
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.numbers.leasing import PoolSettings
 from dialtrail.numbers.models import TrackingNumber
-from dialtrail.projects.models import Project
+from dialtrail.projects.models import OriginRefusal, Project
 from dialtrail.sessions.models import (
     EntityObservation,
     PageView,
@@ -470,12 +470,16 @@ def observation_row(
 
 
 def note_refusal(db: Session, project_id: int, host: str | None, now: datetime) -> None:
-    """Remembers a page view refused for its origin (shown on the Installation page)."""
+    """Remembers a page view refused for its origin (shown on the Installation page): a note
+    about the refusal, none of the refused request's data."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    row = {"project_id": project_id, "host": (host or "")[:255], "refused_at": now}
+    statement = insert(OriginRefusal).values(row)
     db.execute(
-        update(Project)
-        .where(Project.id == project_id)
-        # Not an edit of the project by anyone: keep updated_at.
-        .values(refused_host=(host or "")[:255], refused_at=now, updated_at=Project.updated_at)
+        statement.on_conflict_do_update(
+            index_elements=["project_id"],
+            set_={"host": statement.excluded.host, "refused_at": statement.excluded.refused_at},
+        )
     )
 
 

@@ -6,7 +6,8 @@ durable, and only then is each request answered. On SQLite this also removes loc
 there is exactly one writer.
 
 A job refuses a request (an ``ApiError``: unknown key, foreign origin) before it writes
-anything, so a refusal leaves the shared transaction clean. In a batch, a job may return a
+any of the request's data, so a refusal leaves none of it in the shared transaction (a
+foreign origin may leave a note of the refusal: jobs.RefusalNotes). In a batch, a job may return a
 *plan* instead of writing: ``write_plans`` then writes every plan of the batch at once (one
 statement per table rather than several per request) and turns each into its outcome.
 

@@ -61,11 +61,6 @@ class Project(Base):
     # request signatures must be checked with the token itself.
     twilio_account_sid: Mapped[str | None] = mapped_column(String(64), default=None)
     twilio_auth_token: Mapped[str | None] = mapped_column(Text, default=None)
-    # The latest page view the collector refused for its origin (written at most once a
-    # minute), so that the Installation page can say why nothing arrives: the host (empty when
-    # the request named none) and when.
-    refused_host: Mapped[str | None] = mapped_column(String(255), default=None)
-    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -152,3 +147,18 @@ class AdminFlash(Base):
     kind: Mapped[str] = mapped_column(String(40))
     sealed_value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OriginRefusal(Base):
+    """The latest page view the collector refused for its origin, so that the Installation
+    page can say why nothing arrives: the host (empty when the request named none) and when.
+    A row of its own, written at most once a minute per project and server process: the
+    collector never locks the project's row, which API and admin writes lock."""
+
+    __tablename__ = "origin_refusals"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    host: Mapped[str] = mapped_column(String(255))
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,14 +6,14 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, FieldProblem, conflict, invalid, not_found
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.projects import validation
 from dialtrail.projects.accounts import AccountError, find_user
-from dialtrail.projects.models import Membership, Project, User
+from dialtrail.projects.models import Membership, OriginRefusal, Project, User
 from dialtrail.projects.schemas import ProjectFields
 
 
@@ -35,7 +35,11 @@ def update_project(session: Session, project: Project, fields: dict[str, Any]) -
         refuse_if_raw_js_in_use(session, project)
     if "name" in fields:
         project.name = fields.pop("name") or reject_empty_name()
+    domains_before = list(project.domains)
     apply_fields(project, fields)
+    if project.domains != domains_before:
+        # A refusal seen under the old domains says nothing about the new ones.
+        session.execute(delete(OriginRefusal).where(OriginRefusal.project_id == project.id))
     session.flush()
 
 
