@@ -318,12 +318,101 @@ def test_the_error_page_resends_and_dismisses_one_or_all(
     assert statuses(database) == ["pending", "dismissed", "failed", "failed"]
     bad = owner.post(f"{base}/failed/resend", since="yesterday")
     assert bad.status_code == 422
-    assert "a date and time" in field_error(bad.text, "since")
+    assert "valid datetime" in field_error(bad.text, "since")
+    assert 'value="yesterday"' in bad.text
     assert statuses(database) == ["pending", "dismissed", "failed", "failed"]
     everything = owner.post(f"{base}/failed/dismiss", since="")
-    assert "2 failed deliveries dismissed." in everything.text
+    assert (everything.status_code, everything.headers["location"]) == (303, f"{base}/failed")
     assert statuses(database) == ["pending", "dismissed", "dismissed", "dismissed"]
-    assert "No failed deliveries." in owner.client.get(f"{base}/failed").text
+    after = owner.client.get(f"{base}/failed").text
+    assert flashes(after) == ["2 failed deliveries dismissed."]
+    assert "No failed deliveries." in after
+
+
+def flashes(page: str) -> list[str]:
+    return [html.unescape(text) for text in re.findall(r'data-testid="flash">([^<]*)<', page)]
+
+
+def fail_again(database: Database) -> None:
+    """The receiver refused the resent deliveries once more."""
+    with database.session() as db:
+        pending = WebhookDelivery.status == "pending"
+        db.execute(update(WebhookDelivery).where(pending).values(status="failed"))
+        db.commit()
+
+
+def test_resend_all_is_post_redirect_get_so_a_reload_resends_nothing(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    for _ in range(3):
+        add_delivery(database, world, created["id"], "failed")
+    base = f"{owner.project}/webhooks/{created['id']}"
+
+    resent = owner.post(f"{base}/failed/resend", since="")
+
+    assert resent.status_code == 303
+    assert resent.headers["location"] == f"{base}/failed"
+    assert statuses(database) == ["pending"] * 3
+    fail_again(database)
+    shown = owner.client.get(resent.headers["location"])
+    assert flashes(shown.text) == ["3 failed deliveries will be sent again."]
+    reloaded = owner.client.get(resent.headers["location"])
+    assert reloaded.status_code == 200
+    assert flashes(reloaded.text) == []  # shown once
+    assert statuses(database) == ["failed"] * 3  # nothing was requeued by the page or its reload
+
+
+def in_kyiv(database: Database) -> None:
+    with database.session() as db:
+        db.execute(update(Project).values(timezone="Europe/Kyiv"))  # UTC+2 in January
+        db.commit()
+
+
+def test_resend_since_reads_the_time_in_the_project_s_zone(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    in_kyiv(database)
+    nine = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    for minutes in (0, 60):
+        add_delivery(
+            database, world, created["id"], "failed", created_at=nine + timedelta(minutes=minutes)
+        )
+    base = f"{owner.project}/webhooks/{created['id']}"
+    assert "created since (Europe/Kyiv, optional)" in owner.client.get(f"{base}/failed").text
+
+    resent = owner.post(f"{base}/failed/resend", since="2026-01-05 11:30")  # 09:30 UTC
+
+    assert resent.status_code == 303
+    assert statuses(database) == ["failed", "pending"]
+    assert flashes(owner.client.get(f"{base}/failed").text) == [
+        "1 failed delivery will be sent again."
+    ]
+    with_offset = owner.post(f"{base}/failed/dismiss", since="2026-01-05T08:30+00:00")
+    assert with_offset.status_code == 303
+    assert statuses(database) == ["dismissed", "pending"]
+
+
+def test_a_bad_since_is_shown_at_its_field_and_changes_nothing(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world)
+    in_kyiv(database)
+    add_delivery(database, world, created["id"], "failed")
+    base = f"{owner.project}/webhooks/{created['id']}"
+    expected = {
+        "9999-12-31 23:59-05:00": "between the years 1 and 9999",
+        "0001-01-01 00:30": "between the years 1 and 9999",  # before year 1 in UTC
+        HOSTILE: "valid datetime",
+        "2026-02-30 10:00": "valid datetime",
+    }
+    for typed, message in expected.items():
+        refused = owner.post(f"{base}/failed/resend", since=typed)
+        assert refused.status_code == 422, typed
+        assert message in field_error(refused.text, "since"), typed
+    assert HOSTILE not in refused.text
+    assert statuses(database) == ["failed"]
 
 
 def test_the_deliveries_log_filters_by_status_and_pages(

@@ -265,7 +265,8 @@ def test_the_editor_shows_a_bad_row_at_its_select_and_the_error_page_resends(
     shoot(page, "webhook-failed", database)
     receiver.default = Answer()
     page.get_by_role("button", name="Resend all failed").click()
-    assert page.get_by_test_id("notice").inner_text() == "1 failed delivery will be sent again."
+    assert page.get_by_test_id("flash").inner_text() == "1 failed delivery will be sent again."
+    assert page.url.endswith("/failed")  # Post/Redirect/Get: a reload does not resend again
     hooks.clock.now = datetime.now(UTC)
     hooks.deliver()
     page.get_by_role("link", name="Deliveries", exact=True).click()

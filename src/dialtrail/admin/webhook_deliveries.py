@@ -2,6 +2,10 @@
 delivery with every attempt, the error page with resend / dismiss (one, or all failed since a
 time), and *Preview* / *Test send* showing the exact request and what came back.
 
+*Resend all failed* / *Dismiss all failed* are Post/Redirect/Get: the post changes them, flashes
+the count (admin/flash.py) and answers 303 to the error page; a reload of that page changes
+nothing. Their "since" is read as the log reads its times: no offset means the project's zone.
+
 *Test send* is Post/Redirect/Get: the post sends, keeps what the page shows (bounded) with
 admin/flash.py and answers 303 to the preview page, which shows it once; a reload previews
 again and sends nothing.
@@ -11,7 +15,7 @@ Everything goes through webhooks.operations, as the REST API's deliveries_api.py
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, get_args
 from urllib.parse import urlencode
 
@@ -21,7 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from dialtrail.admin.auth import CheckedForm
-from dialtrail.admin.flash import keep_once, take_once
+from dialtrail.admin.flash import flash, keep_once, take_once
 from dialtrail.admin.forms import FormErrors, form_errors
 from dialtrail.admin.webhook_access import AdminWebhook, ReadableWebhook, WritableWebhook
 from dialtrail.api.errors import ApiError, FieldProblem
@@ -29,7 +33,7 @@ from dialtrail.api.schemas import MAX_ID
 from dialtrail.outbound import Outbound
 from dialtrail.projects.models import Project
 from dialtrail.webhooks import operations
-from dialtrail.webhooks.delivery_schemas import DeliveryId, DeliverySearch, Event, in_utc
+from dialtrail.webhooks.delivery_schemas import DeliveryId, DeliverySearch, Event
 from dialtrail.webhooks.models import STATUSES, Webhook
 from dialtrail.webhooks.render import RenderedRequest
 from dialtrail.webhooks.wakeup import WAKEUP
@@ -119,7 +123,6 @@ def failed_page(
     hook: AdminWebhook,
     cursor: int | None = None,
     errors: FormErrors | None = None,
-    notice: str = "",
     since: str = "",
 ) -> Response:
     filters = operations.DeliveryFilters(status="failed")
@@ -129,7 +132,6 @@ def failed_page(
         cursor,
         template="webhooks/failed.html",
         errors=errors or FormErrors(),
-        notice=notice,
         since=since,
         status_code=422 if errors else 200,
     )
@@ -153,33 +155,33 @@ def change_delivery(hook: WritableWebhook, delivery_id: DeliveryId, action: str)
 
 @router.post("/failed/{action}")
 def change_all_failed(hook: WritableWebhook, action: str) -> Response:
+    """Post/Redirect/Get: a reload of the page after it must not resend again the deliveries
+    that failed since."""
     if action not in ("resend", "dismiss"):
         raise ApiError(404, "not_found", "no such action")
     typed = hook.posted.get("since", "")
-    try:
-        since = since_of(typed)
-    except ValueError as error:
-        errors = FormErrors({"since": FieldProblem("since", str(error))})
-        return failed_page(hook, None, errors, since=typed)
+    since = since_of(typed, hook.project.timezone)
+    if isinstance(since, FormErrors):
+        return failed_page(hook, None, since, since=typed)
     change = operations.resend_failed if action == "resend" else operations.dismiss_failed
     count = change(hook.db, hook.webhook, since, hook.now())
+    flash(hook.request, hook.admin, hook.db, changed_message(action, count))
     hook.db.commit()
     if action == "resend":
         WAKEUP.notify()
+    return hook.redirect(f"{hook.base}/failed")
+
+
+def since_of(typed: str, timezone: str) -> datetime | FormErrors | None:
+    """The time typed in the error page's form, read as the deliveries log reads its "from"
+    (no offset: the project's zone); None for every failed delivery."""
+    checked = checked_search({"since": typed.strip()} if typed.strip() else {}, timezone)
+    return checked if isinstance(checked, FormErrors) else checked.since
+
+
+def changed_message(action: str, count: int) -> str:
     done = "will be sent again" if action == "resend" else "dismissed"
-    notice = f"{count} failed deliver{'y' if count == 1 else 'ies'} {done}."
-    return failed_page(hook, notice=notice)
-
-
-def since_of(text: str) -> datetime | None:
-    """The time typed in the error page's form (UTC), or None for every failed delivery."""
-    if not text.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError("a date and time such as 2026-11-27 10:00 (UTC)") from None
-    return in_utc(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
+    return f"{count} failed deliver{'y' if count == 1 else 'ies'} {done}."
 
 
 # --- Preview and test send -----------------------------------------------------------------
