@@ -136,12 +136,46 @@ def test_deleting_an_entity_webhooks_use_is_refused_naming_and_linking_them(
     assert f'<a href="{webhooks}/{mapped["id"]}">CRM &lt;main&gt;</a>' in refused.text
     assert "parameter &#39;visit id&#39;" in refused.text
     assert f'<a href="{webhooks}/{filtered["id"]}">Sheet</a>' in refused.text
-    assert "condition 1" in refused.text
+    assert "(filter 1)" in refused.text
     assert "Unrelated" not in refused.text
     assert "<main>" not in refused.text
     assert "empty value" in refused.text
     assert 'name="force" value="on"' in refused.text
     assert f'name="csrf_token" value="{owner.csrf}"' in refused.text
+
+
+def use_labels(page: str) -> list[str]:
+    """Where each listed webhook uses the entity, as the entity page words it."""
+    found = re.findall(r'<span class="meta">\((.*?)\)</span>', page)
+    return [html.unescape(labels) for labels in found]
+
+
+def stale_warnings(page: str) -> list[str]:
+    found = re.findall(r'data-testid="stale-entity">(.*?)</', page)
+    return [html.unescape(warning) for warning in found]
+
+
+def test_the_entity_page_and_the_stale_warnings_name_a_use_in_the_same_words(
+    world: World, owner: SignedIn
+) -> None:
+    entity = declare_entity(world, name="visit_id")
+    both = create_webhook(
+        world,
+        name="Both",
+        parameters=[{"name": "visit id", "value": "entity.visit_id"}],
+        filters=[
+            {"field": "call.disposition", "op": "eq", "value": "answered"},
+            {"field": "entity.visit_id", "op": "exists"},
+        ],
+    )
+
+    refused = owner.post(f"{owner.project}/entities/{entity['id']}/delete")
+    assert use_labels(refused.text) == ["parameter 'visit id', filter 2"]
+    assert owner.post(f"{owner.project}/entities/{entity['id']}/delete", force="on").is_redirect
+    overview = owner.client.get(f"{owner.project}/webhooks/{both['id']}").text
+
+    warned = [warning.partition(" uses ")[0] for warning in stale_warnings(overview)]
+    assert warned == ["parameter 'visit id'", "filter 2"]
 
 
 def test_delete_anyway_deletes_the_entity_and_says_so(world: World, owner: SignedIn) -> None:

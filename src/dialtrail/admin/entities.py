@@ -7,7 +7,6 @@ delete an entity that webhooks use (service.EntityInUse) unless the person says 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -80,7 +79,7 @@ def entity_form(
     values: dict[str, Any],
     errors: FormErrors | None = None,
     entity: TrackingEntity | None = None,
-    in_use: list[UsePlace] | None = None,
+    in_use: list[EntityUse] | None = None,
 ) -> Response:
     return render(
         request,
@@ -169,7 +168,7 @@ def update_entity(
 
 def update_errors(
     error: ValidationError | ApiError, name: str
-) -> tuple[FormErrors, list[UsePlace]]:
+) -> tuple[FormErrors, list[EntityUse]]:
     errors = form_errors(error, FIELDS)
     if not isinstance(error, service.EntityInUse):
         return errors, []
@@ -179,7 +178,7 @@ def update_errors(
         "renamed, it would reach them empty."
     )
     errors.fields["name"] = FieldProblem("name", message)
-    return errors, uses_described(error.uses)
+    return errors, error.uses
 
 
 @router.post("/{entity_id}/delete")
@@ -220,30 +219,5 @@ def in_use_page(
         section="entities",
         entity_id=entity_id,
         name=name,
-        uses=uses_described(uses),
+        uses=uses,
     )
-
-
-@dataclass(frozen=True)
-class UsePlace:
-    """A webhook that uses an entity, and where, in the words of the webhook's form."""
-
-    webhook_id: int
-    webhook_name: str
-    places: list[str]
-
-
-def uses_described(uses: list[EntityUse]) -> list[UsePlace]:
-    return [
-        UsePlace(use.webhook.id, use.webhook.name, [place_name(use, p) for p in use.places])
-        for use in uses
-    ]
-
-
-def place_name(use: EntityUse, place: str) -> str:
-    """``parameters.0.value`` → 'parameter "visit id"'; ``filters.1.field`` → 'condition 2'."""
-    kind, _, rest = place.partition(".")
-    index = int(rest.partition(".")[0])
-    if kind == "parameters":
-        return f"parameter {use.webhook.parameters[index].get('name', index + 1)!r}"
-    return f"condition {index + 1}"

@@ -343,18 +343,21 @@ def refuse_over_event_limit(
 @dataclass(frozen=True)
 class EntityUse:
     webhook: Webhook
-    places: list[str]  # field paths in the webhook, such as parameters.0.value
+    references: list[EntityReference]  # where it uses the entity, each with its label
+
+    @property
+    def places(self) -> list[str]:
+        """Field paths in the webhook, such as parameters.0.value (the API's 409 names them)."""
+        return [reference.place for reference in self.references]
 
 
 def webhooks_using_entity(session: Session, project: Project, name: str) -> list[EntityUse]:
     key = ENTITY_PREFIX + name
     uses = []
     for webhook in list_webhooks(session, project):
-        places = [
-            reference.place for reference in entity_references(webhook) if reference.key == key
-        ]
-        if places:
-            uses.append(EntityUse(webhook, places))
+        references = [ref for ref in entity_references(webhook) if ref.key == key]
+        if references:
+            uses.append(EntityUse(webhook, references))
     return uses
 
 
