@@ -571,6 +571,35 @@ def test_a_deleted_entity_s_mappings_are_flagged_on_the_list_and_the_overview(
     assert stale_warnings(sound_overview) == []
 
 
+def test_a_disabled_entity_s_mappings_are_flagged_until_it_is_enabled_again(
+    world: World, owner: SignedIn, visit_id: None
+) -> None:
+    campaign = declare_entity(world, name="campaign", enabled=False)
+    gone = declare_entity(world, name="landing")
+    created = create_by_api(
+        world,
+        parameters=[
+            {"name": "visit id", "value": "entity.visit_id"},
+            {"name": "campaign", "value": "entity.campaign"},
+            {"name": "landing", "value": "entity.landing"},
+        ],
+        filters=[{"field": "entity.campaign", "op": "exists"}],
+    )
+    assert world.owner.client.delete(f"{entity_url(world, gone)}?force=true").status_code == 204
+    overview = f"{owner.project}/webhooks/{created['id']}"
+
+    expected = [
+        "parameter 'campaign' uses entity.campaign, which is disabled: it is sent empty.",
+        "parameter 'landing' uses entity.landing, which no longer exists: it is sent empty.",
+        "filter 1 uses entity.campaign, which is disabled: it sees no value.",
+    ]
+    assert stale_warnings(owner.client.get(overview).text) == expected
+    assert stale_warnings(owner.client.get(f"{owner.project}/webhooks").text) == expected
+    enabled = world.owner.client.patch(entity_url(world, campaign), json={"enabled": True})
+    assert enabled.status_code == 200, enabled.text
+    assert stale_warnings(owner.client.get(overview).text) == expected[1:2]
+
+
 def test_a_renamed_entity_s_mapping_is_flagged_until_the_webhook_is_edited(
     world: World, owner: SignedIn
 ) -> None:

@@ -71,7 +71,7 @@ def webhook_list(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
     webhooks = service.list_webhooks(db, access.project)
-    names = service.entity_names(db, access.project)
+    enabled = service.entities_enabled(db, access.project)
     return render(
         request,
         "webhooks/list.html",
@@ -79,7 +79,7 @@ def webhook_list(
         project=access.project,
         section="webhooks",
         webhooks=webhooks,
-        stale={webhook.id: service.stale_references(webhook, names) for webhook in webhooks},
+        stale={webhook.id: service.stale_references(webhook, enabled) for webhook in webhooks},
         counts=operations.delivery_counts(db, access.project),
         limit=rules.MAX_WEBHOOKS_PER_EVENT,
     )
@@ -216,7 +216,9 @@ def webhook_page(hook: AdminWebhook, **shown_once: Any) -> Response:
         headers=service.masked_headers(hook.webhook, hook.box),
         counts=operations.delivery_counts(hook.db, hook.project).get(hook.webhook.id, {}),
         operators=OPERATOR_LABELS,
-        stale=service.stale_references(hook.webhook, service.entity_names(hook.db, hook.project)),
+        stale=service.stale_references(
+            hook.webhook, service.entities_enabled(hook.db, hook.project)
+        ),
         secret=shown_once.get("secret"),
         rotated_until=shown_once.get("rotated_until"),
     )

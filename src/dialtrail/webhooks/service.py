@@ -4,7 +4,7 @@ its field path (``parameters.2.value``), before anything is written."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -371,10 +371,6 @@ class EntityReference:
     def entity_name(self) -> str:
         return self.key.removeprefix(ENTITY_PREFIX)
 
-    def stale_message(self) -> str:
-        outcome = "it is sent empty" if self.place.startswith("parameters") else "it sees no value"
-        return f"{self.label} uses {self.key}, which no longer exists: {outcome}"
-
 
 def entity_references(webhook: Webhook) -> list[EntityReference]:
     """Every parameter value and filter field of the webhook that is a tracking entity."""
@@ -393,9 +389,36 @@ def entity_references(webhook: Webhook) -> list[EntityReference]:
     return parameters + filters
 
 
-def stale_references(webhook: Webhook, names: set[str]) -> list[EntityReference]:
-    """References to entities the project no longer has (deleted or renamed with
-    ?force=true): rendering sends them empty, so the pages say so."""
-    return [
-        reference for reference in entity_references(webhook) if reference.entity_name not in names
-    ]
+@dataclass(frozen=True)
+class StaleReference:
+    """A reference whose entity calls do not record, and why."""
+
+    reference: EntityReference
+    reason: str  # "no longer exists", "is disabled"
+
+    def stale_message(self) -> str:
+        parameter = self.reference.place.startswith("parameters")
+        outcome = "it is sent empty" if parameter else "it sees no value"
+        return f"{self.reference.label} uses {self.reference.key}, which {self.reason}: {outcome}"
+
+
+def entities_enabled(session: Session, project: Project) -> dict[str, bool]:
+    """Each of the project's entities by name, and whether it is enabled."""
+    query = select(TrackingEntity.name, TrackingEntity.enabled).where(
+        TrackingEntity.project_id == project.id
+    )
+    return {name: enabled for name, enabled in session.execute(query)}
+
+
+def stale_references(webhook: Webhook, enabled: Mapping[str, bool]) -> list[StaleReference]:
+    """References that rendering sends empty, so the pages say so: to an entity the project no
+    longer has (deleted or renamed with ?force=true), or to a disabled one (a call's snapshot
+    takes only enabled entities, calls/snapshots.py)."""
+    stale = []
+    for reference in entity_references(webhook):
+        state = enabled.get(reference.entity_name)
+        if state is None:
+            stale.append(StaleReference(reference, "no longer exists"))
+        elif not state:
+            stale.append(StaleReference(reference, "is disabled"))
+    return stale
