@@ -337,7 +337,8 @@ def run_simulate_call(arguments: argparse.Namespace, config: settings.Settings) 
             raise CommandError(error.message) from None
         session.commit()
         print(
-            f"call {call.id}: {call.caller or 'withheld'} -> {call.tracking_number}, "
+            f"call {call.id}: {call.caller or call.caller_raw or 'withheld'} -> "
+            f"{call.tracking_number}, "
             f"{call.disposition}"
         )
         print(f"attribution: {call.attribution}")

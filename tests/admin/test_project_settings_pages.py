@@ -100,7 +100,7 @@ def test_the_new_project_form_shows_the_apis_errors_and_creates_nothing(
 
     assert (nameless.status_code, refused.status_code) == (422, 422)
     assert field_error(nameless.text, "name")
-    assert line_errors(refused.text, "site_numbers")[0].startswith("Line 3: '555' has no country")
+    assert line_errors(refused.text, "site_numbers")[0].startswith("Line 3: '555' is not a valid")
     assert 'value="Shop"' in refused.text
     assert len(world.owner.client.get("/api/v1/projects").json()["items"]) == 1
 
@@ -125,7 +125,7 @@ def test_the_new_project_form_shows_every_problem_at_once_in_plain_words(
         "Line 1:",
         "Line 2:",
     ]
-    assert "two-letter country code" in field_error(refused.text, "country")
+    assert "the United Kingdom's code is GB" in field_error(refused.text, "country")
     assert "my phone" in field_error(refused.text, "destination")
     assert len(world.owner.client.get("/api/v1/projects").json()["items"]) == 1
 

@@ -13,7 +13,9 @@ from tests.calls.conftest import Scene
     ("change", "field"),
     [
         ({"called": "not a number"}, "called"),
-        ({"caller": "12"}, "caller"),
+        ({"event": "ended", "duration_seconds": 10, "talk_seconds": 60}, "talk_seconds"),
+        ({"at": "2099-01-01T00:00:00Z"}, "at"),
+        ({"at": "1999-12-31T23:59:59Z"}, "at"),
         ({"destination": "sip:broken"}, "destination"),
         ({"event": "ringing"}, "event"),
         ({"at": "2026-03-02T12:00:00"}, "at"),

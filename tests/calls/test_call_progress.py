@@ -64,3 +64,18 @@ def test_it_never_derives_a_negative_duration_from_disagreeing_clocks() -> None:
     call = progress([event("started", 5), event("answered", 4), event("ended", 3)])
 
     assert (call.wait_seconds, call.talk_seconds, call.duration_seconds) == (0, 0, 0)
+
+
+def test_without_an_answer_time_the_wait_is_the_call_less_its_talk() -> None:
+    call = progress([event("ended", 95, duration_seconds=95, talk_seconds=80)])
+
+    assert (call.wait_seconds, call.talk_seconds, call.duration_seconds) == (15, 80, 95)
+    assert call.answered_at is None
+
+
+def test_a_call_lasts_at_least_its_ringing_and_talk() -> None:
+    talk_only = progress([event("ended", 60, talk_seconds=40)])
+    answered = progress([event("answered", 10), event("ended", 20, talk_seconds=30)])
+
+    assert (talk_only.duration_seconds, talk_only.wait_seconds) == (40, 0)
+    assert answered.duration_seconds >= (answered.wait_seconds or 0) + 30  # type: ignore[operator]

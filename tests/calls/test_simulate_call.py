@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from dialtrail.calls.models import CallEvent
 from dialtrail.numbers.models import NumberLease
 from dialtrail.storage.base import utcnow
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene
@@ -15,7 +18,7 @@ def test_it_records_a_simulated_call_attributed_to_the_session_holding_the_numbe
 ) -> None:
     number = scene.number()
     session_id, key = scene.visit()
-    now = utcnow()  # the command's call starts now: the lease must be live now
+    now = utcnow()  # the command's call ends now and started 35 s ago: the lease covers it
     scene.add(
         NumberLease(
             project_id=scene.world.project_id,
@@ -52,6 +55,22 @@ def test_it_records_a_simulated_call_attributed_to_the_session_holding_the_numbe
         5,
     )
     assert [event for _, event in scene.events()] == ["started", "answered", "ended"]
+    assert call.duration_seconds == 35
+
+
+def test_no_simulated_event_happens_after_it_was_received(scene: Scene) -> None:
+    url = database_url(scene.database)
+    project = str(scene.world.project_id)
+
+    result = run(url, "simulate-call", "--project", project, "--to", POOL_NUMBER)
+
+    assert result.returncode == 0, result.stderr
+    with scene.database.session() as db:
+        events = db.scalars(select(CallEvent)).all()
+        assert [event.event for event in events] == ["started", "answered", "ended"]
+        assert all(event.at <= event.received_at for event in events)
+        ended = next(event for event in events if event.event == "ended")
+        assert ended.at == ended.received_at
 
 
 def test_it_simulates_a_missed_call_from_an_example_caller(scene: Scene) -> None:

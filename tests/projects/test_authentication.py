@@ -18,6 +18,15 @@ def test_it_requires_a_token(world: World) -> None:
     assert "Authorization: Bearer" in response.json()["message"]
 
 
+def test_it_says_when_the_bearer_scheme_is_missing(world: World) -> None:
+    response = world.anonymous.get("/api/v1/projects", headers={"Authorization": "dt_abc"})
+
+    assert response.status_code == 401
+    assert response.json()["message"] == (
+        "the Authorization header has no 'Bearer' scheme: write it as 'Authorization: Bearer dt_…'"
+    )
+
+
 def test_it_rejects_a_malformed_token(world: World) -> None:
     response = world.anonymous.get("/api/v1/projects", headers={"Authorization": "Bearer abc"})
     assert response.status_code == 401

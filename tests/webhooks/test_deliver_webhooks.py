@@ -146,10 +146,12 @@ def test_five_days_of_failures_disable_the_webhook(hooks: Hooks) -> None:
 
 def test_a_later_event_of_a_call_waits_for_the_earlier_one(hooks: Hooks) -> None:
     hooks.webhook(events=["call.started", "call.completed"])
-    hooks.report("started")
+    start = hooks.event_time()
+    hooks.report("started", at=start.isoformat())
     hooks.receiver.answer(Answer(500))
     hooks.deliver()
-    hooks.report("ended", duration_seconds=30)
+    ended = start + timedelta(seconds=30)
+    hooks.report("ended", at=ended.isoformat(), duration_seconds=30)
     hooks.report("started", "CA2")  # another call is not held up
 
     hooks.deliver()

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dialtrail.webhooks.filters import OPERATORS, check_filter, matches
+from dialtrail.webhooks.filters import OPERATORS, FilterProblem, check_filter, matches
 
 CALL = {
     "call.disposition": "answered",
@@ -136,3 +136,13 @@ def test_check_filter_normalises_datetimes_to_utc() -> None:
     stored = check_filter("datetime", "gte", "2026-11-27T12:00:00+02:00", value_given=True)
     assert stored == "2026-11-27T10:00:00Z"
     assert check_filter("string", "exists", None, value_given=False) is None
+
+
+def test_refusals_say_the_field_type_with_its_article() -> None:
+    with pytest.raises(FilterProblem) as integer:
+        check_filter("integer", "gte", "many", value_given=True)
+    with pytest.raises(FilterProblem) as string:
+        check_filter("string", "gte", "x", value_given=True)
+
+    assert integer.value.message.startswith("gte on an integer field needs")
+    assert "this field is string" in string.value.message

@@ -1,5 +1,6 @@
 """A telephony event in Dialtrail's own terms, whatever provider reported it, and the checks
-that turn a provider's fields into one (E.164 numbers, a withheld caller).
+that turn a provider's fields into one (E.164 numbers, a withheld caller, a caller that is not
+a phone number, times within reason).
 
 Adapters (the generic JSON API, Twilio, the simulator) build a ``TelephonyEvent`` and hand it
 to ``ingest.record_event``; nothing past that point knows which provider spoke.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dialtrail.api.errors import invalid_field
@@ -32,7 +33,7 @@ class TelephonyEvent:
     project_id: int
     external_id: str  # the provider's call id
     event: str  # started | answered | ended
-    caller: str | None  # E.164; None when withheld
+    caller: str | None  # E.164; None when withheld or not a phone number
     # E.164 of the tracking number dialled; None when the event does not say (a Twilio
     # status callback about the forwarded leg, whose "To" is the destination).
     called: str | None
@@ -42,6 +43,9 @@ class TelephonyEvent:
     duration_seconds: int | None = None
     talk_seconds: int | None = None
     recording_url: str | None = None
+    # The caller as sent when it is not a phone number (an extension "101", a SIP address);
+    # None when ``caller`` holds the number or the caller is withheld.
+    caller_raw: str | None = None
     received: Mapping[str, Any] = field(default_factory=dict)  # as the provider sent it
 
     def fields_json(self) -> dict[str, Any]:
@@ -56,6 +60,7 @@ class TelephonyEvent:
             "duration_seconds": self.duration_seconds,
             "talk_seconds": self.talk_seconds,
             "recording_url": self.recording_url,
+            "caller_raw": self.caller_raw,
         }
 
     def payload(self) -> dict[str, Any]:
@@ -70,16 +75,28 @@ def from_payload(
     return TelephonyEvent(provider, project_id, external_id, event, **fields)
 
 
-# Times outside these years are typing mistakes (or probes), and far enough out they overflow
-# date arithmetic ("at - duration_seconds").
+# Times before 2000 are typing mistakes (or probes); a time more than a few minutes ahead of
+# the server's clock is a wrong clock or a wrong zone, and such a call would sit at the top of
+# the journal for ever. A few minutes of skew between clocks are tolerated.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+ALLOWED_CLOCK_SKEW = timedelta(minutes=5)
 
 
-def time_field(moment: datetime, field_name: str) -> datetime:
-    if not EARLIEST <= moment < LATEST:
-        raise invalid_field(field_name, "expected a time between the years 2000 and 2099")
+def time_field(moment: datetime, field_name: str, now: datetime) -> datetime:
+    if moment < EARLIEST:
+        raise invalid_field(field_name, "expected a time in the year 2000 or later")
+    if moment > now + ALLOWED_CLOCK_SKEW:
+        raise invalid_field(field_name, ahead_of_clock(moment, now))
     return moment
+
+
+def ahead_of_clock(moment: datetime, now: datetime) -> str:
+    minutes = int(ALLOWED_CLOCK_SKEW.total_seconds() // 60)
+    return (
+        f"{moment.isoformat()} is in the future (the server's clock says "
+        f"{now.replace(microsecond=0).isoformat()}); a time may be at most {minutes} minutes "
+        "ahead of it, for clock skew. Check the time zone and the sender's clock"
+    )
 
 
 def phone_field(raw: str, country: str | None, field_name: str) -> str:
@@ -90,11 +107,29 @@ def phone_field(raw: str, country: str | None, field_name: str) -> str:
         raise invalid_field(field_name, str(error)) from None
 
 
-def caller_field(raw: str | None, country: str | None, field_name: str) -> str | None:
-    """The caller in E.164, or None when the caller withheld their number."""
-    if raw is None or raw.strip().lower() in WITHHELD_CALLERS | WITHHELD_CALLER_NUMBERS:
-        return None
-    return phone_field(raw, country, field_name)
+MAX_CALLER_LENGTH = 255  # calls.caller_raw
+
+
+@dataclass(frozen=True)
+class Caller:
+    number: str | None  # E.164
+    raw: str | None  # as sent, when it is not a phone number
+
+
+WITHHELD = Caller(None, None)
+
+
+def caller_field(raw: str | None, country: str | None) -> Caller:
+    """The caller in E.164; a caller that is not a phone number (an extension, a SIP address,
+    a national number the project's country cannot read) is kept as sent rather than losing
+    the call; a withheld caller is neither."""
+    text = (raw or "").strip()
+    if text.lower() in WITHHELD_CALLERS or text in WITHHELD_CALLER_NUMBERS:
+        return WITHHELD
+    try:
+        return Caller(validation.normalise_phone_number(text, country), None)
+    except ValueError:
+        return Caller(None, text[:MAX_CALLER_LENGTH])
 
 
 def destination_field(raw: str | None, country: str | None, field_name: str) -> str | None:

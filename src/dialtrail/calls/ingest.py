@@ -2,11 +2,14 @@
 
 ``record_event`` runs inside the caller's transaction and does not commit. It is idempotent
 by (provider, external call id, event): a repeat changes nothing and says it was a
-duplicate. Events may come in any order; the call's times are rebuilt from all its events
-(``progress.py``). Attribution and the visit and entity snapshots are taken once, when the
-call row is created, "as of" the call's start (the ``started`` event's time, or the start
-the first event implies), and never change afterwards, so every event and webhook of a call
-carries the same values.
+duplicate (what it says is not compared: the first report of each event stands). Events may
+come in any order, but an event that contradicts the call's others (consistency.py) is a 422
+and nothing is stored; the call's times are rebuilt from all its events (``progress.py``).
+
+Attribution and the visit and entity snapshots are taken once, when the call row is created,
+"as of" the call's start (the ``started`` event's time, or the start the first event
+implies), and never change afterwards, so every event and webhook of a call carries the same
+values.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session
 from dialtrail.api.errors import invalid_field
 from dialtrail.calls import snapshots
 from dialtrail.calls.attribution import attribute_call
+from dialtrail.calls.consistency import contradiction
 from dialtrail.calls.events import TelephonyEvent, from_payload
 from dialtrail.calls.listeners import announce
 from dialtrail.calls.models import Call, CallEvent
@@ -37,13 +41,15 @@ class Recorded:
 
 
 def record_event(db: Session, project: Project, event: TelephonyEvent, now: datetime) -> Recorded:
+    refuse_contradiction([], event)
     call, created = find_or_create_call(db, project, event)
     # A call created by this transaction has no events yet; for one found locked, its events
-    # are read once and serve both the duplicate check and the rebuilt progress.
+    # are read once and serve the duplicate check, the consistency check and the progress.
     recorded = [] if created else events_of(db, call.id)
     existing = next((row for row in recorded if row.event == event.event), None)
     if existing is not None:
         return Recorded(call, existing, duplicate=True)
+    refuse_contradiction([telephony_event(call, row) for row in recorded], event)
     row = CallEvent(
         call_id=call.id, event=event.event, at=event.at, received_at=now, payload=event.payload()
     )
@@ -51,6 +57,15 @@ def record_event(db: Session, project: Project, event: TelephonyEvent, now: date
     update_progress(db, call, [*recorded, row])
     announce(db, call, row)
     return Recorded(call, row, duplicate=False)
+
+
+def refuse_contradiction(recorded: list[TelephonyEvent], event: TelephonyEvent) -> None:
+    """A 422 naming the field when ``event`` contradicts itself or the call's other events;
+    raised before anything of this event is written (the caller's transaction is not
+    committed, so a call created for it goes too)."""
+    found = contradiction(recorded, event)
+    if found is not None:
+        raise invalid_field(found.field, found.message)
 
 
 def find_or_create_call(db: Session, project: Project, event: TelephonyEvent) -> tuple[Call, bool]:
@@ -122,6 +137,7 @@ def new_call(db: Session, project: Project, event: TelephonyEvent) -> Call:
         external_id=event.external_id,
         direction="incoming",
         caller=event.caller,
+        caller_raw=event.caller_raw,
         tracking_number=event.called,
         tracking_number_id=number.id if number else None,
         destination=event.destination or configured_destination(project, number),
@@ -157,8 +173,9 @@ def configured_destination(project: Project, number: TrackingNumber | None) -> s
 
 
 def is_first_call(db: Session, project_id: int, caller: str | None, start: datetime) -> bool:
-    """The caller never called this project before; a withheld caller cannot be told apart
-    from anyone else, so their call is never a first call."""
+    """The caller never called this project before. A withheld caller cannot be told apart
+    from anyone else, and a caller that is not a phone number (an internal extension, a SIP
+    address) is not a new customer's number, so neither is ever a first call."""
     if caller is None:
         return False
     earlier = select(Call.id).where(
@@ -169,17 +186,18 @@ def is_first_call(db: Session, project_id: int, caller: str | None, start: datet
 
 def update_progress(db: Session, call: Call, rows: list[CallEvent]) -> None:
     """Rebuilds the call's times from ``rows``, all its events (the new one included)."""
-    events = [
-        from_payload(call.provider, call.project_id, call.external_id, row.event, row.payload)
-        for row in rows
-    ]
-    apply_progress(call, progress(events))
+    apply_progress(call, progress([telephony_event(call, row) for row in rows]))
     db.flush()
+
+
+def telephony_event(call: Call, row: CallEvent) -> TelephonyEvent:
+    return from_payload(call.provider, call.project_id, call.external_id, row.event, row.payload)
 
 
 def apply_progress(call: Call, current: Progress) -> None:
     """Sets the call's times; a caller, destination or recording URL no event gave keeps
     the call's own (the configured destination, say)."""
+    kept = ("destination", "caller", "caller_raw", "recording_url")
     for name, value in vars(current).items():
-        if value is not None or name not in ("destination", "caller", "recording_url"):
+        if value is not None or name not in kept:
             setattr(call, name, value)

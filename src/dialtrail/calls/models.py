@@ -58,6 +58,9 @@ class Call(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     direction: Mapped[str] = mapped_column(String(16), default="incoming")
     caller: Mapped[str | None] = mapped_column(String(20), default=None)  # E.164; None: withheld
+    # The caller as the telephony sent it when it is not a phone number (an extension "101",
+    # "sip:alice@example.com"): kept rather than losing the call. None: ``caller`` or withheld.
+    caller_raw: Mapped[str | None] = mapped_column(String(255), default=None)
     tracking_number: Mapped[str] = mapped_column(String(20))  # E.164, the number dialled
     tracking_number_id: Mapped[int | None] = mapped_column(
         ForeignKey("tracking_numbers.id", ondelete="SET NULL"), default=None

@@ -26,26 +26,33 @@ class Progress:
     recording_url: str | None
     destination: str | None
     caller: str | None
+    caller_raw: str | None
 
 
 def progress(events: Sequence[TelephonyEvent]) -> Progress:
+    """The call the events describe; they were checked by consistency.py, so their times are
+    in order up to a few seconds of clock skew, which is clamped here: a call never ends
+    before it starts and wait + talk never exceed the duration that was derived."""
     by_name = {event.event: event for event in events}
     started, answered, ended = (by_name.get(name) for name in ("started", "answered", "ended"))
     started_at = started.at if started else estimated_start(answered, ended)
-    answered_at = answered.at if answered else None
-    talk = talk_seconds(answered_at, ended)
-    duration = duration_seconds(started_at, ended)
+    answered_at = max(answered.at, started_at) if answered else None
+    ended_at = max(ended.at, answered_at or started_at) if ended else None
+    talk = talk_seconds(answered_at, ended, ended_at)
+    wait = seconds_between(started_at, answered_at) if answered_at else None
+    duration = duration_seconds(started_at, ended, ended_at, (wait or 0) + (talk or 0))
     return Progress(
         started_at=started_at,
         answered_at=answered_at,
-        ended_at=ended.at if ended else None,
-        wait_seconds=wait_seconds(started_at, answered_at, duration),
+        ended_at=ended_at,
+        wait_seconds=wait if answered_at else unanswered_wait(duration, talk),
         talk_seconds=talk,
         duration_seconds=duration,
         disposition=disposition(answered_at, ended, talk),
         recording_url=last_given(events, "recording_url"),
         destination=last_given(events, "destination"),
         caller=last_given(events, "caller"),
+        caller_raw=last_given(events, "caller_raw"),
     )
 
 
@@ -60,29 +67,34 @@ def estimated_start(answered: TelephonyEvent | None, ended: TelephonyEvent | Non
     return min(bounds)
 
 
-def talk_seconds(answered_at: datetime | None, ended: TelephonyEvent | None) -> int | None:
-    if ended is None:
+def talk_seconds(
+    answered_at: datetime | None, ended: TelephonyEvent | None, ended_at: datetime | None
+) -> int | None:
+    if ended is None or ended_at is None:
         return None
     if ended.talk_seconds is not None:
         return ended.talk_seconds
-    return seconds_between(answered_at, ended.at) if answered_at else 0
+    return seconds_between(answered_at, ended_at) if answered_at else 0
 
 
-def duration_seconds(started_at: datetime, ended: TelephonyEvent | None) -> int | None:
-    if ended is None:
+def duration_seconds(
+    started_at: datetime, ended: TelephonyEvent | None, ended_at: datetime | None, parts: int
+) -> int | None:
+    """As given, else from start to end but never less than its ``parts`` (wait + talk): an
+    ``ended`` that gives only its talk time lasted at least that long."""
+    if ended is None or ended_at is None:
         return None
     if ended.duration_seconds is not None:
         return ended.duration_seconds
-    return seconds_between(started_at, ended.at)
+    return max(seconds_between(started_at, ended_at), parts)
 
 
-def wait_seconds(
-    started_at: datetime, answered_at: datetime | None, duration: int | None
-) -> int | None:
-    """Ringing time: until answered, or the whole call when nobody answered."""
-    if answered_at is not None:
-        return seconds_between(started_at, answered_at)
-    return duration
+def unanswered_wait(duration: int | None, talk: int | None) -> int | None:
+    """Ringing time when the answer's time is unknown: the part of the call that was not
+    talk (the whole call when nobody answered); None while the call goes on."""
+    if duration is None:
+        return None
+    return max(0, duration - (talk or 0))
 
 
 def disposition(

@@ -16,7 +16,13 @@ class CallOut(BaseModel):
     external_id: str = Field(description="The telephony's own id of the call.")
     provider: str = Field(description="Who reported the call: `api`, `twilio`, …")
     direction: str
-    caller: str | None = Field(description="E.164; `null` when the number was withheld.")
+    caller: str | None = Field(
+        description="E.164; `null` when the number was withheld or is not a phone number."
+    )
+    caller_raw: str | None = Field(
+        description="The caller as the telephony sent it when it is not a phone number (an "
+        "extension `101`, `sip:alice@example.com`); `null` otherwise."
+    )
     tracking_number: str = Field(description="The number dialled, E.164.")
     destination: str | None
     started_at: datetime

@@ -2,9 +2,10 @@
 (provider ``simulator``), to try attribution, the calls journal and webhooks without a
 telephony account.
 
-The call starts now, so it is attributed to whichever session holds the number now; it is
-answered ``RING_SECONDS`` later (unless the disposition says nobody answered) and ends
-``duration`` seconds after that, so those two times lie a little in the future.
+The call ends now: it started ``RING_SECONDS`` + ``duration`` seconds ago, was answered
+``RING_SECONDS`` after that (unless the disposition says nobody answered), so that no event
+lies in the future (a call page would show it happening after it was received). It is
+attributed to whichever session held the number when it started, a minute or so ago.
 """
 
 from __future__ import annotations
@@ -47,22 +48,30 @@ def simulate_call(db: Session, spec: SimulatedCall, now: datetime) -> Call:
 
 def events(project: Project, spec: SimulatedCall, now: datetime) -> list[TelephonyEvent]:
     country = project.country
-    caller = caller_field(spec.caller or example_caller(country), country, "--from")
+    caller = caller_field(spec.caller or example_caller(country), country)
     called = phone_field(spec.to, country, "--to")
     call_id = f"sim-{secrets.token_hex(8)}"
 
-    def event(name: str, seconds: int, disposition: str | None = None) -> TelephonyEvent:
-        at = now + timedelta(seconds=seconds)
+    def event(name: str, seconds_ago: int, disposition: str | None = None) -> TelephonyEvent:
+        at = now - timedelta(seconds=seconds_ago)
         return TelephonyEvent(
-            PROVIDER, project.id, call_id, name, caller, called, at, disposition=disposition
+            PROVIDER,
+            project.id,
+            call_id,
+            name,
+            caller.number,
+            called,
+            at,
+            disposition=disposition,
+            caller_raw=caller.raw,
         )
 
     if spec.disposition not in ANSWERED:
-        return [event("started", 0), event("ended", spec.duration, spec.disposition)]
+        return [event("started", spec.duration), event("ended", 0, spec.disposition)]
     return [
-        event("started", 0),
-        event("answered", RING_SECONDS),
-        event("ended", RING_SECONDS + spec.duration, spec.disposition),
+        event("started", RING_SECONDS + spec.duration),
+        event("answered", spec.duration),
+        event("ended", 0, spec.disposition),
     ]
 
 

@@ -6,6 +6,7 @@ API token of a user who may change the project (an owner or a member).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
@@ -39,7 +40,10 @@ class TelephonyEventBody(RequestBody):
     project_id: int = Field(ge=1, le=MAX_ID)
     call_id: CallId = Field(description="The telephony's id of the call (idempotency key).")
     event: Literal["started", "answered", "ended"]
-    caller: Number | None = Field(description="Who called; null when the number is withheld.")
+    caller: Annotated[str, StringConstraints(max_length=255)] | None = Field(
+        description="Who called: a number, or what the telephony shows instead (`101`, "
+        "`sip:alice@example.com`); null when the number is withheld."
+    )
     called: Number = Field(description="The tracking number dialled.")
     at: AwareDatetime = Field(description="When it happened (ISO 8601 with a time zone).")
     destination: Annotated[str, StringConstraints(max_length=255)] | None = None
@@ -71,7 +75,8 @@ def report_event(
     response: Response,
 ) -> TelephonyEventAnswer:
     project = writable_project(session, user, body.project_id).project
-    recorded = record_event(session, project, event_from(body, project), request.app.state.clock())
+    now = request.app.state.clock()
+    recorded = record_event(session, project, event_from(body, project, now), now)
     answer = answer_for(recorded)
     session.commit()
     if recorded.duplicate:
@@ -79,16 +84,18 @@ def report_event(
     return answer
 
 
-def event_from(body: TelephonyEventBody, project: Project) -> TelephonyEvent:
+def event_from(body: TelephonyEventBody, project: Project, now: datetime) -> TelephonyEvent:
     country = project.country
+    caller = caller_field(body.caller, country)
     return TelephonyEvent(
         provider="api",
         project_id=project.id,
         external_id=body.call_id,
         event=body.event,
-        caller=caller_field(body.caller, country, "caller"),
+        caller=caller.number,
+        caller_raw=caller.raw,
         called=phone_field(body.called, country, "called"),
-        at=time_field(body.at, "at"),
+        at=time_field(body.at, "at", now),
         destination=destination_field(body.destination, country, "destination"),
         disposition=body.disposition,
         duration_seconds=body.duration_seconds,

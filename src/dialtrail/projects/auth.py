@@ -23,15 +23,29 @@ def authenticate(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> User:
     if credentials is None:
-        raise unauthorized(
-            "missing API token: send the header 'Authorization: Bearer dt_…' "
-            "(create a token with `dialtrail token create --name NAME`)"
-        )
+        raise unauthorized(missing_token_message(request.headers.get("authorization")))
     token = checked_token(session, credentials.credentials)
     mark_used(token, utcnow())
     session.flush()
     request.state.api_token = token
     return token.user
+
+
+def missing_token_message(header: str | None) -> str:
+    """A header without the ``Bearer`` scheme (``Authorization: dt_…``) is a common slip: say
+    so, rather than that the token is missing."""
+    if header and header.strip():
+        scheme = header.strip().split(maxsplit=1)[0]
+        if scheme.lower() != "bearer":
+            return (
+                "the Authorization header has no 'Bearer' scheme: write it as "
+                "'Authorization: Bearer dt_…'"
+            )
+        return "the Authorization header has 'Bearer' but no token: 'Authorization: Bearer dt_…'"
+    return (
+        "missing API token: send the header 'Authorization: Bearer dt_…' "
+        "(create a token with `dialtrail token create --name NAME`)"
+    )
 
 
 def checked_token(session: DatabaseSession, secret: str) -> ApiToken:

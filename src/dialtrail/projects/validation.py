@@ -15,6 +15,9 @@ import phonenumbers
 
 HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 MAX_DESTINATION_LENGTH = 255
+# A national spelling: digits with spaces, dots, dashes, slashes and brackets ("(212) 555-0151").
+NATIONAL_SPELLING = re.compile(r"^[\d\s().\-/]*\d[\d\s().\-/]*$")
+SHORTEST_NATIONAL_NUMBER = 5  # fewer digits are no country's number (Niue's have 4, +683)
 SIP_URI = re.compile(r"^sips?:[^@\s]+@[A-Za-z0-9.\-\[\]:]+(;[^\s]*)?$")
 
 
@@ -72,12 +75,17 @@ def normalise_phone_number(raw: str, country: str | None) -> str:
 
 
 def phone_parse_hint(raw: str, country: str | None) -> str:
-    if country is None and not raw.strip().startswith("+"):
-        return (
-            f"{raw!r} has no country code: write it as +<country code><number>, "
-            "or set the project's country to accept national spellings"
-        )
-    return f"{raw!r} is not a phone number"
+    """Why a number could not be read: "no country code" only for what looks like a national
+    number (digits in the usual punctuation), which a country would make readable."""
+    text = raw.strip()
+    if country is not None or text.startswith("+") or not NATIONAL_SPELLING.match(text):
+        return f"{raw!r} is not a phone number"
+    if sum(character.isdigit() for character in text) < SHORTEST_NATIONAL_NUMBER:
+        return f"{raw!r} is not a valid phone number"
+    return (
+        f"{raw!r} has no country code: write it as +<country code><number>, "
+        "or set the project's country to accept national spellings"
+    )
 
 
 def normalise_destination(raw: str, country: str | None) -> str:
@@ -93,6 +101,8 @@ def normalise_destination(raw: str, country: str | None) -> str:
 
 def normalise_country(raw: str) -> str:
     code = raw.strip().upper()
+    if code == "UK":
+        raise ValueError(f"{raw!r} is not a country code: the United Kingdom's code is GB")
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"{raw!r} is not a two-letter country code such as US, GB or UA")
     return code

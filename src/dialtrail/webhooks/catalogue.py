@@ -37,7 +37,17 @@ FIELDS: tuple[CatalogueField, ...] = (
     CatalogueField("call.external_id", "string", "The telephony's id of the call.", "CA5f0e…"),
     CatalogueField("call.direction", "string", "Always incoming.", "incoming"),
     CatalogueField(
-        "call.caller", "string", "Who called, E.164; empty when withheld.", "+14155550100"
+        "call.caller",
+        "string",
+        "Who called, E.164; empty when withheld or not a phone number.",
+        "+14155550100",
+    ),
+    CatalogueField(
+        "call.caller_raw",
+        "string",
+        "The caller as the telephony sent it when not a phone number (an extension, a SIP "
+        "address); empty otherwise.",
+        "",
     ),
     CatalogueField("call.tracking_number", "string", "The number dialled, E.164.", "+12125550140"),
     CatalogueField("call.destination", "string", "Where the call was forwarded.", "+12125550123"),

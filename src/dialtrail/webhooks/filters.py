@@ -179,7 +179,12 @@ def operator_refusal(kind: FieldType, op: str) -> str:
         return f"{op} compares numbers and dates; this field is {kind}: use one of {allowed}"
     if op == "contains":
         return f"contains looks inside text; this field is {kind}: use one of {allowed}"
-    return f"{op} does not apply to a {kind} field: use one of {allowed}"
+    return f"{op} does not apply to {with_article(kind)} field: use one of {allowed}"
+
+
+def with_article(kind: FieldType) -> str:
+    """The field type as a sentence says it: "an integer", "a string"."""
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
 
 
 def check_list(kind: FieldType, value: Any) -> list[Any]:
@@ -194,7 +199,8 @@ def check_scalar(kind: FieldType, value: Any, op: str, index: int | None = None)
     checked = COERCIONS[kind](value) if strictly_typed(kind, value) else None
     if checked is None:
         where = "" if index is None else f" (item {index})"
-        raise FilterProblem("value", f"{op} on a {kind} field needs {EXPECTED[kind]}{where}")
+        message = f"{op} on {with_article(kind)} field needs {EXPECTED[kind]}{where}"
+        raise FilterProblem("value", message)
     if kind == "datetime":
         return checked.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return checked

@@ -29,6 +29,7 @@ CALL_FIELDS = [
     "external_id",
     "direction",
     "caller",
+    "caller_raw",
     "tracking_number",
     "destination",
     "started_at",

@@ -37,8 +37,6 @@ DISPOSITIONS = {
     "canceled": "no_answer",
 }
 NOTHING_NEW = frozenset({"queued", "initiated", "ringing"})
-# Callers that are not phone numbers: a Twilio Client app or a SIP endpoint.
-NOT_A_NUMBER = ("client:", "sip:", "sips:")
 
 
 @dataclass(frozen=True)
@@ -126,10 +124,4 @@ def event_time(form: Mapping[str, str], now: datetime) -> datetime:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise invalid_field("Timestamp", f"expected an RFC 2822 time with a zone, got {raw!r}")
-    return time_field(moment, "Timestamp")
-
-
-def caller_number(raw: str | None) -> str | None:
-    if raw is None or raw.strip().lower().startswith(NOT_A_NUMBER):
-        return None
-    return raw
+    return time_field(moment, "Timestamp", now)

@@ -22,7 +22,7 @@ from dialtrail.calls.adapters.twilio.signature import (
     public_request_url,
     signed_by_twilio,
 )
-from dialtrail.calls.events import TelephonyEvent, caller_field, phone_field
+from dialtrail.calls.events import WITHHELD, TelephonyEvent, caller_field, phone_field
 from dialtrail.calls.ingest import record_event
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox, UnreadableSecret, secret_key
@@ -86,13 +86,16 @@ def call_event(
     disposition: str | None = None,
 ) -> TelephonyEvent:
     """An event about the caller's own call, whose From and To are the caller and the
-    tracking number."""
+    tracking number. A caller that is not a phone number (a Twilio Client app ``client:…``,
+    a SIP endpoint) is kept as sent."""
+    caller = caller_field(form.get("From"), project.country)
     return TelephonyEvent(
         provider=PROVIDER,
         project_id=project.id,
         external_id=mapping.required(form, "CallSid"),
         event=event,
-        caller=caller_field(mapping.caller_number(form.get("From")), project.country, "From"),
+        caller=caller.number,
+        caller_raw=caller.raw,
         called=phone_field(mapping.required(form, "To"), project.country, "To"),
         at=at,
         disposition=disposition,
@@ -105,14 +108,15 @@ def status_event(
 ) -> TelephonyEvent:
     parent_leg = not update.about_forwarded_leg
     country = project.country
+    # The forwarded leg's From and To are not the caller and the tracking number.
+    caller = caller_field(form.get("From"), country) if parent_leg else WITHHELD
     return TelephonyEvent(
         provider=PROVIDER,
         project_id=project.id,
         external_id=update.external_id,
         event=update.event,
-        caller=caller_field(mapping.caller_number(form.get("From")), country, "From")
-        if parent_leg
-        else None,
+        caller=caller.number,
+        caller_raw=caller.raw,
         called=phone_field(mapping.required(form, "To"), country, "To") if parent_leg else None,
         at=at,
         disposition=update.disposition,
