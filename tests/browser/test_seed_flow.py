@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -200,7 +200,8 @@ def test_the_seed_call_reaches_the_crm_with_the_visit_id_and_ga(
 
         hooks.clock.now = datetime.now(UTC)
         started = hooks.report("started", called="+1 212 555 0191").json()
-        hooks.report("ended", duration_seconds=42)
+        ended = (hooks.clock.now + timedelta(seconds=42)).isoformat()
+        hooks.report("ended", called="+1 212 555 0191", at=ended, duration_seconds=42)
         call = world.owner.client.get(started["url"]).json()
         assert (call["attribution"], call["session_id"]) == ("session", session_id)
         assert call["visit"]["ga_client_id"] == "1111111111.2222222222"

@@ -18,14 +18,14 @@ def test_it_records_a_simulated_call_attributed_to_the_session_holding_the_numbe
 ) -> None:
     number = scene.number()
     session_id, key = scene.visit()
-    now = utcnow()  # the command's call ends now and started 35 s ago: the lease covers it
+    now = utcnow()  # the command's call ends now and is attributed as of now
     scene.add(
         NumberLease(
             project_id=scene.world.project_id,
             number_id=number,
             session_id=session_id,
-            started_at=now - timedelta(minutes=2),
-            renewed_at=now - timedelta(minutes=1),
+            started_at=now - timedelta(seconds=10),  # got it after the call's start
+            renewed_at=now - timedelta(seconds=5),
             expires_at=now + timedelta(minutes=4),
         )
     )

@@ -40,9 +40,17 @@ class Recorded:
     duplicate: bool
 
 
-def record_event(db: Session, project: Project, event: TelephonyEvent, now: datetime) -> Recorded:
+def record_event(
+    db: Session,
+    project: Project,
+    event: TelephonyEvent,
+    now: datetime,
+    attributed_at: datetime | None = None,
+) -> Recorded:
+    """``attributed_at``: the moment a new call is attributed and its snapshots taken, when
+    not its start (the simulator's calls, which end now, are attributed as of now)."""
     refuse_contradiction([], event)
-    call, created = find_or_create_call(db, project, event)
+    call, created = find_or_create_call(db, project, event, attributed_at)
     # A call created by this transaction has no events yet; for one found locked, its events
     # are read once and serve the duplicate check, the consistency check and the progress.
     recorded = [] if created else events_of(db, call.id)
@@ -68,12 +76,14 @@ def refuse_contradiction(recorded: list[TelephonyEvent], event: TelephonyEvent) 
         raise invalid_field(found.field, found.message)
 
 
-def find_or_create_call(db: Session, project: Project, event: TelephonyEvent) -> tuple[Call, bool]:
+def find_or_create_call(
+    db: Session, project: Project, event: TelephonyEvent, attributed_at: datetime | None
+) -> tuple[Call, bool]:
     """The call, locked, and whether this transaction created it."""
     call = locked_call(db, project.id, event.provider, event.external_id)
     if call is not None:
         return call, False
-    created = new_call(db, project, event)
+    created = new_call(db, project, event, attributed_at)
     if inserted(db, created):
         return created, True
     # Another transaction recorded this call first (two events of one call at once, on
@@ -125,12 +135,15 @@ def events_of(db: Session, call_id: int) -> list[CallEvent]:
     return list(db.scalars(EVENTS_OF_CALL, {"call_id": call_id}))
 
 
-def new_call(db: Session, project: Project, event: TelephonyEvent) -> Call:
+def new_call(
+    db: Session, project: Project, event: TelephonyEvent, attributed_at: datetime | None
+) -> Call:
     if event.called is None:
         raise invalid_field("called", "the number dialled is needed to record a new call")
     start = event.at if event.event == "started" else first_event_start(event)
-    found, number = attribute_call(db, project.id, event.called, start, project.late_call_seconds)
-    taken = snapshots.take(db, project.id, found.session_id, start)
+    moment = attributed_at or start
+    found, number = attribute_call(db, project.id, event.called, moment, project.late_call_seconds)
+    taken = snapshots.take(db, project.id, found.session_id, moment)
     call = Call(
         project_id=project.id,
         provider=event.provider,

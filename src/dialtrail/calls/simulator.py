@@ -5,7 +5,8 @@ telephony account.
 The call ends now: it started ``RING_SECONDS`` + ``duration`` seconds ago, was answered
 ``RING_SECONDS`` after that (unless the disposition says nobody answered), so that no event
 lies in the future (a call page would show it happening after it was received). It is
-attributed to whichever session held the number when it started, a minute or so ago.
+attributed, and its snapshots taken, as of now rather than its start: the point is to call
+the number a page shows now, and that page may have got it less than a call's length ago.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def simulate_call(db: Session, spec: SimulatedCall, now: datetime) -> Call:
     if project is None:
         raise not_found(f"project {spec.project_id}")
     for event in events(project, spec, now):
-        call = record_event(db, project, event, now).call
+        call = record_event(db, project, event, now, attributed_at=now).call
     return call
 
 
