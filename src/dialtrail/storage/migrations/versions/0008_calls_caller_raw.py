@@ -1,7 +1,7 @@
 """calls caller raw: a caller that is not a phone number, kept as the telephony sent it
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-27 11:47:56.976217
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from dialtrail.storage.migrate import refuse_downgrade
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
