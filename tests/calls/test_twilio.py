@@ -254,3 +254,22 @@ def test_it_lets_only_owners_set_twilio_credentials(scene: Scene) -> None:
     )
 
     assert response.status_code == 403
+
+
+def test_it_keeps_status_callbacks_whose_clock_disagrees_with_the_server(
+    twilio: Twilio,
+) -> None:
+    # The voice webhook carries no time (the server's clock starts the call); Twilio's own
+    # clock, a minute behind, stamps the callbacks. Twilio never resends an event it got a
+    # 422 for, so the event is kept and its times put in order rather than refused.
+    twilio.send("voice", "voice")
+    late_clock = "Mon, 02 Mar 2026 11:59:00 +0000"
+
+    answer = twilio.send("status", "status-forwarded-completed", Timestamp=late_clock)
+
+    assert answer.status_code == 200, answer.text
+    [call] = twilio.scene.calls()
+    assert [event for _, event in twilio.scene.events()] == ["started", "ended"]
+    assert call.ended_at is not None
+    assert call.started_at is not None
+    assert call.ended_at >= call.started_at

@@ -14,6 +14,7 @@ values.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +33,8 @@ from dialtrail.calls.progress import Progress, estimated_start, progress
 from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects.models import Project
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -46,10 +49,14 @@ def record_event(
     event: TelephonyEvent,
     now: datetime,
     attributed_at: datetime | None = None,
+    *,
+    lenient: bool = False,
 ) -> Recorded:
     """``attributed_at``: the moment a new call is attributed and its snapshots taken, when
-    not its start (the simulator's calls, which end now, are attributed as of now)."""
-    refuse_contradiction([], event)
+    not its start (the simulator's calls, which end now, are attributed as of now).
+    ``lenient``: for a provider that cannot act on a 422 (Twilio logs it and never sends the
+    event again), a contradiction is logged and the event kept; progress.py clamps the times."""
+    refuse_contradiction([], event, lenient)
     call, created = find_or_create_call(db, project, event, attributed_at)
     # A call created by this transaction has no events yet; for one found locked, its events
     # are read once and serve the duplicate check, the consistency check and the progress.
@@ -57,7 +64,7 @@ def record_event(
     existing = next((row for row in recorded if row.event == event.event), None)
     if existing is not None:
         return Recorded(call, existing, duplicate=True)
-    refuse_contradiction([telephony_event(call, row) for row in recorded], event)
+    refuse_contradiction([telephony_event(call, row) for row in recorded], event, lenient)
     row = CallEvent(
         call_id=call.id, event=event.event, at=event.at, received_at=now, payload=event.payload()
     )
@@ -67,13 +74,22 @@ def record_event(
     return Recorded(call, row, duplicate=False)
 
 
-def refuse_contradiction(recorded: list[TelephonyEvent], event: TelephonyEvent) -> None:
+def refuse_contradiction(
+    recorded: list[TelephonyEvent], event: TelephonyEvent, lenient: bool = False
+) -> None:
     """A 422 naming the field when ``event`` contradicts itself or the call's other events;
     raised before anything of this event is written (the caller's transaction is not
     committed, so a call created for it goes too)."""
     found = contradiction(recorded, event)
-    if found is not None:
-        raise invalid_field(found.field, found.message)
+    if found is None:
+        return
+    if lenient:
+        logger.warning(
+            "call %s: kept a %s event that contradicts the call (%s: %s)",
+            event.external_id, event.event, found.field, found.message,
+        )  # fmt: skip
+        return
+    raise invalid_field(found.field, found.message)
 
 
 def find_or_create_call(

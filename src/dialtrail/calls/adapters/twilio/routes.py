@@ -53,12 +53,12 @@ def voice(
     project = verified_project(session, project_id, request, form)
     now = request.app.state.clock()
     started = call_event(project, form, "started", mapping.event_time(form, now))
-    call = record_event(session, project, started, now).call
+    call = record_event(session, project, started, now, lenient=True).call
     if call.destination:
         answer = twiml.forward(call.destination, status_url(request, project))
     else:
         ended = call_event(project, form, "ended", started.at, disposition="failed")
-        record_event(session, project, ended, now)
+        record_event(session, project, ended, now, lenient=True)
         answer = twiml.unreachable()
     session.commit()
     return xml(answer)
@@ -73,7 +73,8 @@ def status(
     if update is not None:
         now = request.app.state.clock()
         event = status_event(project, form, update, mapping.event_time(form, now))
-        record_event(session, project, event, now)
+        # Twilio cannot act on a 422: its events are kept (ingest.record_event).
+        record_event(session, project, event, now, lenient=True)
         session.commit()
     return xml(twiml.nothing_more())
 
