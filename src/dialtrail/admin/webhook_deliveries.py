@@ -23,6 +23,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dialtrail.admin.auth import CheckedForm
 from dialtrail.admin.flash import flash, keep_once, take_once
@@ -266,20 +267,31 @@ def preview_call(posted: CheckedForm, hook: ReadableWebhook) -> Response:
 async def test_send(hook: WritableWebhook) -> Response:
     typed = hook.posted.get("call_id", "")
     call_id = typed.strip()[:20]
+    # The database work runs on the thread pool, as in the sync routes: on SQLite a
+    # transaction may wait for the write lock, which must not stall the event loop.
     try:
-        rendered, source = rendered_for(hook, typed)
+        rendered, source = await run_in_threadpool(rendered_and_released, hook, typed)
     except (ValueError, ApiError) as error:
         return try_page(hook, call_id, errors=refusal(error))
-    hook.db.commit()  # release the project's lock before waiting on the receiver
     outbound = Outbound(allow_private=hook.private_targets)
     try:
         result = await operations.test_send(hook.webhook, rendered, hook.box, outbound, hook.now())
     finally:
         await outbound.close()
     tested = {"call_id": call_id, "shown": kept_test(result, hook.webhook, source)}
+    await run_in_threadpool(keep_tested, hook, tested)
+    return hook.redirect(f"{hook.base}/preview?{urlencode({'call_id': call_id})}")
+
+
+def rendered_and_released(hook: AdminWebhook, typed: str) -> tuple[RenderedRequest, str]:
+    rendered_and_source = rendered_for(hook, typed)
+    hook.db.commit()  # release the project's lock before waiting on the receiver
+    return rendered_and_source
+
+
+def keep_tested(hook: AdminWebhook, tested: dict[str, Any]) -> None:
     keep_once(hook.request, hook.admin, hook.db, test_kind(hook.webhook.id), tested)
     hook.db.commit()
-    return hook.redirect(f"{hook.base}/preview?{urlencode({'call_id': call_id})}")
 
 
 def kept_test(result: operations.TestResult, webhook: Webhook, source: str) -> dict[str, Any]:

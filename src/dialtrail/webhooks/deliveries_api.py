@@ -3,10 +3,12 @@ dismiss (the error page), preview, test send and secret rotation."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dialtrail.api.database import DatabaseSession, Now
 from dialtrail.api.schemas import ProjectId
@@ -14,6 +16,7 @@ from dialtrail.outbound import Outbound
 from dialtrail.projects.access import readable_project, writable_project
 from dialtrail.projects.auth import CurrentUser
 from dialtrail.projects.models import Project
+from dialtrail.secrets import SecretBox
 from dialtrail.webhooks import operations, service
 from dialtrail.webhooks.api import Box
 from dialtrail.webhooks.delivery_schemas import (
@@ -36,6 +39,7 @@ from dialtrail.webhooks.delivery_schemas import (
     TryBody,
 )
 from dialtrail.webhooks.models import Webhook
+from dialtrail.webhooks.render import RenderedRequest
 from dialtrail.webhooks.schemas import WebhookId
 from dialtrail.webhooks.wakeup import WAKEUP
 
@@ -156,6 +160,16 @@ def preview(
     return RequestOut.build(as_sent, operations.masked_headers(as_sent, webhook))
 
 
+def rendered_and_released(
+    webhook: Webhook, body: TryBody, box: SecretBox, session: Session, now: datetime
+) -> RenderedRequest:
+    project = project_of(session, webhook)
+    data = operations.sample_or_call_data(session, project, body.call_id)
+    rendered = operations.preview(webhook, project, box, data, now)
+    session.commit()  # release the project's lock before waiting on the receiver
+    return rendered
+
+
 @router.post("/test", summary="Send the webhook once, now, and show request and response")
 async def test_send(
     webhook: WritableWebhook,
@@ -165,10 +179,9 @@ async def test_send(
     session: DatabaseSession,
     now: Now,
 ) -> TestOut:
-    project = project_of(session, webhook)
-    data = operations.sample_or_call_data(session, project, body.call_id)
-    rendered = operations.preview(webhook, project, box, data, now)
-    session.commit()  # release the project's lock before waiting on the receiver
+    # On the thread pool, as in the sync routes: on SQLite a transaction may wait for the
+    # write lock, which must not stall the event loop.
+    rendered = await run_in_threadpool(rendered_and_released, webhook, body, box, session, now)
     outbound = Outbound(allow_private=request.app.state.settings.webhook_allow_private)
     try:
         result = await operations.test_send(webhook, rendered, box, outbound, now)
