@@ -195,10 +195,7 @@ def benchmark(arguments: argparse.Namespace) -> int:
 
 
 def server_command(arguments: argparse.Namespace, url: str, port: int) -> list[str]:
-    command = [sys.executable, __file__, "--serve", "--database-url", url, "--port", str(port)]
-    if arguments.profile:
-        command += ["--profile", arguments.profile, "--profile-out", str(profile_path(arguments))]
-    return command
+    return cli.server_command(__file__, arguments, url, port, profile_path(arguments))
 
 
 def profile_path(arguments: argparse.Namespace) -> Path:

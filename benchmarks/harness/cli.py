@@ -40,6 +40,16 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
 
 
+def server_command(
+    script: str, arguments: argparse.Namespace, url: str, port: int, profile_out: Path
+) -> list[str]:
+    """The command that runs ``script`` as the server under test (``--serve``)."""
+    command = [sys.executable, script, "--serve", "--database-url", url, "--port", str(port)]
+    if arguments.profile:
+        command += ["--profile", arguments.profile, "--profile-out", str(profile_out)]
+    return command
+
+
 def serve_or_run(
     arguments: argparse.Namespace, benchmark: Callable[[argparse.Namespace], int]
 ) -> int:

@@ -240,5 +240,6 @@ def message_ids_by_call(engine: Engine, call_ids: list[int]) -> dict[int, list[s
             .order_by(WebhookDelivery.id)
         ).all()
     for call_id, message_id in rows:
-        found.setdefault(int(call_id), []).append(message_id)
+        if call_id is not None:  # selected by call id: never None
+            found.setdefault(call_id, []).append(message_id)
     return found

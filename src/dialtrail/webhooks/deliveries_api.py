@@ -152,22 +152,28 @@ def dismiss_failed(
 def preview(
     webhook: ReadableWebhook, body: TryBody, box: Box, session: DatabaseSession, now: Now
 ) -> RequestOut:
+    # As the admin's Preview: with the headers a send adds (signature, id, User-Agent).
+    as_sent = operations.signed(
+        webhook, rendered(webhook, body, box, session, now), box, now, "preview"
+    )
+    return RequestOut.build(as_sent, operations.masked_headers(as_sent, webhook))
+
+
+def rendered(
+    webhook: Webhook, body: TryBody, box: SecretBox, session: Session, now: datetime
+) -> RenderedRequest:
+    """The webhook's request for the given call, or for a sample."""
     project = project_of(session, webhook)
     data = operations.sample_or_call_data(session, project, body.call_id)
-    rendered = operations.preview(webhook, project, box, data, now)
-    # As the admin's Preview: with the headers a send adds (signature, id, User-Agent).
-    as_sent = operations.signed(webhook, rendered, box, now, "preview")
-    return RequestOut.build(as_sent, operations.masked_headers(as_sent, webhook))
+    return operations.preview(webhook, project, box, data, now)
 
 
 def rendered_and_released(
     webhook: Webhook, body: TryBody, box: SecretBox, session: Session, now: datetime
 ) -> RenderedRequest:
-    project = project_of(session, webhook)
-    data = operations.sample_or_call_data(session, project, body.call_id)
-    rendered = operations.preview(webhook, project, box, data, now)
+    request = rendered(webhook, body, box, session, now)
     session.commit()  # release the project's lock before waiting on the receiver
-    return rendered
+    return request
 
 
 @router.post("/test", summary="Send the webhook once, now, and show request and response")
