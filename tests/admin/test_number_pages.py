@@ -68,7 +68,7 @@ def test_a_bad_number_is_shown_at_its_field_and_nothing_is_added(
     response = owner.post(f"{owner.project}/numbers", number="12", kind="pool", label="x")
 
     assert response.status_code == 422
-    assert "country code" in field_error(response.text, "add-number")
+    assert "not a valid phone number" in field_error(response.text, "add-number")
     assert 'id="add-number" name="number" value="12"' in response.text
     assert numbers(world) == []
 
@@ -83,7 +83,7 @@ def test_a_bulk_paste_with_a_bad_line_names_that_line_and_adds_nothing(
     assert "fix lines 3, 5" in field_error(response.text, "bulk-numbers")
     lines = re.findall(r"<li>(Line \d+): ([^<]*)</li>", response.text)
     assert [line for line, _ in lines] == ["Line 3", "Line 5"]
-    assert "country code" in lines[0][1]
+    assert "not a valid phone number" in lines[0][1]
     assert f">{pasted}</textarea>" in response.text  # the paste is kept to be fixed
     assert numbers(world) == []
 

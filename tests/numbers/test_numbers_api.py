@@ -56,7 +56,7 @@ def test_bulk_add_is_all_or_nothing_and_names_the_bad_line(
     assert response.status_code == 422
     fields = [problem["field"] for problem in response.json()["fields"]]
     assert fields == ["numbers.1", "numbers.3"]
-    assert "country code" in response.json()["fields"][0]["message"]
+    assert "not a valid phone number" in response.json()["fields"][0]["message"]
     assert number_count(database) == 0
 
 
