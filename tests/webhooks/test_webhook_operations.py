@@ -12,6 +12,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from dialtrail.secrets import SecretBox
 from dialtrail.webhooks.models import Webhook
 from tests.support.hooks import Hooks
+from tests.support.people import declare_entity
 from tests.support.receiver import Answer
 
 
@@ -211,3 +212,17 @@ def test_a_secret_sealed_under_another_server_key_is_a_409_that_says_so(hooks: H
     assert hooks.receiver.received == []  # nothing went out unsigned
     assert answer.json()["error"] == "unreadable_secret"
     assert "DIALTRAIL_SECRET_KEY has changed" in answer.json()["message"]
+
+
+def test_a_sample_preview_leaves_a_disabled_entity_empty_as_a_send_would(hooks: Hooks) -> None:
+    declare_entity(hooks.world, name="visit_id")
+    declare_entity(hooks.world, name="old_id", enabled=False)
+    parameters = [
+        {"name": "visit", "value": "entity.visit_id"},
+        {"name": "old", "value": "entity.old_id"},
+    ]
+    webhook_id, _ = hooks.webhook(parameters=parameters)
+
+    sample = hooks.world.member.client.post(url(hooks, webhook_id, "/preview"), json={}).json()
+
+    assert json.loads(sample["body"]) == {"visit": "example-visit_id", "old": None}

@@ -158,7 +158,12 @@ def sample_data(db: Session, project: Project) -> dict[str, Any]:
         group, _, name = field.key.partition(".")
         if group in data:
             data[group][name] = field.example
-    names = db.scalars(select(TrackingEntity.name).where(TrackingEntity.project_id == project.id))
+    # Enabled ones only: a call's snapshot holds no disabled entity, so a send leaves it empty.
+    names = db.scalars(
+        select(TrackingEntity.name).where(
+            TrackingEntity.project_id == project.id, TrackingEntity.enabled.is_(True)
+        )
+    )
     data["entities"] = {
         name: {
             "value": f"example-{name}",
