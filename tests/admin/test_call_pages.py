@@ -97,8 +97,8 @@ def test_bad_filters_are_shown_at_their_fields(owner: SignedIn) -> None:
     unknown = owner.client.get(f"{owner.project}/calls?attribution=maybe")
 
     assert (backwards.status_code, lonely_value.status_code, unknown.status_code) == (422,) * 3
-    assert "later than" in field_error(backwards.text, "to")
-    assert "entity" in field_error(lonely_value.text, "value")
+    assert field_error(backwards.text, "to") == "must be the From day or later"
+    assert field_error(lonely_value.text, "value") == "choose the Entity this value belongs to"
     assert "not one of" in field_error(unknown.text, "attribution")
 
 

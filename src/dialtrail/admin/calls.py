@@ -21,7 +21,7 @@ from dialtrail.admin.auth import ReadableProject, SignedIn
 from dialtrail.admin.forms import FormErrors, form_errors
 from dialtrail.admin.rendering import finish, render
 from dialtrail.api.database import DatabaseSession
-from dialtrail.api.errors import ApiError, invalid_field, not_found
+from dialtrail.api.errors import ApiError, FieldProblem, invalid_field, not_found
 from dialtrail.api.schemas import MAX_ID, RequestBody
 from dialtrail.calls import export, queries
 from dialtrail.calls.api import CallId, trail
@@ -87,7 +87,21 @@ def checked_search(
         search = CallSearch.model_validate(given)
         return check_parameters(search.parameters(project.timezone), project.country), search.cursor
     except (ValidationError, ApiError) as error:
-        return form_errors(error, (*FILTERS, "cursor"))
+        return in_the_forms_words(form_errors(error, (*FILTERS, "cursor")))
+
+
+# The API names its parameters (`from`, `entity`); the journal's form has labels for them.
+FORM_WORDS = {
+    "must be later than `from`": "must be the From day or later",
+    "give the entity's name in `entity` too": "choose the Entity this value belongs to",
+}
+
+
+def in_the_forms_words(errors: FormErrors) -> FormErrors:
+    for name, problem in errors.fields.items():
+        if problem.message in FORM_WORDS:
+            errors.fields[name] = FieldProblem(name, FORM_WORDS[problem.message])
+    return errors
 
 
 @router.get("/calls")
