@@ -74,12 +74,17 @@ def test_installation_shows_the_snippet_and_when_the_script_was_last_seen(
     assert "https://shop.example.com/pricing" in after
 
 
+def strict_project_key(world: World, database: Database) -> str:
+    """The public key of the world's project, accepting page views from its shop only."""
+    project_url = f"/api/v1/projects/{world.project_id}"
+    world.owner.client.patch(project_url, json={"domains": ["shop.example.com"]})
+    return public_key(database, world.project_id)
+
+
 def test_installation_says_when_a_page_view_was_refused_for_its_domain(
     world: World, database: Database, owner: SignedIn
 ) -> None:
-    project_url = f"/api/v1/projects/{world.project_id}"
-    world.owner.client.patch(project_url, json={"domains": ["shop.example.com"]})
-    key = public_key(database, world.project_id)
+    key = strict_project_key(world, database)
     before = owner.client.get(f"{owner.project}/installation").text
 
     refused = Visit(world.base_url, key, origin="https://old-shop.example.net").page("https://x/")
@@ -111,14 +116,12 @@ def test_installation_explains_a_refused_page_view_that_named_no_site(
 def test_changing_the_domains_clears_the_refusal_note(
     world: World, database: Database, owner: SignedIn
 ) -> None:
-    project_url = f"/api/v1/projects/{world.project_id}"
-    world.owner.client.patch(project_url, json={"domains": ["shop.example.com"]})
-    key = public_key(database, world.project_id)
+    key = strict_project_key(world, database)
     Visit(world.base_url, key, origin="https://old-shop.example.net").page("https://x/")
     before = owner.client.get(f"{owner.project}/installation").text
 
     fixed = ["shop.example.com", "old-shop.example.net"]
-    world.owner.client.patch(project_url, json={"domains": fixed})
+    world.owner.client.patch(f"/api/v1/projects/{world.project_id}", json={"domains": fixed})
     after = owner.client.get(f"{owner.project}/installation").text
 
     assert 'data-testid="refused"' in before

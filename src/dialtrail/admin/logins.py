@@ -13,7 +13,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from dialtrail.projects.accounts import hash_token
@@ -63,7 +63,8 @@ def end_expired(db: Session, now: datetime) -> int:
     """Deletes the sessions that are over (at each sign-in, and by ``dialtrail prune``, so
     an instance nobody signs in to keeps none); how many it deleted."""
     result = db.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
-    return int(getattr(result, "rowcount", 0) or 0)
+    assert isinstance(result, CursorResult)  # a DELETE's result counts its rows
+    return result.rowcount
 
 
 def csrf_token(key: bytes, login: LoginSession) -> str:
