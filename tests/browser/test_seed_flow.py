@@ -224,3 +224,41 @@ def test_the_seed_call_reaches_the_crm_with_the_visit_id_and_ga(
 
 
 FORMATS = [("POST", "json"), ("POST", "form"), ("POST", "query"), ("GET", "query")]
+
+
+def test_an_idle_reader_who_calls_brings_the_latest_visit_id_to_the_crm(
+    page: Page, world: World, database: Database, shop: StaticSite
+) -> None:
+    """The most common visitor: lands, reads, dials the number shown while the page is still
+    open, and never clicks, scrolls or types. The visit id the page set late, and changed,
+    reaches the call and its webhook."""
+    project = f"/api/v1/projects/{world.project_id}"
+    world.owner.client.patch(project, json={"site_numbers": ["+12125550123"]})
+    world.owner.client.post(f"{project}/numbers", json={"number": "+12125550193"})
+    with receiving() as receiver:
+        hooks = Hooks(database, world, receiver, Clock(datetime.now(UTC)))
+        mapping = [
+            {"name": "visit id", "value": "entity.visit_id"},
+            {"name": "ga", "value": "visit.ga_client_id"},
+        ]
+        hooks.webhook(parameters=mapping)
+        page.goto(shop.base_url + "/reader.html")
+        page.wait_for_function("window.dialtrail && dialtrail.number() === '+12125550193'")
+        session_id = page.evaluate("dialtrail.session().session")
+        page.wait_for_function("window.r7k12_si === 'reader-2'", timeout=15_000)
+        wait_for(  # no click, no key, no scroll: the script's own reads send it
+            lambda: session_detail(world, session_id)["entities"].get("visit_id") == "reader-2",
+            "the changed visit_id to arrive while the visitor only reads",
+        )
+
+        hooks.clock.now = datetime.now(UTC)
+        started = hooks.report("started", called="+1 212 555 0193").json()
+        ended = (hooks.clock.now + timedelta(seconds=30)).isoformat()
+        hooks.report("ended", called="+1 212 555 0193", at=ended, duration_seconds=30)
+        call = world.owner.client.get(started["url"]).json()
+        hooks.clock.now = datetime.now(UTC)
+        assert hooks.deliver() == 1
+        [request] = receiver.received
+    assert (call["attribution"], call["session_id"]) == ("session", session_id)
+    assert call["entities"]["visit_id"]["value"] == "reader-2"
+    assert json.loads(request.body) == {"visit id": "reader-2", "ga": "1111111111.2222222222"}

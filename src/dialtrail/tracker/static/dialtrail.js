@@ -1,9 +1,11 @@
 (function (window, document, config) {
   /* Dialtrail insertion script (DESIGN.md §2–§3). Goals, in priority order:
      1. never break the host page: every entry point is guarded, nothing throws into the site;
-     2. never lose the visitor's values: send at once, re-read on change, flush on pagehide;
-     3. small: 6 KB gzipped at most, hence short local names and short messages;
-     4. fast: no work between events;
+     2. never lose the visitor's values: send at once, re-read while the page is open (whether or
+        not the visitor touches it), flush on intent to call and on pagehide;
+     3. small: 6 KB gzipped at most, hence short messages;
+     4. fast: 2 ms of main-thread time per page view at most; between events, a read of the
+        expressions every few seconds (about 0.1 ms for 20) and nothing else;
      5. debuggable: dialtrail.entities(), .session(), .check(), and #dialtrail-debug.
      The server injects `config`, with each entity already parsed; without it (null) only the
      console API is defined. The expression parser is in check.js, fetched on demand. */
@@ -26,14 +28,21 @@
   /* ---- Reading values. Readers return raw values; normalise() makes them the text the server
      stores (DESIGN §2): a string, null when empty, undefined when a path is not set (yet). */
 
+  // Reading document.cookie is a synchronous call into the browser's cookie store (most of a
+  // millisecond in Chromium, and more after any write): it is read once per task, and a write
+  // of ours is added to what was read rather than read again.
+  let cookieJar = null;
   function readCookie(name) {
-    try {
-      for (const part of document.cookie.split('; ')) if (part.startsWith(name + '=')) return part.slice(name.length + 1);
-    } catch (e) {} // a sandboxed frame refuses document.cookie
+    if (cookieJar == null) {
+      try { cookieJar = document.cookie; } catch (e) { cookieJar = ''; } // a sandboxed frame refuses it
+      Promise.resolve().then(() => cookieJar = null);
+    }
+    for (const part of cookieJar.split('; ')) if (part.startsWith(name + '=')) return part.slice(name.length + 1);
     return null;
   }
 
   const writeCookie = (name, value, seconds) => {
+    if (cookieJar != null) cookieJar = name + '=' + value + '; ' + cookieJar; // found first
     try {
       document.cookie = name + '=' + value + '; path=/; max-age=' + seconds + '; SameSite=Lax' +
         (location.protocol == 'https:' ? '; Secure' : '');
@@ -108,19 +117,24 @@
     return compiled.call(window);
   }
 
+  // A value, null when empty, or undefined while the paths it reads are not set (yet): an
+  // expression stays undefined while every option of its || is.
   function evaluate(node, errors) {
     try {
       if (node.either) {
+        let empty;
         for (const option of node.either) {
           const value = evaluate(option, errors);
           if (value != null) return value;
+          if (value === null) empty = null;
         }
-        return null;
+        return empty;
       }
       if (node.call == 'match') {
         // Compiled once per AST node; the parser checked that the pattern compiles.
         const searched = evaluate(node.args[0], errors);
-        const found = searched != null && (node.regex = node.regex || new RegExp(node.args[1].literal)).exec(searched);
+        if (searched == null) return searched;
+        const found = (node.regex = node.regex || new RegExp(node.args[1].literal)).exec(searched);
         return found ? normalise(found[found.length > 1 ? 1 : 0]) : null;
       }
       return normalise(node.path ? readPath(node.path) : node.js ? runJs(node)
@@ -159,7 +173,7 @@
   const maxLength = setting('max_value_length', 1000), timeout = setting('session_timeout', 1800);
   const retryMs = setting('simple_retry_ms', 5000);
   let entities = [], sent = {}, number = null, visitor = null, session = null, lastActivity = 0;
-  let pageView = null, pageUrl = '', pageReferrer = '', lastInteraction = 0;
+  let pageView = null, pageUrl = '', pageReferrer = '', lastInteraction = 0, pageViewStarted = 0;
   let errorLog = [], errorsSent = 0, errorCounts = {}, pageErrors = 0, errorTimer, changeTimer;
   const samePage = () => location.href.split('#')[0] == pageUrl.split('#')[0]; // a #fragment is no page view
   const cookieId = (value) => /^[\w-]{16,64}$/.test(value) ? value : null;
@@ -384,7 +398,9 @@
   /* ---- Transport: JSON as text/plain and no custom header, so no CORS preflight */
 
   const LIMIT = 7900; // bytes; the collector refuses bodies over 8,192
-  const size = (body) => new Blob([JSON.stringify(body)]).size;
+  // UTF-8 bytes of JSON: once per send, and once more per value given away (a Blob per value
+  // cost milliseconds of every page view).
+  const size = (value) => new TextEncoder().encode(JSON.stringify(value)).length;
   let pageViewBody; // sent again when a ping finds its session unknown
 
   // One event; a failure that may pass (the network, 429, 5xx) is tried again after 1, 3, 9
@@ -408,8 +424,13 @@
   // event is stored, so a few long values never cost the whole event a 413.
   function send(kind, body) {
     const rest = [];
+    let over = size(body) - LIMIT;
     for (const name in body.values) {
-      if (size(body) > LIMIT) rest.push(ids({values: {[name]: body.values[name]}, truncated: body.truncated})), delete body.values[name];
+      if (over <= 0) break;
+      const given = {[name]: body.values[name]};
+      over -= size(given); // the body loses as many bytes, less one
+      rest.push(ids({values: given, truncated: body.truncated}));
+      delete body.values[name];
     }
     if (kind == 'pageview') pageViewBody = body;
     return post(kind, body, 0).then((answer) => {
@@ -425,6 +446,7 @@
     const read = changes();
     if (Object.keys(read.values).length) ping(read);
   }
+  const guardedChanges = guard(sendChanges);
 
   function startPageView(referrer, newSession) {
     flushErrors(); // earlier errors belong to the previous page view
@@ -433,43 +455,71 @@
     pageUrl = location.href;
     pageReferrer = referrer;
     errorCounts = {}, pageErrors = 0; // the limits are per page view, SPA navigations included
-    visitor = cookieId(readCookie('_dt_v')) || visitor || newId();
-    writeCookie('_dt_v', visitor, 63072000); // two years
+    const stored = cookieId(readCookie('_dt_v'));
+    visitor = stored || visitor || newId();
+    if (newSession || stored != visitor) writeCookie('_dt_v', visitor, 63072000); // two years from the session's start
     for (const entity of entities) if (!entity.ast) report(entity.name, 'parse', entity.error);
     const read = collect(entities, (entity, raw, value) => {
-      if (raw === undefined && entity.type == 'simple') pending.push(entity);
+      if (value == null) pending.push(entity);
       sent[entity.name] = value;
       return true;
     });
+    pageViewStarted = Date.now();
     // Cut to the collector's limits: a refused page view would lose every value.
     send('pageview', ids({new_session: newSession, url: pageUrl.slice(0, 4096),
       title: document.title.slice(0, 2000), referrer: referrer.slice(0, 4096),
       ga: readCookie('_ga'), at: Date.now()}, read)).then(guard((answer) => {
       if (!answer || !('number' in answer)) return;
-      number = /^\+\d{6,15}$/.test(answer.number) ? answer.number : null;
+      const given = /^\+\d{6,15}$/.test(answer.number) ? answer.number : null;
+      if (given != number) number = given, writeSession(); // a cookie write costs
       log('number', number);
-      writeSession();
       show();
     }));
-    if (pending.length) retrySimple(pending, pageView, Date.now() + retryMs);
+    if (pending.length) readLate(pending, pageView, Date.now() + retryMs);
   }
 
-  // Sites often set their variables late: a simple entity still undefined is read again every
-  // 250 ms until the page has loaded and simple_retry_ms has passed, and sent once it appears.
-  function retrySimple(pending, forPageView, deadline) {
+  // Sites often set their values late: an entity of either type still empty is read again every
+  // 250 ms until the page has loaded and simple_retry_ms has passed, and sent as soon as it has
+  // a value. One still undefined then is reported, since its path is probably wrong (an empty
+  // one, a missing cookie say, is not an error).
+  function readLate(pending, forPageView, deadline) {
     setTimeout(guard(() => {
       if (forPageView != pageView) return; // a newer page view reads its own values
       const waiting = [];
       if (document.readyState != 'complete') deadline = Date.now() + retryMs; // not before load
-      const read = collect(pending, (entity, raw) => {
-        if (raw !== undefined) return true;
+      const read = collect(pending, (entity, raw, value) => {
+        if (value != null) { // sent already when the watch below saw it first
+          const changed = value !== sent[entity.name];
+          sent[entity.name] = value;
+          return changed;
+        }
         if (Date.now() < deadline) waiting.push(entity);
-        else report(entity.name, 'undefined', entity.value + ' is still undefined');
+        else if (raw === undefined) report(entity.name, 'undefined', entity.value + ' is still undefined');
       });
       if (Object.keys(read.values).length) ping(read);
-      if (waiting.length) retrySimple(waiting, forPageView, deadline);
+      if (waiting.length) readLate(waiting, forPageView, deadline);
     }), 250);
   }
+
+  // Expressions are read again while the page is visible: every 2 s in the first two minutes of
+  // a page view, then every 10 s. A changed value goes out at once, in one ping, whether or not
+  // the visitor interacts: a reader who dials without touching the page still brings the page's
+  // current values to the call. Nothing is sent while nothing changes.
+  const watch = () => setTimeout(() => {
+    watch();
+    if (document.visibilityState != 'hidden') guardedChanges();
+  }, Date.now() - pageViewStarted < 12e4 ? 2e3 : 1e4);
+
+  // Intent to call: a click or tap on a tel: link or on what shows the number, or a copy of the
+  // number. The changed values go out at once, with a ping that renews the number's lease.
+  const showsNumber = (text) => !!shown && text.length < 200 && text.replace(/\D/g, '').includes(shown.nsn);
+  const onIntent = guard((event) => {
+    const target = event.target;
+    if (event.type == 'copy' ? showsNumber('' + getSelection())
+      : target.closest && (target.closest('[href^="tel:"],[data-dialtrail-number]') || showsNumber(target.textContent))) {
+      ping(changes()), flushErrors();
+    }
+  });
 
   function navigate() {
     if (!samePage()) startPageView(pageUrl, touchSession()); // the referrer is the previous URL
@@ -479,7 +529,7 @@
   const afterNavigation = guard(() => setTimeout(guard(navigate), 0));
   const afterPush = guard(() => {
     clearTimeout(changeTimer);
-    changeTimer = setTimeout(guard(sendChanges), 0);
+    changeTimer = setTimeout(guardedChanges, 0);
   });
 
   // Replaces object[name] with a wrapper that calls the site's function first, with its own this
@@ -513,15 +563,19 @@
   }
 
   function start() {
+    // Pointer movement counts too; at most one clock read a second, however fast it moves.
     const onActivity = guard(() => {
-      if (document.visibilityState != 'hidden') lastInteraction = Date.now();
+      const now = Date.now();
+      if (now - lastInteraction > 999 && document.visibilityState != 'hidden') lastInteraction = now;
     });
     const onLeave = guard((event) => {
       if (event.type == 'pagehide' || document.visibilityState == 'hidden') sendChanges(), flushErrors();
     });
-    for (const type of 'scroll pointerdown keydown touchstart focus'.split(' ')) {
+    for (const type of 'scroll pointerdown pointermove keydown touchstart focus'.split(' ')) {
       window.addEventListener(type, onActivity, true); // window-level touch listeners are passive
     }
+    document.addEventListener('click', onIntent, true);
+    document.addEventListener('copy', onIntent, true);
     window.addEventListener('pagehide', onLeave);
     document.addEventListener('visibilitychange', onLeave);
     window.addEventListener('popstate', guard(navigate));
@@ -531,6 +585,7 @@
     setInterval(guard(activityTick), setting('ping_interval', 15) * 1000);
     startPageView(document.referrer, touchSession());
     show(); // the number the session was shown before, at once
+    watch();
   }
 
   /* ---- The console API: window.dialtrail */
