@@ -383,9 +383,11 @@ def summary_lines(result: dict[str, Any]) -> str:
                 f"{rate} {phase:<17}"
                 + "".join(f"{cost['median']:>10.2f} ({cost['p90']:5.1f})" for cost in costs)
             )
+    load = result["load_average"]
     lines.append(
         f"budget for the first page view: {result['unthrottled']['budget_ms']:g} ms (1x), "
-        f"{result['cpu_throttled_4x']['budget_ms']:g} ms (4x), against JS"
+        f"{result['cpu_throttled_4x']['budget_ms']:g} ms (4x), against JS; load average "
+        f"{load['before']:.1f} before the run, {load['after']:.1f} after (wall times grow with it)"
     )
     return "\n".join(lines)
 
