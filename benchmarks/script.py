@@ -122,11 +122,24 @@ MEANINGS = {
     "widest figure, the noisiest",
 }
 
+PREMISES = [
+    "page without the script: the script was never requested, nothing was posted to the "
+    "collector, window.dialtrail is undefined, its traces have no event of the script's URL",
+    "page with the script: the script was requested, two page views were posted (load and "
+    f"pushState), dialtrail.entities() has at least {MIN_ENTITY_VALUES} values, "
+    "dialtrail.number() is the tracking number and the page shows it in place of the site's, "
+    "its first trace has events of the script's URL",
+    "ScriptDuration and the trace's events of the script's URL (the same work, counted two "
+    f"ways) agree within {AGREEMENT:g}x or {AGREEMENT_FLOOR_MS:g} ms",
+]
+
 
 def main() -> None:
     parser = cli.parser_for(__doc__)
     parser.add_argument("--samples", type=int, default=9, help="pairs of pages per CPU rate")
     arguments = parser.parse_args()
+    if arguments.samples < 1:
+        parser.error("--samples must be at least 1")
     sys.exit(cli.run_cleaning_up(arguments, benchmark))
 
 
@@ -161,18 +174,6 @@ def benchmark(arguments: argparse.Namespace) -> int:
     say(f"written to {path}")
     say(json.dumps(result, indent=2, sort_keys=True))
     return 0
-
-
-PREMISES = [
-    "page without the script: the script was never requested, nothing was posted to the "
-    "collector, window.dialtrail is undefined, its traces have no event of the script's URL",
-    "page with the script: the script was requested, two page views were posted (load and "
-    f"pushState), dialtrail.entities() has at least {MIN_ENTITY_VALUES} values, "
-    "dialtrail.number() is the tracking number and the page shows it in place of the site's, "
-    "its first trace has events of the script's URL",
-    "ScriptDuration and the trace's events of the script's URL (the same work, counted two "
-    f"ways) agree within {AGREEMENT:g}x or {AGREEMENT_FLOOR_MS:g} ms",
-]
 
 
 def measure_rate(
