@@ -115,7 +115,7 @@ MEANINGS = {
     "javascript_ms": "the headline: the script's JavaScript on the main thread, wall time (trace: "
     "its own events and the microtasks, where promise callbacks run)",
     "javascript_cpu_ms": "the same in the main thread's CPU time (neighbours on a shared "
-    "machine hardly move it; under throttling it includes the throttler's spinning)",
+    "machine move it far less; under throttling it includes the throttler's spinning)",
     "script_duration_ms": "Chromium's ScriptDuration counter: leaves promise callbacks out",
     "trace_script_url_ms": "the trace's events of the script's URL: what ScriptDuration counts",
     "task_duration_ms": "every main-thread task (style, layout, network included): the "
