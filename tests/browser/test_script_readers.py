@@ -310,7 +310,7 @@ def test_a_simple_entity_never_set_is_reported_undefined(page: Page, site: Stati
 
     page.wait_for_function("dialtrail._errors().length")
     assert page.evaluate("dialtrail._errors()") == [
-        {"entity": "never", "kind": "undefined", "message": "never.set is still undefined"}
+        {"entity": "never", "kind": "undefined", "message": "still undefined 0.3 s after load"}
     ]
 
 

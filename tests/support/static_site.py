@@ -80,12 +80,13 @@ class StaticSite:
 
 
 def served(config: dict[str, Any]) -> dict[str, Any]:
-    """The configuration with each entity as the server sends it: with its parsed form."""
+    """The configuration with each entity as the server sends it: with its parsed form and
+    without its text (which check.js carries)."""
     raw_js = bool(config.get("raw_js"))
     entities = [
-        entity
+        {key: value for key, value in entity.items() if key != "value"}
         if "ast" in entity or "error" in entity
-        else {**entity, **script_entity(entity["name"], entity["type"], entity["value"], raw_js)}
+        else script_entity(entity["name"], entity["type"], entity["value"], raw_js)
         for entity in config.get("entities", [])
     ]
     return {**config, "entities": entities}
@@ -108,7 +109,8 @@ class _Handler(SimpleHTTPRequestHandler):
         if path == "/dialtrail.js":
             self.respond("application/javascript", self.site.script())
         elif path == "/dialtrail/check.js":
-            self.respond("application/javascript", check_script().body)
+            texts = {e["name"]: e["value"] for e in (self.site.config or {}).get("entities", [])}
+            self.respond("application/javascript", check_script(texts).body)
         else:
             super().do_GET()
 

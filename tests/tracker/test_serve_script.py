@@ -40,13 +40,8 @@ def test_it_serves_the_script_with_the_enabled_entities(world: World, database: 
     assert config == {  # the script's own defaults (timings, raw_js off) are not repeated
         "endpoint": f"{world.base_url}/c/{public_key(database, world.project_id)}",
         "entities": [
-            {
-                "name": "visit_id",
-                "type": "expression",
-                "value": "r7k12_si",
-                "ast": {"path": ["r7k12_si"]},
-            }
-        ],
+            {"name": "visit_id", "type": "expression", "ast": {"path": ["r7k12_si"]}}
+        ],  # the value's text is in check.js, for debugging: every byte here is in the budget
         "numbers": [],
     }
 
@@ -90,7 +85,9 @@ def test_a_configuration_cannot_close_the_script_element(world: World, database:
     text = httpx.get(script_url(world, database)).text
 
     assert "</script>" not in text
-    assert injected_config(text)["entities"][0]["value"].startswith('text("</script>')
+    [entity] = injected_config(text)["entities"]
+    assert entity["ast"]["call"] == "text"
+    assert entity["ast"]["args"][0]["literal"].startswith("</script>")
 
 
 def test_an_unknown_key_is_a_404_javascript_comment(world: World) -> None:
@@ -150,6 +147,26 @@ def test_it_serves_the_parser_minified_gzipped_and_cacheable(
     assert packed.headers["content-encoding"] == "gzip"
     assert packed.text == plain.text
     assert (again.status_code, again.content) == (304, b"")
+
+
+def test_the_parser_carries_the_texts_of_the_enabled_entities(
+    world: World, database: Database
+) -> None:
+    declare_entity(world, name="visit_id", value='cookie("v") || r7k12_si')
+    declare_entity(world, name="off", value="x", enabled=False)
+    before = httpx.get(check_url(world, database))
+    declare_entity(world, name="order", value='shop.order || "</script>"')
+
+    after = httpx.get(check_url(world, database))
+
+    texts = re.search(r"\}\)\(window, ?(\{.*\})\);?\s*$", after.text, re.DOTALL)
+    assert texts, after.text[-300:]
+    assert json.loads(texts.group(1)) == {
+        "visit_id": 'cookie("v") || r7k12_si',
+        "order": 'shop.order || "</script>"',
+    }
+    assert "</script>" not in after.text
+    assert after.headers["etag"] != before.headers["etag"]
 
 
 def test_the_parser_under_an_unknown_key_is_a_404_javascript_comment(world: World) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -35,6 +36,7 @@ from dialtrail.projects.models import Project
 SCRIPT = Path(__file__).parent / "static" / "dialtrail.js"
 CHECK_SCRIPT = Path(__file__).parent / "static" / "check.js"
 CONFIG_PLACEHOLDER = "/*DIALTRAIL_CONFIG*/null"
+TEXTS_PLACEHOLDER = "/*DIALTRAIL_TEXTS*/{}"
 CACHE_CONTROL = "public, max-age=300"  # entity changes reach visitors within five minutes
 # The script's own defaults (session_timeout, ping_interval, activity_window, simple_retry_ms,
 # max_value_length in dialtrail.js) are not repeated in the configuration: every byte of it is
@@ -48,8 +50,9 @@ class ServedScript:
     etag: str
 
 
-# The minifier drops comments, so the placeholder becomes a name it leaves alone first.
+# The minifier drops comments, so a placeholder becomes a name it leaves alone first.
 CONFIG_SENTINEL = "__DIALTRAIL_CONFIG__"
+TEXTS_SENTINEL = "__DIALTRAIL_TEXTS__"
 
 
 @cache
@@ -57,10 +60,19 @@ def minified_template() -> str:
     """The script minified once per process. The call at its end, ``(window, document,
     CONFIG)``, names the page's globals, which a minifier never renames (only the names a
     script declares are its own)."""
-    source = SCRIPT.read_text(encoding="utf-8")
-    if CONFIG_PLACEHOLDER not in source:
-        raise RuntimeError(f"{SCRIPT} lost its {CONFIG_PLACEHOLDER} placeholder")
-    return minified(source.replace(CONFIG_PLACEHOLDER, CONFIG_SENTINEL))
+    return minified_with_sentinel(SCRIPT, CONFIG_PLACEHOLDER, CONFIG_SENTINEL)
+
+
+@cache
+def minified_check_template() -> str:
+    return minified_with_sentinel(CHECK_SCRIPT, TEXTS_PLACEHOLDER, TEXTS_SENTINEL)
+
+
+def minified_with_sentinel(path: Path, placeholder: str, sentinel: str) -> str:
+    source = path.read_text(encoding="utf-8")
+    if placeholder not in source:
+        raise RuntimeError(f"{path} lost its {placeholder} placeholder")
+    return minified(source.replace(placeholder, sentinel))
 
 
 def minified(source: str) -> str:
@@ -70,18 +82,23 @@ def minified(source: str) -> str:
     return packed
 
 
-@cache
-def check_script() -> ServedScript:
-    """check.js, the parser the script fetches on demand: one file for every project."""
-    return render_body(minified(CHECK_SCRIPT.read_text(encoding="utf-8")))
+def check_script(texts: dict[str, str]) -> ServedScript:
+    """check.js, the parser the script fetches on demand, with the texts of the project's
+    entities by name (debugging parses them again in the browser; the script itself carries
+    only their parsed forms)."""
+    return render_check(json_text(texts))
+
+
+def render_check(injected: str) -> ServedScript:
+    return render_body(minified_check_template().replace(TEXTS_SENTINEL, injected))
 
 
 def script_config(
     endpoint: str, entities: list[dict[str, str]], site_numbers: list[str], raw_js: bool
 ) -> dict[str, Any]:
     """What the script needs and nothing more (its size budget includes the configuration):
-    entities as name, type, value and parsed form; site numbers as their parts; raw_js only
-    when on."""
+    entities as name, type and parsed form (their texts travel in check.js); site numbers as
+    their parts; raw_js only when on."""
     config: dict[str, Any] = {
         "endpoint": endpoint,
         "entities": [script_entity(e["name"], e["type"], e["value"], raw_js) for e in entities],
@@ -93,15 +110,10 @@ def script_config(
 
 
 def script_entity(name: str, entity_type: str, value: str, raw_js: bool) -> dict[str, Any]:
-    """An entity as the script gets it. The value stays for messages and for debugging (check.js
-    parses it again); ``ast`` is what the script evaluates. A value that no longer parses (saved
-    under other rules) gets ``error`` instead, which the script reports as a parse error."""
-    return {
-        "name": name,
-        "type": entity_type,
-        "value": value,
-        **parsed_form(entity_type, value, raw_js),
-    }
+    """An entity as the script gets it: ``ast`` is what the script evaluates. A value that no
+    longer parses (saved under other rules) gets ``error`` instead, which the script reports as
+    a parse error. The value's text is not sent: check.js carries it, for debugging."""
+    return {"name": name, "type": entity_type, **parsed_form(entity_type, value, raw_js)}
 
 
 @lru_cache(maxsize=4096)
@@ -144,8 +156,12 @@ def number_parts(e164: str) -> dict[str, str]:
 
 
 def config_text(config: dict[str, Any]) -> str:
-    # "</" is escaped so the configuration can never close a surrounding <script> element.
-    return json.dumps(config, separators=(",", ":")).replace("</", "<\\/")
+    return json_text(config)
+
+
+def json_text(value: Any) -> str:
+    # "</" is escaped so the text can never close a surrounding <script> element.
+    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
 
 def render(injected: str) -> ServedScript:
@@ -176,40 +192,52 @@ class ScriptServer:
         config = await run_in_threadpool(self.load_config, key, base_url)
         if config is None:
             return unknown_key(key)
-        return respond(request, self.rendered_for(config_text(config)))
+        injected = config_text(config)
+        return respond(request, self.rendered_once("script " + injected, lambda: render(injected)))
 
     async def serve_check(self, request: Request) -> Response:
         """check.js under the project's key, so that the script finds it next to itself and a
         mistyped key is a 404 here too."""
         key = request.path_params["public_key"]
-        if not await run_in_threadpool(self.project_exists, key):
+        texts = await run_in_threadpool(self.load_texts, key)
+        if texts is None:
             return unknown_key(key)
-        return respond(request, check_script())
+        injected = json_text(texts)
+        return respond(
+            request, self.rendered_once("check " + injected, lambda: render_check(injected))
+        )
 
-    def project_exists(self, public_key: str) -> bool:
+    def load_texts(self, public_key: str) -> dict[str, str] | None:
         with self.sessions() as db:
-            found = db.scalar(select(Project.id).where(Project.public_key == public_key))
-            return found is not None
+            project = db.scalar(select(Project).where(Project.public_key == public_key))
+            if project is None:
+                return None
+            return {e.name: e.value for e in enabled_entities(db, project)}
 
     def load_config(self, public_key: str, base_url: str) -> dict[str, Any] | None:
         with self.sessions() as db:
             project = db.scalar(select(Project).where(Project.public_key == public_key))
             if project is None:
                 return None
-            query = (
-                select(TrackingEntity)
-                .where(TrackingEntity.project_id == project.id, TrackingEntity.enabled.is_(True))
-                .order_by(TrackingEntity.id)
-            )
-            return project_config(project, list(db.scalars(query)), base_url)
+            return project_config(project, enabled_entities(db, project), base_url)
 
-    def rendered_for(self, injected: str) -> ServedScript:
-        script = self.rendered.get(injected)
+    def rendered_once(self, key: str, make: Callable[[], ServedScript]) -> ServedScript:
+        """The script or check.js for one configuration, minified and gzipped once."""
+        script = self.rendered.get(key)
         if script is None:
             if len(self.rendered) > 10_000:  # bounded: one entry per distinct configuration
                 self.rendered.clear()
-            script = self.rendered[injected] = render(injected)
+            script = self.rendered[key] = make()
         return script
+
+
+def enabled_entities(db: Session, project: Project) -> list[TrackingEntity]:
+    query = (
+        select(TrackingEntity)
+        .where(TrackingEntity.project_id == project.id, TrackingEntity.enabled.is_(True))
+        .order_by(TrackingEntity.id)
+    )
+    return list(db.scalars(query))
 
 
 def respond(request: Request, script: ServedScript) -> Response:

@@ -1,4 +1,4 @@
-(function (window) {
+(function (window, texts) {
   /* Dialtrail's expression parser for the browser (DESIGN.md §2), the companion of dialtrail.js.
      The insertion script gets each entity already parsed by the server (its configuration carries
      the parsed forms), so it needs no parser to read values; this file is fetched, from next to
@@ -8,7 +8,9 @@
      script's size budget. It adds to window.dialtrail:
      - _parse(text, type, allowRawJs): {ast} or {error, position}, used by check();
      - _reparse(entities, allowRawJs, log): with debugging on, each entity's value parsed again
-       here and logged when it differs from the form the server sent. */
+       here and logged when it differs from the form the server sent.
+     The values' texts come with this file (`texts`, by entity name, injected by the server for
+     the project), not with the script, whose every byte is in its size budget. */
   'use strict';
 
   const has = (object, key) => ({}).hasOwnProperty.call(object, key);
@@ -215,11 +217,12 @@
 
   function reparse(entities, allowRawJs, log) {
     for (const entity of entities) {
-      const parsed = parse(entity.value, entity.type, allowRawJs);
+      if (!has(texts, entity.name)) continue; // changed on the server since the script was fetched
+      const parsed = parse(texts[entity.name], entity.type, allowRawJs);
       if (serverForm(parsed.ast) != serverForm(entity.ast)) log('parsed differently in the browser', entity.name, parsed, entity.ast);
     }
   }
 
   const api = window.dialtrail;
   if (api && typeof api == 'object') api._parse = parse, api._reparse = reparse;
-})(window);
+})(window, /*DIALTRAIL_TEXTS*/{});

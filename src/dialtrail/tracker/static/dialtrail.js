@@ -494,7 +494,7 @@
           return changed;
         }
         if (Date.now() < deadline) waiting.push(entity);
-        else if (raw === undefined) report(entity.name, 'undefined', entity.value + ' is still undefined');
+        else if (raw === undefined) report(entity.name, 'undefined', 'still undefined ' + retryMs / 1e3 + ' s after load');
       });
       if (Object.keys(read.values).length) ping(read);
       if (waiting.length) readLate(waiting, forPageView, deadline);
