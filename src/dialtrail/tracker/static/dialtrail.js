@@ -460,7 +460,7 @@
     if (newSession || stored != visitor) writeCookie('_dt_v', visitor, 63072000); // two years from the session's start
     for (const entity of entities) if (!entity.ast) report(entity.name, 'parse', entity.error);
     const read = collect(entities, (entity, raw, value) => {
-      if (value == null) pending.push(entity);
+      if (value == null && (raw === undefined || entity.type == 'simple')) pending.push(entity);
       sent[entity.name] = value;
       return true;
     });
@@ -471,17 +471,20 @@
       ga: readCookie('_ga'), at: Date.now()}, read)).then(guard((answer) => {
       if (!answer || !('number' in answer)) return;
       const given = /^\+\d{6,15}$/.test(answer.number) ? answer.number : null;
-      if (given != number) number = given, writeSession(); // a cookie write costs
-      log('number', number);
-      show();
+      log('number', given);
+      // The number on the page already (from the cookie, or an SPA's previous page view) stays
+      // there by itself (the observer): no cookie write, no new walk of the page.
+      if (given != number) number = given, writeSession(), show();
     }));
     if (pending.length) readLate(pending, pageView, Date.now() + retryMs);
   }
 
-  // Sites often set their values late: an entity of either type still empty is read again every
-  // 250 ms until the page has loaded and simple_retry_ms has passed, and sent as soon as it has
-  // a value. One still undefined then is reported, since its path is probably wrong (an empty
-  // one, a missing cookie say, is not an error).
+  // Sites often set their variables late: a simple entity still empty, or an expression still
+  // undefined (its paths unset), is read again every 250 ms until the page has loaded and
+  // simple_retry_ms has passed, and sent as soon as it has a value. One still undefined then is
+  // reported, since its path is probably wrong. An expression that is merely empty (a cookie or
+  // parameter not there) is left to the watch below: reading it four times a second for
+  // seconds, cookies and all, cost more main-thread time than the page view itself.
   function readLate(pending, forPageView, deadline) {
     setTimeout(guard(() => {
       if (forPageView != pageView) return; // a newer page view reads its own values
