@@ -351,10 +351,12 @@
 
   function swapIn(root) {
     if (untouchable(root)) return;
-    // One search of the whole text first: most added content has no number in it.
-    if (targets.some(([, , digits]) => digits.test(root.textContent))) {
+    // One search of the whole text first: most added content has no number in it. Then only
+    // texts with a digit are searched (each part of a split number has one): most have none.
+    const text = root.textContent;
+    if (targets.some(([, , digits]) => digits.test(text))) {
       const walker = document.createTreeWalker(root, 4), nodes = [], seen = new Set(); // NodeFilter.SHOW_TEXT
-      for (let node; (node = walker.nextNode());) swapText(node), nodes.push(node);
+      for (let node; (node = walker.nextNode());) if (/\d/.test(node.data)) swapText(node), nodes.push(node);
       for (const node of nodes) swapAround(node, seen); // what is left: numbers split across elements
     }
     for (const element of [root, ...root.querySelectorAll('[href^="tel:"],[data-dialtrail-number]')]) {
