@@ -1,6 +1,8 @@
 """The parameter catalogue (DESIGN §6): every value a webhook parameter can be mapped to.
 
 Keys are ``group.field``; ``entity.<name>`` exists for each of the project's tracking entities.
+The ``visit.*`` fields are derived from the visit snapshot's definition
+(``sessions/visit_fields.py``), so every stored visit field can be sent.
 Each field has a type, used to check filters and to format dates, a description and an example
 that the API and the admin UI show next to it.
 """
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from dialtrail.sessions.visit_fields import VISIT_FIELDS
 
 FieldType = Literal["string", "integer", "boolean", "datetime"]
 
@@ -76,39 +80,10 @@ FIELDS: tuple[CatalogueField, ...] = (
     CatalogueField(
         "call.is_first_call", "boolean", "The caller never called this project before.", True
     ),
-    CatalogueField("visit.session_id", "string", "The visit's id (cookie _dt_s).", "SRX41cvhnP1g"),
-    CatalogueField(
-        "visit.visitor_id", "string", "The browser's id (cookie _dt_v).", "dXcnMSxsp9Sh"
+    *(
+        CatalogueField(f"visit.{field.name}", field.type, field.description, field.example)
+        for field in VISIT_FIELDS
     ),
-    CatalogueField(
-        "visit.ga_client_id", "string", "Google Analytics client id (from _ga).", "123.456"
-    ),
-    CatalogueField("visit.utm_source", "string", "utm_source of the landing page.", "google"),
-    CatalogueField("visit.utm_medium", "string", "utm_medium of the landing page.", "cpc"),
-    CatalogueField("visit.utm_campaign", "string", "utm_campaign of the landing page.", "spring"),
-    CatalogueField("visit.utm_content", "string", "utm_content of the landing page.", "ad-2"),
-    CatalogueField("visit.utm_term", "string", "utm_term of the landing page.", "plumber"),
-    CatalogueField("visit.gclid", "string", "Google Ads click id.", "Cj0KCQ…"),
-    CatalogueField(
-        "visit.referrer", "string", "Where the visitor came from.", "https://www.google.com/"
-    ),
-    CatalogueField(
-        "visit.landing_page",
-        "string",
-        "The visit's first page.",
-        "https://shop.example.com/?utm_source=google",
-    ),
-    CatalogueField(
-        "visit.page_url",
-        "string",
-        "The page the visitor saw last before the call.",
-        "https://shop.example.com/contacts",
-    ),
-    CatalogueField(
-        "visit.started_at", "datetime", "When the visit started.", "2026-11-27T10:02:11Z"
-    ),
-    CatalogueField("visit.page_views", "integer", "Pages viewed in the visit.", 4),
-    CatalogueField("visit.user_agent", "string", "The visitor's browser.", "Mozilla/5.0 …"),
     CatalogueField("project.id", "integer", "The project's id.", 1),
     CatalogueField("project.name", "string", "The project's name.", "Example shop"),
 )
