@@ -219,3 +219,38 @@ def test_the_check_box_speaks_of_one_line_when_it_shows_one(owner: SignedIn) -> 
     one = owner.client.get(f"{owner.project}/entities/new").text
     assert "It shows what Dialtrail" in one
     assert "The first line" not in one
+
+
+def test_the_list_shows_an_expression_that_never_resolves_and_its_value_share(
+    world: World, database: Database, owner: SignedIn
+) -> None:
+    declare_entity(world, name="visit_id", value="r7k12_si")
+    declare_entity(world, name="shop_visit", value="shop.visit.id")
+    visit = Visit(world.base_url, public_key(database, world.project_id))
+    visit.page("https://shop.example.com/", {"visit_id": "crm-42", "shop_visit": None})
+    visit.page("https://shop.example.com/b", {"visit_id": None, "shop_visit": None})
+    # What the script reports when an expression is still undefined after load + retries.
+    error = {
+        "entity": "shop_visit",
+        "kind": "undefined",
+        "message": "shop.visit.id is still undefined",
+    }
+    visit.errors([error], url="https://shop.example.com/b")
+
+    listing = owner.client.get(f"{owner.project}/entities").text
+
+    shares = re.findall(r'data-testid="value-share">([^<]*)<', listing)
+    assert shares == ["value on 1 of the last 2 page views", "value on 0 of the last 2 page views"]
+    assert 'class="meta bad" data-testid="value-share">value on 0 of' in listing
+    assert "last: shop.visit.id is still undefined" in listing
+    assert "never seen yet" in listing
+
+
+def test_the_list_says_when_no_page_view_came_since_an_entity_was_added(
+    world: World, owner: SignedIn
+) -> None:
+    declare_entity(world, **SEED)
+
+    listing = owner.client.get(f"{owner.project}/entities").text
+
+    assert "no page views since it was added" in listing

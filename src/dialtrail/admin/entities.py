@@ -22,7 +22,7 @@ from dialtrail.api.errors import ApiError, FieldProblem
 from dialtrail.api.schemas import EntityId
 from dialtrail.entities import rules, service
 from dialtrail.entities.expressions import ExpressionError, parse_path
-from dialtrail.entities.health import health_of
+from dialtrail.entities.health import healths
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.entities.schemas import EntityCreate, EntityUpdate
 from dialtrail.projects.models import Project
@@ -57,9 +57,10 @@ def entity_list(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
     entities = service.list_entities(db, access.project)
+    found = healths(db, access.project.id, entities)
     rows = [
-        (entity, health_of(db, entity), console_checks(entity.name, entity.value))
-        for entity in entities
+        (entity, health, console_checks(entity.name, entity.value))
+        for entity, health in zip(entities, found, strict=True)
     ]
     return render(
         request,

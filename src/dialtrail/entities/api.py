@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import EntityId, ProjectId
 from dialtrail.entities import rules, service
-from dialtrail.entities.health import health_of
+from dialtrail.entities.health import health_of, healths
 from dialtrail.entities.schemas import EntityCreate, EntityList, EntityOut, EntityUpdate
 from dialtrail.projects.access import readable_project, writable_project
 from dialtrail.projects.auth import CurrentUser
@@ -24,8 +24,11 @@ router = APIRouter(prefix="/projects/{project_id}/tracking-entities", tags=["tra
 def list_entities(project_id: ProjectId, user: CurrentUser, session: DatabaseSession) -> EntityList:
     access = readable_project(session, user, project_id)
     entities = service.list_entities(session, access.project)
+    found = healths(session, access.project.id, entities)
     return EntityList(
-        items=[EntityOut.build(entity, health_of(session, entity)) for entity in entities],
+        items=[
+            EntityOut.build(entity, health) for entity, health in zip(entities, found, strict=True)
+        ],
         limit=rules.MAX_ENTITIES_PER_PROJECT,
     )
 

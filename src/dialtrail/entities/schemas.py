@@ -62,6 +62,14 @@ class EntityError(BaseModel):
 class EntityHealth(BaseModel):
     last_value: str | None = Field(description="The newest non-empty value the script saw.")
     last_seen_at: datetime | None
+    recent_page_views: int = Field(
+        description="How many of the project's last 50 page views are counted: those viewed "
+        "since the entity was declared."
+    )
+    recent_with_value: int = Field(
+        description="How many of those page views had a non-empty value for the entity "
+        '("value on 37 of the last 50 page views").'
+    )
     error_count: int
     last_error: EntityError | None
 

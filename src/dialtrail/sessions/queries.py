@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, select
@@ -164,3 +164,78 @@ def latest_page_view(db: Session, project_id: int) -> PageView | None:
         .limit(1)
     )
     return db.scalar(query)
+
+
+# Entity health counts values over the project's latest page views: enough to tell an entity
+# that works from one that never resolves, and a bounded read whatever the database's size.
+RECENT_PAGE_VIEWS = 50
+# page_views has no project column, and an index walk through the project's sessions would
+# read every page view it ever had. So the project's latest page views are looked for among
+# the instance's newest NEWEST_SCANNED (exact whenever the project has RECENT_PAGE_VIEWS of
+# them), and, for a project with little recent traffic, in its RECENT_PAGE_VIEWS newest visits.
+NEWEST_SCANNED = 1000
+
+
+@dataclass(frozen=True)
+class RecentPageViews:
+    """The project's latest page views and, per entity, those that had a non-empty value."""
+
+    viewed_at: dict[int, datetime] = field(default_factory=dict)  # page view id → when
+    with_value: dict[int, set[int]] = field(default_factory=dict)  # entity id → page view ids
+
+
+def recent_page_views(
+    db: Session, project_id: int, limit: int = RECENT_PAGE_VIEWS
+) -> RecentPageViews:
+    viewed_at = latest_page_views(db, project_id, limit)
+    if not viewed_at:
+        return RecentPageViews()
+    observed = (
+        select(EntityObservation.entity_id, EntityObservation.page_view_id)
+        .where(
+            EntityObservation.page_view_id.in_(list(viewed_at)),
+            EntityObservation.value.is_not(None),
+        )
+        .distinct()
+    )
+    with_value: dict[int, set[int]] = {}
+    for entity_id, page_view_id in db.execute(observed):
+        if page_view_id is not None:  # never, by the IN above; says so to the type checker
+            with_value.setdefault(entity_id, set()).add(page_view_id)
+    return RecentPageViews(viewed_at, with_value)
+
+
+def latest_page_views(db: Session, project_id: int, limit: int) -> dict[int, datetime]:
+    """The project's ``limit`` latest page views (id → when), from bounded index reads."""
+    newest = (
+        select(PageView.id, PageView.viewed_at, PageView.session_id)
+        .order_by(PageView.viewed_at.desc(), PageView.id.desc())
+        .limit(NEWEST_SCANNED)
+        .subquery()
+    )
+    in_project = (
+        select(newest.c.id, newest.c.viewed_at)
+        .join(WebSession, WebSession.id == newest.c.session_id)
+        .where(WebSession.project_id == project_id)
+    )
+    found: set[tuple[int, datetime]] = {(row[0], row[1]) for row in db.execute(in_project)}
+    if len(found) < limit:
+        of_visits = db.execute(page_views_of_newest_visits(project_id, limit))
+        found.update((row[0], row[1]) for row in of_visits)
+    newest_first = sorted(found, key=lambda row: (row[1], row[0]), reverse=True)
+    return {page_view_id: at for page_view_id, at in newest_first[:limit]}
+
+
+def page_views_of_newest_visits(project_id: int, limit: int) -> Select[int, datetime]:
+    visits = (
+        select(WebSession.id)
+        .where(WebSession.project_id == project_id)
+        .order_by(WebSession.started_at.desc())
+        .limit(limit)
+    )
+    return (
+        select(PageView.id, PageView.viewed_at)
+        .where(PageView.session_id.in_(visits.scalar_subquery()))
+        .order_by(PageView.viewed_at.desc(), PageView.id.desc())
+        .limit(limit)
+    )
