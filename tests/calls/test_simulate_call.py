@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from dialtrail.calls.models import CallEvent
+from dialtrail.calls.simulator import SimulatedCall, Timing, timing
 from dialtrail.numbers.models import NumberLease
+from dialtrail.sessions.models import PageView
 from dialtrail.storage.base import utcnow
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene
 from tests.support.processes import database_url, run
@@ -104,3 +106,75 @@ def test_it_names_the_bad_option_and_stores_nothing(scene: Scene) -> None:
     assert no_project.returncode == 1
     assert "project 999999 not found" in no_project.stderr
     assert scene.calls() == []
+
+
+def lease_now(scene: Scene, session_id: int) -> None:
+    now = utcnow()
+    scene.add(
+        NumberLease(
+            project_id=scene.world.project_id,
+            number_id=scene.number(),
+            session_id=session_id,
+            started_at=now - timedelta(seconds=10),
+            renewed_at=now - timedelta(seconds=5),
+            expires_at=now + timedelta(minutes=4),
+        )
+    )
+
+
+def test_a_call_right_after_a_page_view_starts_after_it_and_shows_the_page(
+    scene: Scene,
+) -> None:
+    session_id, key = scene.visit()
+    viewed_at = utcnow() - timedelta(seconds=8)
+    scene.add(
+        PageView(session_id=session_id, key="p" * 16, url="https://a.example/", viewed_at=viewed_at)
+    )
+    lease_now(scene, session_id)
+
+    result = run(
+        database_url(scene.database),
+        "simulate-call",
+        "--project",
+        str(scene.world.project_id),
+        "--to",
+        POOL_NUMBER,
+        "--duration",
+        "60",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [call] = scene.calls()
+    assert call.started_at >= viewed_at  # not 65 s before now, before the visitor saw the number
+    wait, talk = call.wait_seconds, call.talk_seconds
+    assert wait == 5
+    assert talk is not None
+    assert talk < 60  # shortened to fit after the page
+    assert call.duration_seconds == wait + talk
+    detail = scene.world.owner.client.get(
+        f"/api/v1/projects/{scene.world.project_id}/calls/{call.id}"
+    ).json()
+    assert detail["session_id"] == key
+    assert [view["url"] for view in detail["trail"]["page_views"]] == ["https://a.example/"]
+
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def test_timing_is_as_asked_when_the_number_was_seen_long_enough_ago() -> None:
+    spec = SimulatedCall(1, "+1", duration=60)
+    long_ago = NOW - timedelta(minutes=5)
+
+    assert timing(spec, long_ago, NOW) == Timing(timedelta(seconds=5), timedelta(seconds=60))
+    assert timing(spec, None, NOW) == Timing(timedelta(seconds=5), timedelta(seconds=60))
+
+
+def test_timing_shortens_a_call_to_the_time_since_the_number_was_seen() -> None:
+    answered = SimulatedCall(1, "+1", duration=60)
+    missed = SimulatedCall(1, "+1", duration=30, disposition="no_answer")
+    seconds = timedelta(seconds=1)
+
+    assert timing(answered, NOW - 9 * seconds, NOW) == Timing(5 * seconds, 4 * seconds)
+    assert timing(answered, NOW - 2 * seconds, NOW) == Timing(2 * seconds, 0 * seconds)
+    assert timing(answered, NOW + 2 * seconds, NOW) == Timing(0 * seconds, 0 * seconds)
+    assert timing(missed, NOW - 9 * seconds, NOW) == Timing(9 * seconds, 0 * seconds)

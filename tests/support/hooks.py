@@ -93,18 +93,7 @@ class Hooks:
 
     def deliver(self, rounds: int = 1) -> int:
         """Runs the worker ``rounds`` times at the clock's time; how many it attempted."""
-        worker = DeliveryWorker(
-            self.database.sessions, BOX, Outbound(allow_private=True), self.clock
-        )
-
-        async def work() -> int:
-            try:
-                return sum([await worker.run_once() for _ in range(rounds)])
-            finally:
-                await worker.outbound.close()
-
-        with ThreadPoolExecutor(max_workers=1) as thread:  # Playwright may hold this loop
-            return thread.submit(asyncio.run, work()).result()
+        return deliver(self.database, self.clock, rounds)
 
     def deliveries(self) -> list[WebhookDelivery]:
         with self.database.session() as db:
@@ -119,3 +108,17 @@ class Hooks:
             webhook = db.get(Webhook, webhook_id)
         assert webhook is not None
         return webhook
+
+
+def deliver(database: Database, clock: Clock, rounds: int = 1) -> int:
+    """Runs a delivery worker ``rounds`` times at the clock's time; how many it attempted."""
+    worker = DeliveryWorker(database.sessions, BOX, Outbound(allow_private=True), clock)
+
+    async def work() -> int:
+        try:
+            return sum([await worker.run_once() for _ in range(rounds)])
+        finally:
+            await worker.outbound.close()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:  # Playwright may hold this loop
+        return thread.submit(asyncio.run, work()).result()

@@ -7,6 +7,11 @@ The call ends now: it started ``RING_SECONDS`` + ``duration`` seconds ago, was a
 lies in the future (a call page would show it happening after it was received). It is
 attributed, and its snapshots taken, as of now rather than its start: the point is to call
 the number a page shows now, and that page may have got it less than a call's length ago.
+
+Nor does it start before the visit it goes to: someone who dials a number seen on a page
+called after seeing it. When the visit's latest page was viewed less than a call's length
+ago, the call starts then and is shortened (ringing first, then talk), so the call page shows
+the visit's pages and the calls journal lists the call after the visit.
 """
 
 from __future__ import annotations
@@ -16,13 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import phonenumbers
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import not_found
+from dialtrail.calls.attribution import attribute_call
 from dialtrail.calls.events import TelephonyEvent, caller_field, phone_field
 from dialtrail.calls.ingest import record_event
 from dialtrail.calls.models import Call
 from dialtrail.projects.models import Project
+from dialtrail.sessions.models import PageView, WebSession
 
 PROVIDER = "simulator"
 RING_SECONDS = 5
@@ -42,19 +50,56 @@ def simulate_call(db: Session, spec: SimulatedCall, now: datetime) -> Call:
     project = db.get(Project, spec.project_id)
     if project is None:
         raise not_found(f"project {spec.project_id}")
-    for event in events(project, spec, now):
+    called = phone_field(spec.to, project.country, "--to")
+    seen_at = number_seen_at(db, project, called, now)
+    for event in events(project, spec, called, timing(spec, seen_at, now), now):
         call = record_event(db, project, event, now, attributed_at=now).call
     return call
 
 
-def events(project: Project, spec: SimulatedCall, now: datetime) -> list[TelephonyEvent]:
+def number_seen_at(db: Session, project: Project, called: str, now: datetime) -> datetime | None:
+    """When the visit that a call to ``called`` now goes to last viewed a page (or started):
+    the call cannot have started before its caller saw the number. None without a visit."""
+    found, _ = attribute_call(db, project.id, called, now, project.late_call_seconds)
+    if found.session_id is None:
+        return None
+    latest = db.scalar(
+        select(func.max(PageView.viewed_at)).where(
+            PageView.session_id == found.session_id, PageView.viewed_at <= now
+        )
+    )
+    return latest or db.scalar(
+        select(WebSession.started_at).where(WebSession.id == found.session_id)
+    )
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long the call rang and, when answered, talked; it ends now."""
+
+    ringing: timedelta
+    talk: timedelta
+
+
+def timing(spec: SimulatedCall, seen_at: datetime | None, now: datetime) -> Timing:
+    answered = spec.disposition in ANSWERED
+    ringing = timedelta(seconds=RING_SECONDS if answered else spec.duration)
+    talk = timedelta(seconds=spec.duration if answered else 0)
+    if seen_at is None or now - seen_at >= ringing + talk:
+        return Timing(ringing, talk)
+    available = max(now - seen_at, timedelta(0))
+    return Timing(min(ringing, available), available - min(ringing, available))
+
+
+def events(
+    project: Project, spec: SimulatedCall, called: str, lengths: Timing, now: datetime
+) -> list[TelephonyEvent]:
     country = project.country
     caller = caller_field(spec.caller or example_caller(country), country)
-    called = phone_field(spec.to, country, "--to")
     call_id = f"sim-{secrets.token_hex(8)}"
 
-    def event(name: str, seconds_ago: int, disposition: str | None = None) -> TelephonyEvent:
-        at = now - timedelta(seconds=seconds_ago)
+    def event(name: str, before_now: timedelta, disposition: str | None = None) -> TelephonyEvent:
+        at = now - before_now
         return TelephonyEvent(
             PROVIDER,
             project.id,
@@ -67,12 +112,13 @@ def events(project: Project, spec: SimulatedCall, now: datetime) -> list[Telepho
             caller_raw=caller.raw,
         )
 
+    nothing = timedelta(0)
     if spec.disposition not in ANSWERED:
-        return [event("started", spec.duration), event("ended", 0, spec.disposition)]
+        return [event("started", lengths.ringing), event("ended", nothing, spec.disposition)]
     return [
-        event("started", RING_SECONDS + spec.duration),
-        event("answered", spec.duration),
-        event("ended", 0, spec.disposition),
+        event("started", lengths.ringing + lengths.talk),
+        event("answered", lengths.talk),
+        event("ended", nothing, spec.disposition),
     ]
 
 
