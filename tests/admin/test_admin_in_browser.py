@@ -40,6 +40,26 @@ def test_it_adds_an_entity_through_the_form_after_showing_where_the_expression_i
     assert "dialtrail.entities().visit_id" in row.inner_text()
 
 
+def test_a_whole_cookie_value_shows_what_it_forwards_and_saves_once_confirmed(
+    page: Page, world: World, database: Database
+) -> None:
+    sign_in(page, world, world.owner.email)
+    page.goto(f"{world.base_url}/admin/projects/{world.project_id}/entities/new")
+    page.get_by_label("Name", exact=True).fill("cookies")
+    page.get_by_label("Value", exact=True).fill("window.document.cookie")
+    page.get_by_role("button", name="Add the entity").click()
+
+    warning = page.get_by_test_id("sensitive-warning")
+    assert "every cookie of the site (document.cookie)" in warning.inner_text()
+    assert "confirm_sensitive" in page.locator("#value-error").inner_text()
+    shoot(page, "entity-form-sensitive", database)
+    page.get_by_label("Forward it anyway: I know what it sends").check()
+    page.get_by_role("button", name="Add the entity").click()
+    page.wait_for_url("**/entities")
+
+    assert "window.document.cookie" in page.locator("tbody tr").inner_text()
+
+
 def test_a_hostile_value_shows_as_text_on_every_page_and_runs_nothing(
     page: Page, world: World, database: Database
 ) -> None:

@@ -254,3 +254,36 @@ def test_the_list_says_when_no_page_view_came_since_an_entity_was_added(
     listing = owner.client.get(f"{owner.project}/entities").text
 
     assert "no page views since it was added" in listing
+
+
+def test_a_whole_cookie_value_is_saved_only_once_the_form_confirms_it(
+    world: World, owner: SignedIn
+) -> None:
+    cookies = {**SEED, "name": "cookies", "value": "document.cookie", "keep": "last"}
+
+    refused = owner.post(f"{owner.project}/entities/new", **cookies)
+    confirmed = owner.post(f"{owner.project}/entities/new", **cookies, confirm_sensitive="on")
+
+    assert refused.status_code == 422
+    assert "every cookie of the site (document.cookie)" in field_error(refused.text, "value")
+    warning = re.search(r'data-testid="sensitive-warning">(.*?)</div>', refused.text, re.S)
+    assert warning is not None
+    assert "forwards every cookie of the site" in html.unescape(warning.group(1))
+    assert 'name="confirm_sensitive"' in warning.group(1)
+    assert confirmed.status_code == 303
+    assert [entity["value"] for entity in entities(world)] == ["document.cookie"]
+
+
+def test_the_edit_form_keeps_a_confirmed_value_without_asking_again(
+    world: World, owner: SignedIn
+) -> None:
+    entity = declare_entity(world, name="cookies", value="document.cookie", confirm_sensitive=True)
+    edit = f"{owner.project}/entities/{entity['id']}/edit"
+    fields = {**SEED, "name": "cookies", "value": "document.cookie", "keep": "last"}
+
+    form = owner.client.get(edit).text
+    saved = owner.post(edit, **fields, description="every cookie, on purpose")
+
+    assert 'data-testid="sensitive-warning"' in form
+    assert saved.status_code == 303
+    assert entities(world)[0]["description"] == "every cookie, on purpose"

@@ -20,7 +20,7 @@ from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem
 from dialtrail.api.schemas import EntityId
-from dialtrail.entities import rules, service
+from dialtrail.entities import rules, sensitive, service
 from dialtrail.entities.expressions import ExpressionError, parse_path
 from dialtrail.entities.health import healths
 from dialtrail.entities.models import TrackingEntity
@@ -39,6 +39,7 @@ NEW_ENTITY: dict[str, Any] = {
     "keep": "last",
     "enabled": True,
     "description": "",
+    "confirm_sensitive": False,
 }
 
 
@@ -94,12 +95,26 @@ def entity_form(
         entity=entity,
         checks=console_checks(values["name"] or "NAME", values["value"]),
         in_use=in_use or [],
+        wholesale=forwarded_wholesale(project, values),
     )
+
+
+def forwarded_wholesale(project: Project, values: dict[str, Any]) -> list[str]:
+    """What the value would send whole (every cookie, all of localStorage): the form then
+    asks for the confirmation the API needs (entities/sensitive.py)."""
+    try:
+        parsed = rules.check_value(
+            str(values["type"]), str(values["value"]).strip(), allow_raw_js=project.allow_raw_js
+        )
+    except ExpressionError:
+        return []
+    return sensitive.forwarded_wholesale(parsed)
 
 
 def posted_fields(form: dict[str, str]) -> dict[str, Any]:
     fields: dict[str, Any] = {name: form[name] for name in FIELDS if name in form}
     fields["enabled"] = form.get("enabled") == "on"  # an unticked box is not sent at all
+    fields["confirm_sensitive"] = form.get("confirm_sensitive") == "on"
     return fields
 
 
@@ -137,7 +152,7 @@ def edit_entity(
     db: DatabaseSession,
 ) -> Response:
     entity = service.find_entity(db, access.project, entity_id)
-    values = {name: getattr(entity, name) for name in FIELDS}
+    values = {**{name: getattr(entity, name) for name in FIELDS}, "confirm_sensitive": False}
     return entity_form(request, admin, access.project, values, entity=entity)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dialtrail.entities.expressions import ExpressionError, parse_expression, parse_path
+from dialtrail.entities.expressions import ExpressionError, Node, parse_expression, parse_path
 
 MAX_ENTITIES_PER_PROJECT = 50
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -35,12 +35,12 @@ def reject_character(name: str) -> str:
     raise ValueError(f"{name!r} is not a valid name")
 
 
-def check_value(entity_type: str, value: str, *, allow_raw_js: bool) -> None:
-    """Raises ExpressionError (with the position of the first problem) for a bad value."""
+def check_value(entity_type: str, value: str, *, allow_raw_js: bool) -> Node:
+    """The parsed value; ExpressionError (with the position of the first problem) for a bad
+    one."""
     if entity_type == "simple":
-        parse_path(value)
-    else:
-        parse_expression(value, allow_raw_js=allow_raw_js)
+        return parse_path(value)
+    return parse_expression(value, allow_raw_js=allow_raw_js)
 
 
 __all__ = ["ExpressionError", "check_name", "check_value"]

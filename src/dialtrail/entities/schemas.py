@@ -30,6 +30,14 @@ Value = Annotated[
     ),
 ]
 Description = Annotated[str, Field(max_length=2000)]
+ConfirmSensitive = Annotated[
+    bool,
+    Field(
+        description="Accept a value that forwards every cookie (document.cookie) or all of "
+        "localStorage/sessionStorage to the CRM; without it such a value is a 422 at `value`. "
+        "Not stored: asked again only when the value changes."
+    ),
+]
 
 
 class EntityCreate(RequestBody):
@@ -40,6 +48,7 @@ class EntityCreate(RequestBody):
     keep: Keep | None = Field(None, description="Session scope only: last (default) or first.")
     enabled: bool = True
     description: Description = ""
+    confirm_sensitive: ConfirmSensitive = False
 
 
 class EntityUpdate(RequestBody):
@@ -50,6 +59,7 @@ class EntityUpdate(RequestBody):
     keep: Keep | None = None
     enabled: bool | None = None
     description: Description | None = None
+    confirm_sensitive: ConfirmSensitive = False
 
 
 class EntityError(BaseModel):

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, FieldProblem, conflict, invalid_field, not_found
-from dialtrail.entities import rules
+from dialtrail.entities import rules, sensitive
+from dialtrail.entities.expressions import Node
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.projects.models import Project
 from dialtrail.webhooks.service import EntityUse, webhooks_using_entity
@@ -72,7 +73,13 @@ def create_entity(session: Session, project: Project, fields: dict[str, Any]) ->
         enabled=fields.get("enabled", True),
         description=fields.get("description") or "",
     )
-    check_declaration(session, project, declaration, given_keep=fields.get("keep"))
+    check_declaration(
+        session,
+        project,
+        declaration,
+        given_keep=fields.get("keep"),
+        confirmed=bool(fields.get("confirm_sensitive")),
+    )
     entity = TrackingEntity(project_id=project.id, **declaration.__dict__)
     session.add(entity)
     session.flush()
@@ -87,11 +94,17 @@ def update_entity(
     *,
     force: bool = False,
 ) -> None:
-    changes = with_defaults(fields)
+    changes = with_defaults({k: v for k, v in fields.items() if k != "confirm_sensitive"})
     current = {name: getattr(entity, name) for name in Declaration.__dataclass_fields__}
     declaration = Declaration(**{**current, **changes})
     check_declaration(
-        session, project, declaration, given_keep=changes.get("keep"), entity_id=entity.id
+        session,
+        project,
+        declaration,
+        given_keep=changes.get("keep"),
+        confirmed=bool(fields.get("confirm_sensitive")),
+        saved=(entity.type, entity.value),
+        entity_id=entity.id,
     )
     if declaration.name != entity.name and not force:
         refuse_if_used_by_webhooks(session, project, entity, "renamed")
@@ -125,12 +138,16 @@ def check_declaration(
     declaration: Declaration,
     *,
     given_keep: str | None,
+    confirmed: bool,
+    saved: tuple[str, str] | None = None,
     entity_id: int | None = None,
 ) -> None:
     refuse_duplicate_name(session, project, declaration.name, entity_id)
     check_keep(declaration, given_keep)
-    check_value(project, declaration)
+    parsed = check_value(project, declaration)
     declaration.value = declaration.value.strip()
+    if not confirmed and saved != (declaration.type, declaration.value):
+        refuse_unconfirmed_wholesale(parsed)
 
 
 def refuse_over_limit(session: Session, project: Project) -> None:
@@ -180,11 +197,22 @@ def check_keep(declaration: Declaration, given_keep: str | None) -> None:
     declaration.keep = "last"
 
 
-def check_value(project: Project, declaration: Declaration) -> None:
+def check_value(project: Project, declaration: Declaration) -> Node:
     try:
-        rules.check_value(declaration.type, declaration.value, allow_raw_js=project.allow_raw_js)
+        return rules.check_value(
+            declaration.type, declaration.value, allow_raw_js=project.allow_raw_js
+        )
     except rules.ExpressionError as error:
         raise invalid_field("value", error.message, error.position) from None
+
+
+def refuse_unconfirmed_wholesale(parsed: Node) -> None:
+    # A value that sends every cookie (or all of localStorage) to the CRM is most often a
+    # mistake for one cookie; saved with the person's confirmation, it is not asked again
+    # until the value changes.
+    found = sensitive.forwarded_wholesale(parsed)
+    if found:
+        raise invalid_field("value", sensitive.refusal(found))
 
 
 def delete_entity(
