@@ -95,11 +95,11 @@ def entity_form(
         entity=entity,
         checks=console_checks(values["name"] or "NAME", values["value"]),
         in_use=in_use or [],
-        wholesale=forwarded_wholesale(project, values),
+        wholesale=wholesale_reads(project, values),
     )
 
 
-def forwarded_wholesale(project: Project, values: dict[str, Any]) -> list[str]:
+def wholesale_reads(project: Project, values: dict[str, Any]) -> list[str]:
     """What the value would send whole (every cookie, all of localStorage): the form then
     asks for the confirmation the API needs (entities/sensitive.py)."""
     try:

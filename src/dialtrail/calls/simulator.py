@@ -82,13 +82,16 @@ class Timing:
 
 
 def timing(spec: SimulatedCall, seen_at: datetime | None, now: datetime) -> Timing:
+    """As asked (ringing RING_SECONDS, then ``duration`` of talk; a missed call rings for
+    ``duration``), or squeezed into the time since the number was seen: ringing first."""
     answered = spec.disposition in ANSWERED
     ringing = timedelta(seconds=RING_SECONDS if answered else spec.duration)
     talk = timedelta(seconds=spec.duration if answered else 0)
     if seen_at is None or now - seen_at >= ringing + talk:
         return Timing(ringing, talk)
     available = max(now - seen_at, timedelta(0))
-    return Timing(min(ringing, available), available - min(ringing, available))
+    ringing = min(ringing, available)
+    return Timing(ringing, available - ringing)
 
 
 def events(

@@ -94,7 +94,8 @@ def update_entity(
     *,
     force: bool = False,
 ) -> None:
-    changes = with_defaults({k: v for k, v in fields.items() if k != "confirm_sensitive"})
+    declared = {name: value for name, value in fields.items() if name != "confirm_sensitive"}
+    changes = with_defaults(declared)
     current = {name: getattr(entity, name) for name in Declaration.__dataclass_fields__}
     declaration = Declaration(**{**current, **changes})
     check_declaration(
