@@ -343,6 +343,8 @@ def run_simulate_call(arguments: argparse.Namespace, config: settings.Settings) 
         )
         print(f"attribution: {call.attribution}")
         print(f"session: {call.visit.get('session_id') or 'none'}")
+        # Shorter than asked when the visit's latest page is more recent than the call's length.
+        print(f"lasted: {call.duration_seconds} s, talk {call.talk_seconds or 0} s")
 
 
 def run_demo(arguments: argparse.Namespace, config: settings.Settings) -> None:

@@ -58,6 +58,7 @@ def test_it_records_a_simulated_call_attributed_to_the_session_holding_the_numbe
     )
     assert [event for _, event in scene.events()] == ["started", "answered", "ended"]
     assert call.duration_seconds == 35
+    assert "lasted: 35 s, talk 30 s" in result.stdout
 
 
 def test_no_simulated_event_happens_after_it_was_received(scene: Scene) -> None:
@@ -150,6 +151,7 @@ def test_a_call_right_after_a_page_view_starts_after_it_and_shows_the_page(
     assert wait == 5
     assert talk is not None
     assert talk < 60  # shortened to fit after the page
+    assert f"lasted: {wait + talk} s, talk {talk} s" in result.stdout
     assert call.duration_seconds == wait + talk
     detail = scene.world.owner.client.get(
         f"/api/v1/projects/{scene.world.project_id}/calls/{call.id}"
