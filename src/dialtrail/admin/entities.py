@@ -83,6 +83,12 @@ def entity_form(
     entity: TrackingEntity | None = None,
     in_use: list[EntityUse] | None = None,
 ) -> Response:
+    wholesale = wholesale_reads(project, values)
+    errors = errors or FormErrors()
+    refused = errors.fields.get("value")
+    if wholesale and refused and refused.message == sensitive.refusal(wholesale):
+        # The warning under the field says it all; the API's words would repeat it.
+        errors.fields["value"] = FieldProblem("value", "tick “Forward it anyway” below to save it")
     return render(
         request,
         "entities/form.html",
@@ -91,11 +97,11 @@ def entity_form(
         project=project,
         section="entities",
         values=values,
-        errors=errors or FormErrors(),
+        errors=errors,
         entity=entity,
         checks=console_checks(values["name"] or "NAME", values["value"]),
         in_use=in_use or [],
-        wholesale=wholesale_reads(project, values),
+        wholesale=wholesale,
     )
 
 
