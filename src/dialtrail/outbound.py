@@ -3,16 +3,20 @@
 It fixes what must never vary between callers: http(s) only, a 15-second timeout, no
 redirects (a 3xx is an answer, not an instruction), at most 2 KB of the answer kept, and the
 SSRF guard: a host is resolved by ``GuardedResolver`` and refused when any of its addresses is
-private, loopback, link-local, multicast, reserved or unspecified (unless the operator allows
-private targets); aiohttp then connects to exactly the addresses that were checked (with the
-original Host header and TLS server name), so DNS cannot answer differently the second time.
-An address written in the URL is checked the same way before the request.
+not globally routable (``forbidden_reason``; unless the operator allows private targets);
+aiohttp then connects to exactly the addresses that were checked (with the original Host
+header and TLS server name), so DNS cannot answer differently the second time. An address
+written in the URL is checked the same way before the request, on the host as aiohttp's URL
+parser (yarl) reads it, and an unusual spelling of an IPv4 address (``2130706433``,
+``127.1``, ``0177.0.0.1``) is refused here rather than left to whichever client version is
+installed (docs/webhooks.md, "Where webhooks may be sent").
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 TIMEOUT_SECONDS = 15.0
 # Connections open at once (the worker keeps as many requests in flight).
@@ -68,12 +73,7 @@ class Outbound:
     ) -> OutboundResponse:
         """Sends the request; raises OutboundRefused, or aiohttp.ClientError / TimeoutError
         for a failed exchange (timeout, refused connection, TLS failure)."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise OutboundRefused(f"only http:// and https:// URLs with a host are sent: {url!r}")
-        literal = ip_literal(parts.hostname)
-        if literal is not None:  # no resolution, so the resolver never sees it
-            guard(parts.hostname, [literal], self.allow_private)
+        check_target(url, self.allow_private)
         started = time.perf_counter()
         request = self.session().request(
             method,
@@ -93,6 +93,27 @@ class Outbound:
             head.decode("utf-8", errors="replace"),
             latency,
         )
+
+
+def check_target(url: str, allow_private: bool) -> None:
+    """Refuses what the resolver would never see: another scheme, and a host that is an
+    address. The host is read as aiohttp will read it (yarl): a name goes to the resolver,
+    an address is checked here."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OutboundRefused(f"only http:// and https:// URLs with a host are sent: {url!r}")
+    try:
+        host = URL(url).raw_host or ""
+    except ValueError:
+        raise OutboundRefused(f"the host of {url!r} cannot be read; it was not sent") from None
+    if odd_ipv4_spelling(host) or odd_ipv4_spelling(parts.hostname):
+        raise OutboundRefused(
+            f"{parts.hostname} is an IPv4 address in an unusual spelling; write it as four "
+            "decimal numbers (such as 203.0.113.7)"
+        )
+    literal = ip_literal(host)
+    if literal is not None:  # no resolution, so the resolver never sees it
+        guard(host, [literal], allow_private)
 
 
 class GuardedResolver(AbstractResolver):
@@ -168,9 +189,38 @@ def refused_target(url: str, allow_private: bool) -> str | None:
     return None
 
 
+# Special-purpose blocks (IANA's IPv4 and IPv6 special-purpose address registries) that are
+# not globally reachable but that some Python versions' ``is_global`` still accepts; listed
+# here so that the answer does not depend on the interpreter. 6to4 (2002::/16, deprecated by
+# RFC 7526) and Teredo (2001::/32, inside 2001::/23) are refused whatever they embed.
+NOT_GLOBAL_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT, cloud metadata services)
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
+        "198.18.0.0/15",  # benchmarking
+        "64:ff9b:1::/48",  # local-use NAT64
+        "2001::/23",  # IETF protocol assignments, Teredo included
+        "2002::/16",  # 6to4
+        "3fff::/20",  # documentation
+        "5f00::/16",  # segment routing
+        "fec0::/10",  # site-local (deprecated)
+    )
+)
+NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+
+
 def forbidden_reason(address: Address) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return forbidden_reason(address.ipv4_mapped)
+    """Why Dialtrail does not connect to this address, or None for a globally routable one.
+    An IPv6 address that carries an IPv4 address is judged by the IPv4 address too."""
+    translated = translated_ipv4(address)
+    if translated is not None:  # the IPv4 address is the one actually reached
+        return forbidden_reason(translated)
+    for embedded in tunnelled_ipv4(address):
+        reason = forbidden_reason(embedded)
+        if reason:
+            return reason
     checks = (
         ("loopback", address.is_loopback),
         ("link-local", address.is_link_local),
@@ -178,8 +228,54 @@ def forbidden_reason(address: Address) -> str | None:
         ("unspecified", address.is_unspecified),
         ("reserved", address.is_reserved),
         ("private", address.is_private),
+        ("non-global", not address.is_global or in_not_global_network(address)),
     )
     return next((name for name, matched in checks if matched), None)
+
+
+def translated_ipv4(address: Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address behind an IPv4-mapped or a well-known-prefix NAT64 address."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in NAT64_WELL_KNOWN:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def tunnelled_ipv4(address: Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a 6to4 or Teredo address embeds (refused anyway, but named)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    return list(address.teredo or ())
+
+
+def in_not_global_network(address: Address) -> bool:
+    return any(
+        address.version == network.version and address in network for network in NOT_GLOBAL_NETWORKS
+    )
+
+
+CANONICAL_IPV4 = re.compile(
+    r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"
+)
+NUMERIC_LABEL = re.compile(r"^([0-9]+|0[xX][0-9a-fA-F]*)$")
+
+
+def odd_ipv4_spelling(host: str) -> bool:
+    """A host whose last label is a number is an IPv4 address to the URL standard (WHATWG)
+    and to inet_aton, in decimal, octal or hex, with one to four parts (``2130706433``,
+    ``127.1``, ``0177.0.0.1``, ``0x7f.1``, ``127.0.0.1.``); only the four-decimal spelling
+    means the same to every parser."""
+    if ":" in host:  # an IPv6 address, whose last part may be dotted IPv4 (::ffff:127.0.0.1)
+        return False
+    labels = host.split(".")
+    if len(labels) > 1 and labels[-1] == "":
+        labels.pop()  # a trailing dot
+    return bool(NUMERIC_LABEL.match(labels[-1])) and not CANONICAL_IPV4.match(host)
 
 
 def ip_literal(host: str) -> Address | None:

@@ -42,7 +42,24 @@ async def send(outbound: Outbound, url: str, body: bytes = b"{}") -> OutboundRes
         ("::ffff:127.0.0.1", "loopback"),
         ("0.0.0.0", "unspecified"),  # noqa: S104 (an address checked, not bound)
         ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("100.100.100.200", "non-global"),  # shared address space: cloud metadata services
+        ("192.0.0.8", "non-global"),
+        ("198.18.0.1", "private"),
+        ("fec0::1", "non-global"),
+        ("2002:7f00:1::", "loopback"),  # 6to4 of 127.0.0.1
+        ("2002:a00:1::", "private"),  # 6to4 of 10.0.0.1
+        ("2002:808:808::", "non-global"),  # 6to4 is refused whatever it embeds
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),  # Teredo, client 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "private"),  # Teredo, client 192.0.2.45
+        ("64:ff9b::7f00:1", "loopback"),  # NAT64 of 127.0.0.1
+        ("64:ff9b::6464:64c8", "non-global"),  # NAT64 of 100.100.100.200
+        ("64:ff9b:1::808:808", "reserved"),  # local-use NAT64
+        ("::ffff:100.100.100.200", "non-global"),
+        ("::ffff:169.254.169.254", "link-local"),
         ("93.184.215.14", None),
+        ("64:ff9b::5db8:d70e", None),  # NAT64 of 93.184.215.14
+        ("::ffff:93.184.215.14", None),
         ("2606:4700::1111", None),
     ],
 )
@@ -56,6 +73,35 @@ def test_it_refuses_loopback_after_resolving_the_name() -> None:
         with pytest.raises(OutboundRefused, match="loopback address"):
             run(send(Outbound(allow_private=False), url))
         assert receiver.received == []
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+@pytest.mark.parametrize("host", ["2130706433", "127.1", "0177.0.0.1", "0x7f.1", "127.0.0.1."])
+def test_it_refuses_unusual_ipv4_spellings_itself(host: str, allow_private: bool) -> None:
+    """Refused before aiohttp parses the URL: aiohttp 3.13 connected to 127.0.0.1 for these,
+    3.14 refuses them; Dialtrail's answer does not depend on the installed version."""
+    with receiving() as receiver:
+        url = receiver.url.replace("127.0.0.1", host) + "/hook"
+        with pytest.raises(OutboundRefused, match="unusual spelling"):
+            run(send(Outbound(allow_private=allow_private), url))
+        assert receiver.received == []
+
+
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("[::ffff:127.0.0.1]", "loopback"),
+        ("[::ffff:7f00:1]", "loopback"),
+        ("100.100.100.200", "non-global"),
+        ("192.0.0.8", "non-global"),
+        ("[2002:7f00:1::]", "loopback"),
+        ("[64:ff9b::7f00:1]", "loopback"),
+    ],
+)
+def test_it_refuses_addresses_written_in_the_url(host: str, reason: str) -> None:
+    with pytest.raises(OutboundRefused, match=f"a {reason} address"):
+        run(send(Outbound(allow_private=False), f"http://{host}:9/hook"))
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "http:///nohost"])

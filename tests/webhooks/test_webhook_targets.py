@@ -19,6 +19,7 @@ from tests.support.server import serve
 def guarded(world: World, database: Database) -> Iterator[httpx.Client]:
     """The owner's client against a server that keeps webhooks off private addresses."""
     settings = database.settings.replace(webhook_allow_private=False)
+    assert not settings.webhook_allow_private  # the guard itself is what these tests check
     with serve(create_app(settings, database.engine)) as base_url:
         headers = dict(world.owner.client.headers)
         with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
@@ -33,6 +34,11 @@ def guarded(world: World, database: Database) -> Iterator[httpx.Client]:
         ("http://10.0.0.1/crm", "private"),
         ("http://169.254.169.254/latest/meta-data/", "link-local"),
         ("http://[::1]/hook", "loopback"),
+        ("http://100.100.100.200/latest/meta-data/", "non-global"),
+        ("http://192.0.0.8/", "non-global"),
+        ("http://[2002:7f00:1::]/hook", "loopback"),
+        ("http://[64:ff9b::a9fe:a9fe]/latest/meta-data/", "link-local"),
+        ("http://[::ffff:a9fe:a9fe]/latest/meta-data/", "link-local"),
     ],
 )
 def test_a_private_target_is_refused_on_save(
@@ -46,6 +52,21 @@ def test_a_private_target_is_refused_on_save(
     assert problem["field"] == "url"
     assert f"a {reason} address" in problem["message"]
     assert "DIALTRAIL_WEBHOOK_ALLOW_PRIVATE=1" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    "url", ["http://2130706433/hook", "http://127.1/hook", "http://0177.0.0.1/", "http://0x7f.1/"]
+)
+def test_an_unusual_ipv4_spelling_is_refused_on_save(
+    guarded: httpx.Client, world: World, url: str
+) -> None:
+    body = {"name": "CRM", "events": ["call.completed"], "url": url}
+    response = guarded.post(f"/api/v1/projects/{world.project_id}/webhooks", json=body)
+
+    assert response.status_code == 422
+    (problem,) = response.json()["fields"]
+    assert problem["field"] == "url"
+    assert "unusual spelling" in problem["message"]
 
 
 def test_a_target_that_became_private_is_refused_on_send(hooks: Hooks) -> None:

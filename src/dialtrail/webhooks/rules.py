@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+from dialtrail.outbound import odd_ipv4_spelling
+
 MAX_URL_LENGTH = 2000
 MAX_PARAMETERS = 100
 MAX_PARAMETER_NAME_LENGTH = 200
@@ -45,6 +47,11 @@ def check_url(url: str) -> str:
         raise ValueError("the URL needs a host, such as https://crm.example.com/hook")
     if parts.fragment or url.endswith("#"):
         raise ValueError("a #fragment is never sent to the server; remove it")
+    if odd_ipv4_spelling(parts.hostname):
+        raise ValueError(
+            f"{parts.hostname} is read as an IPv4 address in an unusual spelling (HTTP clients "
+            "disagree on which); write it as four decimal numbers, such as http://203.0.113.7/"
+        )
     return url
 
 
