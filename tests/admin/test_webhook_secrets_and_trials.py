@@ -232,3 +232,30 @@ def test_a_secret_sealed_under_another_server_key_gets_a_page_that_says_so(
 
     assert page.status_code == 409
     assert "DIALTRAIL_SECRET_KEY has changed" in page.text
+
+
+def test_moving_the_url_to_another_server_says_which_header_values_were_dropped(
+    world: World, owner: SignedIn, database: Database, visit_id: None
+) -> None:
+    created = create_by_api(world, headers={"Authorization": "Bearer crm-token-0123456789"})
+    base = f"{owner.project}/webhooks/{created['id']}"
+    masked = created["headers"]["Authorization"]
+
+    response = owner.post(
+        f"{base}/edit",
+        **form(url="http://127.0.0.2:9/hook", **{"headers-0-name": "Authorization"}),
+        **{"headers-0-value": masked},
+    )
+
+    assert response.status_code == 303, response.text
+    page = owner.client.get(base).text
+    flashes = [html.unescape(text) for text in re.findall(r'data-testid="flash">(.*?)<', page)]
+    assert any("Authorization" in text and "removed" in text for text in flashes)
+    assert any("new signing secret" in text for text in flashes)
+    fresh = SECRET.search(page)
+    assert fresh is not None
+    with database.session() as db:
+        webhook = db.get(Webhook, created["id"])
+        assert webhook is not None
+        assert webhook.headers == {}
+        assert BOX.open(webhook.secret) == fresh.group(1) != created["secret"]

@@ -47,7 +47,8 @@ def test_it_shows_a_standard_webhooks_secret_once(world: World) -> None:
     assert len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) == 24
     url = f"{webhooks_url(world)}/{created['id']}"
     assert "secret" not in world.owner.client.get(url).json()
-    assert "secret" not in world.owner.client.patch(url, json={"name": "CRM 2"}).json()
+    # A PATCH answers a secret only when it made a new one (the URL moved to another origin).
+    assert world.owner.client.patch(url, json={"name": "CRM 2"}).json()["secret"] is None
     assert all(
         "secret" not in item for item in world.owner.client.get(webhooks_url(world)).json()["items"]
     )

@@ -27,7 +27,7 @@ from dialtrail.admin.auth import (
     SignedIn,
     WritableProject,
 )
-from dialtrail.admin.flash import keep_once, take_once
+from dialtrail.admin.flash import flash, keep_once, take_once
 from dialtrail.admin.forms import FormErrors
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.admin.webhook_access import AdminWebhook, ReadableWebhook, WritableWebhook
@@ -190,13 +190,18 @@ def update_webhook(hook: WritableWebhook) -> Response:
     webhook_id = hook.webhook.id
     try:
         body = WebhookUpdate.model_validate(fields).model_dump(exclude_unset=True)
-        service.update_webhook(
+        change = service.update_webhook(
             hook.db, hook.project, hook.webhook, body, hook.box, hook.private_targets
         )
     except (ValidationError, ApiError) as error:
         hook.db.rollback()
         hook.webhook = service.find_webhook(hook.db, hook.project, webhook_id)
         return webhook_editor(hook, form, webhook_form.row_errors(error, rows))
+    for notice in change.notices():
+        flash(hook.request, hook.admin, hook.db, notice)
+    if change.new_secret:
+        kept = {"secret": change.new_secret}
+        keep_once(hook.request, hook.admin, hook.db, secret_kind(webhook_id), kept)
     hook.db.commit()
     return hook.redirect(hook.base)
 

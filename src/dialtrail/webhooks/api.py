@@ -30,6 +30,7 @@ from dialtrail.webhooks.schemas import (
     WebhookList,
     WebhookOut,
     WebhookUpdate,
+    WebhookUpdated,
 )
 
 router = APIRouter(prefix="/projects/{project_id}", tags=["webhooks"])
@@ -90,7 +91,10 @@ def show_webhook(
     return webhook_out(service.find_webhook(session, project, webhook_id), box)
 
 
-@router.patch("/webhooks/{webhook_id}", summary="Change a webhook")
+@router.patch(
+    "/webhooks/{webhook_id}",
+    summary="Change a webhook (another origin drops stored header values and renews the secret)",
+)
 def update_webhook(
     project_id: ProjectId,
     webhook_id: WebhookId,
@@ -99,13 +103,18 @@ def update_webhook(
     session: DatabaseSession,
     box: Box,
     private_targets: AllowPrivate,
-) -> WebhookOut:
+) -> WebhookUpdated:
     project = writable_project(session, user, project_id).project
     webhook = service.find_webhook(session, project, webhook_id)
     changes = body.model_dump(exclude_unset=True)
-    service.update_webhook(session, project, webhook, changes, box, private_targets)
+    change = service.update_webhook(session, project, webhook, changes, box, private_targets)
     session.commit()
-    return webhook_out(webhook, box)
+    return WebhookUpdated(
+        **webhook_out(webhook, box).model_dump(),
+        notices=change.notices(),
+        dropped_headers=change.dropped_headers,
+        secret=change.new_secret,
+    )
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, summary="Delete a webhook")

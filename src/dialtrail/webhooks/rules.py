@@ -55,6 +55,25 @@ def check_url(url: str) -> str:
     return url
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port, as a browser's same-origin rule compares them."""
+    parts = split_url(url)
+    scheme = parts.scheme.lower()
+    default = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower().rstrip("."), parts.port or default
+
+
+def moved_origin(old_url: str, new_url: Any) -> bool:
+    """Does a new URL (not yet checked) go to another origin than the stored one? An
+    unreadable URL counts as moved; it is refused anyway."""
+    if not isinstance(new_url, str):
+        return new_url is not None
+    try:
+        return origin(old_url) != origin(new_url)
+    except ValueError:
+        return True
+
+
 def split_url(url: str) -> SplitResult:
     try:
         parts = urlsplit(url)

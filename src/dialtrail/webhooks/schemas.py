@@ -127,6 +127,20 @@ class WebhookCreated(WebhookOut):
     )
 
 
+class WebhookUpdated(WebhookOut):
+    notices: list[str] = Field(
+        description="What the change did besides what was asked, in words; empty mostly."
+    )
+    dropped_headers: list[str] = Field(
+        description="Headers whose stored values were removed because the URL moved to "
+        "another origin (scheme, host or port) and the request did not give them again."
+    )
+    secret: str | None = Field(
+        description="The new signing secret (whsec_…) when the URL moved to another origin; "
+        "shown in this answer only. null otherwise."
+    )
+
+
 class WebhookList(BaseModel):
     items: list[WebhookOut]
     limit_per_event: int = Field(description="How many webhooks one event may have.")

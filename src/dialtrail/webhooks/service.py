@@ -61,6 +61,32 @@ class Context:
     box: SecretBox
     webhook: Webhook | None = None  # None while creating
     allow_private: bool = False  # DIALTRAIL_WEBHOOK_ALLOW_PRIVATE
+    moved: bool = False  # the URL goes to another origin: stored header values are not kept
+    dropped_headers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WebhookChange:
+    """What a change did besides what was asked, for the answer and the page to say."""
+
+    dropped_headers: list[str]  # stored values not sent to the new origin
+    new_secret: str | None  # made because the URL moved to another origin; shown once
+
+    def notices(self) -> list[str]:
+        notices = []
+        if self.dropped_headers:
+            names = ", ".join(self.dropped_headers)
+            notices.append(
+                "The URL now points to another origin (scheme, host or port), so the stored "
+                f"values of these headers were removed rather than sent there: {names}. Enter "
+                "them again if the new receiver needs them."
+            )
+        if self.new_secret:
+            notices.append(
+                "The URL now points to another origin, so the webhook has a new signing secret "
+                "(shown once); the old one no longer signs anything."
+            )
+        return notices
 
 
 # --- Reading -----------------------------------------------------------------------------
@@ -125,10 +151,19 @@ def update_webhook(
     fields: dict[str, Any],
     box: SecretBox,
     allow_private: bool = False,
-) -> None:
-    context = Context(project, entity_names(session, project), box, webhook, allow_private)
+) -> WebhookChange:
+    """Changes the webhook. A URL on another origin (scheme, host or port) gets neither the
+    stored header values nor signatures made with the stored secret: the owner chose those
+    for the old receiver, and whoever edits the URL may not be the owner (docs/webhooks.md,
+    "Who may change what")."""
+    moved = "url" in fields and rules.moved_origin(webhook.url, fields["url"])
+    context = Context(project, entity_names(session, project), box, webhook, allow_private, moved)
     cleaned = clean_fields(context, with_defaults(fields))
     refuse_over_event_limit(session, project, cleaned.get("events", webhook.events), webhook.id)
+    if moved and "headers" not in fields:
+        cleaned["headers"] = {}
+        context.dropped_headers.extend(webhook.headers)
+    new_secret = renew_secret(webhook, box) if moved else None
     if cleaned.get("enabled") and not webhook.enabled:
         # Turned back on by a person: forget why Dialtrail turned it off, and start counting
         # failures afresh, or the next failure would disable it again at once.
@@ -137,6 +172,17 @@ def update_webhook(
     for name, value in cleaned.items():
         setattr(webhook, name, value)
     session.flush()
+    return WebhookChange(context.dropped_headers, new_secret)
+
+
+def renew_secret(webhook: Webhook, box: SecretBox) -> str:
+    # No grace period, unlike a rotation: the old receiver trusts the old secret, and
+    # requests signed with it must not reach a server it does not know.
+    fresh = new_secret()
+    webhook.secret = box.seal(fresh)
+    webhook.previous_secret = None
+    webhook.previous_secret_until = None
+    return fresh
 
 
 def with_defaults(fields: dict[str, Any]) -> dict[str, Any]:
@@ -277,7 +323,12 @@ def clean_headers(context: Context, headers: dict[str, str], problems: Problems)
         first_spelling.setdefault(name.lower(), name)
         sealed = stored_by_name.get(name.lower())
         if sealed is not None and value == rules.masked(open_or_empty(context.box, sealed)):
-            cleaned[name] = sealed  # the masked value sent back unchanged: keep the stored one
+            # The masked value sent back unchanged: keep the stored one, but only for the
+            # origin it was entered for.
+            if context.moved:
+                context.dropped_headers.append(name)
+            else:
+                cleaned[name] = sealed
         elif problems.guard(path, rules.check_header_value, value) is not None:
             cleaned[name] = context.box.seal(value)
     return cleaned
