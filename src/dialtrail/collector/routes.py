@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from dialtrail.api.errors import ApiError, FieldProblem, from_pydantic_errors
 from dialtrail.collector import jobs, origins, sources, store
 from dialtrail.collector.answers import PREFLIGHT, UNAVAILABLE, Answer, json_answer, refusal
-from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
+from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, parse, storable
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.writer import GroupWriter
 
@@ -152,7 +152,7 @@ def request_context(
         origin.decode("latin-1") if origin is not None else None,
         referer.decode("latin-1") if referer is not None else None,
     )
-    user_agent = headers.get(b"user-agent", b"").decode("latin-1")
+    user_agent = storable(headers.get(b"user-agent", b"").decode("latin-1"))
     return jobs.RequestContext(public_key, host, store.Client(address, user_agent), now)
 
 
@@ -161,7 +161,7 @@ def parse_event(kind: str, body: bytes) -> BaseModel:
     if model is None:
         raise ApiError(404, "not_found", f"unknown event {kind!r}; expected {', '.join(EVENTS)}")
     try:
-        event = model.model_validate_json(body)
+        event = parse(model, body)
     except ValidationError as error:
         raise from_pydantic_errors(error.errors(include_url=False)) from None
     if isinstance(event, PageViewEvent) and not sources.is_http_url(event.url):

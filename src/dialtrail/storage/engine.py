@@ -4,6 +4,9 @@ SQLite runs in WAL mode with a busy timeout and foreign keys on. Every transacti
 ``BEGIN IMMEDIATE``: it takes the single write lock up front, so two writers queue on the busy
 timeout instead of both reading and then failing to upgrade (SQLITE_BUSY in the middle of a
 request). That serialises writers, which is what SQLite does anyway.
+
+Both hide a failed statement's parameter values (``hide_parameters``): they are visitors'
+data (URLs, titles, entity values), and an error's message ends up in the server's log.
 """
 
 from __future__ import annotations
@@ -26,7 +29,11 @@ def create_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         return create_sqlite_engine(settings.database_url, settings.sqlite_busy_timeout)
     return sqlalchemy_create_engine(
-        settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=20
+        settings.database_url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        hide_parameters=True,
     )
 
 
@@ -37,6 +44,7 @@ def create_sqlite_engine(database_url: str, busy_timeout: float) -> Engine:
     engine = sqlalchemy_create_engine(
         database_url,
         connect_args={"timeout": busy_timeout, "check_same_thread": False},
+        hide_parameters=True,
     )
     event.listen(engine, "connect", configure_sqlite_connection)
     event.listen(engine, "begin", begin_immediate)
