@@ -241,9 +241,9 @@ def run_setpassword(arguments: argparse.Namespace, config: settings.Settings) ->
         raise CommandError("the password must have at least 8 characters")
     with open_session(config) as session:
         user = required_user(session, arguments.email)
-        user.password_hash = accounts.hash_password(password)
+        ended = accounts.set_password(session, user, password)
         session.commit()
-    print(f"password changed for {user.email}")
+    print(f"password changed for {user.email}; signed out of {ended} admin sign-in(s)")
     if not arguments.password:
         print(f"password: {password}")
 

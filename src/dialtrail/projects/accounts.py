@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import CursorResult, bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from dialtrail.projects.models import ApiToken, User
+from dialtrail.projects.models import ApiToken, LoginSession, User
 from dialtrail.storage.base import utcnow
 
 TOKEN_PREFIX = "dt_"  # noqa: S105 (a public prefix, not a secret)
@@ -75,6 +75,18 @@ def create_user(session: Session, email: str, password: str, *, superuser: bool 
     session.add(user)
     session.flush()
     return user
+
+
+def set_password(session: Session, user: User, password: str) -> int:
+    """Changes the password and signs the user out of every admin sign-in (whoever knew the
+    old password may hold one); returns how many were ended. API tokens stay: they are
+    separate credentials, revoked on their own."""
+    if len(password) < 8:
+        raise AccountError("the password must have at least 8 characters", "password")
+    user.password_hash = hash_password(password)
+    ended = session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    assert isinstance(ended, CursorResult)  # a DELETE's result counts its rows
+    return ended.rowcount
 
 
 def count_users(session: Session) -> int:
