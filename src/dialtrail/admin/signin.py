@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+from datetime import timedelta
 from functools import cache
 from typing import Annotated
 
@@ -73,19 +75,23 @@ def sign_in(
     ip = request.client.host if request.client else ""
     wait = throttle.wait_needed(ip, email)
     if wait is not None:
-        minutes = max(1, round(wait.total_seconds() / 60))
-        error = (
-            "Too many failed sign-ins for this e-mail address or from your network. "
-            f"Try again in {minutes} minute{'s' if minutes > 1 else ''}."
-        )
+        error = f"Too many failed sign-ins from your network. Try again in {how_long(wait)}."
         return login_form(request, nonce, safe_next(next), email, error, 429)
     user = authenticated_user(db, email, password)
     if user is None:
         throttle.record_failure(ip, email)
         error = "Wrong e-mail address or password."
         return login_form(request, nonce, safe_next(next), email, error, 400)
-    throttle.record_success(email)
+    throttle.record_success(ip, email)
     return start_session(request, db, user, safe_next(next))
+
+
+def how_long(wait: timedelta) -> str:
+    seconds = math.ceil(wait.total_seconds())
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds > 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
 
 
 @cache

@@ -1,61 +1,115 @@
-"""Failed sign-in attempts, limited per IP address and per e-mail address.
+"""Failed sign-ins slow down guessing without locking anyone out (docs/admin.md, "Signing in").
 
-Kept in memory: each server process counts on its own, and a restart forgets the counts. That
-bounds password guessing (5 guesses per account and 30 per address every 15 minutes, per
-process) without a shared store; the argon2 hash makes each guess slow as well.
+Failures are counted per (account, client address) and per client address, never per
+account alone: five wrong passwords typed by someone else must not shut the owner out of
+their own account. Past a few free failures each key waits before its next attempt, twice
+as long after every further failure (2 s, 4 s, 8 s … at most 15 minutes), so one address
+gets a few dozen guesses a day at one account, and spraying many accounts from one address
+meets the per-address delay. A key is forgotten an hour after its last failure, and a
+successful sign-in forgets its pair (not its address: one valid account must not reset an
+address's count).
+
+IPv6 addresses are counted by their /64, which one machine usually holds whole. Kept in
+memory: each server process counts on its own, and a restart forgets the counts; the argon2
+hash makes every guess slow as well.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_IP = 30
+FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS = 3
+FREE_FAILURES_PER_ADDRESS = 20
+FIRST_DELAY = timedelta(seconds=2)
+LONGEST_DELAY = timedelta(minutes=15)
+FORGET_AFTER = timedelta(hours=1)
 MAX_TRACKED_KEYS = 100_000
+
+
+@dataclass
+class Failures:
+    count: int
+    last: datetime
 
 
 class LoginThrottle:
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
-        self.failures: dict[str, deque[datetime]] = {}
+        # Least recently failed first: when full, the stalest key is dropped, never all.
+        self.failures: OrderedDict[str, Failures] = OrderedDict()
         self.lock = threading.Lock()
 
     def wait_needed(self, ip: str, email: str) -> timedelta | None:
-        """How long until this IP and e-mail may try again, or None when they may now."""
+        """How long until this address may try this e-mail again, or None when it may now."""
         now = self.clock()
         with self.lock:
-            waits = [self.wait_for(key, limit, now) for key, limit in self.limits(ip, email)]
+            waits = [self.wait_for(key, free, now) for key, free in self.limits(ip, email)]
         blocked = [wait for wait in waits if wait is not None]
         return max(blocked) if blocked else None
 
     def record_failure(self, ip: str, email: str) -> None:
         now = self.clock()
         with self.lock:
-            if len(self.failures) > MAX_TRACKED_KEYS:
-                self.failures.clear()  # a flood of distinct keys: forget rather than grow
             for key, _ in self.limits(ip, email):
-                self.failures.setdefault(key, deque()).append(now)
+                self.count_failure(key, now)
 
-    def record_success(self, email: str) -> None:
+    def record_success(self, ip: str, email: str) -> None:
         with self.lock:
-            self.failures.pop("email:" + email.strip().lower(), None)
+            self.failures.pop(pair_key(ip, email), None)
 
     def limits(self, ip: str, email: str) -> list[tuple[str, int]]:
         return [
-            ("ip:" + ip, MAX_FAILURES_PER_IP),
-            ("email:" + email.strip().lower(), MAX_FAILURES_PER_EMAIL),
+            (address_key(ip), FREE_FAILURES_PER_ADDRESS),
+            (pair_key(ip, email), FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS),
         ]
 
-    def wait_for(self, key: str, limit: int, now: datetime) -> timedelta | None:
-        times = self.failures.get(key)
-        if not times:
+    def count_failure(self, key: str, now: datetime) -> None:
+        failures = self.failures.pop(key, None)
+        if failures is None or now - failures.last >= FORGET_AFTER:
+            failures = Failures(0, now)
+        failures.count += 1
+        failures.last = now
+        self.failures[key] = failures  # to the end: the most recently failed
+        while len(self.failures) > MAX_TRACKED_KEYS:
+            self.failures.popitem(last=False)
+
+    def wait_for(self, key: str, free: int, now: datetime) -> timedelta | None:
+        failures = self.failures.get(key)
+        if failures is None or failures.count <= free:
             return None
-        while times and now - times[0] >= WINDOW:
-            times.popleft()
-        if len(times) < limit:
-            return None
-        return times[0] + WINDOW - now
+        ready_at = failures.last + delay_after(failures.count - free - 1)
+        return ready_at - now if ready_at > now else None
+
+
+def delay_after(extra_failures: int) -> timedelta:
+    """The wait after the free failures and ``extra_failures`` more: 2 s, 4 s, … 15 min."""
+    if extra_failures >= 20:  # 2 s times 2^20 is far past the longest delay
+        return LONGEST_DELAY
+    grown: timedelta = FIRST_DELAY * (2**extra_failures)
+    return min(grown, LONGEST_DELAY)
+
+
+def address_key(ip: str) -> str:
+    return "address:" + client_network(ip)
+
+
+def pair_key(ip: str, email: str) -> str:
+    return f"pair:{client_network(ip)} {email.strip().lower()}"
+
+
+def client_network(ip: str) -> str:
+    """The address, or its /64 for IPv6."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
