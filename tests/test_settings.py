@@ -43,6 +43,8 @@ def test_it_reads_postgresql_and_a_base_url() -> None:
         ("DIALTRAIL_BASE_URL", "calls.example.com", "http:// or https://"),
         ("DIALTRAIL_SQLITE_BUSY_TIMEOUT", "-1", "positive"),
         ("DIALTRAIL_LOG_LEVEL", "loud", "debug, info"),
+        ("DIALTRAIL_METRICS_TOKEN", "short", "at least 16"),
+        ("DIALTRAIL_METRICS_TOKEN", "a token with spaces in it", "spaces"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, words: str) -> None:

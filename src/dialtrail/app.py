@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -17,6 +18,7 @@ from dialtrail import __version__, demo_site
 from dialtrail.admin.app import create_admin
 from dialtrail.admin.auth import signed_in_user
 from dialtrail.api import errors
+from dialtrail.api.errors import unauthorized
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.query import refuse_unknown_query_parameters
 from dialtrail.api.schemas import ERROR_RESPONSES
@@ -149,6 +151,7 @@ def service_router() -> APIRouter:
 
     @router.get("/metrics")
     def metrics(request: Request) -> Response:
+        refuse_without_metrics_token(request)
         body = exposition(request.app.state.metrics)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
@@ -157,6 +160,20 @@ def service_router() -> APIRouter:
         return health(request.app.state.engine)
 
     return router
+
+
+def refuse_without_metrics_token(request: Request) -> None:
+    """DIALTRAIL_METRICS_TOKEN, when set, is required as a bearer token (docs/deployment.md,
+    "Monitoring"); compared in constant time."""
+    expected = request.app.state.settings.metrics_token
+    if not expected:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), expected):
+        raise unauthorized(
+            "/metrics needs the token this server sets in DIALTRAIL_METRICS_TOKEN: send "
+            "'Authorization: Bearer TOKEN'"
+        )
 
 
 def health(engine: Engine) -> JSONResponse:

@@ -119,6 +119,23 @@ def parse_base_url(raw: str) -> str:
     return url
 
 
+MIN_METRICS_TOKEN_LENGTH = 16
+
+
+def parse_metrics_token(raw: str) -> str:
+    token = raw.strip()
+    if not token:
+        return ""
+    if any(character.isspace() for character in token):
+        raise ValueError("a bearer token cannot contain spaces")
+    if len(token) < MIN_METRICS_TOKEN_LENGTH or not token.isascii() or not token.isprintable():
+        raise ValueError(
+            f"expected at least {MIN_METRICS_TOKEN_LENGTH} printable ASCII characters, such as "
+            'the output of python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    return token
+
+
 DECLARATIONS: tuple[Declaration, ...] = (
     Declaration(
         "DATABASE_URL",
@@ -188,6 +205,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "How many events one IP address may send at once before COLLECTOR_RATE applies "
         "(many visitors behind one office NAT load pages at the same time).",
     ),
+    Declaration(
+        "METRICS_TOKEN",
+        parse_metrics_token,
+        "",
+        "A bearer token GET /metrics requires (Authorization: Bearer TOKEN), at least 16 "
+        "characters; requests without it get 401. Empty: /metrics is open to anyone who "
+        "reaches the server.",
+    ),
 )
 
 # Read only by the test suite; declared here so that this module stays the one place that
@@ -231,6 +256,7 @@ class Settings:
     log_level: str
     collector_rate: float
     collector_burst: int
+    metrics_token: str
 
     @property
     def public_url(self) -> str:

@@ -11,6 +11,8 @@ data (URLs, titles, entity values), and an error's message ends up in the server
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -41,6 +43,7 @@ def create_sqlite_engine(database_url: str, busy_timeout: float) -> Engine:
     path = sqlite_path(database_url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)
     engine = sqlalchemy_create_engine(
         database_url,
         connect_args={"timeout": busy_timeout, "check_same_thread": False},
@@ -49,6 +52,18 @@ def create_sqlite_engine(database_url: str, busy_timeout: float) -> Engine:
     event.listen(engine, "connect", configure_sqlite_connection)
     event.listen(engine, "begin", begin_immediate)
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """Creates the database file readable and writable by its owner only (0600), like
+    var/secret_key: it holds visitors' data and sealed credentials. SQLite gives the -wal
+    and -shm files it makes later the database file's own permissions. An existing file is
+    left as it is (docs/deployment.md, "Files and permissions")."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
