@@ -3,11 +3,11 @@
 Failures are counted per (account, client address) and per client address, never per
 account alone: five wrong passwords typed by someone else must not shut the owner out of
 their own account. Past a few free failures each key waits before its next attempt, twice
-as long after every further failure (2 s, 4 s, 8 s … at most 15 minutes), so one address
-gets a few dozen guesses a day at one account, and spraying many accounts from one address
-meets the per-address delay. A key is forgotten an hour after its last failure, and a
-successful sign-in forgets its pair (not its address: one valid account must not reset an
-address's count).
+as long after every further failure (2 s, 4 s, 8 s … at most 15 minutes), so once the delay
+has grown one address gets at most four guesses an hour at one account, and spraying many
+accounts from one address meets the per-address delay. A key is forgotten an hour after its
+last failure, and a successful sign-in forgets its pair (not its address: one valid account
+must not reset an address's count).
 
 IPv6 addresses are counted by their /64, which one machine usually holds whole. Kept in
 memory: each server process counts on its own, and a restart forgets the counts; the argon2
