@@ -277,3 +277,19 @@ def test_an_odd_removed_parameter_shows_the_page_without_a_notice(owner: SignedI
         response = owner.client.get(f"{owner.project}/numbers", params={"removed": odd})
         assert response.status_code == 200, odd
         assert 'data-testid="notice"' not in response.text
+
+
+def test_the_usage_section_shows_how_many_visits_share_each_number_now(
+    world: World, owner: SignedIn, database: Database
+) -> None:
+    owner.post(f"{owner.project}/numbers/bulk", numbers="\n".join(POOL), kind="pool")
+    key = public_key(database, world.project_id)
+    for _ in range(3):  # two numbers, three visits: one number is shared
+        Visit(world.base_url, key).page("https://shop.example.com/")
+
+    page = owner.client.get(f"{owner.project}/numbers").text
+
+    assert "3 held by a visit now; 1 shared by several visits (the pool ran out)." in page
+    listed = re.findall(r"<li><code>([^<]+)</code> ([^<]+)</li>", page)
+    # The first number was leased first, so it is the least recently active: it is shared.
+    assert listed == [(POOL[0], "2 visits"), (POOL[1], "1 visit")]

@@ -213,3 +213,44 @@ def usage(database: Database) -> tuple[int, int, int]:
     with database.session() as db:
         row = db.scalars(select(PoolUsage)).one()
         return row.peak_sessions, row.pool_size, row.exhaustions
+
+
+def test_an_exhausted_pool_spreads_new_sessions_over_its_numbers_in_turn(
+    database: Database,
+) -> None:
+    project = make_project(database)
+    for second in range(len(POOL)):
+        Browser(database, project).page(START + timedelta(seconds=second))
+    later = [Browser(database, project).page(START + timedelta(seconds=10 + n)) for n in range(6)]
+    # Each share makes its number the most recently active: the next session shares the next.
+    assert later == POOL + POOL
+    assert numbers_counted(database) == {number: (3, 3) for number in POOL}
+    assert usage(database) == (9, 3, 6)
+
+
+def test_it_counts_each_numbers_sessions_as_leases_start_renew_and_end(
+    database: Database,
+) -> None:
+    project = make_project(database, POOL[:2])
+    first, second, third = (Browser(database, project) for _ in range(3))
+    first.page(START)
+    second.page(START + timedelta(seconds=1))
+    third.page(START + timedelta(seconds=2))  # shares POOL[0]
+    first.ping(START + timedelta(seconds=200))
+    assert numbers_counted(database) == {POOL[0]: (2, 2), POOL[1]: (1, 1)}
+    # At 400 s second's and third's leases are over; first's lives until 500 s.
+    assert Browser(database, project).page(START + timedelta(seconds=400)) == POOL[1]
+    assert numbers_counted(database) == {POOL[0]: (1, 1), POOL[1]: (1, 1)}
+    # At 500 s first's lease is over too: POOL[0] is free at once, not a few seconds late.
+    assert Browser(database, project).page(START + timedelta(seconds=500)) == POOL[0]
+    with database.session() as db:
+        number = db.scalars(select(TrackingNumber).where(TrackingNumber.number == POOL[0])).one()
+        assert number.last_released_at == START + timedelta(seconds=500)
+
+
+def numbers_counted(database: Database) -> dict[str, tuple[int, int]]:
+    """Per number: its own count of sessions, and its open leases counted one by one."""
+    leases = [number for number, _ in open_leases(database)]
+    with database.session() as db:
+        numbers = db.scalars(select(TrackingNumber)).all()
+    return {number.number: (number.open_leases, leases.count(number.number)) for number in numbers}

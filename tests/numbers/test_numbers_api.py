@@ -24,6 +24,13 @@ def number_count(database: Database) -> int:
         return session.scalar(select(func.count()).select_from(TrackingNumber)) or 0
 
 
+def number_id(database: Database, number: str) -> int:
+    with database.session() as session:
+        found = session.scalar(select(TrackingNumber.id).where(TrackingNumber.number == number))
+        assert found is not None
+        return found
+
+
 def add(world: World, number: str, **fields: Any) -> dict[str, Any]:
     response = world.owner.client.post(numbers_url(world), json={"number": number, **fields})
     assert response.status_code == 201, response.text
@@ -154,6 +161,15 @@ def test_usage_reports_leases_peaks_and_a_recommended_size(
         "peak_sessions": 3,
         "exhaustions": 1,
         "recommended_pool_size": 5,  # 3 + at least two numbers of headroom
+        "shared_numbers": 1,
+        "numbers": [
+            {
+                "id": number_id(database, number),
+                "number": number,
+                "sessions": 1 + (number == shown[2]),
+            }
+            for number in POOL
+        ],
     }
     # The third page view both exhausted the pool and made the peak; the three may straddle
     # the turn of an hour (then the first hour holds the earlier page views alone).

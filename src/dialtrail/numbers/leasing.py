@@ -1,32 +1,49 @@
 """Leasing pool numbers to web sessions (DESIGN §4), inside the collector's transaction.
 
-A page view asks for the session's number: a live lease is renewed; otherwise expired leases of
-the project are closed and the least recently released free number is leased. Two requests
-racing for one free number are settled by the unique partial index on open exclusive leases
-(``INSERT … ON CONFLICT DO NOTHING``): the loser moves on to the next free number, so two
-sessions never share a number while another is free, across any number of server processes.
-When none is free, the project's ``on_pool_exhausted`` policy applies.
+A page view asks for the session's number: its latest lease, while it lives, is renewed.
+Otherwise the project's expired leases are closed and a number is taken from the front of the
+pool's order (``ix_tracking_numbers_pool_order``, by ``leased_until``): the least recently
+released free number; when none is free, the least recently active number, which the policy
+``reuse_oldest`` shares. Sharing moves that number to the back of the order, so the next new
+session shares the next one: an exhausted pool spreads its sessions over all its numbers in
+turn instead of piling them onto one.
 
-Statements are built once per dialect and run with parameters only (the collector is the hot
-path); a project without pool numbers never reaches this module.
+Two requests racing for one free number are settled by the unique partial index on open
+exclusive leases (``INSERT … ON CONFLICT DO NOTHING``): the loser moves on to the next free
+number, so two sessions never share a number while another is free, across any number of
+server processes.
+
+Cost: every statement is an index look-up or an index range (tests/numbers/test_lease_plans.py
+reads the plans on both databases); nothing counts or sorts the open leases. A number keeps its
+own ``leased_until`` and ``open_leases`` up to date as its leases start, renew and close, and
+the pool's usage sums ``open_leases`` over the pool's numbers. Statements are built once per
+dialect and run with parameters only; a project without pool numbers never reaches this module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, case, exists, func, select, update
+from sqlalchemy import Connection, Integer, Table, bindparam, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import BindParameter
 
-from dialtrail.numbers.models import NumberLease, PoolUsage, TrackingNumber
-from dialtrail.storage.base import Base
+from dialtrail.numbers.models import IN_POOL, NumberLease, PoolUsage, TrackingNumber
+from dialtrail.storage.base import Base, UTCDateTime
 
-# Free numbers read per attempt: a lost race usually costs one candidate, not a new query.
+# Numbers read from the front of the pool's order per attempt: a lost race usually costs one
+# candidate, not a new query.
 CANDIDATES = 8
 ATTEMPTS = 4
+# A renewal moves its number's leased_until only when it would pass it, and then this much
+# further: a number shared by many sessions is written every few seconds rather than on every
+# page view and ping (fewer writes, fewer row locks for other server processes to wait on).
+# The number is still free on time: closing its last open lease makes leased_until exact.
+RENEWAL_PADDING = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -49,105 +66,205 @@ class Lease:
     shared: bool
 
 
+@dataclass(frozen=True)
+class LatestLease:
+    """A session's most recent lease, live or over."""
+
+    id: int
+    number_id: int
+    number: str
+    shared: bool
+    released_at: datetime | None
+    expires_at: datetime
+
+    def live(self, now: datetime) -> bool:
+        return self.released_at is None and self.expires_at > now
+
+
+@dataclass(frozen=True)
+class PoolNumber:
+    id: int
+    number: str
+    leased_until: datetime
+
+    def free(self, now: datetime) -> bool:
+        return self.leased_until <= now
+
+
 def number_for_page_view(
     connection: Connection, pool: PoolSettings, session_id: int, now: datetime
 ) -> str | None:
     """The number the session's pages show (E.164); None leaves the site's numbers as they
     are."""
-    lease = renew(connection, pool, session_id, now) or new_lease(connection, pool, session_id, now)
+    latest = latest_lease(connection, session_id)
+    if latest is not None and latest.live(now):
+        renew(connection, pool, latest, now)
+        return latest.number
+    previous = latest.number_id if latest is not None else None
+    lease = new_lease(connection, pool, session_id, now, previous)
     if lease is not None:
         return lease.number
     return pool.default_number  # policy default_number, pool exhausted: not tracked
 
 
-def renew(
-    connection: Connection, pool: PoolSettings, session_id: int, now: datetime
-) -> Lease | None:
-    """Renews the session's live lease; None when it has none (or it has expired)."""
+def latest_lease(connection: Connection, session_id: int) -> LatestLease | None:
     sql = statements_for(connection.dialect.name)
-    found = connection.execute(sql.live_lease, {"b_session": session_id, "b_now": now}).first()
-    if found is None:
-        return None
-    lease_id, number, shared = found
-    connection.execute(sql.renew, [renewal(lease_id, pool, now)])
-    return Lease(number, shared)
+    found = connection.execute(sql.latest_lease, {"b_session": session_id}).first()
+    return None if found is None else LatestLease(*found)
+
+
+def renew(connection: Connection, pool: PoolSettings, lease: LatestLease, now: datetime) -> None:
+    sql = statements_for(connection.dialect.name)
+    expires = now + pool.hold
+    connection.execute(sql.renew, {"b_lease": lease.id, "b_now": now, "b_expires": expires})
+    connection.execute(sql.extend_number, extension(lease.number_id, expires))
+
+
+def extension(number_id: int, expires: datetime) -> dict[str, Any]:
+    return {"b_number": number_id, "b_expires": expires, "b_padded": expires + RENEWAL_PADDING}
 
 
 def renew_all(connection: Connection, renewals: list[tuple[PoolSettings, int, datetime]]) -> None:
     """Pings: renews the live leases of these sessions (pool, session id, time of the ping),
-    one statement for all."""
+    one statement for all, and one for their numbers."""
     if not renewals:
         return
     sql = statements_for(connection.dialect.name)
     rows = [
-        {"b_session": session_id, "b_now": now, "b_expires": now + pool.hold}
+        {
+            "b_session": session_id,
+            "b_now": now,
+            "b_expires": now + pool.hold,
+            "b_padded": now + pool.hold + RENEWAL_PADDING,
+        }
         for pool, session_id, now in renewals
     ]
     connection.execute(sql.renew_by_session, rows)
-
-
-def renewal(lease_id: int, pool: PoolSettings, now: datetime) -> dict[str, Any]:
-    return {"b_lease": lease_id, "b_now": now, "b_expires": now + pool.hold}
+    connection.execute(sql.extend_number_of_session, rows)
 
 
 def new_lease(
-    connection: Connection, pool: PoolSettings, session_id: int, now: datetime
+    connection: Connection,
+    pool: PoolSettings,
+    session_id: int,
+    now: datetime,
+    previous: int | None = None,
 ) -> Lease | None:
+    """A lease for a session without a live one; ``previous`` is the number it had before."""
     sql = statements_for(connection.dialect.name)
     close_expired(connection, pool.project_id, now)
-    lease = take_free_number(connection, pool, session_id, now)
-    exhausted = lease is None
-    if exhausted and pool.on_pool_exhausted == "reuse_oldest":
-        lease = share_oldest(connection, pool, session_id, now)
+    lease, exhausted = take_number(connection, pool, session_id, now, previous)
     record_usage(connection, sql, pool.project_id, now, exhausted=exhausted)
     return lease
 
 
 def close_expired(connection: Connection, project_id: int, now: datetime) -> None:
-    """Leases past their expiry end at their expiry time; their numbers become free, with
-    ``last_released_at`` set for the least-recently-released order."""
+    """Leases past their expiry end at their expiry time (a range of the open leases' expiry
+    index: only the expired ones are read). Their numbers count them off; a number whose last
+    lease closed is free from that lease's end, ``last_released_at`` and ``leased_until``."""
     sql = statements_for(connection.dialect.name)
     closed = connection.execute(sql.close_expired, {"b_project": project_id, "b_now": now})
-    released = [{"b_number": number_id, "b_at": at} for number_id, at in closed]
+    released = released_rows(closed.tuples().all())
     if released:
         connection.execute(sql.mark_released, released)
 
 
-def take_free_number(
-    connection: Connection, pool: PoolSettings, session_id: int, now: datetime
-) -> Lease | None:
-    sql = statements_for(connection.dialect.name)
+def released_rows(closed: Sequence[tuple[int, datetime]]) -> list[dict[str, Any]]:
+    """One row per number: how many of its leases closed, and the latest end among them."""
+    per_number: dict[int, tuple[int, datetime]] = {}
+    for number_id, ended_at in closed:
+        count, latest = per_number.get(number_id, (0, ended_at))
+        per_number[number_id] = (count + 1, max(latest, ended_at))
+    return [
+        {"b_number": number_id, "b_closed": count, "b_at": latest}
+        for number_id, (count, latest) in sorted(per_number.items())  # one lock order
+    ]
+
+
+def take_number(
+    connection: Connection,
+    pool: PoolSettings,
+    session_id: int,
+    now: datetime,
+    previous: int | None,
+) -> tuple[Lease | None, bool]:
+    """A free number if there is one; else, with reuse_oldest, a share of the least recently
+    active number. Answers the lease and whether the pool was exhausted."""
     for _ in range(ATTEMPTS):
-        candidates = connection.execute(
-            sql.free_numbers, {"b_project": pool.project_id, "b_session": session_id}
-        ).all()
-        if not candidates:
-            return None
-        for number_id, number in candidates:
-            row = lease_row(pool, number_id, session_id, now, shared=False)
-            if connection.execute(sql.insert_lease, row).first() is not None:
-                return Lease(number, shared=False)
-            # Lost the number to another request; or this session got a lease meanwhile.
-            mine = renew(connection, pool, session_id, now)
-            if mine is not None:
-                return mine
-    return None
+        order = pool_order(connection, pool.project_id, now, previous)
+        if not order:
+            return None, True  # no pool number at all (removed meanwhile)
+        free = [number for number in order if number.free(now)]
+        if not free:
+            return share(connection, pool, session_id, now, order[0]), True
+        for number in free:
+            lease = lease_number(connection, pool, session_id, now, number, shared=False)
+            # None: another request took the number first, or gave this session a lease.
+            lease = lease or lease_gained_meanwhile(connection, pool, session_id, now)
+            if lease is not None:
+                return lease, False
+    return None, True
 
 
-def share_oldest(
+def pool_order(
+    connection: Connection, project_id: int, now: datetime, previous: int | None
+) -> list[PoolNumber]:
+    """The front of the pool's order; the session's previous number first when it is free,
+    so a returning visitor whose lease lapsed sees the same number again."""
+    sql = statements_for(connection.dialect.name)
+    rows = connection.execute(sql.pool_order, {"b_project": project_id}).all()
+    order = [PoolNumber(*row) for row in rows]
+    if previous is None:
+        return order
+    row = connection.execute(sql.pool_number, {"b_number": previous}).first()
+    if row is None:
+        return order
+    *columns, is_pool, in_service = row
+    mine = PoolNumber(*columns)
+    if not (is_pool and in_service and mine.free(now)):
+        return order
+    return [mine, *(number for number in order if number.id != previous)]
+
+
+def share(
+    connection: Connection, pool: PoolSettings, session_id: int, now: datetime, number: PoolNumber
+) -> Lease | None:
+    """Policy reuse_oldest: the least recently active number is shared; its sessions and the
+    new one are all candidates for a call to it."""
+    if pool.on_pool_exhausted != "reuse_oldest":
+        return None
+    lease = lease_number(connection, pool, session_id, now, number, shared=True)
+    return lease or lease_gained_meanwhile(connection, pool, session_id, now)
+
+
+def lease_number(
+    connection: Connection,
+    pool: PoolSettings,
+    session_id: int,
+    now: datetime,
+    number: PoolNumber,
+    *,
+    shared: bool,
+) -> Lease | None:
+    """Leases the number to the session; None when a unique index refused the lease."""
+    sql = statements_for(connection.dialect.name)
+    row = lease_row(pool, number.id, session_id, now, shared=shared)
+    if connection.execute(sql.insert_lease, row).first() is None:
+        return None
+    counted = {"b_number": number.id, "b_now": now, "b_expires": row["expires_at"]}
+    connection.execute(sql.count_lease, counted)
+    return Lease(number.number, shared)
+
+
+def lease_gained_meanwhile(
     connection: Connection, pool: PoolSettings, session_id: int, now: datetime
 ) -> Lease | None:
-    """Policy reuse_oldest: the least recently active live lease's number is shared; both
-    sessions become candidates for a call to it."""
-    sql = statements_for(connection.dialect.name)
-    oldest = connection.execute(sql.oldest_live, {"b_project": pool.project_id}).first()
-    if oldest is None:
-        return None  # no pool number at all (removed meanwhile)
-    number_id, number = oldest
-    row = lease_row(pool, number_id, session_id, now, shared=True)
-    if connection.execute(sql.insert_lease, row).first() is None:
-        return renew(connection, pool, session_id, now)  # this session got one meanwhile
-    return Lease(number, shared=True)
+    """Another request of the same session (a second tab) may have leased for it meanwhile."""
+    latest = latest_lease(connection, session_id)
+    if latest is None or not latest.live(now):
+        return None
+    renew(connection, pool, latest, now)
+    return Lease(latest.number, latest.shared)
 
 
 def lease_row(
@@ -181,115 +298,145 @@ def record_usage(
     connection.execute(sql.upsert_usage, row)
 
 
+def at(name: str) -> BindParameter[datetime]:
+    """A time parameter: typed, so it is stored as the column's UTC text or timestamp even
+    where the expression around it (CASE, GREATEST) gives no column type to infer."""
+    return bindparam(name, type_=UTCDateTime())
+
+
 class Statements:
     def __init__(self, dialect: str) -> None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        greatest = func.greatest if dialect == "postgresql" else func.max
+        self.greatest = func.greatest if dialect == "postgresql" else func.max
         numbers, leases, usage = table(TrackingNumber), table(NumberLease), table(PoolUsage)
-        open_lease = leases.c.released_at.is_(None)
-        self.live_lease = (
-            select(leases.c.id, numbers.c.number, leases.c.shared)
-            .join(numbers, numbers.c.id == leases.c.number_id)
-            .where(
-                leases.c.session_id == bindparam("b_session"),
-                open_lease,
-                leases.c.expires_at > bindparam("b_now"),
-            )
-        )
-        renewed: dict[str, Any] = {
-            "renewed_at": bindparam("b_now"),
-            "expires_at": bindparam("b_expires"),
-        }
-        self.renew = update(leases).where(leases.c.id == bindparam("b_lease")).values(renewed)
-        self.renew_by_session = (
-            update(leases)
-            .where(
-                leases.c.session_id == bindparam("b_session"),
-                open_lease,
-                leases.c.expires_at > bindparam("b_now"),
-            )
-            .values(renewed)
-        )
-        self.close_expired = (
-            update(leases)
-            .where(
-                leases.c.project_id == bindparam("b_project"),
-                open_lease,
-                leases.c.expires_at <= bindparam("b_now"),
-            )
-            .values(released_at=leases.c.expires_at)
-            .returning(leases.c.number_id, leases.c.expires_at)
-        )
-        self.mark_released = (
-            update(numbers)
-            .where(numbers.c.id == bindparam("b_number"))
-            .values(
-                last_released_at=case(
-                    (numbers.c.last_released_at.is_(None), bindparam("b_at")),
-                    else_=greatest(numbers.c.last_released_at, bindparam("b_at")),
-                )
-            )
-        )
-        self.free_numbers = self.build_free_numbers(numbers, leases)
+        self.build_lease_statements(numbers, leases)
+        self.build_number_statements(numbers, leases)
         self.insert_lease = insert(leases).on_conflict_do_nothing().returning(leases.c.id)
-        self.oldest_live = (
-            select(numbers.c.id, numbers.c.number)
-            .join(leases, numbers.c.id == leases.c.number_id)
-            .where(leases.c.project_id == bindparam("b_project"), open_lease)
-            .order_by(leases.c.renewed_at, leases.c.id)
-            .limit(1)
-        )
-        self.pool_state = select(
-            select(func.count())
-            .where(leases.c.project_id == bindparam("b_project"), open_lease)
-            .scalar_subquery(),
-            select(func.count())
-            .where(
-                numbers.c.project_id == bindparam("b_project"),
-                numbers.c.kind == "pool",
-                numbers.c.removed_at.is_(None),
-            )
-            .scalar_subquery(),
-        )
         upsert = insert(usage)
         self.upsert_usage = upsert.on_conflict_do_update(
             index_elements=["project_id", "hour"],
             set_={
-                "peak_sessions": greatest(usage.c.peak_sessions, upsert.excluded.peak_sessions),
+                "peak_sessions": self.greatest(
+                    usage.c.peak_sessions, upsert.excluded.peak_sessions
+                ),
                 "pool_size": upsert.excluded.pool_size,
                 "exhaustions": usage.c.exhaustions + upsert.excluded.exhaustions,
             },
         )
 
-    @staticmethod
-    def build_free_numbers(numbers: Table, leases: Table) -> Any:
-        """Free pool numbers, least recently released first (never released before all);
-        the session's own previous number first of all, so a returning visitor whose lease
-        lapsed sees the same number again."""
-        previous = (
-            select(leases.c.number_id)
+    def build_lease_statements(self, numbers: Table, leases: Table) -> None:
+        open_lease = leases.c.released_at.is_(None)
+        self.latest_lease = (
+            select(
+                leases.c.id,
+                leases.c.number_id,
+                numbers.c.number,
+                leases.c.shared,
+                leases.c.released_at,
+                leases.c.expires_at,
+            )
+            .join(numbers, numbers.c.id == leases.c.number_id)
             .where(leases.c.session_id == bindparam("b_session"))
             .order_by(leases.c.started_at.desc())
             .limit(1)
-            .scalar_subquery()
         )
-        leased = exists().where(leases.c.number_id == numbers.c.id, leases.c.released_at.is_(None))
-        return (
-            select(numbers.c.id, numbers.c.number)
+        renewed = {"renewed_at": at("b_now"), "expires_at": at("b_expires")}
+        self.renew = update(leases).where(leases.c.id == bindparam("b_lease")).values(renewed)
+        self.live_lease_of_session = (
+            leases.c.session_id == bindparam("b_session"),
+            open_lease,
+            leases.c.expires_at > at("b_now"),
+        )
+        self.renew_by_session = update(leases).where(*self.live_lease_of_session).values(renewed)
+        self.close_expired = (
+            update(leases)
             .where(
-                numbers.c.project_id == bindparam("b_project"),
-                numbers.c.kind == "pool",
-                numbers.c.removed_at.is_(None),
-                ~leased,
+                leases.c.project_id == bindparam("b_project"),
+                open_lease,
+                leases.c.expires_at <= at("b_now"),
             )
-            .order_by(
-                case((numbers.c.id == previous, 0), else_=1),
-                numbers.c.last_released_at.is_not(None),
-                numbers.c.last_released_at,
-                numbers.c.id,
-            )
+            .values(released_at=leases.c.expires_at)
+            .returning(leases.c.number_id, leases.c.expires_at)
+        )
+
+    def build_number_statements(self, numbers: Table, leases: Table) -> None:
+        in_pool = text(IN_POOL)  # spelt as the partial index's condition, so both use it
+        pool_columns = (numbers.c.id, numbers.c.number, numbers.c.leased_until)
+        self.pool_order = (
+            select(*pool_columns)
+            .where(numbers.c.project_id == bindparam("b_project"), in_pool)
+            .order_by(numbers.c.leased_until, numbers.c.id)
             .limit(CANDIDATES)
         )
+        # By its key alone (the planner might walk the pool's index otherwise); whether the
+        # number is still in the pool is checked on the row.
+        self.pool_number = select(
+            *pool_columns, numbers.c.kind == "pool", numbers.c.removed_at.is_(None)
+        ).where(numbers.c.id == bindparam("b_number"))
+        self.pool_state = select(
+            func.coalesce(func.sum(numbers.c.open_leases), 0), func.count()
+        ).where(numbers.c.project_id == bindparam("b_project"), in_pool)
+        self.count_lease = (
+            update(numbers)
+            .where(numbers.c.id == bindparam("b_number"))
+            .values(
+                # A free number's leases are all over: this one is its only lease.
+                open_leases=case(
+                    (numbers.c.leased_until <= at("b_now"), 1), else_=numbers.c.open_leases + 1
+                ),
+                leased_until=self.greatest(numbers.c.leased_until, at("b_expires")),
+            )
+        )
+        self.extend_number = self.extended(numbers, numbers.c.id == bindparam("b_number"))
+        session_number = (
+            select(leases.c.number_id).where(*self.live_lease_of_session).scalar_subquery()
+        )
+        self.extend_number_of_session = self.extended(numbers, numbers.c.id == session_number)
+        self.mark_released = self.build_mark_released(numbers)
+
+    @staticmethod
+    def extended(numbers: Table, which: Any) -> Any:
+        return (
+            update(numbers)
+            .where(which, numbers.c.leased_until < at("b_expires"))
+            .values(leased_until=at("b_padded"))
+        )
+
+    def build_mark_released(self, numbers: Table) -> Any:
+        released = case(
+            (numbers.c.last_released_at.is_(None), at("b_at")),
+            else_=self.greatest(numbers.c.last_released_at, at("b_at")),
+        )
+        closed = bindparam("b_closed", type_=Integer())
+        still_held = numbers.c.open_leases > closed
+        return (
+            update(numbers)
+            .where(numbers.c.id == bindparam("b_number"))
+            .values(
+                last_released_at=released,
+                open_leases=case((still_held, numbers.c.open_leases - closed), else_=0),
+                # The last open lease closed: free from the latest end of its leases.
+                leased_until=case((still_held, numbers.c.leased_until), else_=released),
+            )
+        )
+
+    def hot_path(self) -> dict[str, Any]:
+        """The statements a page view or ping may run that read existing rows, for the test
+        that reads their query plans."""
+        names = (
+            "latest_lease",
+            "renew",
+            "renew_by_session",
+            "close_expired",
+            "pool_order",
+            "pool_number",
+            "pool_state",
+            "count_lease",
+            "extend_number",
+            "extend_number_of_session",
+            "mark_released",
+        )
+        return {name: getattr(self, name) for name in names}
 
 
 def table(model: type[Base]) -> Table:

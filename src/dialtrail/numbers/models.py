@@ -7,11 +7,15 @@ end (``released_at``), since attribution asks "who held number N at time T".
 The invariant "two sessions never get the same free number while another is free" is a unique
 partial index, not a hope: at most one open, exclusive lease per number. Leases given out when
 the pool is exhausted (policy ``reuse_oldest``) are ``shared`` and sit beside the exclusive one.
+
+Every look-up on the collector's hot path is an index range, so leasing costs the same with ten
+open leases or ten thousand (docs/numbers.md, "How leasing stays cheap"): a number carries its
+own ``leased_until`` and ``open_leases``, kept up to date by numbers/leasing.py.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -30,6 +34,9 @@ from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 KINDS = ("pool", "static")
 OPEN_EXCLUSIVE = "released_at IS NULL AND NOT shared"
 OPEN = "released_at IS NULL"
+IN_POOL = "kind = 'pool' AND removed_at IS NULL"
+# leased_until of a number never leased: before any release, so it comes first.
+NEVER_LEASED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class TrackingNumber(Base):
@@ -37,6 +44,16 @@ class TrackingNumber(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "number", name="uq_tracking_numbers_project_number"),
         CheckConstraint("kind IN ('pool', 'static')", name="kind"),
+        # Leasing's one look-up in the pool: its first entry is the least recently released
+        # free number, or, when none is free, the least recently active number.
+        Index(
+            "ix_tracking_numbers_pool_order",
+            "project_id",
+            "leased_until",
+            "id",
+            sqlite_where=text(IN_POOL),
+            postgresql_where=text(IN_POOL),
+        ),
         NEVER_REUSE_IDS,
     )
 
@@ -55,6 +72,16 @@ class TrackingNumber(Base):
     # When its last lease ended: the least recently released free number is leased first, so
     # a late caller of a just-released number is still matched (DESIGN §4).
     last_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # No open lease of the number lasts past this (an upper bound: a renewal moves it only
+    # when it would pass it, and then a few seconds further; exact again once the last open
+    # lease closes). Free means leased_until <= now; the smallest among busy numbers is the
+    # least recently active one.
+    leased_until: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=NEVER_LEASED, server_default=text("'1970-01-01 00:00:00.000000'")
+    )
+    # Sessions holding the number (open leases), counted as leases open and close: the pool's
+    # usage sums these instead of counting leases on every new session.
+    open_leases: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class NumberLease(Base):
@@ -76,7 +103,17 @@ class NumberLease(Base):
         ),
         # Attribution: the leases of number N around time T.
         Index("ix_number_leases_number_started", "number_id", "started_at"),
-        Index("ix_number_leases_project_released", "project_id", "released_at"),
+        # A session's latest lease: renewed while it lives; its number offered back after.
+        Index("ix_number_leases_session_started", "session_id", "started_at"),
+        # Open leases by expiry: expired ones are closed by a range of this index, live ones
+        # counted for the usage page.
+        Index(
+            "ix_number_leases_open_expires",
+            "project_id",
+            "expires_at",
+            sqlite_where=text(OPEN),
+            postgresql_where=text(OPEN),
+        ),
         NEVER_REUSE_IDS,
     )
 

@@ -94,6 +94,12 @@ class UsageHour(BaseModel):
     exhaustions: int
 
 
+class NumberUseOut(BaseModel):
+    id: int
+    number: str
+    sessions: int = Field(description="Sessions holding the number now (>1: shared).")
+
+
 class UsageOut(BaseModel):
     pool_size: int
     current_leases: int
@@ -101,6 +107,10 @@ class UsageOut(BaseModel):
     exhaustions: int = Field(description="New sessions that found no free number.")
     recommended_pool_size: int | None = Field(description="None until the pool has been used.")
     hours: list[UsageHour]
+    shared_numbers: int = Field(description="Pool numbers shared by several sessions now.")
+    numbers: list[NumberUseOut] = Field(
+        description="Each pool number (and each draining one still held) with its sessions now."
+    )
 
     @classmethod
     def build(cls, usage: Usage) -> UsageOut:
@@ -111,4 +121,6 @@ class UsageOut(BaseModel):
             exhaustions=usage.exhaustions,
             recommended_pool_size=usage.recommended_pool_size,
             hours=[UsageHour(**hour.__dict__) for hour in usage.hours],
+            shared_numbers=usage.shared_numbers,
+            numbers=[NumberUseOut(**number.__dict__) for number in usage.numbers],
         )

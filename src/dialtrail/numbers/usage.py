@@ -4,18 +4,20 @@ The recommendation is the busiest hour's peak of concurrently leased sessions ov
 plus a quarter for headroom (at least two numbers): a pool sized to the bare peak is exhausted
 by the next busier hour, and an exhausted pool shares numbers, which makes calls ambiguous.
 The peak counts sessions, not numbers, so it keeps measuring demand while numbers are shared.
+Per number, the sessions holding it now show how an exhausted pool shares its numbers.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dialtrail.numbers.models import NumberLease, PoolUsage, TrackingNumber
+from dialtrail.numbers.models import PoolUsage, TrackingNumber
+from dialtrail.numbers.service import live_leases
 from dialtrail.projects.models import Project
 
 HEADROOM = 0.25
@@ -31,10 +33,22 @@ class Hour:
 
 
 @dataclass(frozen=True)
+class NumberUse:
+    id: int
+    number: str
+    sessions: int  # holding it now; more than one: shared since the pool ran out
+
+
+@dataclass(frozen=True)
 class Usage:
     pool_size: int
     current_leases: int
     hours: list[Hour]
+    numbers: list[NumberUse] = field(default_factory=list)
+
+    @property
+    def shared_numbers(self) -> int:
+        return sum(1 for number in self.numbers if number.sessions > 1)
 
     @property
     def peak_sessions(self) -> int:
@@ -65,13 +79,25 @@ def usage_of(db: Session, project: Project, now: datetime, hours: int) -> Usage:
         TrackingNumber.kind == "pool",
         TrackingNumber.removed_at.is_(None),
     )
-    current_leases = select(func.count()).where(
-        NumberLease.project_id == project.id,
-        NumberLease.released_at.is_(None),
-        NumberLease.expires_at > now,
-    )
+    numbers = numbers_in_use(db, project, now)
     return Usage(
         pool_size=db.scalar(pool_size) or 0,
-        current_leases=db.scalar(current_leases) or 0,
+        current_leases=sum(number.sessions for number in numbers),
         hours=[Hour(row.hour, row.peak_sessions, row.pool_size, row.exhaustions) for row in rows],
+        numbers=numbers,
     )
+
+
+def numbers_in_use(db: Session, project: Project, now: datetime) -> list[NumberUse]:
+    """Every pool number in service, and draining ones still held, with their sessions now."""
+    held = live_leases(db, project, now)
+    query = (
+        select(TrackingNumber)
+        .where(TrackingNumber.project_id == project.id, TrackingNumber.kind == "pool")
+        .order_by(TrackingNumber.number)
+    )
+    return [
+        NumberUse(number.id, number.number, held.get(number.id, (0, now))[0])
+        for number in db.scalars(query)
+        if number.removed_at is None or number.id in held
+    ]
