@@ -3,14 +3,19 @@ endpoint served by the same server in the same run (DESIGN §8: goal ≥ 0.4).
 
     .venv/bin/python benchmarks/collector.py [--database sqlite|postgresql]
         [--duration 10] [--connections 32] [--rounds 2] [--profile cpu|wall]
+        [--pool 50] [--open-leases 10,10000]
 
 One uvicorn process (one worker) serves Dialtrail's app plus ``/bare``, a framework-less ASGI
 callable. This process is the load generator: ``--connections`` keep-alive connections send
 requests back to back. Each page view starts a new visitor and session with three entity
 values, so it writes a visitor, a session, a page view, three observations and three session
-values. The endpoints take turns (``--rounds`` slices each, after a warm-up of each) so that
-both see the same noise of a shared machine. At the end the page views in the database must
-equal the 2xx answers: an acknowledged page view was never lost.
+values, and leases a number. One project per ``--open-leases`` level, each with a pool of
+``--pool`` numbers and that many open leases of a steady state written beforehand
+(harness/pool.py: the leases a 300 s hold keeps open; past the pool's size the pool is
+exhausted and new sessions share numbers). The endpoints (bare, then the collector of each
+project) take turns (``--rounds`` slices each, after a warm-up of each) so that all see the
+same noise of a shared machine. At the end the page views in the database must equal the 2xx
+answers (an acknowledged page view was never lost) and the seeded leases must still be open.
 
 Results: a table on stdout and benchmarks/results/collector-<backend>.json. With ``--profile``
 only the collector is loaded, the server runs under cProfile and the summary says where the
@@ -27,18 +32,21 @@ import os
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import collector_floor
-from harness import cli, report, scratch, server
+from harness import cli, pool, report, scratch, server
 from harness.load import Job, Tally, new_event_loop, run_job
 from harness.report import say
 from harness.usage import CpuMeter, Reading, cores
 
 GOAL = 0.4
+# CPU per page view with the most open leases over the same with the fewest (issue #21).
+LEASE_COST_GOAL = 1.2
 WARMUP_SECONDS = 2.0
-ENDPOINTS = ("bare", "collector")
+BARE = "bare"
 
 
 # A first page view of a new visitor: three new ids (22 URL-safe characters, as
@@ -74,21 +82,29 @@ def page_view_body() -> bytes:
     return PAGE_VIEW_TEMPLATE % fields
 
 
+def collector_name(open_leases: int) -> str:
+    return f"{open_leases:,} leases"
+
+
 class Run:
     """The load of one benchmark run against a started server, endpoint by endpoint."""
 
-    def __init__(self, arguments: argparse.Namespace, port: int, key: str, meter: CpuMeter):
+    def __init__(
+        self, arguments: argparse.Namespace, port: int, keys: dict[str, str], meter: CpuMeter
+    ):
         self.arguments = arguments
         self.port = port
-        self.paths = {"bare": server.BARE_PATH, "collector": f"/c/{key}/pageview"}
+        self.paths = {BARE: server.BARE_PATH}
+        self.paths.update({name: f"/c/{key}/pageview" for name, key in keys.items()})
+        self.collectors = list(keys)
         self.meter = meter
-        self.tallies: dict[str, list[Tally]] = {name: [] for name in ENDPOINTS}
-        self.cpu: dict[str, Reading] = {name: Reading() for name in ENDPOINTS}
-        self.answered: dict[str, int] = dict.fromkeys(ENDPOINTS, 0)
-        self.acknowledged: dict[str, int] = dict.fromkeys(ENDPOINTS, 0)
+        self.tallies: dict[str, list[Tally]] = {name: [] for name in self.paths}
+        self.cpu: dict[str, Reading] = {name: Reading() for name in self.paths}
+        self.answered: dict[str, int] = dict.fromkeys(self.paths, 0)
+        self.acknowledged: dict[str, int] = dict.fromkeys(self.paths, 0)
 
     async def drive(self) -> None:
-        endpoints = ("collector",) if self.arguments.profile else ENDPOINTS
+        endpoints = self.collectors if self.arguments.profile else [BARE, *self.collectors]
         for endpoint in endpoints:
             await self.slice(endpoint, seconds=0.0, warmup=WARMUP_SECONDS)
         seconds = self.arguments.duration / self.arguments.rounds
@@ -96,7 +112,7 @@ class Run:
             for endpoint in endpoints:
                 tally = await self.slice(endpoint, seconds=seconds, warmup=0.0)
                 say(
-                    f"  round {round_number + 1}: {endpoint:<9} "
+                    f"  round {round_number + 1}: {endpoint:<14} "
                     f"{tally.succeeded / seconds:>9,.0f} req/s"
                 )
 
@@ -131,12 +147,33 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
     parser.add_argument("--rounds", type=int, default=2, help="alternating slices per endpoint")
+    parser.add_argument(
+        "--pool", type=int, default=50, help="pool numbers per project (0: no pool, no leasing)"
+    )
+    parser.add_argument(
+        "--open-leases",
+        type=lease_levels,
+        default=[10, 10_000],
+        help="open leases written before the run, one project per comma-separated level",
+    )
     cli.add_profile_argument(parser, "the server (collector only, no ratio)")
     cli.add_server_arguments(parser)
     arguments = parser.parse_args(argv)
     if arguments.duration <= 0 or arguments.connections < 1 or arguments.rounds < 1:
         parser.error("--duration, --connections and --rounds must be positive")
+    if arguments.pool < 0 or (arguments.pool == 0 and any(arguments.open_leases)):
+        parser.error("--pool must be positive (0, without a pool, only with --open-leases 0)")
     return arguments
+
+
+def lease_levels(value: str) -> list[int]:
+    try:
+        levels = sorted({int(part) for part in value.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not whole numbers: {value!r}") from None
+    if levels[0] < 0:
+        raise argparse.ArgumentTypeError("open leases cannot be negative")
+    return levels
 
 
 def server_command(arguments: argparse.Namespace, url: str, port: int) -> list[str]:
@@ -151,22 +188,44 @@ def benchmark(arguments: argparse.Namespace) -> int:
     with scratch.database(arguments.database, arguments.postgres_url) as database:
         say(f"collector benchmark on {database.backend} (scratch: {database.name})")
         environment = report.environment()  # before the run: the tree may change meanwhile
-        key = scratch.prepare(database.url)
+        seeded = seed_projects(arguments, database.url)
+        keys = {collector_name(level.open_leases): key for key, level in seeded}
         port = server.free_port()
         with server.running(server_command(arguments, database.url, port), port) as process:
             marker = f" {database.name} " if database.backend == "postgresql" else None
-            run = Run(arguments, port, key, CpuMeter(process.pid, marker))
+            run = Run(arguments, port, keys, CpuMeter(process.pid, marker))
             drive(run)
         counts = scratch.count_rows(database.url)
+        premises = [pool.premise(database.url, level) for _, level in seeded if level.pool]
         floor = None if arguments.profile else collector_floor.measure(database.url, marker)
-    check = lost_page_view_check(run.acknowledged["collector"], counts)
+    acknowledged = sum(run.acknowledged[name] for name in run.collectors)
+    check = lost_page_view_check(
+        acknowledged, counts, sum(level.open_leases for _, level in seeded)
+    )
     say(describe_check(check))
+    for premise in premises:
+        say(describe_premise(premise))
     if arguments.profile:
         show_profile(arguments, run)
     else:
         assert floor is not None
-        conclude(arguments, run, counts, check, environment, floor)
-    return 0 if check["passed"] else 1
+        conclude(arguments, run, counts, check, environment, floor, premises)
+    passed = check["passed"] and all(premise["passed"] for premise in premises)
+    return 0 if passed else 1
+
+
+def seed_projects(arguments: argparse.Namespace, url: str) -> list[tuple[str, pool.Seeded]]:
+    """One project per level of open leases, with its pool and its steady state's leases."""
+    prepared = scratch.prepare_projects(url, len(arguments.open_leases))
+    seeded = []
+    for project, level in zip(prepared, arguments.open_leases, strict=True):
+        if arguments.pool:
+            say(f"  seeding {arguments.pool} pool numbers and {level:,} open leases")
+            leases = pool.seed(url, project.project_id, arguments.pool, level)
+        else:
+            leases = pool.Seeded(project.project_id, 0, 0, datetime.now(UTC))
+        seeded.append((project.public_key, leases))
+    return seeded
 
 
 def drive(run: Run) -> None:
@@ -190,9 +249,14 @@ def conclude(
     check: dict[str, Any],
     environment: dict[str, Any],
     floor: collector_floor.Floor,
+    premises: list[dict[str, Any]],
 ) -> None:
-    bare, collector = run.figures("bare"), run.figures("collector")
-    ratio = collector["requests_per_second"] / max(bare["requests_per_second"], 1e-9)
+    bare = run.figures(BARE)
+    levels = [
+        level_figures(bare, run.figures(name), open_leases)
+        for name, open_leases in zip(run.collectors, arguments.open_leases, strict=True)
+    ]
+    fewest, most = levels[0], levels[-1]
     result = {
         "benchmark": "collector",
         "database": arguments.database,
@@ -200,19 +264,18 @@ def conclude(
         "measured_seconds_per_endpoint": arguments.duration,
         "rounds": arguments.rounds,
         "warmup_seconds": WARMUP_SECONDS,
+        "pool": arguments.pool,
         "bare": bare,
-        "collector": collector,
-        "ratio": ratio,
-        "cpu_cost_ratio": cpu_cost_ratio(bare, collector),
-        "ratio_per_round": [
-            c / max(b, 1e-9)
-            for b, c in zip(
-                bare["per_slice_requests_per_second"],
-                collector["per_slice_requests_per_second"],
-                strict=True,
-            )
-        ],
+        # The fewest open leases: the figures DESIGN §8's goal is read from.
+        "collector": fewest["collector"],
+        "ratio": fewest["ratio"],
+        "cpu_cost_ratio": fewest["cpu_cost_ratio"],
+        "ratio_per_round": fewest["ratio_per_round"],
         "goal": GOAL,
+        "levels": levels,
+        "lease_cost_ratio": cpu_per_page_view(most) / max(cpu_per_page_view(fewest), 1e-9),
+        "lease_cost_goal": LEASE_COST_GOAL,
+        "premises": premises,
         "database_floor": floor_figures(bare, floor),
         "rows": counts,
         "check": check,
@@ -223,36 +286,95 @@ def conclude(
     say(describe(result, path))
 
 
-def lost_page_view_check(acknowledged: int, counts: dict[str, int]) -> dict[str, Any]:
+def level_figures(
+    bare: dict[str, Any], collector: dict[str, Any], open_leases: int
+) -> dict[str, Any]:
+    return {
+        "open_leases": open_leases,
+        "collector": collector,
+        "ratio": collector["requests_per_second"] / max(bare["requests_per_second"], 1e-9),
+        "cpu_cost_ratio": cpu_cost_ratio(bare, collector),
+        "ratio_per_round": [
+            c / max(b, 1e-9)
+            for b, c in zip(
+                bare["per_slice_requests_per_second"],
+                collector["per_slice_requests_per_second"],
+                strict=True,
+            )
+        ],
+    }
+
+
+def cpu_per_page_view(level: dict[str, Any]) -> float:
+    """Server CPU plus PostgreSQL backends' CPU per collector request."""
+    collector = level["collector"]
+    return float(collector["server_cpu_us_per_request"] + collector["database_cpu_us_per_request"])
+
+
+def lost_page_view_check(acknowledged: int, counts: dict[str, int], seeded: int) -> dict[str, Any]:
     page_views = counts["page_views"]
-    entities = counts["tracking_entities"]
+    entities = len(scratch.ENTITY_NAMES)  # per project
     return {
         "acknowledged": acknowledged,
         "page_views": page_views,
         "passed": page_views == acknowledged,
-        # Every page view opened its own session with one observation per entity.
-        "sessions_match": counts["sessions"] == page_views,
+        # Every page view opened its own session with one observation per entity; the seeded
+        # leases' sessions have no page view.
+        "sessions_match": counts["sessions"] == page_views + seeded,
         "observations_match": counts["entity_observations"] == page_views * entities,
     }
 
 
+def describe_premise(premise: dict[str, Any]) -> str:
+    outcome = "OK" if premise["passed"] else "FAILED"
+    kind = "exhausted" if premise["seeded"] >= premise["pool"] else "sized for the load"
+    return (
+        f"premise, pool of {premise['pool']} ({kind}): {premise['seeded']:,} leases seeded, "
+        f"{premise['seeded_still_open']:,} still open after the run; numbers count "
+        f"{premise['counted_by_numbers']:,} open leases of {premise['open_leases']:,}; the "
+        f"run's leases {premise['run_leases_exclusive']:,} exclusive, "
+        f"{premise['run_leases_shared']:,} shared -> {outcome}"
+    )
+
+
 def describe(result: dict[str, Any], path: Path) -> str:
-    bare, collector = result["bare"], result["collector"]
-    rounds = ", ".join(f"{ratio:.3f}" for ratio in result["ratio_per_round"])
-    verdict = "meets" if result["ratio"] >= GOAL else "BELOW"
-    return "\n".join(
-        [
-            "",
-            f"{result['database']}, {result['connections']} connections, "
-            f"{result['measured_seconds_per_endpoint']:g} s per endpoint in "
-            f"{result['rounds']} rounds",
-            report.table([("bare", bare, bare["cpu"]), ("collector", collector, collector["cpu"])]),
-            cpu_line(result["database"], bare, collector),
-            f"ratio collector/bare: {result['ratio']:.3f} ({verdict} the goal of {GOAL}); "
-            f"per round: {rounds}; CPU cost ratio {result['cpu_cost_ratio']:.3f}",
-            floor_line(result["database_floor"]),
-            f"written to {path}",
-        ]
+    bare = result["bare"]
+    rows = [(BARE, bare, bare["cpu"])]
+    rows += [
+        (collector_name(level["open_leases"]), level["collector"], level["collector"]["cpu"])
+        for level in result["levels"]
+    ]
+    lines = [
+        "",
+        f"{result['database']}, {result['connections']} connections, "
+        f"{result['measured_seconds_per_endpoint']:g} s per endpoint in "
+        f"{result['rounds']} rounds, pool of {result['pool']} numbers per project",
+        report.table(rows),
+    ]
+    for level in result["levels"]:
+        lines += level_lines(result["database"], bare, level)
+    lines += [lease_cost_line(result), floor_line(result["database_floor"]), f"written to {path}"]
+    return "\n".join(lines)
+
+
+def level_lines(database: str, bare: dict[str, Any], level: dict[str, Any]) -> list[str]:
+    rounds = ", ".join(f"{ratio:.3f}" for ratio in level["ratio_per_round"])
+    verdict = "meets" if level["ratio"] >= GOAL else "BELOW"
+    return [
+        f"{collector_name(level['open_leases'])}: " + cpu_line(database, bare, level["collector"]),
+        f"  ratio collector/bare: {level['ratio']:.3f} ({verdict} the goal of {GOAL}); "
+        f"per round: {rounds}; CPU cost ratio {level['cpu_cost_ratio']:.3f}",
+    ]
+
+
+def lease_cost_line(result: dict[str, Any]) -> str:
+    fewest, most = result["levels"][0], result["levels"][-1]
+    verdict = "meets" if result["lease_cost_ratio"] <= LEASE_COST_GOAL else "ABOVE"
+    return (
+        f"CPU per page view with {most['open_leases']:,} open leases / with "
+        f"{fewest['open_leases']:,}: {cpu_per_page_view(most):,.0f} / "
+        f"{cpu_per_page_view(fewest):,.0f} µs = {result['lease_cost_ratio']:.3f} "
+        f"({verdict} the goal of {LEASE_COST_GOAL})"
     )
 
 
@@ -317,12 +439,12 @@ def show_profile(arguments: argparse.Namespace, run: Run) -> None:
     if not path.exists():
         say(f"no profile was written to {path}")
         return
-    collector = run.figures("collector")
+    collector = run.figures(run.collectors[-1])
     say(
         f"\nprofiled ({arguments.profile} clock): {collector['requests_per_second']:,.0f} "
         f"page views/s under the profiler, {collector['cpu']['server_cores']:.2f} server cores"
     )
-    say(summary(path, run.answered["collector"]))
+    say(summary(path, sum(run.answered[name] for name in run.collectors)))
     say(f"full profile: {path} (python -m pstats {path})")
 
 

@@ -61,7 +61,11 @@ def measure(url: str, database_marker: str | None) -> Floor:
         with engine.connect() as connection:
             project_id = connection.scalar(select(Project.id).limit(1))
             assert project_id is not None, "the scratch database has its project"
-            entity_ids = list(connection.scalars(select(TrackingEntity.id)))
+            entity_ids = list(
+                connection.scalars(
+                    select(TrackingEntity.id).where(TrackingEntity.project_id == project_id)
+                )
+            )
             connection.commit()
             meter = CpuMeter(0, database_marker)
             stopwatch = Stopwatch()

@@ -93,19 +93,28 @@ def prepare(url: str) -> str:
     return prepare_project(url).public_key
 
 
-def prepare_project(url: str) -> Prepared:
+def prepare_project(url: str, projects: int = 1) -> Prepared:
     """What ``prepare`` does, answering the ids too (the project's owner is its user)."""
+    return prepare_projects(url, projects)[0]
+
+
+def prepare_projects(url: str, projects: int) -> list[Prepared]:
+    """``projects`` projects like ``prepare``'s, of one owner, each with the three entities."""
     engine = engine_for(url)
     try:
         migrate.upgrade(engine)
         with storage_engine.create_session_factory(engine)() as session:
             owner = create_user(session, "bench@example.com", secrets.token_urlsafe(12))
-            project = create_project(session, owner, {"name": "Benchmark shop"})
-            for name in ENTITY_NAMES:
-                fields = {"name": name, "type": "expression", "value": f"shop.{name}"}
-                create_entity(session, project, {**fields, "scope": "session"})
+            prepared = []
+            for number in range(projects):
+                name = "Benchmark shop" + (f" {number + 1}" if number else "")
+                project = create_project(session, owner, {"name": name})
+                for entity in ENTITY_NAMES:
+                    fields = {"name": entity, "type": "expression", "value": f"shop.{entity}"}
+                    create_entity(session, project, {**fields, "scope": "session"})
+                prepared.append(Prepared(project.id, project.public_key, owner.id))
             session.commit()
-            return Prepared(project.id, project.public_key, owner.id)
+            return prepared
     finally:
         engine.dispose()
 
