@@ -29,8 +29,10 @@ from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.routes import Collector, is_collector_path
 from dialtrail.entities.api import router as entities_router
 from dialtrail.numbers.api import router as numbers_router
+from dialtrail.numbers.gate import LeaseGate
 from dialtrail.projects.api import router as projects_router
 from dialtrail.projects.api import tokens_router
+from dialtrail.secrets import derived_key, secret_key
 from dialtrail.sessions.api import router as sessions_router
 from dialtrail.settings import Settings
 from dialtrail.storage.base import utcnow
@@ -94,7 +96,9 @@ def create_app(
         app.include_router(adapter, prefix=prefix)
     app.router.routes[0:0] = public_routes(app)
     limiter = RateLimiter(settings.collector_rate, settings.collector_burst)
-    app.collector = Collector(app.state.session_factory, limiter, lambda: app.state.clock())
+    app.collector = Collector(
+        app.state.session_factory, limiter, lambda: app.state.clock(), lease_gate(settings)
+    )
     app.add_middleware(AssumeJson, prefix="/api/v1/")
     app.add_middleware(BodySizeLimit, max_bytes=API_BODY_LIMIT)
     return app
@@ -109,6 +113,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     worker = build_worker(app.state.session_factory, app.state.settings, app.state.clock)
     async with running(worker):
         yield
+
+
+def lease_gate(settings: Settings) -> LeaseGate:
+    """Who the collector leases no number to (numbers/gate.py)."""
+    secret = derived_key(secret_key(settings), "lease networks")
+    return LeaseGate(settings.lease_to_bots, settings.leases_per_network, secret)
 
 
 def public_routes(app: FastAPI) -> list[BaseRoute]:

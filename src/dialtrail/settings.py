@@ -71,6 +71,13 @@ def parse_positive_int(raw: str) -> int:
     return value
 
 
+def parse_non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected a whole number, 0 or more")
+    return value
+
+
 def parse_database_url(raw: str) -> str:
     url = raw.strip()
     if not url.startswith(("sqlite:///", "postgresql+psycopg://")):
@@ -213,6 +220,25 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "characters; requests without it get 401. Empty: /metrics is open to anyone who "
         "reaches the server.",
     ),
+    Declaration(
+        "LEASE_TO_BOTS",
+        parse_bool,
+        "0",
+        "1: lease pool numbers to every session. 0: sessions of obvious bots (a User-Agent on "
+        "the crawler-user-agents list, a headless browser such as HeadlessChrome, or none at "
+        "all) see the project's default number and take no number from the pool; counted as "
+        "refused in the pool's usage. The test suite sets 1: its HTTP clients and headless "
+        "Chromium are bots by these rules.",
+    ),
+    Declaration(
+        "LEASES_PER_NETWORK",
+        parse_non_negative_int,
+        "10",
+        "Most live leases one client network (a /24 of IPv4, a /64 of IPv6) may hold in a "
+        "project at once; further new sessions from it see the default number (counted as "
+        "refused in the pool's usage), so a flood from one network cannot exhaust the pool. "
+        "0: no cap. Raise it for a site whose visitors share one office or campus network.",
+    ),
 )
 
 # Read only by the test suite; declared here so that this module stays the one place that
@@ -257,6 +283,8 @@ class Settings:
     collector_rate: float
     collector_burst: int
     metrics_token: str
+    lease_to_bots: bool
+    leases_per_network: int
 
     @property
     def public_url(self) -> str:

@@ -21,7 +21,13 @@ from tests.support.server import serve
 
 POOL_SIZE = 100
 SESSIONS = 200
-GENEROUS_RATE = {"DIALTRAIL_COLLECTOR_RATE": "100000", "DIALTRAIL_COLLECTOR_BURST": "100000"}
+# All 200 sessions come from 127.0.0.1: neither the rate limit nor the cap on leases per
+# network may be what refuses them.
+GENEROUS_RATE = {
+    "DIALTRAIL_COLLECTOR_RATE": "100000",
+    "DIALTRAIL_COLLECTOR_BURST": "100000",
+    "DIALTRAIL_LEASES_PER_NETWORK": "0",
+}
 
 
 def pool_project(database: Database) -> str:
@@ -77,7 +83,9 @@ def assert_exactly_one_session_per_free_number(database: Database, shown: list[s
 
 def test_one_server_leases_each_number_once(database: Database) -> None:
     key = pool_project(database)
-    settings = database.settings.replace(collector_rate=100000.0, collector_burst=100000)
+    settings = database.settings.replace(
+        collector_rate=100000.0, collector_burst=100000, leases_per_network=0
+    )
     with serve(create_app(settings, database.engine)) as base_url:
         shown = open_sessions_at_once([base_url], key)
     assert_exactly_one_session_per_free_number(database, shown)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dialtrail.collector import store
 from dialtrail.collector.payloads import PageViewEvent, PingEvent
 from dialtrail.numbers import leasing
+from dialtrail.numbers.gate import Requester
 from dialtrail.numbers.models import NumberLease, PoolUsage, TrackingNumber
 from dialtrail.projects.models import Project
 from tests.support.collector import client_id
@@ -30,6 +31,7 @@ class Browser:
         self.project = project
         self.visitor, self.session = client_id(), client_id()
         self.page_view = client_id()
+        self.requester: Requester | None = None  # who asks, for the lease gate
 
     def page(self, at: datetime) -> str | None:
         self.page_view = client_id()
@@ -43,7 +45,7 @@ class Browser:
             session_id = store.record_page_view(db, self.project, event, CLIENT, at)
             assert self.project.pool is not None
             number = leasing.number_for_page_view(
-                db.connection(), self.project.pool, session_id, at
+                db.connection(), self.project.pool, session_id, at, self.requester
             )
             db.commit()
         return number

@@ -27,6 +27,7 @@ EXPECTED = {
     "renew": {("number_leases", PRIMARY_KEY)},
     "renew_by_session": {("number_leases", "uq_number_leases_open_session")},
     "close_expired": {("number_leases", "ix_number_leases_open_expires")},
+    "network_leases": {("number_leases", "ix_number_leases_open_network")},
     "pool_order": {("tracking_numbers", "ix_tracking_numbers_pool_order")},
     "pool_number": {("tracking_numbers", PRIMARY_KEY)},
     "pool_state": {("tracking_numbers", "ix_tracking_numbers_pool_order")},
@@ -114,4 +115,5 @@ def sample_values(names: dict[str, Any], *, text_times: bool) -> dict[str, Any]:
     moment = datetime(2026, 11, 2, 9, 0)
     when: Any = moment.strftime("%Y-%m-%d %H:%M:%S.%f") if text_times else moment
     times = ("b_now", "b_expires", "b_padded", "b_at")
-    return {name: when if name in times else 1 for name in names}
+    texts = {"b_network": "0123456789abcdef0123456789abcdef"}
+    return {name: when if name in times else texts.get(name, 1) for name in names}

@@ -162,6 +162,8 @@ def test_usage_reports_leases_peaks_and_a_recommended_size(
         "exhaustions": 1,
         "recommended_pool_size": 5,  # 3 + at least two numbers of headroom
         "shared_numbers": 1,
+        "refused_bots": 0,
+        "refused_network": 0,
         "numbers": [
             {
                 "id": number_id(database, number),

@@ -43,7 +43,13 @@ def serving(environment: dict[str, str], cwd: Path | None = None) -> Iterator[st
     port = free_port()
     process = subprocess.Popen(
         [DIALTRAIL, "serve", "--port", str(port)],
-        env={**os.environ, "DIALTRAIL_SECRET_KEY": TEST_SECRET_KEY, **environment},
+        # Bots get numbers in tests, as in tests/support/databases.py's settings_for.
+        env={
+            **os.environ,
+            "DIALTRAIL_SECRET_KEY": TEST_SECRET_KEY,
+            "DIALTRAIL_LEASE_TO_BOTS": "1",
+            **environment,
+        },
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -23,6 +23,7 @@ from dialtrail.collector import batch, origins, store
 from dialtrail.collector.answers import NO_CONTENT, Answer, page_view_answer
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
 from dialtrail.numbers import leasing
+from dialtrail.numbers.gate import ANYONE, LeaseGate, Requester
 
 # How long a project's key, domains and entities are reused without reading them again. A
 # changed entity reaches the collector within this time (browsers cache the script longer).
@@ -43,8 +44,8 @@ class RequestContext:
 class Jobs:
     """The writer thread's half of the collector (the only user of its project cache)."""
 
-    def __init__(self) -> None:
-        self.projects = ProjectCache()
+    def __init__(self, gate: LeaseGate = ANYONE) -> None:
+        self.projects = ProjectCache(gate=gate)
         self.refusals = RefusalNotes()
 
     def plan(self, db: Session, event: BaseModel, context: RequestContext) -> Any:
@@ -98,7 +99,7 @@ def answer(
 ) -> Answer | ApiError:
     if isinstance(plan.event, PageViewEvent):
         assert session_id is not None  # a page view always finds or starts its session
-        return numbered_answer(connection, plan.project, session_id, plan.now)
+        return numbered_answer(connection, plan.project, session_id, plan.now, plan.client)
     if session_id is None:
         return unknown_session()
     return NO_CONTENT
@@ -116,11 +117,17 @@ def renew_pinged(
 
 
 def numbered_answer(
-    connection: Connection, project: store.ProjectContext, session_id: int, now: datetime
+    connection: Connection,
+    project: store.ProjectContext,
+    session_id: int,
+    now: datetime,
+    client: store.Client,
 ) -> Answer:
     if project.pool is None:
         return page_view_answer(None)
-    return page_view_answer(leasing.number_for_page_view(connection, project.pool, session_id, now))
+    requester = Requester(client.ip, client.user_agent)
+    number = leasing.number_for_page_view(connection, project.pool, session_id, now, requester)
+    return page_view_answer(number)
 
 
 def unknown_session() -> ApiError:
@@ -132,7 +139,7 @@ def write(
 ) -> Answer:
     if isinstance(event, PageViewEvent):
         session_id = store.record_page_view(db, project, event, context.client, context.now)
-        return numbered_answer(db.connection(), project, session_id, context.now)
+        return numbered_answer(db.connection(), project, session_id, context.now, context.client)
     if isinstance(event, PingEvent):
         pinged = store.record_ping(db, project, event, context.now)
         if pinged is None:
@@ -171,8 +178,9 @@ class RefusalNotes:
 class ProjectCache:
     """Projects by public key, read at most every PROJECT_CACHE_SECONDS (unknown keys too)."""
 
-    def __init__(self, ttl: float = PROJECT_CACHE_SECONDS) -> None:
+    def __init__(self, ttl: float = PROJECT_CACHE_SECONDS, gate: LeaseGate = ANYONE) -> None:
         self.ttl = ttl
+        self.gate = gate
         self.entries: dict[str, tuple[float, store.ProjectContext | None]] = {}
 
     def get(self, db: Session, public_key: str) -> store.ProjectContext | None:
@@ -182,6 +190,6 @@ class ProjectCache:
             return cached[1]
         if len(self.entries) > 10_000:  # bounded, even under a flood of made-up keys
             self.entries.clear()
-        project = store.load_project(db, public_key)
+        project = store.load_project(db, public_key, self.gate)
         self.entries[public_key] = (now, project)
         return project

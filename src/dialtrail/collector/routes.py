@@ -24,6 +24,7 @@ from dialtrail.collector.answers import PREFLIGHT, UNAVAILABLE, Answer, json_ans
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, parse, storable
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.writer import GroupWriter
+from dialtrail.numbers.gate import ANYONE, LeaseGate
 
 logger = logging.getLogger(__name__)
 PREFIX = "/c/"
@@ -64,8 +65,9 @@ class Collector:
         sessions: sessionmaker[Session],
         limiter: RateLimiter,
         clock: Callable[[], datetime],
+        gate: LeaseGate = ANYONE,
     ) -> None:
-        self.jobs = jobs.Jobs()
+        self.jobs = jobs.Jobs(gate)
         self.writer = GroupWriter(sessions, write_plans=jobs.write_plans)
         self.limiter = limiter
         self.clock = clock

@@ -20,6 +20,7 @@ from dialtrail.collector import sources
 from dialtrail.collector.driver import DriverStatement
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, ValuesEvent
 from dialtrail.entities.models import TrackingEntity
+from dialtrail.numbers.gate import ANYONE, LeaseGate
 from dialtrail.numbers.leasing import PoolSettings
 from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects.models import OriginRefusal, Project
@@ -54,7 +55,7 @@ class Client:
     user_agent: str
 
 
-def load_project(db: Session, public_key: str) -> ProjectContext | None:
+def load_project(db: Session, public_key: str, gate: LeaseGate = ANYONE) -> ProjectContext | None:
     project = db.scalar(select(Project).where(Project.public_key == public_key))
     if project is None:
         return None
@@ -65,10 +66,11 @@ def load_project(db: Session, public_key: str) -> ProjectContext | None:
         entity.name: EntityInfo(entity.id, entity.scope, entity.keep)
         for entity in db.scalars(query)
     }
-    return ProjectContext(project.id, list(project.domains), entities, pool_settings(db, project))
+    pool = pool_settings(db, project, gate)
+    return ProjectContext(project.id, list(project.domains), entities, pool)
 
 
-def pool_settings(db: Session, project: Project) -> PoolSettings | None:
+def pool_settings(db: Session, project: Project, gate: LeaseGate = ANYONE) -> PoolSettings | None:
     pool_numbers = select(func.count()).where(
         TrackingNumber.project_id == project.id,
         TrackingNumber.kind == "pool",
@@ -81,6 +83,7 @@ def pool_settings(db: Session, project: Project) -> PoolSettings | None:
         project.hold_seconds,
         project.on_pool_exhausted,
         project.effective_default_number,
+        gate,
     )
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Integer, Table, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import BindParameter
 
+from dialtrail.numbers.gate import ANYONE, BOT, CROWDED_NETWORK, LeaseGate, Requester
 from dialtrail.numbers.models import IN_POOL, NumberLease, PoolUsage, TrackingNumber
 from dialtrail.storage.base import Base, UTCDateTime
 
@@ -54,6 +55,7 @@ class PoolSettings:
     hold_seconds: int
     on_pool_exhausted: str  # reuse_oldest | default_number
     default_number: str | None
+    gate: LeaseGate = ANYONE  # the server's rules on bots and crowded networks
 
     @property
     def hold(self) -> timedelta:
@@ -92,19 +94,47 @@ class PoolNumber:
 
 
 def number_for_page_view(
-    connection: Connection, pool: PoolSettings, session_id: int, now: datetime
+    connection: Connection,
+    pool: PoolSettings,
+    session_id: int,
+    now: datetime,
+    requester: Requester | None = None,
 ) -> str | None:
     """The number the session's pages show (E.164); None leaves the site's numbers as they
-    are."""
+    are. ``requester``: who asks, for the gate's rules (None: nobody is refused)."""
     latest = latest_lease(connection, session_id)
     if latest is not None and latest.live(now):
         renew(connection, pool, latest, now)
         return latest.number
+    refused, network = admission(connection, pool, requester, now)
+    if refused is not None:
+        record_usage(connection, pool.project_id, now, refused=refused)
+        return pool.default_number  # a bot, or a crowded network: not tracked
     previous = latest.number_id if latest is not None else None
-    lease = new_lease(connection, pool, session_id, now, previous)
+    lease = new_lease(connection, pool, session_id, now, previous, network)
     if lease is not None:
         return lease.number
     return pool.default_number  # policy default_number, pool exhausted: not tracked
+
+
+def admission(
+    connection: Connection, pool: PoolSettings, requester: Requester | None, now: datetime
+) -> tuple[str | None, str | None]:
+    """Why the gate refuses a new lease (BOT, CROWDED_NETWORK) or None; and the requester's
+    network to keep with the lease."""
+    if requester is None:
+        return None, None
+    if pool.gate.refuses_bot(requester):
+        return BOT, None
+    network = pool.gate.network_of(requester)
+    if network is None:
+        return None, None
+    sql = statements_for(connection.dialect.name)
+    held = {"b_project": pool.project_id, "b_network": network, "b_now": now}
+    held["b_cap"] = pool.gate.per_network
+    if connection.execute(sql.network_leases, held).scalar_one() >= pool.gate.per_network:
+        return CROWDED_NETWORK, network
+    return None, network
 
 
 def latest_lease(connection: Connection, session_id: int) -> LatestLease | None:
@@ -149,13 +179,23 @@ def new_lease(
     session_id: int,
     now: datetime,
     previous: int | None = None,
+    network: str | None = None,
 ) -> Lease | None:
-    """A lease for a session without a live one; ``previous`` is the number it had before."""
-    sql = statements_for(connection.dialect.name)
+    """A lease for a session without a live one; ``previous`` is the number it had before,
+    ``network`` its client's (numbers/gate.py)."""
     close_expired(connection, pool.project_id, now)
-    lease, exhausted = take_number(connection, pool, session_id, now, previous)
-    record_usage(connection, sql, pool.project_id, now, exhausted=exhausted)
+    client = Client(session_id, network)
+    lease, exhausted = take_number(connection, pool, client, now, previous)
+    record_usage(connection, pool.project_id, now, exhausted=exhausted)
     return lease
+
+
+@dataclass(frozen=True)
+class Client:
+    """The session a new lease is for, and its network."""
+
+    session_id: int
+    network: str | None = None
 
 
 def close_expired(connection: Connection, project_id: int, now: datetime) -> None:
@@ -164,7 +204,7 @@ def close_expired(connection: Connection, project_id: int, now: datetime) -> Non
     lease closed is free from that lease's end, ``last_released_at`` and ``leased_until``."""
     sql = statements_for(connection.dialect.name)
     closed = connection.execute(sql.close_expired, {"b_project": project_id, "b_now": now})
-    released = released_rows(closed.tuples().all())
+    released = released_rows([(number_id, ended_at) for number_id, ended_at in closed])
     if released:
         connection.execute(sql.mark_released, released)
 
@@ -184,7 +224,7 @@ def released_rows(closed: Sequence[tuple[int, datetime]]) -> list[dict[str, Any]
 def take_number(
     connection: Connection,
     pool: PoolSettings,
-    session_id: int,
+    client: Client,
     now: datetime,
     previous: int | None,
 ) -> tuple[Lease | None, bool]:
@@ -196,11 +236,11 @@ def take_number(
             return None, True  # no pool number at all (removed meanwhile)
         free = [number for number in order if number.free(now)]
         if not free:
-            return share(connection, pool, session_id, now, order[0]), True
+            return share(connection, pool, client, now, order[0]), True
         for number in free:
-            lease = lease_number(connection, pool, session_id, now, number, shared=False)
+            lease = lease_number(connection, pool, client, now, number, shared=False)
             # None: another request took the number first, or gave this session a lease.
-            lease = lease or lease_gained_meanwhile(connection, pool, session_id, now)
+            lease = lease or lease_gained_meanwhile(connection, pool, client.session_id, now)
             if lease is not None:
                 return lease, False
     return None, True
@@ -227,20 +267,20 @@ def pool_order(
 
 
 def share(
-    connection: Connection, pool: PoolSettings, session_id: int, now: datetime, number: PoolNumber
+    connection: Connection, pool: PoolSettings, client: Client, now: datetime, number: PoolNumber
 ) -> Lease | None:
     """Policy reuse_oldest: the least recently active number is shared; its sessions and the
     new one are all candidates for a call to it."""
     if pool.on_pool_exhausted != "reuse_oldest":
         return None
-    lease = lease_number(connection, pool, session_id, now, number, shared=True)
-    return lease or lease_gained_meanwhile(connection, pool, session_id, now)
+    lease = lease_number(connection, pool, client, now, number, shared=True)
+    return lease or lease_gained_meanwhile(connection, pool, client.session_id, now)
 
 
 def lease_number(
     connection: Connection,
     pool: PoolSettings,
-    session_id: int,
+    client: Client,
     now: datetime,
     number: PoolNumber,
     *,
@@ -248,7 +288,8 @@ def lease_number(
 ) -> Lease | None:
     """Leases the number to the session; None when a unique index refused the lease."""
     sql = statements_for(connection.dialect.name)
-    row = lease_row(pool, number.id, session_id, now, shared=shared)
+    row = lease_row(pool, number.id, client.session_id, now, shared=shared)
+    row["network"] = client.network
     if connection.execute(sql.insert_lease, row).first() is None:
         return None
     counted = {"b_number": number.id, "b_now": now, "b_expires": row["expires_at"]}
@@ -279,13 +320,20 @@ def lease_row(
         "renewed_at": now,
         "expires_at": now + pool.hold,
         "released_at": None,
+        "network": None,
     }
 
 
 def record_usage(
-    connection: Connection, sql: Statements, project_id: int, now: datetime, *, exhausted: bool
+    connection: Connection,
+    project_id: int,
+    now: datetime,
+    *,
+    exhausted: bool = False,
+    refused: str | None = None,
 ) -> None:
-    """The hour's peak of concurrently leased sessions, pool size and exhaustions."""
+    """The hour's peak of concurrently leased sessions, pool size, exhaustions and refusals."""
+    sql = statements_for(connection.dialect.name)
     leased, size = connection.execute(sql.pool_state, {"b_project": project_id}).one()
     hour = now.replace(minute=0, second=0, microsecond=0)
     row = {
@@ -294,6 +342,8 @@ def record_usage(
         "peak_sessions": leased,
         "pool_size": size,
         "exhaustions": 1 if exhausted else 0,
+        "refused_bots": 1 if refused == BOT else 0,
+        "refused_network": 1 if refused == CROWDED_NETWORK else 0,
     }
     connection.execute(sql.upsert_usage, row)
 
@@ -321,6 +371,8 @@ class Statements:
                 ),
                 "pool_size": upsert.excluded.pool_size,
                 "exhaustions": usage.c.exhaustions + upsert.excluded.exhaustions,
+                "refused_bots": usage.c.refused_bots + upsert.excluded.refused_bots,
+                "refused_network": usage.c.refused_network + upsert.excluded.refused_network,
             },
         )
 
@@ -348,6 +400,18 @@ class Statements:
             leases.c.expires_at > at("b_now"),
         )
         self.renew_by_session = update(leases).where(*self.live_lease_of_session).values(renewed)
+        # Counts up to the cap only: a flooding network costs no more than a well-behaved one.
+        self.network_leases = select(func.count()).select_from(
+            select(leases.c.id)
+            .where(
+                leases.c.project_id == bindparam("b_project"),
+                leases.c.network == bindparam("b_network"),
+                open_lease,
+                leases.c.expires_at > at("b_now"),
+            )
+            .limit(bindparam("b_cap"))
+            .subquery()
+        )
         self.close_expired = (
             update(leases)
             .where(
@@ -428,6 +492,7 @@ class Statements:
             "renew",
             "renew_by_session",
             "close_expired",
+            "network_leases",
             "pool_order",
             "pool_number",
             "pool_state",

@@ -34,6 +34,7 @@ from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 KINDS = ("pool", "static")
 OPEN_EXCLUSIVE = "released_at IS NULL AND NOT shared"
 OPEN = "released_at IS NULL"
+OPEN_COUNTED = "released_at IS NULL AND network IS NOT NULL"
 IN_POOL = "kind = 'pool' AND removed_at IS NULL"
 # leased_until of a number never leased: before any release, so it comes first.
 NEVER_LEASED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -114,6 +115,16 @@ class NumberLease(Base):
             sqlite_where=text(OPEN),
             postgresql_where=text(OPEN),
         ),
+        # A client network's live leases, counted against DIALTRAIL_LEASES_PER_NETWORK.
+        Index(
+            "ix_number_leases_open_network",
+            "network",
+            "project_id",
+            "expires_at",
+            # Only counted leases: nothing else (the expiry sweep) can take this index.
+            sqlite_where=text(OPEN_COUNTED),
+            postgresql_where=text(OPEN_COUNTED),
+        ),
         NEVER_REUSE_IDS,
     )
 
@@ -129,6 +140,8 @@ class NumberLease(Base):
     # Set when the lease is closed (its expiry time, or when the number is handed on); an
     # open lease past expires_at is expired and closed by the next lease of the project.
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The client's network (numbers/gate.py: a keyed hash of its /24 or /64), when counted.
+    network: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class PoolUsage(Base):
@@ -147,3 +160,7 @@ class PoolUsage(Base):
     peak_sessions: Mapped[int] = mapped_column(Integer, default=0)
     pool_size: Mapped[int] = mapped_column(Integer, default=0)
     exhaustions: Mapped[int] = mapped_column(Integer, default=0)
+    # Page views that got the default number instead of a lease (numbers/gate.py): a bot's,
+    # or a session's from a network holding DIALTRAIL_LEASES_PER_NETWORK leases already.
+    refused_bots: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refused_network: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -92,6 +92,8 @@ class UsageHour(BaseModel):
     peak_sessions: int
     pool_size: int
     exhaustions: int
+    refused_bots: int
+    refused_network: int
 
 
 class NumberUseOut(BaseModel):
@@ -106,6 +108,13 @@ class UsageOut(BaseModel):
     peak_sessions: int = Field(description="The busiest hour's concurrently leased sessions.")
     exhaustions: int = Field(description="New sessions that found no free number.")
     recommended_pool_size: int | None = Field(description="None until the pool has been used.")
+    refused_bots: int = Field(
+        description="Page views of bots (crawlers, headless browsers) shown the default number."
+    )
+    refused_network: int = Field(
+        description="New sessions shown the default number: their network held as many "
+        "leases as DIALTRAIL_LEASES_PER_NETWORK allows."
+    )
     hours: list[UsageHour]
     shared_numbers: int = Field(description="Pool numbers shared by several sessions now.")
     numbers: list[NumberUseOut] = Field(
@@ -120,6 +129,8 @@ class UsageOut(BaseModel):
             peak_sessions=usage.peak_sessions,
             exhaustions=usage.exhaustions,
             recommended_pool_size=usage.recommended_pool_size,
+            refused_bots=usage.refused_bots,
+            refused_network=usage.refused_network,
             hours=[UsageHour(**hour.__dict__) for hour in usage.hours],
             shared_numbers=usage.shared_numbers,
             numbers=[NumberUseOut(**number.__dict__) for number in usage.numbers],

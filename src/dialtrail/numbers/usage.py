@@ -30,6 +30,8 @@ class Hour:
     peak_sessions: int
     pool_size: int
     exhaustions: int
+    refused_bots: int = 0  # page views of bots given the default number (numbers/gate.py)
+    refused_network: int = 0  # new sessions of networks at DIALTRAIL_LEASES_PER_NETWORK
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ class Usage:
     current_leases: int
     hours: list[Hour]
     numbers: list[NumberUse] = field(default_factory=list)
+
+    @property
+    def refused_bots(self) -> int:
+        return sum(hour.refused_bots for hour in self.hours)
+
+    @property
+    def refused_network(self) -> int:
+        return sum(hour.refused_network for hour in self.hours)
 
     @property
     def shared_numbers(self) -> int:
@@ -83,8 +93,19 @@ def usage_of(db: Session, project: Project, now: datetime, hours: int) -> Usage:
     return Usage(
         pool_size=db.scalar(pool_size) or 0,
         current_leases=sum(number.sessions for number in numbers),
-        hours=[Hour(row.hour, row.peak_sessions, row.pool_size, row.exhaustions) for row in rows],
+        hours=[hour_of(row) for row in rows],
         numbers=numbers,
+    )
+
+
+def hour_of(row: PoolUsage) -> Hour:
+    return Hour(
+        row.hour,
+        row.peak_sessions,
+        row.pool_size,
+        row.exhaustions,
+        row.refused_bots,
+        row.refused_network,
     )
 
 

@@ -3,6 +3,8 @@
 Leasing used to count every open lease of the project and sort them to find the oldest on each
 new session. Numbers now carry ``leased_until`` (no open lease of theirs lasts longer) and
 ``open_leases``, kept up to date by numbers/leasing.py; both are computed here from the leases.
+Leases keep their client's network (numbers/gate.py: the cap per network), and the hourly pool
+usage counts the page views refused a number (bots, crowded networks).
 
 Revision ID: 0009
 Revises: 0008
@@ -24,6 +26,7 @@ depends_on: str | Sequence[str] | None = None
 
 IN_POOL = "kind = 'pool' AND removed_at IS NULL"
 OPEN = "released_at IS NULL"
+OPEN_COUNTED = "released_at IS NULL AND network IS NOT NULL"
 # As SQLAlchemy writes times on SQLite, and a valid timestamp on PostgreSQL.
 NEVER_LEASED = "'1970-01-01 00:00:00.000000'"
 
@@ -57,6 +60,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_number_leases_session_started", ["session_id", "started_at"], unique=False
         )
+        batch_op.add_column(sa.Column("network", sa.String(length=32), nullable=True))
+        batch_op.create_index(
+            "ix_number_leases_open_network",
+            ["network", "project_id", "expires_at"],
+            unique=False,
+            sqlite_where=sa.text(OPEN_COUNTED),
+            postgresql_where=sa.text(OPEN_COUNTED),
+        )
 
     with op.batch_alter_table("tracking_numbers", schema=None) as batch_op:
         batch_op.add_column(
@@ -77,6 +88,9 @@ def upgrade() -> None:
             sqlite_where=sa.text(IN_POOL),
             postgresql_where=sa.text(IN_POOL),
         )
+    with op.batch_alter_table("pool_usage", schema=None) as batch_op:
+        for column in ("refused_bots", "refused_network"):
+            batch_op.add_column(sa.Column(column, sa.Integer(), nullable=False, server_default="0"))
     op.execute(BACKFILL)
 
 
