@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 import httpx
 from playwright.sync_api import Page
+from sqlalchemy import func, select
 
 from dialtrail.demo import DEMO_ADMIN, seed_demo
+from dialtrail.numbers.models import NumberLease
 from dialtrail.webhooks.models import Webhook
 from dialtrail.webhooks.signing import new_secret
 from tests.support.databases import Database
@@ -114,3 +116,26 @@ def sign_in_as(page: Page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/entities")
+
+
+def test_headless_chromium_is_a_bot_and_sees_the_sites_own_number(
+    page: Page, database: Database
+) -> None:
+    """With the production default (DIALTRAIL_LEASE_TO_BOTS=0), the test suite's own headless
+    Chromium ("HeadlessChrome/…") gets no number from the pool; the other tests lease to bots."""
+    from dialtrail.app import create_app
+
+    with database.session() as db:
+        seed_demo(db, database.settings)
+        db.commit()
+    production = database.settings.replace(lease_to_bots=False)
+    with serve(create_app(production, database.engine)) as base_url:
+        key = run(database_url(database), "demo").stdout.split("/demo/")[1].split("/")[0]
+        with page.expect_response(lambda response: "/pageview" in response.url) as answered:
+            page.goto(f"{base_url}/demo/{key}/")
+        answer = answered.value.json()
+
+    assert "HeadlessChrome" in page.evaluate("navigator.userAgent")
+    assert answer["number"] == "+12125550123"  # the demo's default: its own site number
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(NumberLease)) == 0
