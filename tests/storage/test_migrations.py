@@ -101,3 +101,48 @@ def test_a_downgrade_is_refused_with_the_way_back(database: Database) -> None:
         with pytest.raises(migrate.ForwardOnly, match="restore the backup"):
             command.downgrade(config, "0001")
     assert migrate.is_up_to_date(database.engine)
+
+
+def test_upgrading_counts_each_numbers_open_leases(empty_database_url: str) -> None:
+    """0009: numbers get leased_until and open_leases computed from the leases they had."""
+    engine = create_engine(settings_for(empty_database_url))
+    migrate.upgrade(engine, "0008")
+    with engine.begin() as connection:
+        for statement in OLD_POOL:
+            connection.execute(text(statement))
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT number, open_leases, leased_until FROM tracking_numbers ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [(number, count, str(until)[:19]) for number, count, until in rows] == [
+        ("+380441110001", 1, "2026-01-01 10:05:00"),  # its open lease's end
+        ("+380441110002", 0, "2026-01-01 09:30:00"),  # released then
+        ("+380441110003", 0, "1970-01-01 00:00:00"),  # never leased: first in the pool
+    ]
+
+
+OLD_POOL = [
+    "INSERT INTO projects (id, name, public_key, domains, site_numbers, timezone, allow_raw_js,"
+    " hold_seconds, on_pool_exhausted, late_call_seconds, created_at, updated_at) VALUES (1,"
+    " 'Old', 'key', '[]', '[]', 'UTC', false, 300, 'reuse_oldest', 1800, '2026-01-01',"
+    " '2026-01-01')",
+    "INSERT INTO visitors (id, project_id, key, first_seen_at, last_seen_at) VALUES (1, 1, 'v',"
+    " '2026-01-01 09:00:00', '2026-01-01 09:00:00')",
+    "INSERT INTO sessions (id, project_id, visitor_id, key, started_at, last_activity_at,"
+    " landing_page, referrer, user_agent, ip, page_views) VALUES (1, 1, 1, 's',"
+    " '2026-01-01 09:00:00', '2026-01-01 10:00:00', '', '', '', '', 1)",
+    "INSERT INTO tracking_numbers (id, project_id, number, kind, label, created_at,"
+    " last_released_at) VALUES (1, 1, '+380441110001', 'pool', '', '2026-01-01', NULL),"
+    " (2, 1, '+380441110002', 'pool', '', '2026-01-01', '2026-01-01 09:30:00.000000'),"
+    " (3, 1, '+380441110003', 'pool', '', '2026-01-01', NULL)",
+    "INSERT INTO number_leases (project_id, number_id, session_id, shared, started_at,"
+    " renewed_at, expires_at, released_at) VALUES"
+    " (1, 1, 1, false, '2026-01-01 10:00:00', '2026-01-01 10:00:00',"
+    " '2026-01-01 10:05:00.000000', NULL),"
+    " (1, 2, 1, false, '2026-01-01 09:00:00', '2026-01-01 09:25:00',"
+    " '2026-01-01 09:30:00.000000', '2026-01-01 09:30:00.000000')",
+]

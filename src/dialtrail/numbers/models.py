@@ -78,7 +78,7 @@ class TrackingNumber(Base):
     # lease closes). Free means leased_until <= now; the smallest among busy numbers is the
     # least recently active one.
     leased_until: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=NEVER_LEASED, server_default=text("'1970-01-01 00:00:00.000000'")
+        UTCDateTime, default=NEVER_LEASED, server_default="1970-01-01 00:00:00.000000"
     )
     # Sessions holding the number (open leases), counted as leases open and close: the pool's
     # usage sums these instead of counting leases on every new session.

@@ -27,8 +27,11 @@ depends_on: str | Sequence[str] | None = None
 IN_POOL = "kind = 'pool' AND removed_at IS NULL"
 OPEN = "released_at IS NULL"
 OPEN_COUNTED = "released_at IS NULL AND network IS NOT NULL"
-# As SQLAlchemy writes times on SQLite, and a valid timestamp on PostgreSQL.
-NEVER_LEASED = "'1970-01-01 00:00:00.000000'"
+# As SQLAlchemy writes times on SQLite, and a valid timestamp on PostgreSQL. A constant, so
+# that SQLite adds the column in place: a rebuilt tracking_numbers would be dropped first, and
+# with foreign keys on, dropping it deletes every lease (ON DELETE CASCADE). Hence also
+# recreate="never" below: a change SQLite cannot make in place fails instead.
+NEVER_LEASED = "1970-01-01 00:00:00.000000"
 
 BACKFILL = """
 UPDATE tracking_numbers SET
@@ -48,7 +51,7 @@ UPDATE tracking_numbers SET
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("number_leases", schema=None) as batch_op:
+    with op.batch_alter_table("number_leases", schema=None, recreate="never") as batch_op:
         batch_op.drop_index("ix_number_leases_project_released")
         batch_op.create_index(
             "ix_number_leases_open_expires",
@@ -69,13 +72,13 @@ def upgrade() -> None:
             postgresql_where=sa.text(OPEN_COUNTED),
         )
 
-    with op.batch_alter_table("tracking_numbers", schema=None) as batch_op:
+    with op.batch_alter_table("tracking_numbers", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "leased_until",
                 UTCDateTime(),
                 nullable=False,
-                server_default=sa.text(NEVER_LEASED),
+                server_default=NEVER_LEASED,
             )
         )
         batch_op.add_column(
@@ -88,7 +91,7 @@ def upgrade() -> None:
             sqlite_where=sa.text(IN_POOL),
             postgresql_where=sa.text(IN_POOL),
         )
-    with op.batch_alter_table("pool_usage", schema=None) as batch_op:
+    with op.batch_alter_table("pool_usage", schema=None, recreate="never") as batch_op:
         for column in ("refused_bots", "refused_network"):
             batch_op.add_column(sa.Column(column, sa.Integer(), nullable=False, server_default="0"))
     op.execute(BACKFILL)
