@@ -53,10 +53,7 @@ class LeaseGate:
         """The requester's network as stored with a lease; None when not counted."""
         if not self.per_network:
             return None
-        network = client_network(requester.ip)
-        if network is None:
-            return None
-        return hmac.new(self.network_secret, network.encode(), hashlib.sha256).hexdigest()[:32]
+        return network_key(self.network_secret, requester.ip)
 
 
 ANYONE = LeaseGate()
@@ -73,6 +70,16 @@ def is_bot(user_agent: str) -> bool:
     return headless or bool(is_crawler(user_agent))
 
 
+@lru_cache(maxsize=8192)
+def network_key(secret: bytes, address: str) -> str | None:
+    """Cached: parsing an address and hashing its network cost more than the lease's
+    statements' parameters (a returning client's next new session finds it here)."""
+    network = client_network(address)
+    if network is None:
+        return None
+    return hmac.new(secret, network.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def client_network(address: str) -> str | None:
     """``203.0.113.0/24`` or ``2001:db8:1:2::/64``; an IPv4 address mapped into IPv6 counts
     as IPv4; None for what is not an address."""
@@ -83,4 +90,4 @@ def client_network(address: str) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     prefix = 24 if ip.version == 4 else 64
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+    return str(ipaddress.ip_network((ip, prefix), strict=False))
