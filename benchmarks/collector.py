@@ -331,7 +331,8 @@ def describe_premise(premise: dict[str, Any]) -> str:
     return (
         f"premise, pool of {premise['pool']} ({kind}): {premise['seeded']:,} leases seeded, "
         f"{premise['seeded_still_open']:,} still open after the run; numbers count "
-        f"{premise['counted_by_numbers']:,} open leases of {premise['open_leases']:,}; the "
+        f"{premise['counted_by_numbers'] if premise['counted_by_numbers'] is not None else '-'} "
+        f"open leases of {premise['open_leases']:,}; the "
         f"run's leases {premise['run_leases_exclusive']:,} exclusive, "
         f"{premise['run_leases_shared']:,} shared -> {outcome}"
     )

@@ -31,6 +31,9 @@ from dialtrail.projects.models import Project
 from dialtrail.sessions.models import Visitor, WebSession
 from harness import scratch
 
+# Whether the numbers keep their own counts: a version before them can be measured too
+# (benchmarks/README.md, "Measuring another version").
+COUNTED = hasattr(TrackingNumber, "open_leases")
 HOLD = timedelta(seconds=300)  # the hold the seeded steady state stands for
 HELD_THROUGH_THE_RUN = timedelta(hours=2)
 CHUNK = 2_000
@@ -69,7 +72,8 @@ def seed(url: str, project_id: int, pool: int, open_leases: int) -> Seeded:
             numbers = add_numbers(connection, project_id, pool)
             sessions = add_sessions(connection, project_id, open_leases, now)
             add_leases(connection, project_id, numbers, sessions, now)
-            connection.execute(text(RECOUNT), {"project": project_id})
+            if COUNTED:
+                connection.execute(text(RECOUNT), {"project": project_id})
             run_leases_end_at_once = update(Project).where(Project.id == project_id)
             connection.execute(run_leases_end_at_once.values(hold_seconds=0))
     finally:
@@ -147,9 +151,10 @@ def premise(url: str, seeded: Seeded) -> dict[str, Any]:
             figures = premise_figures(connection, seeded)
     finally:
         engine.dispose()
-    figures["passed"] = (
-        figures["seeded_still_open"] == seeded.open_leases
-        and figures["counted_by_numbers"] == figures["open_leases"]
+    counted = figures["counted_by_numbers"]
+    figures["passed"] = figures["seeded_still_open"] == seeded.open_leases and counted in (
+        None,
+        figures["open_leases"],
     )
     return figures
 
@@ -160,7 +165,7 @@ def premise_figures(connection: Connection, seeded: Seeded) -> dict[str, Any]:
     still_open = leases.c.released_at.is_(None)
     before, after = leases.c.started_at < seeded.at, leases.c.started_at >= seeded.at
     count = select(func.count()).select_from(leases)
-    counted = select(func.coalesce(func.sum(TrackingNumber.open_leases), 0)).where(
+    counted = select(func.coalesce(func.sum(text("open_leases")), 0)).where(
         TrackingNumber.project_id == seeded.project_id
     )
     return {
@@ -168,7 +173,7 @@ def premise_figures(connection: Connection, seeded: Seeded) -> dict[str, Any]:
         "seeded": seeded.open_leases,
         "seeded_still_open": connection.scalar(count.where(mine, before, still_open)),
         "open_leases": connection.scalar(count.where(mine, still_open)),
-        "counted_by_numbers": connection.scalar(counted),
+        "counted_by_numbers": connection.scalar(counted) if COUNTED else None,
         "run_leases_exclusive": connection.scalar(count.where(mine, after, ~leases.c.shared)),
         "run_leases_shared": connection.scalar(count.where(mine, after, leases.c.shared)),
     }
