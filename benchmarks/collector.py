@@ -325,14 +325,18 @@ def lost_page_view_check(acknowledged: int, counts: dict[str, int], seeded: int)
     }
 
 
+def counted_text(counted: int | None) -> str:
+    return "-" if counted is None else f"{counted:,}"  # "-": a version without the counts
+
+
 def describe_premise(premise: dict[str, Any]) -> str:
     outcome = "OK" if premise["passed"] else "FAILED"
     kind = "exhausted" if premise["seeded"] >= premise["pool"] else "sized for the load"
     return (
         f"premise, pool of {premise['pool']} ({kind}): {premise['seeded']:,} leases seeded, "
         f"{premise['seeded_still_open']:,} still open after the run; numbers count "
-        f"{premise['counted_by_numbers'] if premise['counted_by_numbers'] is not None else '-'} "
-        f"open leases of {premise['open_leases']:,}; the "
+        f"{counted_text(premise['counted_by_numbers'])} open leases of "
+        f"{premise['open_leases']:,}; the "
         f"run's leases {premise['run_leases_exclusive']:,} exclusive, "
         f"{premise['run_leases_shared']:,} shared -> {outcome}"
     )
