@@ -51,7 +51,8 @@ def test_a_whole_cookie_value_shows_what_it_forwards_and_saves_once_confirmed(
 
     warning = page.get_by_test_id("sensitive-warning")
     assert "every cookie of the site (document.cookie)" in warning.inner_text()
-    assert "confirm_sensitive" in page.locator("#value-error").inner_text()
+    # The field says what to do in the form's words, not the API's (confirm_sensitive)
+    assert "Forward it anyway" in page.locator("#value-error").inner_text()
     shoot(page, "entity-form-sensitive", database)
     page.get_by_label("Forward it anyway: I know what it sends").check()
     page.get_by_role("button", name="Add the entity").click()
