@@ -22,7 +22,7 @@ SITE_NUMBER = "+380441112233"
 TRACKING_NUMBER = "+380449998877"
 US_SITE_NUMBER = "+12125550142"
 TEXTS = "ids => Object.fromEntries(ids.map(id => [id, document.getElementById(id).textContent]))"
-UNTOUCHED = ["other", "textarea", "editable", "code"]
+UNTOUCHED = ["other", "apart", "textarea", "editable", "code"]
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +88,8 @@ def test_it_leaves_code_fields_editable_text_and_other_numbers_alone(
 
     assert texts(page, *UNTOUCHED) == {
         "other": "Order 0441112233999 and +38 (044) 555-66-77 stay.",
+        # more than three separators between two digits: not one number
+        "apart": "Codes 044 1112 - - - 233 and 0441 (  ) 112233 are not a number.",
         "textarea": "044 111 22 33",
         "editable": "044 111 22 33",
         "code": "window.siteNumber = '044 111 22 33';",
