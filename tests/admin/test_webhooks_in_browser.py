@@ -6,12 +6,9 @@ showing the 200; hostile names and receiver answers shown as text, with no dialo
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Dialog, Page
@@ -23,6 +20,7 @@ from tests.support.people import World
 from tests.support.processes import database_url, run
 from tests.support.receiver import Answer, Receiver
 from tests.support.static_site import StaticSite, serve_folder
+from tests.support.waiting import wait_for
 
 SHOP = Path(__file__).parents[1] / "browser" / "fixtures" / "shop"
 POOL = ["+12125550191", "+12125550192"]
@@ -44,16 +42,6 @@ def dialogs(page: Page) -> list[str]:
 
     page.on("dialog", dismiss)
     return opened
-
-
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 15) -> Any:
-    """Polls (the browser sends in the background) until ``condition()`` is truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def serve_shop(snippet: str, folder: Path) -> AbstractContextManager[StaticSite]:

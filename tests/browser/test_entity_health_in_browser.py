@@ -4,8 +4,7 @@ health (API and admin page) shows it next to "value on 0 of the last 1 page view
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from tests.support.collector import public_key
 from tests.support.databases import Database
 from tests.support.people import World, declare_entity
 from tests.support.static_site import StaticSite, serve_folder
+from tests.support.waiting import wait_for
 
 SHOP = Path(__file__).parent / "fixtures" / "shop"
 
@@ -31,17 +31,6 @@ def shop(world: World, database: Database, tmp_path: Path) -> Iterator[StaticSit
         (tmp_path / page.name).write_text(html)
     with serve_folder(tmp_path) as site:
         yield site
-
-
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = 20) -> Any:
-    """Polls the API (the script reports in the background) until ``condition()`` is truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def health(world: World) -> dict[str, Any]:

@@ -7,9 +7,7 @@ where a timer must not be the one that sends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,23 +15,17 @@ from playwright.sync_api import Page
 
 from dialtrail.tracker.serve import number_parts
 from tests.browser.test_script_readers import collector, config, entity, open_page, wait_for_sends
-from tests.support.static_site import StaticSite, serve_folder
+from tests.support.static_site import StaticSite
 
-FIXTURES = Path(__file__).parent / "fixtures"
 VISIT_ID = entity("visit_id", "visit_id")
 SITE_NUMBER = "+12125550100"  # on idle.html as +1 (212) 555-0100 and in its tel: link
 TRACKING_NUMBER = "+12125550177"
 START = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[StaticSite]:
-    with serve_folder(FIXTURES) as site:
-        yield site
-
-
 @pytest.fixture
 def site(served: StaticSite) -> StaticSite:
+    """The fixture site, whose collector answers the page view with a tracking number."""
     served.reset()
     served.answer = {"number": TRACKING_NUMBER}
     return served

@@ -6,8 +6,6 @@ answers the page view with a tracking number, as the collector does (DESIGN §3 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,26 +13,13 @@ from playwright.sync_api import Page
 
 from dialtrail.tracker.serve import number_parts
 from tests.browser.test_script_readers import collector, config, open_page
-from tests.support.static_site import StaticSite, serve_folder
+from tests.support.static_site import StaticSite
 
-FIXTURES = Path(__file__).parent / "fixtures"
 SITE_NUMBER = "+380441112233"
 TRACKING_NUMBER = "+380449998877"
 US_SITE_NUMBER = "+12125550142"
 TEXTS = "ids => Object.fromEntries(ids.map(id => [id, document.getElementById(id).textContent]))"
 UNTOUCHED = ["other", "apart", "textarea", "editable", "code"]
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[StaticSite]:
-    with serve_folder(FIXTURES) as site:
-        yield site
-
-
-@pytest.fixture
-def site(served: StaticSite) -> StaticSite:
-    served.reset()
-    return served
 
 
 def numbers_config(site: StaticSite) -> dict[str, Any]:

@@ -21,9 +21,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.test_script_readers import config, entity, open_page
-from tests.support.static_site import StaticSite, serve_folder
+from tests.support.static_site import StaticSite
 
-FIXTURES = Path(__file__).parent / "fixtures"
 ACCEPTED: list[dict[str, Any]] = [
     case
     for case in json.loads(
@@ -87,18 +86,6 @@ def collect_reads(node: dict[str, Any], state: dict[str, list[Any]]) -> None:
         collect_reads(child, state)
     if node.get("call") in state:
         state[node["call"]].append(node["args"][0]["literal"])
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[StaticSite]:
-    with serve_folder(FIXTURES) as site:
-        yield site
-
-
-@pytest.fixture
-def site(served: StaticSite) -> StaticSite:
-    served.reset()
-    return served
 
 
 @pytest.fixture

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.support.static_site import UNREACHABLE_ENDPOINT, StaticSite, serve_folder
+from tests.support.static_site import UNREACHABLE_ENDPOINT, StaticSite
 
-FIXTURES = Path(__file__).parent / "fixtures"
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
 STRICT_CSP = {"Content-Security-Policy": "script-src 'self'"}
 PAGE_ERRORS = "window.pageErrors"
@@ -76,18 +74,6 @@ def config(*entities: dict[str, Any], **settings: Any) -> dict[str, Any]:
         "debug": False,
         **settings,
     }
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[StaticSite]:
-    with serve_folder(FIXTURES) as site:
-        yield site
-
-
-@pytest.fixture
-def site(served: StaticSite) -> StaticSite:
-    served.reset()
-    return served
 
 
 @pytest.fixture

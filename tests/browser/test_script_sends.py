@@ -7,28 +7,10 @@ does, and answers the statuses a test queues for an event before answering norma
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import Page
 
 from tests.browser.test_script_readers import collector, config, entity, open_page, wait_for_sends
-from tests.support.static_site import BODY_LIMIT, StaticSite, serve_folder
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[StaticSite]:
-    with serve_folder(FIXTURES) as site:
-        yield site
-
-
-@pytest.fixture
-def site(served: StaticSite) -> StaticSite:
-    served.reset()
-    return served
+from tests.support.static_site import BODY_LIMIT, StaticSite
 
 
 def test_a_page_view_refused_with_503_is_sent_again(page: Page, site: StaticSite) -> None:

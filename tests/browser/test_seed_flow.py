@@ -8,7 +8,6 @@ the GA client id from _ga.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.support.hooks import Clock, Hooks
 from tests.support.people import World
 from tests.support.receiver import receiving
 from tests.support.static_site import StaticSite, serve_folder
+from tests.support.waiting import wait_for
 
 SHOP = Path(__file__).parent / "fixtures" / "shop"
 SEED = {"name": "visit_id", "type": "expression", "scope": "session", "value": "r7k12_si"}
@@ -52,17 +52,6 @@ def session_detail(world: World, session_id: str) -> dict[str, Any]:
     url = f"/api/v1/projects/{world.project_id}/sessions/{session_id}"
     detail: dict[str, Any] = world.owner.client.get(url).json()
     return detail
-
-
-def wait_for(condition: Any, what: str, timeout: float = 15) -> Any:
-    """Polls the API (the browser sends in the background) until ``condition()`` is truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_the_session_shows_the_last_visit_id_next_to_the_ga_client_id(
