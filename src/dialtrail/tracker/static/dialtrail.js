@@ -131,7 +131,7 @@
         return empty;
       }
       if (node.call == 'match') {
-        // Compiled once per AST node; the parser checked that the pattern compiles.
+        // Compiled once per AST node, by wellFormed() when it checked that the pattern compiles.
         const searched = evaluate(node.args[0], errors);
         if (searched == null) return searched;
         const found = (node.regex = node.regex || new RegExp(node.args[1].literal)).exec(searched);
@@ -163,7 +163,7 @@
       : shape == 'js' ? rawJs && typeof node.js == 'string'
       : shape == 'either' ? node.either.every(deeper)
       : shape == 'call,args' && (node.call == 'match'
-        ? args.length == 2 && deeper(args[0]) && isLiteral(args[1]) && !!new RegExp(args[1].literal)
+        ? args.length == 2 && deeper(args[0]) && isLiteral(args[1]) && !!(node.regex = new RegExp(args[1].literal))
         : has(READERS, node.call) && args.length == READERS[node.call].length && args.every(isLiteral)));
   }
 
