@@ -18,6 +18,7 @@ from dialtrail.entities.models import TrackingEntity
 from dialtrail.sessions.models import PageView, SessionValue, WebSession
 from tests.support.collector import Visit, client_id
 from tests.support.databases import Database
+from tests.support.loops import run_in_own_loop
 from tests.support.people import World
 
 NUL = "\u0000"
@@ -122,7 +123,7 @@ def test_a_poisoned_event_neither_fails_nor_rolls_back_its_batch(
     writer.alone = recorded_alone  # type: ignore[method-assign]
     visits = [Visit(visit.base_url, visit.key) for _ in range(20)]
 
-    answers = asyncio.run(send_as_one_batch(app, visits, poisoned=7))
+    answers = run_in_own_loop(lambda: send_as_one_batch(app, visits, poisoned=7))
 
     assert [answer.status_code for answer in answers] == [200] * 20
     assert re_run == []

@@ -15,6 +15,10 @@ Any other failure is unexpected: the batch is rolled back and every job runs aga
 (in its ``alone`` form, which writes by itself), in a transaction of its own, so one bad
 request costs its batch a retry, never its neighbours' data. A failed commit answers each
 request with the error: nothing unwritten is ever acknowledged.
+
+A conflict with another transaction (PostgreSQL's deadlock or serialization failure, SQLSTATE
+class 40: several `serve` processes lease from one pool and renew the same numbers' rows) is
+not a failure of any request: the batch, or the job alone, simply runs again, a few times.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ Job = Callable[[Session], Any]
 # outcome (a plan replaced by its own, anything else unchanged).
 WritePlans = Callable[[Session, list[Any]], list[Any]]
 MAX_BATCH = 256
+TRIES = 4  # of a transaction that lost a conflict with another one
 
 
 def nothing_planned(db: Session, outcomes: list[Any]) -> list[Any]:
@@ -102,7 +107,7 @@ class GroupWriter:
 
     def write(self, batch: list[Pending]) -> None:
         try:
-            outcomes = self.together(batch)
+            outcomes = tried(lambda: self.together(batch))
         except Exception:  # an unexpected failure: find whose, without losing the others
             outcomes = [self.alone(pending) for pending in batch]
         resolve(batch, outcomes)
@@ -116,12 +121,32 @@ class GroupWriter:
 
     def alone(self, pending: Pending) -> Any:
         try:
-            with self.sessions() as db:
-                outcome = refused_or_done(db, pending.alone)
-                db.commit()
+            return tried(lambda: self.by_itself(pending))
         except Exception as error:  # this request's own failure (or its commit's)
             return error
+
+    def by_itself(self, pending: Pending) -> Any:
+        with self.sessions() as db:
+            outcome = refused_or_done(db, pending.alone)
+            db.commit()
         return outcome
+
+
+def tried(transaction: Callable[[], Any]) -> Any:
+    """Runs ``transaction`` again while it loses a conflict with another one, TRIES times."""
+    for attempt in range(1, TRIES + 1):
+        try:
+            return transaction()
+        except Exception as error:
+            if attempt == TRIES or not lost_a_conflict(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def lost_a_conflict(error: BaseException) -> bool:
+    """PostgreSQL chose this transaction to undo a deadlock, or to keep serialisable order."""
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("40")
 
 
 def resolve(batch: list[Pending], outcomes: list[Any]) -> None:
