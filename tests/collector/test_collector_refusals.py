@@ -145,6 +145,43 @@ def test_a_flood_from_one_address_is_429(world: World, visit: Visit, strict_serv
     assert int(refused.headers["retry-after"]) >= 1
 
 
+def page_view_from(client: httpx.Client, visit: Visit, address: str) -> int:
+    """A page view as forwarded by the proxy (the test server trusts 127.0.0.1)."""
+    visit.page_view = client_id()
+    body = {**visit.ids(), "url": HOME, "title": "A page", "values": {}}
+    headers = {"Origin": visit.origin, "X-Forwarded-For": address}
+    return client.post(
+        f"/c/{visit.key}/pageview", content=json.dumps(body), headers=headers
+    ).status_code
+
+
+def test_it_gives_all_addresses_of_one_ipv6_64_one_bucket(
+    visit: Visit, strict_server: str, database: Database
+) -> None:
+    """One machine owns a whole /64: 3,000 of its addresses must not get 3,000 buckets."""
+    with httpx.Client(base_url=strict_server, timeout=30) as client:
+        statuses = [
+            page_view_from(client, visit, f"2001:db8:7:1:{number:x}:5eed:0:1")
+            for number in range(3000)
+        ]
+        next_network = page_view_from(client, visit, "2001:db8:7:2::1")
+
+    assert statuses[:3] == [200, 200, 200]
+    assert set(statuses[3:]) == {429}
+    assert next_network == 200  # the neighbouring /64 is someone else
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(PageView)) == 4
+
+
+def test_it_keeps_one_bucket_per_ipv4_address(visit: Visit, strict_server: str) -> None:
+    with httpx.Client(base_url=strict_server, timeout=30) as client:
+        first = [page_view_from(client, visit, "198.51.100.7") for _ in range(4)]
+        neighbour = page_view_from(client, visit, "198.51.100.8")
+
+    assert first == [200, 200, 200, 429]
+    assert neighbour == 200
+
+
 FUZZ = settings(
     max_examples=100,
     deadline=None,

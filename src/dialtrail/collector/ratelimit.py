@@ -1,17 +1,23 @@
-"""A per-IP token bucket for the collector (DESIGN §8: the collector is rate-limited per IP).
+"""A per-client token bucket for the collector (DESIGN §8: the collector is rate-limited per IP).
 
 Kept in memory: each server process limits on its own, which bounds a flood without a shared
-store. Buckets of idle addresses are dropped so memory stays bounded.
+store. An IPv4 address has its own bucket; an IPv6 address shares the bucket of its /64, the
+smallest network a provider hands to one subscriber (RFC 6177), so one machine cannot get a
+fresh bucket per address. The table holds at most ``max_clients`` buckets and forgets the
+least recently used one when a new client arrives: O(1) per event, however full it is.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-MAX_TRACKED_ADDRESSES = 100_000
+MAX_TRACKED_CLIENTS = 100_000
+IPV6_PREFIX = 64
 
 
 @dataclass
@@ -20,20 +26,40 @@ class Bucket:
     updated: float
 
 
+def client_key(address: str) -> str:
+    """The bucket an address counts against: itself (IPv4), or its /64 (IPv6)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:  # not an IP address (a Unix socket peer): as it is
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_PREFIX), strict=False))
+    return str(parsed)
+
+
 class RateLimiter:
     def __init__(
-        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+        self,
+        rate: float,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = MAX_TRACKED_CLIENTS,
     ) -> None:
         self.rate = rate
         self.burst = burst
         self.clock = clock
-        self.buckets: dict[str, Bucket] = {}
+        self.max_clients = max_clients
+        # Least recently used first: the one to forget when the table is full.
+        self.buckets: OrderedDict[str, Bucket] = OrderedDict()
         self.lock = threading.Lock()
 
     def allow(self, address: str) -> bool:
+        key = client_key(address)
         with self.lock:
             now = self.clock()
-            bucket = self.buckets.get(address) or self.new_bucket(address, now)
+            bucket = self.bucket(key, now)
             bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
             bucket.updated = now
             if bucket.tokens < 1:
@@ -41,20 +67,15 @@ class RateLimiter:
             bucket.tokens -= 1
             return True
 
-    def new_bucket(self, address: str, now: float) -> Bucket:
-        if len(self.buckets) >= MAX_TRACKED_ADDRESSES:
-            self.forget_full_buckets(now)
-        bucket = self.buckets[address] = Bucket(float(self.burst), now)
+    def bucket(self, key: str, now: float) -> Bucket:
+        bucket = self.buckets.get(key)
+        if bucket is not None:
+            self.buckets.move_to_end(key)
+            return bucket
+        if len(self.buckets) >= self.max_clients:
+            self.buckets.popitem(last=False)
+        bucket = self.buckets[key] = Bucket(float(self.burst), now)
         return bucket
-
-    def forget_full_buckets(self, now: float) -> None:
-        # A bucket that would be full again by now carries no information.
-        refill_seconds = self.burst / self.rate
-        self.buckets = {
-            address: bucket
-            for address, bucket in self.buckets.items()
-            if now - bucket.updated < refill_seconds
-        }
 
     def retry_after(self) -> int:
         return max(1, round(1 / self.rate))
