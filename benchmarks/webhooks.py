@@ -11,9 +11,9 @@ counts requests by ``webhook-id`` and notes when each arrived.
 
 Throughput: ``--deliveries`` pending deliveries (one webhook, a call each) are drained by one
 ``dialtrail worker`` process; the baseline sends the same requests (rendered and signed with
-the worker's functions beforehand) with the worker's aiohttp session, in batches of the
-worker's size, straight to the receiver. Each round runs the baseline, then a fresh worker.
-The receiver must see every delivery exactly once.
+the worker's functions beforehand) with the worker's aiohttp session, as many in flight as
+the worker allows one webhook, straight to the receiver. Each round runs the baseline, then a
+fresh worker. The receiver must see every delivery exactly once.
 
 Latency: ``dialtrail serve`` (worker inside) and a webhook on ``call.completed``; ``--calls``
 calls are reported ``ended`` through POST /api/v1/telephony/events, one at a time with
@@ -160,14 +160,13 @@ def send_directly(bench: Bench, outgoing: list[webhook_rows.Outgoing]) -> dict[s
 
 async def post_all(outgoing: list[webhook_rows.Outgoing]) -> list[int]:
     from dialtrail.outbound import Outbound
-    from dialtrail.webhooks.worker import BATCH, CONCURRENCY
+    from dialtrail.webhooks.lanes import PER_WEBHOOK
 
-    # The worker's own client (aiohttp session: connection limit, timeout, the resolver), its
-    # batch size (a batch is sent at once and the next starts when the whole batch is back)
-    # and its limit of requests in flight; only Dialtrail's rendering, signing and
-    # bookkeeping are left out.
+    # The worker's own client (aiohttp session: connection limit, timeout, the resolver) and
+    # its limit of requests in flight for one webhook (the next goes as soon as one is back);
+    # only Dialtrail's rendering, signing and bookkeeping are left out.
     outbound = Outbound(allow_private=True)
-    in_flight = asyncio.Semaphore(CONCURRENCY)
+    in_flight = asyncio.Semaphore(PER_WEBHOOK)
 
     async def send(item: webhook_rows.Outgoing) -> int:
         async with in_flight:
@@ -178,14 +177,10 @@ async def post_all(outgoing: list[webhook_rows.Outgoing]) -> list[int]:
                 await answer.read()
                 return answer.status
 
-    statuses: list[int] = []
     try:
-        for start in range(0, len(outgoing), BATCH):
-            batch = outgoing[start : start + BATCH]
-            statuses += await asyncio.gather(*(send(item) for item in batch))
+        return list(await asyncio.gather(*(send(item) for item in outgoing)))
     finally:
         await outbound.close()
-    return statuses
 
 
 def drain(bench: Bench, webhook_id: int, expected: set[str]) -> dict[str, Any]:

@@ -4,7 +4,11 @@ injected clock, and a receiver on a free port."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +26,15 @@ from tests.support.people import World
 from tests.support.receiver import Receiver
 
 BOX = SecretBox(TEST_SECRET_KEY)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Clock:
@@ -94,6 +107,31 @@ class Hooks:
     def deliver(self, rounds: int = 1) -> int:
         """Runs the worker ``rounds`` times at the clock's time; how many it attempted."""
         return deliver(self.database, self.clock, rounds)
+
+    @contextmanager
+    def working(self) -> Iterator[DeliveryWorker]:
+        """The worker as it runs in production (its own loop, woken by commits), on the
+        injected clock, in a thread of its own until the block ends."""
+        worker = DeliveryWorker(
+            self.database.sessions, BOX, Outbound(allow_private=True), self.clock
+        )
+        loop = asyncio.new_event_loop()
+        stop = asyncio.Event()
+
+        async def work() -> None:
+            try:
+                await worker.run(stop)
+            finally:
+                await worker.outbound.close()
+
+        thread = threading.Thread(target=loop.run_until_complete, args=(work(),))
+        thread.start()
+        try:
+            yield worker
+        finally:
+            loop.call_soon_threadsafe(stop.set)
+            thread.join(timeout=30)
+            loop.close()
 
     def deliveries(self) -> list[WebhookDelivery]:
         with self.database.session() as db:

@@ -32,6 +32,7 @@ class Answer:
     body: str = "ok"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a slow CRM)
+    hold: threading.Event | None = None  # when set, answers only once it is set (a hung CRM)
 
 
 @dataclass
@@ -41,6 +42,8 @@ class Receiver:
     answers: deque[Answer] = field(default_factory=deque)
     default: Answer = field(default_factory=Answer)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    answering: int = 0  # requests received and not yet answered
+    most_at_once: int = 0  # the most there ever were
 
     def answer(self, *answers: Answer) -> None:
         """Queues answers for the next requests; after them, ``default`` answers."""
@@ -59,8 +62,16 @@ class Receiver:
                 )
             )
             answer = self.answers.popleft() if self.answers else self.default
-        if answer.delay:
-            await asyncio.sleep(answer.delay)
+            self.answering += 1
+            self.most_at_once = max(self.most_at_once, self.answering)
+        try:
+            if answer.delay:
+                await asyncio.sleep(answer.delay)
+            while answer.hold is not None and not answer.hold.is_set():
+                await asyncio.sleep(0.01)
+        finally:
+            with self.lock:
+                self.answering -= 1
         return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
 

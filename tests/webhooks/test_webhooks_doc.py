@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dialtrail.webhooks import rules
+from dialtrail.webhooks import rules, worker
 from dialtrail.webhooks.catalogue import FIELDS
 from dialtrail.webhooks.fields import catalogue_table
 from dialtrail.webhooks.filters import OPERATORS
+from dialtrail.webhooks.lanes import PER_WEBHOOK, RECENT_SECONDS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 REGENERATE = (
@@ -36,3 +37,9 @@ def test_the_doc_states_the_limits_the_code_enforces() -> None:
         f"| URL | {rules.MAX_URL_LENGTH:,} characters |",
     ):
         assert limit in text, limit
+
+
+def test_the_doc_states_the_workers_limits() -> None:
+    text = " ".join(DOC.read_text().split())
+    assert f"up to {worker.CONCURRENCY} requests at once, and at most **{PER_WEBHOOK} per" in text
+    assert f"completed in the last {RECENT_SECONDS:g} seconds" in text

@@ -8,8 +8,6 @@ import os
 import signal
 import subprocess
 import threading
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -20,18 +18,9 @@ from sqlalchemy import update
 from dialtrail.outbound import Outbound
 from dialtrail.webhooks.models import WebhookDelivery
 from dialtrail.webhooks.worker import DeliveryWorker
-from tests.support.hooks import BOX, Hooks
+from tests.support.hooks import BOX, Hooks, wait_until
 from tests.support.processes import DIALTRAIL, database_url, serving
 from tests.support.receiver import Answer
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def start_worker(hooks: Hooks) -> subprocess.Popen[str]:

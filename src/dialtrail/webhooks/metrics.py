@@ -31,7 +31,7 @@ LATENCY = Histogram(
 
 
 def observe(result: str, latency_ms: int | None) -> None:
-    if result != "ignored":
+    if result in ("delivered", "retry", "failed"):  # not ignored, not released unsent
         ATTEMPTS.labels(result).inc()
     if latency_ms is not None:
         LATENCY.observe(latency_ms / 1000)

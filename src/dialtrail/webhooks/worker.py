@@ -6,6 +6,12 @@ dies mid-delivery loses its claim when that time passes, and another worker send
 delivery again with the same ``webhook-id`` (at-least-once). On PostgreSQL the claim query
 skips rows another worker is claiming (``FOR UPDATE SKIP LOCKED``); SQLite has one writer.
 
+A pipeline, not a batch at a time: each round of database work (one transaction) records
+the attempts that finished since the last round and claims what is due and has room, while
+the requests already claimed are in flight; a round starts as soon as a request finishes, a
+commit wakes the worker, or the poll comes. Each webhook has its own lane (lanes.py), so one
+tenant's slow or dead receiver holds back only its own deliveries.
+
 Ordering (DESIGN §6): a delivery is not due while an earlier delivery of the same call to the
 same webhook is still pending, so ``call.completed`` never overtakes ``call.started``.
 """
@@ -15,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,12 +30,13 @@ from typing import Any, TypeVar
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from dialtrail.outbound import Outbound, OutboundRefused
+from dialtrail.outbound import CONNECTIONS, Outbound, OutboundRefused
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox, secret_key
 from dialtrail.settings import Settings
 from dialtrail.storage.base import utcnow
 from dialtrail.webhooks import metrics, retry
+from dialtrail.webhooks.lanes import Lanes, chosen
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from dialtrail.webhooks.render import BodyTooLarge, RenderedRequest, WebhookSpec, render
 from dialtrail.webhooks.signing import signed_headers
@@ -37,8 +44,14 @@ from dialtrail.webhooks.wakeup import WAKEUP
 
 logger = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(seconds=60)  # longer than the 15 s timeout, with room to record
-BATCH = 200
-CONCURRENCY = 32
+# A held delivery whose claim has less than this left (after the request's timeout) is handed
+# back unsent rather than risk another worker sending it too.
+RECORD_MARGIN = timedelta(seconds=15)
+BATCH = 200  # the most one round claims
+HOLD = 2 * BATCH  # the most claimed and not yet recorded at once
+# Requests in flight at once: as many as the HTTP client's connections, so that its own queue
+# (one for every receiver) never holds a request back.
+CONCURRENCY = CONNECTIONS
 POLL_SECONDS = 1.0
 
 
@@ -55,6 +68,7 @@ class Job:
     attempts: int
     spec: WebhookSpec
     signing_secrets: list[str]
+    claimed_until: datetime
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class Outcome:
     error: str | None = None
     retry_after: timedelta | None = None
     permanent: bool = False  # retrying cannot help (the body is too large)
+    unsent: bool = False  # handed back without an attempt: its claim is simply released
 
     @property
     def succeeded(self) -> bool:
@@ -76,6 +91,25 @@ class Outcome:
     @property
     def gone(self) -> bool:
         return self.status_code == 410
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a round may claim: how many, and each webhook's room (see lanes.py)."""
+
+    count: int
+    room: Mapping[int, int]
+    held: Collection[int]
+
+    @property
+    def full(self) -> list[int]:
+        return [webhook_id for webhook_id, room in self.room.items() if room == 0]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    results: list[str]  # per outcome: delivered, retry, failed, released or ignored
+    disabled: set[int]  # webhooks of these outcomes that are disabled now
 
 
 class DeliveryWorker:
@@ -92,68 +126,110 @@ class DeliveryWorker:
         self.outbound = outbound
         self.clock = clock
         self.poll_seconds = poll_seconds
-        # Requests in flight at once: more only grows httpcore's per-request bookkeeping and
-        # opens connections it then cannot keep alive.
         self.sending = asyncio.Semaphore(CONCURRENCY)
+        self.lanes = Lanes(most=BATCH)
+        self.held: dict[int, Job] = {}  # by delivery id: claimed, not yet recorded
+        self.finished: list[Outcome] = []  # sent (or handed back), not yet recorded
+        self.progress = asyncio.Event()  # set whenever a request finishes
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.stopping = False
 
     async def run(self, stop: asyncio.Event) -> None:
         woken = asyncio.Event()
         WAKEUP.register(woken)
         try:
             while not stop.is_set():
-                try:
-                    busy = await self.run_once() >= BATCH
-                except Exception:  # a database hiccup must not end deliveries for good
-                    logger.exception("webhook worker: a round failed; trying again")
-                    busy = False
-                if not busy:
-                    await wait_any(stop, woken, self.poll_seconds)
                 woken.clear()
+                if not await self.advance_safely():
+                    await wait_any([stop, woken, self.progress], self.poll_seconds)
+            try:
+                await self.settle(hand_back=True)
+            except Exception:  # not recorded: their claims run out, and they are sent again
+                logger.exception("webhook worker: the last attempts could not be recorded")
         finally:
             WAKEUP.unregister(woken)
 
     async def run_once(self) -> int:
-        """One round: claim what is due, send it all, record it all. Returns how many."""
-        jobs = await asyncio.to_thread(self.claim)
-        if not jobs:
-            return 0
-        outcomes = await asyncio.gather(*(self.limited(job) for job in jobs))
-        await asyncio.to_thread(self.record, list(outcomes))
-        return len(jobs)
+        """One round from start to end: claims what is due, sends it, records it. Returns how
+        many deliveries it claimed."""
+        claimed, _ = await self.advance()
+        await self.settle()
+        return claimed
 
-    def claim(self) -> list[Job]:
-        now = self.clock()
-        with self.sessions() as db:
-            ids = list(db.scalars(due_deliveries(db, now)))
-            if not ids:
-                return []
-            db.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id.in_(ids))
-                .values(claimed_until=now + CLAIM_FOR)
-            )
-            deliveries = loaded(db, WebhookDelivery, ids)
-            webhooks = loaded(
-                db, Webhook, {delivery.webhook_id for delivery in deliveries.values()}
-            )
-            projects = loaded(db, Project, {webhook.project_id for webhook in webhooks.values()})
-            # Rendering settings and secrets once per webhook, not once per delivery.
-            prepared = {
-                webhook.id: (
-                    webhook_spec(webhook, projects[webhook.project_id], self.box),
-                    signing_secrets(webhook, self.box, now),
-                )
-                for webhook in webhooks.values()
-            }
-            jobs = [
-                job(delivery, *prepared[delivery.webhook_id]) for delivery in deliveries.values()
-            ]
-            db.commit()
-        return jobs
+    async def advance_safely(self) -> bool:
+        """A round; answers whether another may claim more right away."""
+        try:
+            _, more = await self.advance()
+        except Exception:  # a database hiccup must not end deliveries for good
+            logger.exception("webhook worker: a round failed; trying again")
+            return False
+        return more
 
-    async def limited(self, job: Job) -> Outcome:
-        async with self.sending:
-            return await self.attempt(job)
+    async def advance(self, claiming: bool = True) -> tuple[int, bool]:
+        """One round of database work: records what finished and claims what is due and has
+        room; the claimed deliveries start on their way. Returns how many it claimed, and
+        whether more may be due already."""
+        self.progress.clear()
+        finished, self.finished = self.finished, []
+        asked = min(BATCH, HOLD - len(self.held) + len(finished)) if claiming else 0
+        claim = Claim(asked, self.lanes.room(), set(self.held))
+        try:
+            recorded, jobs, crowded = await asyncio.to_thread(
+                self.record_and_claim, finished, claim
+            )
+        finally:
+            for outcome in finished:  # recorded, or lost with the round: claims run out
+                self.let_go(outcome)
+        for webhook_id in recorded.disabled:
+            if webhook_id in self.lanes.lanes:
+                self.lanes.lanes[webhook_id].closed = True
+        for outcome, result in zip(finished, recorded.results, strict=True):
+            metrics.observe(result, outcome.latency_ms)
+        for job in jobs:
+            self.start(job)
+        return len(jobs), crowded or 0 < asked == len(jobs)
+
+    async def settle(self, hand_back: bool = False) -> None:
+        """Claims nothing more, lets what is in flight finish (``hand_back``: hands back what
+        still waits for its lane) and records it all."""
+        self.stopping = hand_back
+        try:
+            while self.tasks:
+                await asyncio.gather(*self.tasks)
+            if self.finished:
+                await self.advance(claiming=False)
+        finally:
+            self.stopping = False
+
+    def start(self, job: Job) -> None:
+        self.held[job.delivery_id] = job
+        self.lanes.took(job.webhook_id)
+        task = asyncio.create_task(self.deliver(job))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def let_go(self, outcome: Outcome) -> None:
+        self.held.pop(outcome.job.delivery_id, None)
+        self.lanes.done(outcome.job.webhook_id, sent=not outcome.unsent)
+
+    async def deliver(self, job: Job) -> None:
+        lane = self.lanes.lane(job.webhook_id)
+        try:
+            async with lane.sending, self.sending:
+                if self.stopping or lane.closed or not self.claim_lasts(job):
+                    outcome = Outcome(job, self.clock(), None, unsent=True)
+                else:
+                    outcome = await self.attempt(job)
+        except Exception:  # a fault of ours must not keep the lane's place for ever
+            logger.exception("webhook worker: delivery %s failed to run", job.delivery_id)
+            outcome = Outcome(job, self.clock(), None, unsent=True)
+        self.finished.append(outcome)
+        self.progress.set()
+
+    def claim_lasts(self, job: Job) -> bool:
+        """Whether the claim outlasts the request and its recording."""
+        needed = timedelta(seconds=self.outbound.timeout) + RECORD_MARGIN
+        return job.claimed_until - self.clock() >= needed
 
     async def attempt(self, job: Job) -> Outcome:
         now = self.clock()
@@ -184,29 +260,72 @@ class DeliveryWorker:
             retry_after=retry.parse_retry_after(answer.headers.get("retry-after"), now),
         )
 
-    def record(self, outcomes: list[Outcome]) -> None:
+    def record_and_claim(
+        self, outcomes: list[Outcome], claim: Claim
+    ) -> tuple[Recorded, list[Job], bool]:
+        """The round's one transaction. Recording first lets the claim see what it settled: the
+        next event of a call just delivered is due in the same round."""
         now = self.clock()
         with self.sessions() as db, db.no_autoflush:
-            # Everything loaded at once, written at once: the commit's flush sends the attempts
-            # as one multi-row insert and the deliveries' changes as batched updates.
-            deliveries = loaded(db, WebhookDelivery, {o.job.delivery_id for o in outcomes})
-            webhooks = loaded(db, Webhook, {o.job.webhook_id for o in outcomes})
-            results = [
-                record_outcome(
-                    db,
-                    outcome,
-                    now,
-                    deliveries.get(outcome.job.delivery_id),
-                    webhooks.get(outcome.job.webhook_id),
-                )
-                for outcome in outcomes
-            ]
+            recorded = self.record(db, outcomes, now)
+            db.flush()
+            jobs, crowded = self.claim(db, claim, now) if claim.count > 0 else ([], False)
             db.commit()
-        for outcome, result in zip(outcomes, results, strict=True):
-            metrics.observe(result, outcome.latency_ms)
+        return recorded, jobs, crowded
+
+    def record(self, db: Session, outcomes: list[Outcome], now: datetime) -> Recorded:
+        # Everything loaded at once, written at once: the commit's flush sends the attempts
+        # as one multi-row insert and the deliveries' changes as batched updates.
+        deliveries = loaded(db, WebhookDelivery, {o.job.delivery_id for o in outcomes})
+        webhooks = loaded(db, Webhook, {o.job.webhook_id for o in outcomes})
+        results = [
+            record_outcome(
+                db,
+                outcome,
+                now,
+                deliveries.get(outcome.job.delivery_id),
+                webhooks.get(outcome.job.webhook_id),
+            )
+            for outcome in outcomes
+        ]
+        disabled = {webhook.id for webhook in webhooks.values() if not webhook.enabled}
+        return Recorded(results, disabled)
+
+    def claim(self, db: Session, claim: Claim, now: datetime) -> tuple[list[Job], bool]:
+        """The jobs claimed, and whether a webhook ran out of room while due rows were left
+        (the next round, which skips it, may find others')."""
+        candidates = db.execute(due_deliveries(db, now, claim.count, claim.full))
+        pairs = [(row.id, row.webhook_id) for row in candidates]
+        ids = chosen(pairs, claim.room, claim.held)
+        crowded = len(ids) < len(pairs)
+        if not ids:
+            return [], crowded
+        claimed_until = now + CLAIM_FOR
+        db.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(claimed_until=claimed_until)
+        )
+        deliveries = loaded(db, WebhookDelivery, ids)
+        webhooks = loaded(db, Webhook, {delivery.webhook_id for delivery in deliveries.values()})
+        projects = loaded(db, Project, {webhook.project_id for webhook in webhooks.values()})
+        # Rendering settings and secrets once per webhook, not once per delivery.
+        prepared = {
+            webhook.id: (
+                webhook_spec(webhook, projects[webhook.project_id], self.box),
+                signing_secrets(webhook, self.box, now),
+            )
+            for webhook in webhooks.values()
+        }
+        jobs = [
+            job(delivery, *prepared[delivery.webhook_id], claimed_until)
+            for delivery in deliveries.values()
+        ]
+        return jobs, crowded
 
 
-def due_deliveries(db: Session, now: datetime) -> Any:
+def due_deliveries(db: Session, now: datetime, limit: int, skipped: Collection[int]) -> Any:
+    """Due deliveries' (id, webhook id), oldest first, of webhooks not in ``skipped``."""
     earlier = aliased(WebhookDelivery)
     blocked = exists().where(
         earlier.webhook_id == WebhookDelivery.webhook_id,
@@ -215,7 +334,7 @@ def due_deliveries(db: Session, now: datetime) -> Any:
         earlier.status == "pending",
     )
     query = (
-        select(WebhookDelivery.id)
+        select(WebhookDelivery.id, WebhookDelivery.webhook_id)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(
             WebhookDelivery.status == "pending",
@@ -225,8 +344,10 @@ def due_deliveries(db: Session, now: datetime) -> Any:
             ~blocked,
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(BATCH)
+        .limit(limit)
     )
+    if skipped:  # webhooks holding all they may: their rows would only crowd out the others'
+        query = query.where(WebhookDelivery.webhook_id.not_in(skipped))
     if db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
     return query
@@ -241,7 +362,9 @@ def loaded(db: Session, model: type[Row], ids: Collection[int]) -> dict[int, Row
     return {row.id: row for row in db.scalars(query)}
 
 
-def job(delivery: WebhookDelivery, spec: WebhookSpec, signing: list[str]) -> Job:
+def job(
+    delivery: WebhookDelivery, spec: WebhookSpec, signing: list[str], claimed_until: datetime
+) -> Job:
     return Job(
         delivery_id=delivery.id,
         webhook_id=delivery.webhook_id,
@@ -252,6 +375,7 @@ def job(delivery: WebhookDelivery, spec: WebhookSpec, signing: list[str]) -> Job
         attempts=delivery.attempts,
         spec=spec,
         signing_secrets=signing,
+        claimed_until=claimed_until,
     )
 
 
@@ -287,9 +411,13 @@ def record_outcome(
     webhook: Webhook | None,
 ) -> str:
     """Records the attempt; returns what became of the delivery: delivered, retry, failed
-    (or ignored: deleted or dismissed while the request was out)."""
+    (or ignored: deleted or dismissed while the request was out; released: handed back
+    unsent)."""
     if delivery is None or webhook is None or delivery.status != "pending":
         return "ignored"
+    if outcome.unsent:
+        delivery.claimed_until = None  # due again at once, for this worker or another
+        return "released"
     db.add(attempt_row(outcome))
     delivery.attempts += 1
     delivery.claimed_until = None
@@ -354,8 +482,8 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {text}"[:2000]
 
 
-async def wait_any(stop: asyncio.Event, woken: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(woken.wait())]
+async def wait_any(events: list[asyncio.Event], timeout: float) -> None:
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
     try:
         await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:

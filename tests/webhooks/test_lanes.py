@@ -1,0 +1,62 @@
+"""The worker's lanes on their own (time injected): what each webhook may claim."""
+
+from __future__ import annotations
+
+from dialtrail.webhooks.lanes import PER_WEBHOOK, RECENT_SECONDS, Lanes, chosen
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 500.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_webhook_holds_its_lane_plus_what_it_just_completed() -> None:
+    clock = Clock()
+    lanes = Lanes(most=200, clock=clock)
+    for _ in range(PER_WEBHOOK):
+        lanes.took(7)
+    assert lanes.room() == {7: 0}  # a new webhook: only what it can send at once
+
+    for _ in range(5):
+        lanes.done(7, sent=True)
+    assert lanes.room() == {7: 5 + 5}  # 3 still held, of 8 + 5 it may hold now
+
+    clock.now += RECENT_SECONDS + 1
+    assert lanes.room() == {7: PER_WEBHOOK - 3}  # a quiet receiver earns nothing more
+
+
+def test_a_fast_webhook_may_hold_a_whole_claim_and_no_more() -> None:
+    lanes = Lanes(most=20, clock=Clock())
+    for _ in range(50):
+        lanes.took(7)
+        lanes.done(7, sent=True)
+    assert lanes.room() == {7: 20}
+
+
+def test_deliveries_handed_back_unsent_earn_nothing() -> None:
+    lanes = Lanes(most=200, clock=Clock())
+    lanes.took(7)
+    lanes.took(7)
+    lanes.done(7, sent=False)
+    assert lanes.room() == {7: PER_WEBHOOK - 1}
+
+
+def test_an_idle_lane_is_forgotten() -> None:
+    clock = Clock()
+    lanes = Lanes(most=200, clock=clock)
+    lanes.took(7)
+    lanes.done(7, sent=True)
+    assert 7 in lanes.room()
+    clock.now += RECENT_SECONDS + 1
+    assert lanes.room() == {}
+    assert lanes.lanes == {}
+
+
+def test_a_claim_takes_what_each_webhook_has_room_for() -> None:
+    due = [(1, 7), (2, 7), (3, 8), (4, 7), (5, 9), (6, 9), (7, 8)]
+    # 7 has room for 2; 8 is unknown (a whole lane); 9 holds delivery 5 already.
+    assert chosen(due, {7: 2, 9: 3}, held={5}) == [1, 2, 3, 6, 7]
+    assert chosen(due, {7: 0, 8: 0, 9: 0}, held=set()) == []

@@ -1,0 +1,75 @@
+"""One tenant's slow receiver holds up only its own deliveries (issue #12): the worker keeps
+claiming, sending and recording while the hung requests wait, and a webhook never has more
+than its lane's share of requests in flight."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from dialtrail.webhooks.lanes import PER_WEBHOOK
+from dialtrail.webhooks.models import WebhookDelivery
+from dialtrail.webhooks.worker import BATCH
+from tests.support.hooks import Hooks, wait_until
+from tests.support.receiver import Answer, receiving
+
+
+def pending_deliveries(hooks: Hooks, webhook_id: int, project_id: int, count: int) -> None:
+    """A backlog, older than anything the calls of the test add."""
+    due = hooks.clock.now - timedelta(minutes=1)
+    with hooks.database.session() as db:
+        db.add_all(
+            WebhookDelivery(
+                webhook_id=webhook_id,
+                project_id=project_id,
+                event="call.completed",
+                message_id=f"msg_backlog_{number}",
+                data={"call": {}, "visit": {}, "entities": {}},
+                occurred_at=due,
+                next_attempt_at=due,
+            )
+            for number in range(count)
+        )
+        db.commit()
+
+
+def statuses(hooks: Hooks, webhook_id: int) -> list[tuple[str, int]]:
+    return [(d.status, d.attempts) for d in hooks.deliveries() if d.webhook_id == webhook_id]
+
+
+def test_a_hung_receiver_does_not_hold_up_another_tenants_deliveries(hooks: Hooks) -> None:
+    released = threading.Event()
+    with receiving() as hung:
+        hung.default = Answer(200, "late", hold=released)
+        hung_id, _ = hooks.webhook(
+            project_id=hooks.world.other_project_id, url=hung.url + "/hook", name="Other's CRM"
+        )
+        backlog = BATCH + 50  # more than one claim: the hung webhook must not crowd it
+        pending_deliveries(hooks, hung_id, hooks.world.other_project_id, backlog)
+        prompt_id, _ = hooks.webhook()  # the world's project, with the hooks' prompt receiver
+        with hooks.working():
+            try:
+                wait_until(lambda: hung.answering >= PER_WEBHOOK, "the hung lane to fill")
+                for call in ("CA1", "CA2", "CA3"):
+                    hooks.call(call)  # each commit wakes the worker
+                wait_until(
+                    lambda: statuses(hooks, prompt_id) == [("delivered", 1)] * 3,
+                    "the prompt receiver's deliveries",
+                )
+                assert statuses(hooks, hung_id) == [("pending", 0)] * backlog  # still in flight
+                assert len(hung.received) == PER_WEBHOOK
+
+                released.set()
+                wait_until(
+                    lambda: statuses(hooks, hung_id) == [("delivered", 1)] * backlog,
+                    "the hung receiver's deliveries",
+                    timeout=120,
+                )
+            finally:
+                released.set()  # a failing test's worker can then finish and stop
+
+    assert hung.most_at_once == PER_WEBHOOK
+    assert len(hung.received) == backlog  # each once
+    assert [r.headers["webhook-id"] for r in hooks.receiver.received] == [
+        d.message_id for d in hooks.deliveries() if d.webhook_id == prompt_id
+    ]
