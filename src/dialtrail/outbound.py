@@ -28,7 +28,7 @@ from yarl import URL
 
 TIMEOUT_SECONDS = 15.0
 # Connections open at once (the worker keeps as many requests in flight).
-CONNECTIONS = 64
+CONNECTIONS = 128
 KEPT_BYTES = 2048
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 

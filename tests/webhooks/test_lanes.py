@@ -13,7 +13,7 @@ class Clock:
         return self.now
 
 
-def test_a_webhook_holds_its_lane_plus_what_it_just_completed() -> None:
+def test_a_webhook_holds_its_lane_plus_twice_what_it_just_completed() -> None:
     clock = Clock()
     lanes = Lanes(most=200, clock=clock)
     for _ in range(PER_WEBHOOK):
@@ -22,10 +22,11 @@ def test_a_webhook_holds_its_lane_plus_what_it_just_completed() -> None:
 
     for _ in range(5):
         lanes.done(7, sent=True)
-    assert lanes.room() == {7: 5 + 5}  # 3 still held, of 8 + 5 it may hold now
+    still_held = PER_WEBHOOK - 5
+    assert lanes.room() == {7: PER_WEBHOOK + 2 * 5 - still_held}
 
     clock.now += RECENT_SECONDS + 1
-    assert lanes.room() == {7: PER_WEBHOOK - 3}  # a quiet receiver earns nothing more
+    assert lanes.room() == {7: PER_WEBHOOK - still_held}  # a quiet receiver earns nothing
 
 
 def test_a_fast_webhook_may_hold_a_whole_claim_and_no_more() -> None:
@@ -58,5 +59,7 @@ def test_an_idle_lane_is_forgotten() -> None:
 def test_a_claim_takes_what_each_webhook_has_room_for() -> None:
     due = [(1, 7), (2, 7), (3, 8), (4, 7), (5, 9), (6, 9), (7, 8)]
     # 7 has room for 2; 8 is unknown (a whole lane); 9 holds delivery 5 already.
-    assert chosen(due, {7: 2, 9: 3}, held={5}) == [1, 2, 3, 6, 7]
+    room = {7: 2, 9: 3}
+    assert chosen(due, room, held={5}) == [1, 2, 3, 6, 7]
+    assert room == {7: 0, 8: PER_WEBHOOK - 2, 9: 2}  # what is left for a second look
     assert chosen(due, {7: 0, 8: 0, 9: 0}, held=set()) == []

@@ -42,4 +42,5 @@ def test_the_doc_states_the_limits_the_code_enforces() -> None:
 def test_the_doc_states_the_workers_limits() -> None:
     text = " ".join(DOC.read_text().split())
     assert f"up to {worker.CONCURRENCY} requests at once, and at most **{PER_WEBHOOK} per" in text
+    assert f"no more than its {PER_WEBHOOK} plus twice what" in text
     assert f"completed in the last {RECENT_SECONDS:g} seconds" in text

@@ -8,8 +8,9 @@ several tenants posting to one big CRM host must not slow each other down, and t
 query can filter by webhook but not by a host inside a URL.
 
 A webhook may also *hold* (have claimed and not yet recorded) more than it sends: its
-``PER_WEBHOOK`` plus as many deliveries as it completed in the last ``RECENT_SECONDS``, which
-is about what it will get through in that time. A fast receiver so gets whole batches per
+``PER_WEBHOOK`` plus twice as many deliveries as it completed in the last ``RECENT_SECONDS``,
+about what it will get through in twice that time (well inside a claim's 60 seconds, after
+the 15-second timeout and the recording). A fast receiver so gets whole batches per
 claim (the database work per delivery stays low), a slow or silent one only what it is
 sending, and no claim waits so long that it runs out before its request goes.
 """
@@ -19,10 +20,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
-PER_WEBHOOK = 8
+PER_WEBHOOK = 16
 RECENT_SECONDS = 10.0
 
 
@@ -69,7 +70,7 @@ class Lanes:
             if lane.held == 0 and recent == 0:
                 del self.lanes[webhook_id]
                 continue
-            room[webhook_id] = max(0, min(self.most, PER_WEBHOOK + recent) - lane.held)
+            room[webhook_id] = max(0, min(self.most, PER_WEBHOOK + 2 * recent) - lane.held)
         return room
 
 
@@ -80,15 +81,14 @@ def completed_since(completed: deque[float], since: float) -> int:
 
 
 def chosen(
-    candidates: Iterable[tuple[int, int]], room: Mapping[int, int], held: Collection[int]
+    candidates: Iterable[tuple[int, int]], room: dict[int, int], held: Collection[int]
 ) -> list[int]:
     """Of due (delivery id, webhook id) pairs in claim order, those each webhook has room for
-    (and none this worker already holds)."""
-    left = dict(room)
+    (and none this worker already holds); ``room`` is left with what remains of it."""
     picked = []
     for delivery_id, webhook_id in candidates:
-        available = left.get(webhook_id, PER_WEBHOOK)
+        available = room.get(webhook_id, PER_WEBHOOK)
         if available > 0 and delivery_id not in held:
             picked.append(delivery_id)
-            left[webhook_id] = available - 1
+            room[webhook_id] = available - 1
     return picked

@@ -8,9 +8,9 @@ skips rows another worker is claiming (``FOR UPDATE SKIP LOCKED``); SQLite has o
 
 A pipeline, not a batch at a time: each round of database work (one transaction) records
 the attempts that finished since the last round and claims what is due and has room, while
-the requests already claimed are in flight; a round starts as soon as a request finishes, a
-commit wakes the worker, or the poll comes. Each webhook has its own lane (lanes.py), so one
-tenant's slow or dead receiver holds back only its own deliveries.
+the requests already claimed are in flight; a round starts shortly after requests finish,
+when a commit wakes the worker, or when the poll comes. Each webhook has its own lane
+(lanes.py), so one tenant's slow or dead receiver holds back only its own deliveries.
 
 Ordering (DESIGN §6): a delivery is not due while an earlier delivery of the same call to the
 same webhook is still pending, so ``call.completed`` never overtakes ``call.started``.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import BindParameter, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from dialtrail.outbound import CONNECTIONS, Outbound, OutboundRefused
@@ -53,6 +53,10 @@ HOLD = 2 * BATCH  # the most claimed and not yet recorded at once
 # (one for every receiver) never holds a request back.
 CONCURRENCY = CONNECTIONS
 POLL_SECONDS = 1.0
+# A round starts once half of what is held has finished, or this long after the first of
+# them did: the database work of many deliveries then shares one transaction rather than
+# each paying for its own, and a lone delivery is recorded at once.
+GATHER_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,6 @@ class Claim:
     room: Mapping[int, int]
     held: Collection[int]
 
-    @property
-    def full(self) -> list[int]:
-        return [webhook_id for webhook_id, room in self.room.items() if room == 0]
-
 
 @dataclass(frozen=True)
 class Recorded:
@@ -127,10 +127,11 @@ class DeliveryWorker:
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.sending = asyncio.Semaphore(CONCURRENCY)
-        self.lanes = Lanes(most=BATCH)
+        self.lanes = Lanes(most=HOLD)
         self.held: dict[int, Job] = {}  # by delivery id: claimed, not yet recorded
         self.finished: list[Outcome] = []  # sent (or handed back), not yet recorded
-        self.progress = asyncio.Event()  # set whenever a request finishes
+        self.ripe = asyncio.Event()  # set when what finished is worth a round
+        self.gathering: asyncio.TimerHandle | None = None
         self.tasks: set[asyncio.Task[None]] = set()
         self.stopping = False
 
@@ -141,7 +142,7 @@ class DeliveryWorker:
             while not stop.is_set():
                 woken.clear()
                 if not await self.advance_safely():
-                    await wait_any([stop, woken, self.progress], self.poll_seconds)
+                    await wait_any([stop, woken, self.ripe], self.poll_seconds)
             try:
                 await self.settle(hand_back=True)
             except Exception:  # not recorded: their claims run out, and they are sent again
@@ -169,17 +170,19 @@ class DeliveryWorker:
         """One round of database work: records what finished and claims what is due and has
         room; the claimed deliveries start on their way. Returns how many it claimed, and
         whether more may be due already."""
-        self.progress.clear()
+        self.ripe.clear()
+        if self.gathering is not None:
+            self.gathering.cancel()
+            self.gathering = None
         finished, self.finished = self.finished, []
-        asked = min(BATCH, HOLD - len(self.held) + len(finished)) if claiming else 0
-        claim = Claim(asked, self.lanes.room(), set(self.held))
-        try:
-            recorded, jobs, crowded = await asyncio.to_thread(
-                self.record_and_claim, finished, claim
-            )
-        finally:
-            for outcome in finished:  # recorded, or lost with the round: claims run out
-                self.let_go(outcome)
+        # Let go before the round: recorded by it, or lost with it (their claims run out).
+        # Until the round commits they are still claimed, so the claim passes them over.
+        held = set(self.held)
+        for outcome in finished:
+            self.let_go(outcome)
+        asked = min(BATCH, HOLD - len(self.held)) if claiming else 0
+        claim = Claim(asked, self.lanes.room(), held)
+        recorded, jobs = await asyncio.to_thread(self.record_and_claim, finished, claim)
         for webhook_id in recorded.disabled:
             if webhook_id in self.lanes.lanes:
                 self.lanes.lanes[webhook_id].closed = True
@@ -187,7 +190,8 @@ class DeliveryWorker:
             metrics.observe(result, outcome.latency_ms)
         for job in jobs:
             self.start(job)
-        return len(jobs), crowded or 0 < asked == len(jobs)
+        # Cut short by the batch size alone (not by the lanes or the hold): more may be due.
+        return len(jobs), 0 < asked == len(jobs) and len(self.held) < HOLD
 
     async def settle(self, hand_back: bool = False) -> None:
         """Claims nothing more, lets what is in flight finish (``hand_back``: hands back what
@@ -224,7 +228,10 @@ class DeliveryWorker:
             logger.exception("webhook worker: delivery %s failed to run", job.delivery_id)
             outcome = Outcome(job, self.clock(), None, unsent=True)
         self.finished.append(outcome)
-        self.progress.set()
+        if 2 * len(self.finished) >= len(self.held):
+            self.ripe.set()
+        elif self.gathering is None:
+            self.gathering = asyncio.get_running_loop().call_later(GATHER_SECONDS, self.ripe.set)
 
     def claim_lasts(self, job: Job) -> bool:
         """Whether the claim outlasts the request and its recording."""
@@ -260,18 +267,16 @@ class DeliveryWorker:
             retry_after=retry.parse_retry_after(answer.headers.get("retry-after"), now),
         )
 
-    def record_and_claim(
-        self, outcomes: list[Outcome], claim: Claim
-    ) -> tuple[Recorded, list[Job], bool]:
+    def record_and_claim(self, outcomes: list[Outcome], claim: Claim) -> tuple[Recorded, list[Job]]:
         """The round's one transaction. Recording first lets the claim see what it settled: the
         next event of a call just delivered is due in the same round."""
         now = self.clock()
         with self.sessions() as db, db.no_autoflush:
             recorded = self.record(db, outcomes, now)
             db.flush()
-            jobs, crowded = self.claim(db, claim, now) if claim.count > 0 else ([], False)
+            jobs = self.claim(db, claim, now) if claim.count > 0 else []
             db.commit()
-        return recorded, jobs, crowded
+        return recorded, jobs
 
     def record(self, db: Session, outcomes: list[Outcome], now: datetime) -> Recorded:
         # Everything loaded at once, written at once: the commit's flush sends the attempts
@@ -291,21 +296,26 @@ class DeliveryWorker:
         disabled = {webhook.id for webhook in webhooks.values() if not webhook.enabled}
         return Recorded(results, disabled)
 
-    def claim(self, db: Session, claim: Claim, now: datetime) -> tuple[list[Job], bool]:
-        """The jobs claimed, and whether a webhook ran out of room while due rows were left
-        (the next round, which skips it, may find others')."""
-        candidates = db.execute(due_deliveries(db, now, claim.count, claim.full))
-        pairs = [(row.id, row.webhook_id) for row in candidates]
-        ids = chosen(pairs, claim.room, claim.held)
-        crowded = len(ids) < len(pairs)
-        if not ids:
-            return [], crowded
+    def claim(self, db: Session, claim: Claim, now: datetime) -> list[Job]:
         claimed_until = now + CLAIM_FOR
-        db.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(ids))
-            .values(claimed_until=claimed_until)
-        )
+        room = dict(claim.room)
+        ids: list[int] = []
+        for _ in range(2):  # a second look past the rows of webhooks that ran out of room
+            wanted = claim.count - len(ids)
+            skipped = [webhook_id for webhook_id, left in room.items() if left == 0]
+            pairs = due_deliveries(db, now, wanted, skipped)
+            picked = chosen(pairs, room, claim.held)
+            if picked:
+                db.execute(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id.in_(picked))
+                    .values(claimed_until=claimed_until)
+                )
+                ids += picked
+            if len(pairs) < wanted or len(picked) == len(pairs):
+                break  # no due row was left behind the limit
+        if not ids:
+            return []
         deliveries = loaded(db, WebhookDelivery, ids)
         webhooks = loaded(db, Webhook, {delivery.webhook_id for delivery in deliveries.values()})
         projects = loaded(db, Project, {webhook.project_id for webhook in webhooks.values()})
@@ -317,15 +327,16 @@ class DeliveryWorker:
             )
             for webhook in webhooks.values()
         }
-        jobs = [
+        return [
             job(delivery, *prepared[delivery.webhook_id], claimed_until)
             for delivery in deliveries.values()
         ]
-        return jobs, crowded
 
 
-def due_deliveries(db: Session, now: datetime, limit: int, skipped: Collection[int]) -> Any:
-    """Due deliveries' (id, webhook id), oldest first, of webhooks not in ``skipped``."""
+def due_deliveries_query(postgresql: bool) -> Any:
+    """Due deliveries' (id, webhook id), oldest first, of webhooks not in ``skipped``. Built
+    once per dialect: every round runs it, with ``now``, ``limit`` and ``skipped``."""
+    now: BindParameter[datetime] = bindparam("now")
     earlier = aliased(WebhookDelivery)
     blocked = exists().where(
         earlier.webhook_id == WebhookDelivery.webhook_id,
@@ -342,15 +353,26 @@ def due_deliveries(db: Session, now: datetime, limit: int, skipped: Collection[i
             or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
             Webhook.enabled.is_(True),
             ~blocked,
+            # Webhooks holding all they may: their rows would only crowd out the others'.
+            WebhookDelivery.webhook_id.not_in(bindparam("skipped", expanding=True)),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    if skipped:  # webhooks holding all they may: their rows would only crowd out the others'
-        query = query.where(WebhookDelivery.webhook_id.not_in(skipped))
-    if db.get_bind().dialect.name == "postgresql":
+    if postgresql:
         query = query.with_for_update(skip_locked=True, of=WebhookDelivery)
     return query
+
+
+DUE_DELIVERIES = {False: due_deliveries_query(False), True: due_deliveries_query(True)}
+
+
+def due_deliveries(
+    db: Session, now: datetime, limit: int, skipped: Collection[int]
+) -> list[tuple[int, int]]:
+    query = DUE_DELIVERIES[db.get_bind().dialect.name == "postgresql"]
+    rows = db.execute(query, {"now": now, "limit": limit, "skipped": list(skipped)})
+    return [(row.id, row.webhook_id) for row in rows]
 
 
 Row = TypeVar("Row", WebhookDelivery, Webhook, Project)
