@@ -4,13 +4,18 @@ than its lane's share of requests in flight."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
+from dialtrail.outbound import Outbound
 from dialtrail.webhooks.lanes import PER_WEBHOOK
 from dialtrail.webhooks.models import WebhookDelivery
-from dialtrail.webhooks.worker import BATCH
-from tests.support.hooks import Hooks, wait_until
+from dialtrail.webhooks.worker import BATCH, Claim, DeliveryWorker, Job
+from tests.support.hooks import BOX, Hooks, wait_until
 from tests.support.receiver import Answer, receiving
 
 
@@ -73,3 +78,38 @@ def test_a_hung_receiver_does_not_hold_up_another_tenants_deliveries(hooks: Hook
     assert [r.headers["webhook-id"] for r in hooks.receiver.received] == [
         d.message_id for d in hooks.deliveries() if d.webhook_id == prompt_id
     ]
+
+
+def test_a_delivery_whose_claim_would_run_out_goes_back_unsent(hooks: Hooks) -> None:
+    """Sending it that late could overlap another worker's claim: it is handed back instead,
+    with no attempt counted, and the next round sends it."""
+    webhook_id, _ = hooks.webhook()
+    hooks.call()
+    worker = DeliveryWorker(hooks.database.sessions, BOX, Outbound(allow_private=True), hooks.clock)
+    claim = worker.claim
+
+    def claim_then_wait(db: Session, wanted: Claim, now: datetime) -> list[Job]:
+        jobs = claim(db, wanted, now)
+        hooks.clock.advance(seconds=31)  # waiting for a lane ate half of the 60-second claim
+        return jobs
+
+    worker.claim = claim_then_wait  # type: ignore[method-assign,assignment]
+    assert run_once(worker) == 1
+
+    assert statuses(hooks, webhook_id) == [("pending", 0)]
+    assert hooks.deliveries()[0].claimed_until is None  # due again at once
+    assert hooks.attempts() == []
+    assert hooks.receiver.received == []
+    assert hooks.deliver() == 1
+    assert statuses(hooks, webhook_id) == [("delivered", 1)]
+
+
+def run_once(worker: DeliveryWorker) -> int:
+    async def once() -> int:
+        try:
+            return await worker.run_once()
+        finally:
+            await worker.outbound.close()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, once()).result()
