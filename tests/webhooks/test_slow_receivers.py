@@ -15,8 +15,9 @@ from dialtrail.outbound import Outbound
 from dialtrail.webhooks.lanes import PER_WEBHOOK
 from dialtrail.webhooks.models import WebhookDelivery
 from dialtrail.webhooks.worker import BATCH, Claim, DeliveryWorker, Job
-from tests.support.hooks import BOX, Hooks, wait_until
+from tests.support.hooks import BOX, Hooks
 from tests.support.receiver import Answer, receiving
+from tests.support.waiting import wait_for
 
 
 def pending_deliveries(hooks: Hooks, webhook_id: int, project_id: int, count: int) -> None:
@@ -54,18 +55,19 @@ def test_a_hung_receiver_does_not_hold_up_another_tenants_deliveries(hooks: Hook
         prompt_id, _ = hooks.webhook()  # the world's project, with the hooks' prompt receiver
         with hooks.working():
             try:
-                wait_until(lambda: hung.answering >= PER_WEBHOOK, "the hung lane to fill")
+                wait_for(lambda: hung.answering >= PER_WEBHOOK, "the hung lane to fill", timeout=30)
                 for call in ("CA1", "CA2", "CA3"):
                     hooks.call(call)  # each commit wakes the worker
-                wait_until(
+                wait_for(
                     lambda: statuses(hooks, prompt_id) == [("delivered", 1)] * 3,
                     "the prompt receiver's deliveries",
+                    timeout=30,
                 )
                 assert statuses(hooks, hung_id) == [("pending", 0)] * backlog  # still in flight
                 assert len(hung.received) == PER_WEBHOOK
 
                 released.set()
-                wait_until(
+                wait_for(
                     lambda: statuses(hooks, hung_id) == [("delivered", 1)] * backlog,
                     "the hung receiver's deliveries",
                     timeout=120,

@@ -18,9 +18,10 @@ from sqlalchemy import update
 from dialtrail.outbound import Outbound
 from dialtrail.webhooks.models import WebhookDelivery
 from dialtrail.webhooks.worker import DeliveryWorker
-from tests.support.hooks import BOX, Hooks, wait_until
+from tests.support.hooks import BOX, Hooks
 from tests.support.processes import DIALTRAIL, database_url, serving
 from tests.support.receiver import Answer
+from tests.support.waiting import wait_for
 
 
 def start_worker(hooks: Hooks) -> subprocess.Popen[str]:
@@ -46,7 +47,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(hooks: Hooks) -> None:
     hooks.receiver.answer(Answer(200, "too late", delay=5))  # the CRM hangs…
     first = start_worker(hooks)
     try:
-        wait_until(lambda: len(hooks.receiver.received) == 1, "the first attempt")
+        wait_for(lambda: len(hooks.receiver.received) == 1, "the first attempt", timeout=30)
     finally:
         first.send_signal(signal.SIGKILL)  # …and the worker dies mid-request
         first.communicate(timeout=10)
@@ -58,7 +59,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(hooks: Hooks) -> None:
 
     second = start_worker(hooks)
     try:
-        wait_until(lambda: hooks.deliveries()[0].status == "delivered", "the delivery")
+        wait_for(lambda: hooks.deliveries()[0].status == "delivered", "the delivery", timeout=30)
     finally:
         second.terminate()
         second.communicate(timeout=20)
@@ -79,7 +80,7 @@ def test_serve_runs_the_delivery_worker(hooks: Hooks) -> None:
         hooks.world.owner.client.base_url = httpx.URL(base_url)
         hooks.clock.now = datetime.now(UTC)
         hooks.call()
-        wait_until(lambda: len(hooks.receiver.received) == 1, "the delivery")
+        wait_for(lambda: len(hooks.receiver.received) == 1, "the delivery", timeout=30)
     assert hooks.deliveries()[0].status == "delivered"
 
 
@@ -107,7 +108,9 @@ def test_a_new_delivery_wakes_a_sleeping_worker(hooks: Hooks) -> None:
         assert started.wait(10)
         hooks.clock.now = datetime.now(UTC)
         hooks.call()
-        wait_until(lambda: len(hooks.receiver.received) == 1, "the woken worker's delivery")
+        wait_for(
+            lambda: len(hooks.receiver.received) == 1, "the woken worker's delivery", timeout=30
+        )
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=20)
@@ -129,8 +132,12 @@ def test_two_workers_deliver_a_thousand_events_none_lost(hooks: Hooks) -> None:
         list(pool.map(lambda n: hooks.report("ended", f"CA{n}", duration_seconds=5), range(1000)))
     workers = [start_worker(hooks), start_worker(hooks)]
     try:
-        wait_until(lambda: len(hooks.receiver.received) >= 1000, "1,000 deliveries", timeout=120)
-        wait_until(lambda: all(d.status == "delivered" for d in hooks.deliveries()), "all recorded")
+        wait_for(lambda: len(hooks.receiver.received) >= 1000, "1,000 deliveries", timeout=120)
+        wait_for(
+            lambda: all(d.status == "delivered" for d in hooks.deliveries()),
+            "all recorded",
+            timeout=30,
+        )
     finally:
         for worker in workers:
             worker.terminate()
