@@ -75,11 +75,19 @@ def minified_with_sentinel(path: Path, placeholder: str, sentinel: str) -> str:
     return minified(source.replace(placeholder, sentinel))
 
 
+# V8's explicit compile hint (Chromium 136 and later; other browsers read a comment): every
+# function of the file is compiled eagerly, on a background thread while the file streams in,
+# instead of one by one on the main thread at its first call. Measured with
+# benchmarks/script.py: a fifth less main-thread time for the first page view.
+COMPILE_HINT = "//# allFunctionsCalledOnLoad\n"
+
+
 def minified(source: str) -> str:
     """Comments and whitespace removed, the script's own names shortened, expressions written
-    shorter: about 10 % fewer gzipped bytes than a whitespace minifier plus renaming by hand."""
+    shorter: about 10 % fewer gzipped bytes than a whitespace minifier plus renaming by hand;
+    the compile hint first (the minifier would drop it as a comment)."""
     packed: str = minify.string("application/javascript", source)
-    return packed
+    return COMPILE_HINT + packed
 
 
 def check_script(texts: dict[str, str]) -> ServedScript:
