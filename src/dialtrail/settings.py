@@ -233,11 +233,12 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Declaration(
         "LEASES_PER_NETWORK",
         parse_non_negative_int,
-        "10",
+        "0",
         "Most live leases one client network (a /24 of IPv4, a /64 of IPv6) may hold in a "
         "project at once; further new sessions from it see the default number (counted as "
         "refused in the pool's usage), so a flood from one network cannot exhaust the pool. "
-        "0: no cap. Raise it for a site whose visitors share one office or campus network.",
+        "0 (the default): no cap, since visitors behind one carrier-grade NAT or office "
+        "network would lose tracking silently; 10 or more where floods are a real risk.",
     ),
 )
 

@@ -44,11 +44,13 @@ def texts(page: Page, *ids: str) -> dict[str, str]:
 def test_it_swaps_every_spelling_keeping_the_page_formatting(page: Page, site: StaticSite) -> None:
     open_numbers(page, site, TRACKING_NUMBER)
 
-    assert texts(page, "international", "spaced", "plain", "e164") == {
+    assert texts(page, "international", "spaced", "plain", "e164", "wrapped") == {
         "international": "Call us: +38 (044) 999-88-77, every day.",
         "spaced": "Kyiv office: 044 999 88 77",
         "plain": "Fax 0449998877.",
         "e164": "WhatsApp +380449998877",
+        # a template that wraps after the country code: the national spelling is still found
+        "wrapped": "+38\n        (044) 999-88-77",
     }
     assert page.evaluate("dialtrail.number()") == TRACKING_NUMBER
     assert page.evaluate("dialtrail.session().number") == TRACKING_NUMBER

@@ -190,3 +190,12 @@ def test_the_ids_still_refuse_a_nul(visit: Visit) -> None:
 
     assert response.status_code == 422
     assert "session" in response.text
+
+
+def test_json_nested_thousands_deep_is_a_400_not_a_503(visit: Visit) -> None:
+    """pydantic refuses it as invalid JSON; the second reading (for lone surrogates) must not
+    turn Python's RecursionError into a failed write that tells the client to send it again."""
+    response = visit.post("pageview", b"[" * 1500 + b"]" * 1500)
+
+    assert response.status_code == 400  # as any body that is not JSON
+    assert "body" in response.text

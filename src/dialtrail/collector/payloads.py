@@ -93,7 +93,7 @@ def parse(model: type[BaseModel], body: bytes) -> BaseModel:
             raise
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested thousands deep: invalid all the same
             raise error from None
         # pydantic cannot take a lone surrogate from Python either: clean before validating.
         return model.model_validate(storable_document(document))

@@ -438,6 +438,8 @@ def record_outcome(
     if delivery is None or webhook is None or delivery.status != "pending":
         return "ignored"
     if outcome.unsent:
+        if delivery.claimed_until != outcome.job.claimed_until:
+            return "ignored"  # our claim ran out and another worker holds it now: not ours to free
         delivery.claimed_until = None  # due again at once, for this worker or another
         return "released"
     db.add(attempt_row(outcome))

@@ -258,10 +258,12 @@
      spelling is found by its digits: +38 (044) 111-22-33, 044 111 22 33, 0441112233. */
 
   // Between two digits: "+38 (044) 111-22-33". At most three, but that is checked on what is
-  // found (farApart): a bounded {0,3} made each pattern cost about a millisecond to compile.
-  const SEPARATORS = '[-\\s().]*';
+  // found (farApart): a bounded {0,3} between every two digits made each pattern cost about a
+  // millisecond to compile. In and around the short prefix it stays bounded (a few copies cost
+  // little), so a prefix far from the number ("+38\n        (044) 111-22-33") never hides it.
+  const SEPARATORS = '[-\\s().]*', AROUND = '[-\\s().]{0,3}';
   const farApart = (found) => /[-\s().]{4}/.test(found);
-  const spelled = (digits) => digits.split('').join(SEPARATORS);
+  const spelled = (digits, between = SEPARATORS) => digits.split('').join(between);
   let shown = null, targets = [], observer; // the parts now on the page; [pattern, site number]
 
   // "+380449998877" → its parts, in the country of the site number that has its calling code.
@@ -273,8 +275,8 @@
   // Any spelling: international (+ or 00) or national (with or without the trunk prefix), but
   // never a part of a longer run of digits. Third, its digits alone: they tell whether a text
   // may hold the number, also where elements' texts join up into longer runs (<td>…33</td><td>24).
-  const pattern = (number) => [new RegExp('(?<![\\d+])(?:(?:(?:\\+|00)' + SEPARATORS + spelled(number.cc) +
-    (number.trunk && '|' + spelled(number.trunk)) + ')' + SEPARATORS + ')?' + spelled(number.nsn) + '(?!\\d)', 'g'), number,
+  const pattern = (number) => [new RegExp('(?<![\\d+])(?:(?:(?:\\+|00)' + AROUND + spelled(number.cc, AROUND) +
+    (number.trunk && '|' + spelled(number.trunk, AROUND)) + ')' + AROUND + ')?' + spelled(number.nsn) + '(?!\\d)', 'g'), number,
     new RegExp(spelled(number.nsn))];
 
   // The page's spelling `found` of `site` with the digits of the shown number put in place of
