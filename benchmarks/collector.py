@@ -1,5 +1,5 @@
 """Collector throughput: page views per second with a durable commit, as a ratio to a bare ASGI
-endpoint served by the same server in the same run (DESIGN §8: goal ≥ 0.4).
+endpoint served by the same server in the same run (docs/design.md §8: goal ≥ 0.4).
 
     .venv/bin/python benchmarks/collector.py [--database sqlite|postgresql]
         [--duration 10] [--connections 32] [--rounds 2] [--profile cpu|wall]
@@ -266,7 +266,7 @@ def conclude(
         "warmup_seconds": WARMUP_SECONDS,
         "pool": arguments.pool,
         "bare": bare,
-        # The fewest open leases: the figures DESIGN §8's goal is read from.
+        # The fewest open leases: the figures docs/design.md §8's goal is read from.
         "collector": fewest["collector"],
         "ratio": fewest["ratio"],
         "cpu_cost_ratio": fewest["cpu_cost_ratio"],

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/script.py [--samples 9]
 
-DESIGN §8: the script is at most 6 KB gzipped and costs at most 2 ms of main-thread time per
+docs/design.md §8: the script is at most 6 KB gzipped and costs at most 2 ms of main-thread time per
 page view with 20 entities; README's benchmark table adds 8 ms with the CPU throttled 4x, as a
 mid-range phone runs it.
 

@@ -1,4 +1,4 @@
-"""Webhook delivery (DESIGN §8): deliveries per second through one worker process (goal
+"""Webhook delivery (docs/design.md §8): deliveries per second through one worker process (goal
 ≥ 1,000/s) and latency from a call's ``ended`` event to the first attempt (goal p99 ≤ 250 ms),
 each next to a baseline measured in the same run.
 

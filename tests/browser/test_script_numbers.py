@@ -1,7 +1,7 @@
 """The insertion script shows the session's tracking number in place of the site's numbers.
 
 numbers.html carries the site number +380441112233 in several spellings; the fixture server
-answers the page view with a tracking number, as the collector does (DESIGN §3 and §4).
+answers the page view with a tracking number, as the collector does (docs/design.md §3 and §4).
 """
 
 from __future__ import annotations

@@ -164,7 +164,8 @@ def leased_number(page: Page, shop: StaticSite) -> str:
 def test_the_seed_call_reaches_the_crm_with_the_visit_id_and_ga(
     page: Page, world: World, database: Database, shop: StaticSite
 ) -> None:
-    """DESIGN's seed, whole: a visit in Chromium → its leased number is called → the call
+    """The seed (docs/design.md §2), whole: a visit in Chromium → its leased number is called → the
+    call
     carries the session, GA client id and visit_id → webhooks in every format deliver them."""
     project = f"/api/v1/projects/{world.project_id}"
     world.owner.client.patch(project, json={"site_numbers": ["+12125550123"]})

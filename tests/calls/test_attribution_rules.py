@@ -1,4 +1,4 @@
-"""DESIGN §4 attribution rules 1-5, as a pure function of the number, its leases and T."""
+"""docs/design.md §4 attribution rules 1-5, as a pure function of the number, its leases and T."""
 
 from __future__ import annotations
 

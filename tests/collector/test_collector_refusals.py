@@ -1,4 +1,4 @@
-"""The collector refuses bad input with a clear 4xx and stores nothing (DESIGN §3, §8)."""
+"""The collector refuses bad input with a clear 4xx and stores nothing (docs/design.md §3, §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""DESIGN §2 semantics on the server: session scope keeps the last (or first) non-empty value,
+"""docs/design.md §2 semantics on the server: session scope keeps the last (or first) non-empty
+value,
 empties never erase; page-view scope keeps a value per page view."""
 
 from __future__ import annotations

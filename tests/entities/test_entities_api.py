@@ -1,4 +1,4 @@
-"""/api/v1/projects/{id}/tracking-entities: the rules of DESIGN §2 enforced at the door."""
+"""/api/v1/projects/{id}/tracking-entities: the rules of docs/design.md §2 enforced at the door."""
 
 from __future__ import annotations
 

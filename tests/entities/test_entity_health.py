@@ -1,5 +1,5 @@
 """Entity health tells the truth: how many of the project's last 50 page views had a value,
-and an expression that never resolves shows its "still undefined" errors (DESIGN §2)."""
+and an expression that never resolves shows its "still undefined" errors (docs/design.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Leasing pool numbers to sessions (DESIGN §4), time injected: the collector's writes and
+"""Leasing pool numbers to sessions (docs/design.md §4), time injected: the collector's writes and
 leasing run exactly as in a request, inside one transaction per page view or ping."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""/api/v1/projects: create, read, update, delete; validation of every field of DESIGN §1."""
+"""/api/v1/projects: create, read, update, delete; validation of every field of docs/design.md
+§1."""
 
 from __future__ import annotations
 

@@ -139,7 +139,7 @@ class CallRows:
 
 
 def entity_snapshot(value: str | None, observed_at: datetime = NOW) -> dict[str, Any]:
-    """One entity as a call stores it (DESIGN §2)."""
+    """One entity as a call stores it (docs/design.md §2)."""
     return {
         "value": value,
         "observed_at": observed_at.isoformat(),

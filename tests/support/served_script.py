@@ -1,4 +1,5 @@
-"""The reference project of DESIGN §8's script budgets (6 KB gzipped, 2 ms per page view, with
+"""The reference project of docs/design.md §8's script budgets (6 KB gzipped, 2 ms per page view,
+with
 20 entities): 10 simple entities and 10 expressions (one of each kind of read) and two site
 numbers, rendered exactly as GET /s/{key}.js serves it. The size test
 (tests/tracker/test_script_size.py) and the benchmark (benchmarks/script.py) both use it, so

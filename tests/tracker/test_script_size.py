@@ -1,4 +1,4 @@
-"""The served script's size (DESIGN §8: at most 6 KB gzipped with 20 entities), measured on
+"""The served script's size (docs/design.md §8: at most 6 KB gzipped with 20 entities), measured on
 exactly what GET /s/{key}.js sends: minified, names shortened, configuration (with each entity's
 parsed form) injected. check.js, fetched only on demand, is not part of it. The project is the
 one benchmarks/script.py reports on (tests/support/served_script.py): 10 simple entities, 10

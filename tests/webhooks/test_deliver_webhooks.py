@@ -1,4 +1,4 @@
-"""Delivery (DESIGN §6): signed, retried on schedule, Retry-After, 410, in order per call,
+"""Delivery (docs/design.md §6): signed, retried on schedule, Retry-After, 410, in order per call,
 claims that come back after a crash, and every attempt logged."""
 
 from __future__ import annotations

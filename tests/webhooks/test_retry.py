@@ -1,4 +1,4 @@
-"""The retry schedule of DESIGN §6, its jitter, and Retry-After."""
+"""The retry schedule of docs/design.md §6, its jitter, and Retry-After."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""At most 40 webhooks subscribed to any one event per project (DESIGN §6)."""
+"""At most 40 webhooks subscribed to any one event per project (docs/design.md §6)."""
 
 from __future__ import annotations
 

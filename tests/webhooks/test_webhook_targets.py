@@ -1,4 +1,4 @@
-"""SSRF (DESIGN §6): private, loopback and link-local targets refused on save and on send
+"""SSRF (docs/design.md §6): private, loopback and link-local targets refused on save and on send
 when the operator has not allowed them."""
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ def test_two_workers_deliver_a_thousand_events_none_lost(hooks: Hooks) -> None:
     only what at-least-once allows (none expected here, as no worker dies)."""
     if hooks.database.backend != "postgresql":
         pytest.skip(
-            "several workers are the PostgreSQL deployment (DESIGN §8); on SQLite the "
+            "several workers are the PostgreSQL deployment (docs/design.md §8); on SQLite the "
             "kill -9 test above covers a second worker picking up"
         )
     hooks.webhook()

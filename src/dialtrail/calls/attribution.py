@@ -1,4 +1,5 @@
-"""Which web session made a call (DESIGN §4): the rules as a pure function, and the one query
+"""Which web session made a call (docs/design.md §4): the rules as a pure function, and the one
+query
 that gathers what they need.
 
 A call to tracking number N at time T is attributed by these rules, first match wins:

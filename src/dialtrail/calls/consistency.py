@@ -1,4 +1,4 @@
-"""The checks that keep a call's events consistent with each other (DESIGN §5), pure.
+"""The checks that keep a call's events consistent with each other (docs/design.md §5), pure.
 
 Events may arrive in any order, but what they say must fit together: talk time is part of
 the whole call, ``answered`` and ``ended`` do not happen before ``started``, a call has one

@@ -1,4 +1,4 @@
-"""Recording a telephony event: the one way a call comes into Dialtrail (DESIGN §5).
+"""Recording a telephony event: the one way a call comes into Dialtrail (docs/design.md §5).
 
 ``record_event`` runs inside the caller's transaction and does not commit. It is idempotent
 by (provider, external call id, event): a repeat changes nothing and says it was a

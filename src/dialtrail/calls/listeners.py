@@ -1,7 +1,7 @@
 """The seam where what follows a recorded call event hooks in, inside the same transaction.
 
 ``ingest.record_event`` calls ``announce`` once per new (not duplicate) event, after the call
-and the event row are flushed and before the caller commits. The webhooks outbox (DESIGN §6:
+and the event row are flushed and before the caller commits. The webhooks outbox (docs/design.md §6:
 "the delivery is written in the same transaction as the call event that causes it") is the
 listener here, so a delivery exists exactly when its event does.
 """

@@ -1,4 +1,4 @@
-"""Calls and the telephony events that built them (DESIGN §5).
+"""Calls and the telephony events that built them (docs/design.md §5).
 
 A call is one row per (project, provider, external call id), built up from its events in
 whatever order they arrive; ``call_events`` keeps each event once, which makes a repeated event
@@ -89,9 +89,9 @@ class Call(Base):
     # Attribution "ambiguous": the other sessions that shared the number at call start.
     candidate_session_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     is_first_call: Mapped[bool] = mapped_column(Boolean, default=True)
-    # DESIGN §5: source fields of §1 plus the page URL at call time; {} when unattributed.
+    # docs/design.md §5: source fields of §1 plus the page URL at call time; {} when unattributed.
     visit: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # DESIGN §2: {name: {value, observed_at, page_url}} for every enabled entity.
+    # docs/design.md §2: {name: {value, observed_at, page_url}} for every enabled entity.
     entities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,4 +1,4 @@
-"""A call's times, durations and disposition, rebuilt from all its events (DESIGN §5).
+"""A call's times, durations and disposition, rebuilt from all its events (docs/design.md §5).
 
 Rebuilding from the whole set, rather than patching the call event by event, makes the result
 independent of arrival order: ``ended`` then ``started`` gives the same call as ``started``

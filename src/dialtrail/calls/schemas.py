@@ -1,4 +1,4 @@
-"""Response bodies of the calls API (DESIGN §5)."""
+"""Response bodies of the calls API (docs/design.md §5)."""
 
 from __future__ import annotations
 

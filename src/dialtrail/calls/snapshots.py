@@ -1,4 +1,4 @@
-"""The visit and entity snapshots a call carries (DESIGN §2, §5), taken once at call start.
+"""The visit and entity snapshots a call carries (docs/design.md §2, §5), taken once at call start.
 
 Everything is read "as of" the call's start T: a value observed, or a page viewed, after the
 call started is not in the snapshot, even when the call is recorded later (events arrive out
@@ -155,7 +155,7 @@ def session_and_visitor(db: Session, session_id: int) -> tuple[WebSession, str] 
 
 
 def visit_fields(session: WebSession, visitor_key: str, page: LatestPage | None) -> dict[str, Any]:
-    """The session's source fields (DESIGN §1) plus the page URL at call time."""
+    """The session's source fields (docs/design.md §1) plus the page URL at call time."""
     return {
         **source_fields(session, visitor_key),
         "page_views": page.page_views if page else 0,

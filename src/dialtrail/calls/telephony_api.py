@@ -1,4 +1,4 @@
-"""``POST /api/v1/telephony/events``: the generic telephony adapter (DESIGN §7).
+"""``POST /api/v1/telephony/events``: the generic telephony adapter (docs/design.md §7).
 
 Any PBX or telephony provider without an adapter of its own reports its calls here, with an
 API token of a user who may change the project (an owner or a member).

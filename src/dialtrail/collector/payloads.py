@@ -1,4 +1,4 @@
-"""The three events the insertion script sends, validated strictly (DESIGN §3).
+"""The three events the insertion script sends, validated strictly (docs/design.md §3).
 
 The wire format is documented in docs/insertion-script.md. Bodies are JSON sent as
 ``text/plain`` (no CORS preflight) and capped at 8 KB before they get here.

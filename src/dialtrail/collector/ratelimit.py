@@ -1,4 +1,5 @@
-"""A per-client token bucket for the collector (DESIGN §8: the collector is rate-limited per IP).
+"""A per-client token bucket for the collector (docs/design.md §8: the collector is rate-limited
+per IP).
 
 Kept in memory: each server process limits on its own, which bounds a flood without a shared
 store. An IPv4 address has its own bucket; an IPv6 address shares the bucket of its /64, the

@@ -1,4 +1,4 @@
-"""Pure helpers that turn what a browser sends into session fields (DESIGN §1)."""
+"""Pure helpers that turn what a browser sends into session fields (docs/design.md §1)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class NormalisedValue:
 
 
 def normalise_value(raw: str | None, flagged_truncated: bool = False) -> NormalisedValue:
-    """Trim, treat "" as empty, cut to 1,000 characters (DESIGN §2, as the script does)."""
+    """Trim, treat "" as empty, cut to 1,000 characters (docs/design.md §2, as the script does)."""
     if raw is None:
         return NormalisedValue(None, False)
     text = raw.strip()
@@ -71,7 +71,8 @@ def ga_client_id(cookie: str | None) -> str | None:
 
 @lru_cache(maxsize=CACHED)
 def truncate_ip(address: str) -> str:
-    """IPv4 to its /24, IPv6 to its /48 (DESIGN §1): enough for fraud checks, not a person."""
+    """IPv4 to its /24, IPv6 to its /48 (docs/design.md §1): enough for fraud checks, not a
+    person."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -412,7 +412,8 @@ class Writes:
     def session_scope(
         self, entity: EntityInfo, value: sources.NormalisedValue, where: Where
     ) -> None:
-        """DESIGN §2: every non-empty observation is kept; an empty one never erases a value."""
+        """docs/design.md §2: every non-empty observation is kept; an empty one never erases a
+        value."""
         if value.value is None:
             return
         row = observation_row(entity, value, where)

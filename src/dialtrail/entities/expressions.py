@@ -1,4 +1,5 @@
-r"""The tracking-entity value language (DESIGN.md §2): a scanner and a recursive-descent parser.
+r"""The tracking-entity value language (docs/design.md §2): a scanner and a recursive-descent
+parser.
 
 The server parses an entity's value when it is saved, so a marketer sees a clear error with the
 position of the problem; the parsed tree (``Node.to_json``) is then shipped to the insertion

@@ -1,5 +1,5 @@
 """An entity's health: the last value the script saw, how many of the project's recent page
-views had a value, and the errors it reported (DESIGN §2: a broken entity is visible without
+views had a value, and the errors it reported (docs/design.md §2: a broken entity is visible without
 opening the site's console; docs/tracking-entities.md, "Entity health")."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A tracking entity as declared by the account owner (DESIGN §2)."""
+"""A tracking entity as declared by the account owner (docs/design.md §2)."""
 
 from __future__ import annotations
 

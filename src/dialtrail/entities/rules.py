@@ -1,4 +1,4 @@
-"""Rules of a tracking entity's declaration (DESIGN §2) as pure functions."""
+"""Rules of a tracking entity's declaration (docs/design.md §2) as pure functions."""
 
 from __future__ import annotations
 

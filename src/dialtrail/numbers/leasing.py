@@ -1,4 +1,4 @@
-"""Leasing pool numbers to web sessions (DESIGN §4), inside the collector's transaction.
+"""Leasing pool numbers to web sessions (docs/design.md §4), inside the collector's transaction.
 
 A page view asks for the session's number: its latest lease, while it lives, is renewed.
 Otherwise the project's expired leases are closed and a number is taken from the front of the

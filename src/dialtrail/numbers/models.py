@@ -1,4 +1,4 @@
-"""Tracking numbers and their leases to web sessions (DESIGN §4).
+"""Tracking numbers and their leases to web sessions (docs/design.md §4).
 
 A pool number is leased to one session at a time; a lease is renewed by the session's page
 views and pings and expires ``hold_seconds`` after its last activity. Leases are kept after they
@@ -71,7 +71,7 @@ class TrackingNumber(Base):
     # number removed while leased is "draining" until its lease ends.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # When its last lease ended: the least recently released free number is leased first, so
-    # a late caller of a just-released number is still matched (DESIGN §4).
+    # a late caller of a just-released number is still matched (docs/design.md §4).
     last_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # No open lease of the number lasts past this (an upper bound: a renewal moves it only
     # when it would pass it, and then a few seconds further; exact again once the last open

@@ -70,7 +70,7 @@ class Project(Base):
 
     @property
     def effective_default_number(self) -> str | None:
-        """DESIGN §1: the default number falls back to the first site number."""
+        """docs/design.md §1: the default number falls back to the first site number."""
         if self.default_number:
             return self.default_number
         return self.site_numbers[0] if self.site_numbers else None

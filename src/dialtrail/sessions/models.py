@@ -41,7 +41,8 @@ class Visitor(Base):
 
 
 class WebSession(Base):
-    """One visit (DESIGN §1). Named WebSession to keep it apart from the database session."""
+    """One visit (docs/design.md §1). Named WebSession to keep it apart from the database
+    session."""
 
     __tablename__ = "sessions"
     __table_args__ = (
@@ -95,7 +96,7 @@ class PageView(Base):
 
 class EntityObservation(Base):
     """A non-empty value of a session-scope entity, or any value of a page-view-scope entity,
-    as the script saw it (DESIGN §2: every non-empty observation is recorded)."""
+    as the script saw it (docs/design.md §2: every non-empty observation is recorded)."""
 
     __tablename__ = "entity_observations"
     __table_args__ = (

@@ -35,7 +35,7 @@ class SessionSummary(SourceFields):
     last_activity_at: datetime
     page_views: int
     entities: dict[str, str | None] = Field(
-        description="Each entity's current session value (DESIGN §2)."
+        description="Each entity's current session value (docs/design.md §2)."
     )
 
 

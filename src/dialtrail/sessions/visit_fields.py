@@ -1,4 +1,4 @@
-"""The fields of a visit as a call's snapshot carries them (DESIGN §1, §5): one definition.
+"""The fields of a visit as a call's snapshot carries them (docs/design.md §1, §5): one definition.
 
 ``calls/snapshots.py`` fills exactly these keys and the webhook catalogue
 (``webhooks/catalogue.py``) derives its ``visit.*`` fields from them, so a field stored on the

@@ -1,4 +1,4 @@
-"""The parameter catalogue (DESIGN §6): every value a webhook parameter can be mapped to.
+"""The parameter catalogue (docs/design.md §6): every value a webhook parameter can be mapped to.
 
 Keys are ``group.field``; ``entity.<name>`` exists for each of the project's tracking entities.
 The ``visit.*`` fields are derived from the visit snapshot's definition

@@ -1,4 +1,4 @@
-"""Webhooks, their outbox of deliveries, and every attempt (DESIGN §6).
+"""Webhooks, their outbox of deliveries, and every attempt (docs/design.md §6).
 
 A delivery is written in the same transaction as the call event that causes it (the outbox), so
 an acknowledged event is never without its deliveries. Workers claim due deliveries with a

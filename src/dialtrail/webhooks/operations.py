@@ -1,4 +1,4 @@
-"""What a user does with a webhook's deliveries (DESIGN §6): list them, read the attempts,
+"""What a user does with a webhook's deliveries (docs/design.md §6): list them, read the attempts,
 resend, dismiss; preview and test-send a webhook; rotate its secret."""
 
 from __future__ import annotations

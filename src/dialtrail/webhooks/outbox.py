@@ -22,7 +22,7 @@ from dialtrail.webhooks.render import flat_values
 from dialtrail.webhooks.signing import new_message_id
 from dialtrail.webhooks.wakeup import WAKEUP
 
-# Telephony events (DESIGN §5) and the webhook events they cause (DESIGN §6).
+# Telephony events (docs/design.md §5) and the webhook events they cause (docs/design.md §6).
 EVENT_TYPES = {"started": "call.started", "answered": "call.answered", "ended": "call.completed"}
 CALL_FIELDS = [
     "id",

@@ -1,4 +1,4 @@
-"""Rendering a webhook's request from an event (DESIGN §6): pure, values in, request out.
+"""Rendering a webhook's request from an event (docs/design.md §6): pure, values in, request out.
 
 The event's data is ``{"call": {…}, "visit": {…}, "entities": {name: {value, observed_at,
 page_url}}, "project": {…}}`` as stored in the outbox. Parameters pick values from it by catalogue
@@ -24,7 +24,7 @@ CONTENT_TYPES = {"json": "application/json", "form": "application/x-www-form-url
 
 
 class BodyTooLarge(ValueError):
-    """The rendered body exceeds DESIGN §6's 64 KB: retrying cannot help."""
+    """The rendered body exceeds docs/design.md §6's 64 KB: retrying cannot help."""
 
 
 @dataclass(frozen=True)

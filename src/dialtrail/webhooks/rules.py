@@ -1,4 +1,4 @@
-"""Pure rules of a webhook's configuration (DESIGN §6): the URL, parameter names, headers,
+"""Pure rules of a webhook's configuration (docs/design.md §6): the URL, parameter names, headers,
 the date format, and the signing secret. Each check returns the value to store or raises
 ``ValueError`` with a message meant for the person who typed the value.
 """

@@ -1,7 +1,7 @@
 """Waking this process's delivery worker when a commit added deliveries.
 
 Without it a new delivery would wait for the worker's next poll; with it the first attempt
-starts right after the commit (DESIGN §8: p99 ≤ 250 ms from a call's end to the first
+starts right after the commit (docs/design.md §8: p99 ≤ 250 ms from a call's end to the first
 attempt). A worker in another process still finds the delivery at its next poll.
 """
 

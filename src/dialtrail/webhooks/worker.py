@@ -12,7 +12,8 @@ the requests already claimed are in flight; a round starts shortly after request
 when a commit wakes the worker, or when the poll comes. Each webhook has its own lane
 (lanes.py), so one tenant's slow or dead receiver holds back only its own deliveries.
 
-Ordering (DESIGN §6): a delivery is not due while an earlier delivery of the same call to the
+Ordering (docs/design.md §6): a delivery is not due while an earlier delivery of the same call to
+the
 same webhook is still pending, so ``call.completed`` never overtakes ``call.started``.
 """
 
@@ -489,7 +490,7 @@ def finish(delivery: WebhookDelivery, status: str, now: datetime) -> None:
 
 
 def note_failure(webhook: Webhook, now: datetime) -> None:
-    """DESIGN §6: a webhook failing continuously for 5 days is disabled and flagged."""
+    """docs/design.md §6: a webhook failing continuously for 5 days is disabled and flagged."""
     if webhook.failing_since is None:
         webhook.failing_since = now
     elif now - webhook.failing_since >= retry.DISABLE_AFTER:

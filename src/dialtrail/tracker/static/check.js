@@ -1,5 +1,5 @@
 (function (window, texts) {
-  /* Dialtrail's expression parser for the browser (DESIGN.md §2), the companion of dialtrail.js.
+  /* Dialtrail's expression parser for the browser (docs/design.md §2), the companion of dialtrail.js.
      The insertion script gets each entity already parsed by the server (its configuration carries
      the parsed forms), so it needs no parser to read values; this file is fetched, from next to
      the script, only when someone calls dialtrail.check("…") in the console or turns debugging

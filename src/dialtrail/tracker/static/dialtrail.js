@@ -1,5 +1,5 @@
 (function (window, document, config) {
-  /* Dialtrail insertion script (DESIGN.md §2–§3). Goals, in priority order:
+  /* Dialtrail insertion script (docs/design.md §2–§3). Goals, in priority order:
      1. never break the host page: every entry point is guarded, nothing throws into the site;
      2. never lose the visitor's values: send at once, re-read while the page is open (whether or
         not the visitor touches it), flush on intent to call and on pagehide;
@@ -26,7 +26,7 @@
   function Problem(kind, error) { this.kind = kind; this.error = error; }
 
   /* ---- Reading values. Readers return raw values; normalise() makes them the text the server
-     stores (DESIGN §2): a string, null when empty, undefined when a path is not set (yet). */
+     stores (docs/design.md §2): a string, null when empty, undefined when a path is not set (yet). */
 
   // Reading document.cookie is a synchronous call into the browser's cookie store (most of a
   // millisecond in Chromium, and more after any write): it is read once per task, and a write
@@ -252,7 +252,7 @@
     return true;
   });
 
-  /* ---- Numbers (DESIGN §4): the session's tracking number in place of the site's numbers.
+  /* ---- Numbers (docs/design.md §4): the session's tracking number in place of the site's numbers.
      The server sends each site number as its parts, {cc: "380", trunk: "0", nsn: "441112233"}
      (country calling code, national prefix, national significant number), so that every
      spelling is found by its digits: +38 (044) 111-22-33, 044 111 22 33, 0441112233. */
@@ -628,7 +628,7 @@
     return Object.assign({value}, errors[0]); // and {kind, error} when reading failed
   }).catch((e) => ({error: describe(e)}));
 
-  // With debugging on, each entity's value is parsed again in the browser, as DESIGN §2 has it,
+  // With debugging on, each entity's value is parsed again in the browser, as docs/design.md §2 has it,
   // and logged when it differs from the form the server sent.
   const reparse = () => reparsed = reparsed || loadParser()
     .then(() => api._reparse(entities, config && config.raw_js, log)).catch((e) => log('check.js', e));

@@ -26,8 +26,8 @@ from email.utils import parsedate_to_datetime
 from dialtrail.api.errors import invalid_field
 from dialtrail.calls.events import time_field
 
-# Twilio's call statuses and DialCallStatus values → DESIGN §5 dispositions. A caller who hung
-# up before anyone answered ("canceled") is a missed call, as for a call tracker's user.
+# Twilio's call statuses and DialCallStatus values → docs/design.md §5 dispositions. A caller
+# who hung up before anyone answered ("canceled") is a missed call, as for a call tracker's user.
 DISPOSITIONS = {
     "completed": "answered",
     "answered": "answered",
