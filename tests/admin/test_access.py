@@ -23,12 +23,15 @@ PROJECT_PAGES = [
     "/installation",
     "/settings",
     "/settings/delete",
+    "/members",
 ]
 OTHER_PAGES = [
     "/admin/",
     "/admin/projects/new",
     "/admin/account/tokens",
+    "/admin/account/password",
     "/admin/users",
+    "/admin/users/1/password",
     "/admin/switch?project_id=1",
 ]
 

@@ -23,7 +23,9 @@ from dialtrail.admin import (
     calls,
     entities,
     installation,
+    members,
     numbers,
+    passwords,
     project_settings,
     sessions,
     signin,
@@ -47,6 +49,7 @@ SECTION_ROUTERS = (
     webhook_deliveries.router,
     installation.router,
     project_settings.router,
+    members.router,
 )
 
 
@@ -63,7 +66,7 @@ def create_admin(
     admin.state.throttle = LoginThrottle(clock)
     admin.state.flash_box = SecretBox(secret_key(settings))
     admin.mount("/static", StaticFiles(packages=[("dialtrail.admin", "static")]), name="static")
-    for router in (*SECTION_ROUTERS, account.router):
+    for router in (*SECTION_ROUTERS, account.router, passwords.router):
         admin.include_router(router)
     install_error_pages(admin)
     return admin

@@ -21,6 +21,7 @@ PROJECT_SECTIONS: tuple[Section, ...] = (
     Section("webhooks", "Webhooks 2.0", "Integrations"),
     Section("installation", "Installation", "Set-up"),
     Section("settings", "Project settings", "Set-up"),
+    Section("members", "Members", "Set-up"),
 )
 
 SECTION_SLUGS = frozenset(section.slug for section in PROJECT_SECTIONS)

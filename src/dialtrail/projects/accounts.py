@@ -67,8 +67,7 @@ def find_user(session: Session, email: str) -> User | None:
 
 def create_user(session: Session, email: str, password: str, *, superuser: bool = False) -> User:
     address = normalise_email(email)
-    if len(password) < 8:
-        raise AccountError("the password must have at least 8 characters", "password")
+    check_new_password(password)
     if find_user(session, address) is not None:
         raise AccountError(f"a user with e-mail {address} already exists", "email")
     user = User(email=address, password_hash=hash_password(password), is_superuser=superuser)
@@ -77,16 +76,33 @@ def create_user(session: Session, email: str, password: str, *, superuser: bool 
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> int:
+def set_password(
+    session: Session, user: User, password: str, *, keep: LoginSession | None = None
+) -> int:
     """Changes the password and signs the user out of every admin sign-in (whoever knew the
-    old password may hold one); returns how many were ended. API tokens stay: they are
-    separate credentials, revoked on their own."""
-    if len(password) < 8:
-        raise AccountError("the password must have at least 8 characters", "password")
+    old password may hold one) but ``keep``, the browser that made the change; returns how
+    many were ended. API tokens stay: they are separate credentials, revoked on their own."""
+    check_new_password(password)
     user.password_hash = hash_password(password)
-    ended = session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    ending = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep is not None:
+        ending = ending.where(LoginSession.id != keep.id)
+    ended = session.execute(ending)
     assert isinstance(ended, CursorResult)  # a DELETE's result counts its rows
     return ended.rowcount
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < 8:
+        raise AccountError("the password must have at least 8 characters", "password")
+
+
+def change_own_password(session: Session, login: LoginSession, current: str, new: str) -> int:
+    """A signed-in person's own change: the current password first (a borrowed browser must
+    not be able to take the account over), then set_password keeping this sign-in."""
+    if not verify_password(login.user, current):
+        raise AccountError("that is not your current password", "current_password")
+    return set_password(session, login.user, new, keep=login)
 
 
 def count_users(session: Session) -> int:

@@ -195,6 +195,18 @@ def find_membership(session: Session, project: Project, user_id: int) -> Members
     return session.scalar(query)
 
 
+def change_role(session: Session, project: Project, user_id: int, role: str) -> Membership:
+    """A member's new role; the last owner cannot step down (409)."""
+    membership = find_membership(session, project, user_id)
+    if membership is None:
+        raise not_found(f"member {user_id}")
+    if membership.role == "owner" and role != "owner":
+        refuse_if_last_owner(session, project)
+    membership.role = role
+    session.flush()
+    return membership
+
+
 def remove_member(session: Session, project: Project, user_id: int) -> None:
     membership = find_membership(session, project, user_id)
     if membership is None:
