@@ -23,6 +23,7 @@ from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.query import refuse_unknown_query_parameters
 from dialtrail.api.schemas import ERROR_RESPONSES
 from dialtrail.calls.adapters import adapter_routers
+from dialtrail.calls.adapters.receipts import ReceiptNotes
 from dialtrail.calls.api import router as calls_router
 from dialtrail.calls.telephony_api import router as telephony_router
 from dialtrail.collector.ratelimit import RateLimiter
@@ -84,6 +85,7 @@ def create_app(
     app.state.engine = engine or create_engine(settings)
     app.state.session_factory = create_session_factory(app.state.engine)
     app.state.clock = clock or utcnow
+    app.state.telephony_receipts = ReceiptNotes()
     app.state.metrics = CollectorRegistry()
     app.state.metrics.register(QueueCollector(app.state.session_factory, app.state.clock))
     errors.install(app)

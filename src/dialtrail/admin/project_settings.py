@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from phonenumbers import SUPPORTED_REGIONS
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from dialtrail.admin.auth import Admin, CheckedForm, OwnedProject, ReadableProject, SignedIn
 from dialtrail.admin.flash import flash
@@ -26,12 +27,16 @@ from dialtrail.admin.forms import (
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem, invalid
+from dialtrail.calls.adapters.receipts import last_receipt
+from dialtrail.calls.adapters.twilio.console import PROVIDER as TWILIO
+from dialtrail.calls.adapters.twilio.console import ConsoleSetup, console_setup
 from dialtrail.projects import service
 from dialtrail.projects.access import ProjectAccess
 from dialtrail.projects.api import sealed_fields
 from dialtrail.projects.models import Project
 from dialtrail.projects.schemas import ProjectCreate, ProjectFields, ProjectUpdate
 from dialtrail.projects.validation import known_timezones
+from dialtrail.settings import Settings
 
 router = APIRouter(prefix="/projects")
 
@@ -169,15 +174,19 @@ def create_project(
 
 
 @router.get("/{project_id}/settings")
-def settings(request: Request, admin: SignedIn, access: ReadableProject) -> Response:
+def settings(
+    request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
+) -> Response:
     notice = "The settings were saved." if request.query_params.get("saved") else None
-    return settings_form(request, admin, access, stored_values(access.project), notice=notice)
+    values = stored_values(access.project)
+    return settings_form(request, admin, access, db, values, notice=notice)
 
 
 def settings_form(
     request: Request,
     admin: Admin,
     access: ProjectAccess,
+    db: Session,
     values: dict[str, Any],
     errors: FormErrors | None = None,
     bad_lines: dict[str, Any] | None = None,
@@ -194,12 +203,19 @@ def settings_form(
         section="settings",
         can_change=access.is_owner,
         twilio_configured=bool(project.twilio_account_sid and project.twilio_auth_token),
+        twilio=twilio_setup(request, project),
+        twilio_last=last_receipt(db, project.id, TWILIO),
         values=values,
         errors=errors or FormErrors(),
         bad_lines=bad_lines or {},
         notice=notice,
         **choices(),
     )
+
+
+def twilio_setup(request: Request, project: Project) -> ConsoleSetup:
+    settings: Settings = request.app.state.settings
+    return console_setup(settings.base_url, settings.public_url, project.id)
 
 
 @router.post("/{project_id}/settings")
@@ -218,7 +234,7 @@ def update_settings(
         db.rollback()  # nothing is half-saved: the project is read again as it was
         errors, bad_lines, status = refused(error, pasted, "Nothing was saved")
         values = shown_values(form, SETTINGS_FIELDS)
-        return settings_form(request, admin, access, values, errors, bad_lines, status)
+        return settings_form(request, admin, access, db, values, errors, bad_lines, status)
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/settings?saved=1")
 

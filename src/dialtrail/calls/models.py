@@ -115,3 +115,29 @@ class CallEvent(Base):
     # {"fields": what the event says, normalised (events.TelephonyEvent.fields_json: the
     # call's progress is rebuilt from these), "received": the request as the provider sent it}
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+RECEIPT_OUTCOMES = ("accepted", "signature_mismatch", "refused")
+
+
+class TelephonyReceipt(Base):
+    """The last request a telephony adapter received for a project, and what became of it, so
+    the admin's set-up page shows at once why calls do not arrive (a signature mismatch: the
+    URL in the provider's console differs from DIALTRAIL_BASE_URL). One row per project and
+    provider, overwritten (calls/adapters/receipts.py), at most once a minute per outcome and
+    server process."""
+
+    __tablename__ = "telephony_receipts"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('accepted', 'signature_mismatch', 'refused')", name="outcome"),
+    )
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    hook: Mapped[str] = mapped_column(String(32))  # the adapter's route: "voice", "status"
+    outcome: Mapped[str] = mapped_column(String(20))
+    status: Mapped[int] = mapped_column(Integer)  # the HTTP status answered
+    reason: Mapped[str] = mapped_column(Text, default="")  # a refusal's message, cut to 500

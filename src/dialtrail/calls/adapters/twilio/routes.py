@@ -2,7 +2,8 @@
 
 Every request is checked before anything is stored: the project exists (404), it has Twilio
 credentials (409), the signature is Twilio's for the project's auth token (403) and the
-account is the project's (403).
+account is the project's (403). Each request's outcome is noted (receipts.noted) for the
+admin's Project settings.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from sqlalchemy.orm import Session
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, forbidden, invalid_field, not_found
 from dialtrail.api.schemas import ProjectId
+from dialtrail.calls.adapters.receipts import SignatureMismatch, noted
 from dialtrail.calls.adapters.twilio import mapping, twiml
+from dialtrail.calls.adapters.twilio.console import PROVIDER, hook_url
 from dialtrail.calls.adapters.twilio.signature import (
     SIGNATURE_HEADER,
     public_request_url,
@@ -28,7 +31,6 @@ from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox, UnreadableSecret, secret_key
 from dialtrail.settings import Settings
 
-PROVIDER = "twilio"
 router = APIRouter(include_in_schema=False)
 
 
@@ -50,24 +52,37 @@ TwilioForm = Annotated[dict[str, str], Depends(twilio_form)]
 def voice(
     project_id: ProjectId, request: Request, form: TwilioForm, session: DatabaseSession
 ) -> Response:
+    with noted(request, session, project_id, PROVIDER, "voice"):
+        answer = handle_voice(session, project_id, request, form)
+    session.commit()
+    return xml(answer)
+
+
+def handle_voice(session: Session, project_id: int, request: Request, form: dict[str, str]) -> str:
     project = verified_project(session, project_id, request, form)
     now = request.app.state.clock()
     started = call_event(project, form, "started", mapping.event_time(form, now))
     call = record_event(session, project, started, now, lenient=True).call
     if call.destination:
-        answer = twiml.forward(call.destination, status_url(request, project))
-    else:
-        ended = call_event(project, form, "ended", started.at, disposition="failed")
-        record_event(session, project, ended, now, lenient=True)
-        answer = twiml.unreachable()
-    session.commit()
-    return xml(answer)
+        return twiml.forward(call.destination, status_url(request, project))
+    ended = call_event(project, form, "ended", started.at, disposition="failed")
+    record_event(session, project, ended, now, lenient=True)
+    return twiml.unreachable()
 
 
 @router.post("/{project_id}/status")
 def status(
     project_id: ProjectId, request: Request, form: TwilioForm, session: DatabaseSession
 ) -> Response:
+    with noted(request, session, project_id, PROVIDER, "status"):
+        handle_status(session, project_id, request, form)
+    session.commit()
+    return xml(twiml.nothing_more())
+
+
+def handle_status(
+    session: Session, project_id: int, request: Request, form: dict[str, str]
+) -> None:
     project = verified_project(session, project_id, request, form)
     update = mapping.status_update(form)
     if update is not None:
@@ -75,8 +90,6 @@ def status(
         event = status_event(project, form, update, mapping.event_time(form, now))
         # Twilio cannot act on a 422: its events are kept (ingest.record_event).
         record_event(session, project, event, now, lenient=True)
-        session.commit()
-    return xml(twiml.nothing_more())
 
 
 def call_event(
@@ -138,7 +151,7 @@ def verified_project(
     token = auth_token(project, settings)
     url = public_request_url(settings, request)
     if not signed_by_twilio(token, url, form, request.headers.get(SIGNATURE_HEADER)):
-        raise forbidden(
+        raise SignatureMismatch(
             f"missing or wrong {SIGNATURE_HEADER} for {url}: the request is not from Twilio, "
             "or DIALTRAIL_BASE_URL differs from the URL set in Twilio's console"
         )
@@ -163,7 +176,7 @@ def auth_token(project: Project, settings: Settings) -> str:
 
 def status_url(request: Request, project: Project) -> str:
     settings: Settings = request.app.state.settings
-    return f"{settings.public_url}/telephony/{PROVIDER}/{project.id}/status"
+    return hook_url(settings.public_url, project.id, "status")
 
 
 def xml(body: str) -> Response:

@@ -1,0 +1,45 @@
+"""What to paste into Twilio's console for a project: the Voice and Status URLs, built from
+``DIALTRAIL_BASE_URL`` exactly as the signature check rebuilds the URL Twilio called
+(signature.public_request_url), and what is wrong with that base URL, if anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROVIDER = "twilio"
+
+
+def hook_url(public_url: str, project_id: int, hook: str) -> str:
+    return f"{public_url}/telephony/{PROVIDER}/{project_id}/{hook}"
+
+
+@dataclass(frozen=True)
+class ConsoleSetup:
+    voice_url: str  # "A call comes in": Webhook, HTTP POST
+    status_url: str  # "Call status changes"
+    warning: str | None  # why Twilio could not reach these URLs, or would sign others
+
+
+def console_setup(base_url: str, public_url: str, project_id: int) -> ConsoleSetup:
+    return ConsoleSetup(
+        voice_url=hook_url(public_url, project_id, "voice"),
+        status_url=hook_url(public_url, project_id, "status"),
+        warning=base_url_warning(base_url, public_url),
+    )
+
+
+def base_url_warning(base_url: str, public_url: str) -> str | None:
+    if not base_url:
+        return (
+            f"DIALTRAIL_BASE_URL is not set, so these URLs use this server's own address "
+            f"({public_url}), which Twilio cannot reach, and every request would fail its "
+            "signature check. Set DIALTRAIL_BASE_URL to this server's public https:// address "
+            "and restart Dialtrail."
+        )
+    if not base_url.startswith("https://"):
+        return (
+            f"DIALTRAIL_BASE_URL ({base_url}) is not https: Twilio's requests, with your "
+            "callers' numbers, would cross the internet unencrypted. Serve Dialtrail over "
+            "https and set DIALTRAIL_BASE_URL to the https:// address."
+        )
+    return None
