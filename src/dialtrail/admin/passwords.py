@@ -98,8 +98,9 @@ def ended_sign_ins(count: int, *, others: bool) -> str:
     if count == 0:
         return "No other sign-in was open." if others else "They had no sign-in open."
     if others:
-        noun = "other sign-in was" if count == 1 else "other sign-ins were"
-        return f"{count} {noun} ended: those browsers must sign in again."
+        if count == 1:
+            return "1 other sign-in was ended: that browser must sign in again."
+        return f"{count} other sign-ins were ended: those browsers must sign in again."
     noun = "sign-in was" if count == 1 else f"{count} sign-ins were"
     return f"Their {noun} ended: they must sign in again with the new password."
 
