@@ -10,11 +10,16 @@ written in the URL is checked the same way before the request, on the host as ai
 parser (yarl) reads it, and an unusual spelling of an IPv4 address (``2130706433``,
 ``127.1``, ``0177.0.0.1``) is refused here rather than left to whichever client version is
 installed (docs/webhooks.md, "Where webhooks may be sent").
+
+A failed exchange is raised as ``OutboundFailed``, whose text says what happened in words
+("connection refused by 127.0.0.1:8812", "timed out after 15 s") on its first line and
+gives the client's own exception on the next: the attempt log shows both.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import re
 import socket
@@ -35,6 +40,15 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 class OutboundRefused(Exception):
     """The request was not sent: a scheme or address Dialtrail does not connect to."""
+
+
+class OutboundFailed(Exception):
+    """The exchange failed (no answer): ``words`` for people, ``detail`` the raw exception."""
+
+    def __init__(self, words: str, detail: str) -> None:
+        super().__init__(f"{words}\n{detail}")
+        self.words = words
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -71,9 +85,17 @@ class Outbound:
     async def send(
         self, method: str, url: str, headers: dict[str, str], body: bytes
     ) -> OutboundResponse:
-        """Sends the request; raises OutboundRefused, or aiohttp.ClientError / TimeoutError
-        for a failed exchange (timeout, refused connection, TLS failure)."""
+        """Sends the request; raises OutboundRefused, or OutboundFailed for a failed exchange
+        (timeout, refused connection, TLS failure)."""
         check_target(url, self.allow_private)
+        try:
+            return await self.exchange(method, url, headers, body)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise OutboundFailed(in_words(error, self.timeout), raw(error)) from error
+
+    async def exchange(
+        self, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> OutboundResponse:
         started = time.perf_counter()
         request = self.session().request(
             method,
@@ -93,6 +115,48 @@ class Outbound:
             head.decode("utf-8", errors="replace"),
             latency,
         )
+
+
+def in_words(error: BaseException, timeout: float) -> str:
+    """What went wrong, as a person would say it; the exception's class names what the
+    client library knew (a plain-http URL's refused connection still says "ssl:default")."""
+    if isinstance(error, TimeoutError):  # aiohttp's own timeouts are TimeoutErrors too
+        return f"timed out after {timeout:g} s"
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        return f"the TLS certificate of {error.host} was not accepted: {error.certificate_error}"
+    if isinstance(error, aiohttp.ClientSSLError):
+        return f"the TLS handshake with {error.host}:{error.port} failed"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return connect_failure(error)
+    if isinstance(error, aiohttp.ServerDisconnectedError):
+        return "the receiver closed the connection without answering"
+    if isinstance(error, aiohttp.ClientPayloadError):
+        return "the receiver's answer broke off before its end"
+    if isinstance(error, aiohttp.ClientResponseError):
+        return f"the receiver's answer could not be read ({error.message})"
+    return f"the request failed ({type(error).__name__})"
+
+
+CONNECT_ERRORS = {
+    errno.ECONNREFUSED: "connection refused by {}",
+    errno.ECONNRESET: "connection reset by {}",
+    errno.EHOSTUNREACH: "no route to {}",
+    errno.ENETUNREACH: "the network of {} is unreachable",
+    errno.ETIMEDOUT: "connecting to {} timed out",
+}
+
+
+def connect_failure(error: aiohttp.ClientConnectorError) -> str:
+    where = f"{error.host}:{error.port}"
+    template = CONNECT_ERRORS.get(error.os_error.errno or 0)
+    if template:
+        return template.format(where)
+    reason = error.os_error.strerror or str(error.os_error) or "no reason given"
+    return f"could not connect to {where}: {reason}"
+
+
+def raw(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error) or 'no message'}"
 
 
 def check_target(url: str, allow_private: bool) -> None:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
+import threading
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
 
-from dialtrail.outbound import Outbound, OutboundRefused, OutboundResponse, forbidden_reason
+from dialtrail.outbound import (
+    Outbound,
+    OutboundFailed,
+    OutboundRefused,
+    OutboundResponse,
+    forbidden_reason,
+)
 from tests.support.receiver import Answer, receiving
+from tests.support.server import free_port
 
 T = TypeVar("T")
 
@@ -136,8 +145,39 @@ def test_it_does_not_follow_redirects_and_keeps_two_kilobytes() -> None:
         assert (failed.status_code, len(failed.body)) == (500, 2048)
 
 
-def test_a_slow_receiver_times_out() -> None:
+def test_a_slow_receiver_times_out_in_words() -> None:
     with receiving() as receiver:
         receiver.answer(Answer(delay=2))
-        with pytest.raises(TimeoutError):
+        with pytest.raises(OutboundFailed) as failed:
             run(send(Outbound(allow_private=True, timeout=0.3), receiver.url + "/hook"))
+    assert failed.value.words == "timed out after 0.3 s"
+    assert "TimeoutError" in failed.value.detail
+
+
+def test_a_closed_port_is_a_refused_connection_in_words() -> None:
+    """Not aiohttp's "ClientConnectorError … ssl:default" for a plain-http URL; the raw
+    exception follows on the next line."""
+    port = free_port()  # nothing listens there
+    with pytest.raises(OutboundFailed) as failed:
+        run(send(Outbound(allow_private=True), f"http://127.0.0.1:{port}/hook"))
+    words, detail = str(failed.value).split("\n")
+    assert words == f"connection refused by 127.0.0.1:{port}"
+    assert detail.startswith("ClientConnectorError: ")
+
+
+def test_a_receiver_hanging_up_is_said_in_words() -> None:
+    """A receiver that reads the request and closes the connection without a word."""
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+
+        def hang_up() -> None:
+            connection, _ = listening.accept()
+            connection.recv(65536)
+            connection.close()
+
+        thread = threading.Thread(target=hang_up)
+        thread.start()
+        with pytest.raises(OutboundFailed) as failed:
+            run(send(Outbound(allow_private=True), f"http://127.0.0.1:{port}/hook"))
+        thread.join(timeout=10)
+    assert failed.value.words == "the receiver closed the connection without answering"

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from sqlalchemy import BindParameter, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from dialtrail.outbound import CONNECTIONS, Outbound, OutboundRefused
+from dialtrail.outbound import CONNECTIONS, Outbound, OutboundFailed, OutboundRefused
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox, secret_key
 from dialtrail.settings import Settings
@@ -503,6 +503,10 @@ def disable(webhook: Webhook, reason: str) -> None:
 
 
 def describe(error: Exception) -> str:
+    """For the attempt log: a failed exchange in words, then the raw exception on a line of
+    its own (admin templates show that line as a detail)."""
+    if isinstance(error, OutboundFailed):
+        return str(error)[:2000]
     text = str(error) or type(error).__name__
     return f"{type(error).__name__}: {text}"[:2000]
 
