@@ -146,3 +146,45 @@ OLD_POOL = [
     " (1, 2, 1, false, '2026-01-01 09:00:00', '2026-01-01 09:25:00',"
     " '2026-01-01 09:30:00.000000', '2026-01-01 09:30:00.000000')",
 ]
+
+
+def test_upgrading_counts_every_attempt_of_a_resent_delivery(empty_database_url: str) -> None:
+    """0011: a delivery resent before (its count restarted at 0) gets every logged attempt
+    counted, those before the resend outside the retry schedule."""
+    engine = create_engine(settings_for(empty_database_url))
+    migrate.upgrade(engine, "0009")
+    with engine.begin() as connection:
+        for statement in OLD_DELIVERIES:
+            connection.execute(text(statement))
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT id, attempts, unscheduled_attempts, retry_planned_at"
+                " FROM webhook_deliveries ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (1, 3, 2, None),  # resent after 2 attempts, tried once since
+        (2, 2, 0, None),  # never resent
+    ]
+
+
+OLD_DELIVERIES = [
+    OLD_POOL[0],
+    "INSERT INTO webhooks (id, project_id, name, events, url, method, format, parameters,"
+    " headers, filters, date_format, enabled, secret, created_at, updated_at) VALUES (1, 1,"
+    " 'CRM', '[\"call.completed\"]', 'https://crm.example.com/hook', 'POST', 'json', '[]',"
+    " '{}', '[]', 'iso8601', true, 'sealed', '2026-01-01', '2026-01-01')",
+    "INSERT INTO webhook_deliveries (id, webhook_id, project_id, event, message_id, data,"
+    " occurred_at, status, attempts, created_at) VALUES"
+    " (1, 1, 1, 'call.completed', 'msg_1', '{}', '2026-01-01', 'pending', 1, '2026-01-01'),"
+    " (2, 1, 1, 'call.completed', 'msg_2', '{}', '2026-01-01', 'pending', 2, '2026-01-01')",
+    "INSERT INTO webhook_attempts (delivery_id, attempted_at, request_method, request_url)"
+    " VALUES (1, '2026-01-01 10:00:00', 'POST', 'u'), (1, '2026-01-01 10:00:05', 'POST', 'u'),"
+    " (1, '2026-01-02 10:00:00', 'POST', 'u'), (2, '2026-01-01 10:00:00', 'POST', 'u'),"
+    " (2, '2026-01-01 10:00:05', 'POST', 'u')",
+]

@@ -142,7 +142,7 @@ def failed_page(
 def change_delivery(hook: WritableWebhook, delivery_id: DeliveryId, action: str) -> Response:
     delivery = operations.find_delivery(hook.db, hook.webhook, delivery_id)
     if action == "resend":
-        operations.resend(delivery, hook.now())
+        operations.resend(hook.webhook, delivery, hook.now())
     elif action == "dismiss":
         operations.dismiss(delivery, hook.now())
     else:

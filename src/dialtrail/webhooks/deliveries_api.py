@@ -1,5 +1,6 @@
 """``/api/v1/projects/{id}/webhooks/{wid}/…``: deliveries and their attempts, resend and
-dismiss (the error page), preview, test send and secret rotation."""
+dismiss (the error page), retry now (deliveries failing now), preview, test send and secret
+rotation."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dialtrail.projects.access import readable_project, writable_project
 from dialtrail.projects.auth import CurrentUser
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox
-from dialtrail.webhooks import operations, service
+from dialtrail.webhooks import failing, operations, service
 from dialtrail.webhooks.api import Box
 from dialtrail.webhooks.delivery_schemas import (
     AttemptOut,
@@ -113,10 +114,32 @@ def resend_delivery(
     webhook: WritableWebhook, delivery_id: DeliveryId, session: DatabaseSession, now: Now
 ) -> DeliveryOut:
     delivery = operations.find_delivery(session, webhook, delivery_id)
-    operations.resend(delivery, now)
+    operations.resend(webhook, delivery, now)
     session.commit()
     WAKEUP.notify()
     return DeliveryOut.build(delivery)
+
+
+@router.post(
+    "/deliveries/{delivery_id}/retry-now",
+    summary="Try a pending delivery now, keeping its retry schedule",
+)
+def retry_delivery_now(
+    webhook: WritableWebhook, delivery_id: DeliveryId, session: DatabaseSession, now: Now
+) -> DeliveryOut:
+    delivery = operations.find_delivery(session, webhook, delivery_id)
+    failing.retry_now(webhook, delivery, now)
+    session.commit()
+    WAKEUP.notify()
+    return DeliveryOut.build(delivery)
+
+
+@router.post("/deliveries/retry-now", summary="Try every delivery failing now, now")
+def retry_all_now(webhook: WritableWebhook, session: DatabaseSession, now: Now) -> Counted:
+    count = failing.retry_all_now(session, webhook, now)
+    session.commit()
+    WAKEUP.notify()
+    return Counted(count=count)
 
 
 @router.post("/deliveries/{delivery_id}/dismiss", summary="Dismiss a failed delivery")

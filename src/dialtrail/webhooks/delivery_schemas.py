@@ -71,7 +71,11 @@ class DeliveryOut(BaseModel):
     call_id: int | None
     webhook_id_header: str = Field(description="The webhook-id header: the same on every attempt.")
     status: Status
-    attempts: int
+    attempts: int = Field(description="Every attempt made, as many as attempts_log lists.")
+    attempts_in_schedule: int = Field(
+        description="The attempts the retry schedule counts: since the latest resend, "
+        "without those made by retry-now."
+    )
     next_attempt_at: datetime | None
     last_status_code: int | None
     last_error: str | None
@@ -87,6 +91,7 @@ class DeliveryOut(BaseModel):
             webhook_id_header=delivery.message_id,
             status=delivery.status,
             attempts=delivery.attempts,
+            attempts_in_schedule=delivery.attempts - delivery.unscheduled_attempts,
             next_attempt_at=delivery.next_attempt_at,
             last_status_code=delivery.last_status_code,
             last_error=delivery.last_error,

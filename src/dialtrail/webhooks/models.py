@@ -89,8 +89,14 @@ class WebhookDelivery(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Every attempt, as many as the log lists (a resend does not restart it). The retry
+    # schedule counts only ``attempts - unscheduled_attempts``: those made before the latest
+    # resend, and those made by Retry now, are outside it (webhooks/retry.py).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    unscheduled_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While a Retry now is due: the schedule's own next try, which a failed retry goes back to.
+    retry_planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)

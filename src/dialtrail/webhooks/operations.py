@@ -19,6 +19,7 @@ from dialtrail.outbound import Outbound, OutboundRefused
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox
 from dialtrail.webhooks.catalogue import FIELDS
+from dialtrail.webhooks.failing import refuse_if_off
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from dialtrail.webhooks.outbox import event_data
 from dialtrail.webhooks.render import BodyTooLarge, RenderedRequest, render
@@ -96,12 +97,15 @@ def latest_call_id(db: Session, project: Project) -> int | None:
     return latest
 
 
-def resend(delivery: WebhookDelivery, now: datetime) -> None:
-    """Sends it again, soon, with a fresh retry schedule and the same webhook-id."""
+def resend(webhook: Webhook, delivery: WebhookDelivery, now: datetime) -> None:
+    """Sends it again, soon, with a fresh retry schedule and the same webhook-id. Its attempts
+    so far stay counted (the log lists them) but outside the new schedule."""
+    refuse_if_off(webhook)
     if delivery.status == "pending":
         raise conflict("this delivery is waiting to be sent already")
     delivery.status = "pending"
-    delivery.attempts = 0
+    delivery.unscheduled_attempts = delivery.attempts
+    delivery.retry_planned_at = None
     delivery.next_attempt_at = now
     delivery.claimed_until = None
     delivery.finished_at = None
@@ -123,7 +127,14 @@ def failed_since(webhook: Webhook, since: datetime | None) -> Any:
 
 
 def resend_failed(db: Session, webhook: Webhook, since: datetime | None, now: datetime) -> int:
-    values = {"status": "pending", "attempts": 0, "next_attempt_at": now, "finished_at": None}
+    refuse_if_off(webhook)
+    values = {
+        "status": "pending",
+        "unscheduled_attempts": WebhookDelivery.attempts,  # as resend() does, row by row
+        "retry_planned_at": None,
+        "next_attempt_at": now,
+        "finished_at": None,
+    }
     return int(db.execute(failed_since(webhook, since).values(values)).rowcount)  # type: ignore[attr-defined]
 
 

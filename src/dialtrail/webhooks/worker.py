@@ -456,11 +456,8 @@ def record_outcome(
         finish(delivery, "failed", now)
         disable(webhook, f"the receiver answered 410 Gone at {now:%Y-%m-%d %H:%M} UTC")
         return "failed"
-    retry_at = (
-        None
-        if outcome.permanent
-        else retry.next_attempt_at(delivery.attempts, now, outcome.retry_after)
-    )
+    retry_after = outcome.retry_after
+    retry_at = None if outcome.permanent else retry.after_failure(delivery, now, retry_after)
     note_failure(webhook, now)
     if retry_at is None:
         finish(delivery, "failed", now)
