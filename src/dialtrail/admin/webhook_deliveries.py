@@ -1,10 +1,15 @@
 """A webhook's deliveries in the admin UI: the log (the API's filters, newest first, paging), one
-delivery with every attempt, the error page with resend / dismiss (one, or all failed since a
-time), and *Preview* / *Test send* showing the exact request and what came back.
+delivery with every attempt, the error page (deliveries failing now, with *Retry now*, one or
+all; failed ones with resend / dismiss, one, or all failed since a time), and *Preview* /
+*Test send* showing the exact request and what came back.
 
-*Resend all failed* / *Dismiss all failed* are Post/Redirect/Get: the post changes them, flashes
-the count (admin/flash.py) and answers 303 to the error page; a reload of that page changes
-nothing. Their "since" is read as the log reads its times: no offset means the project's zone.
+Nothing is sent to a webhook that is off: resend and retry now flash that it is off and
+nothing was sent, and the error page offers *Turn it on* (``POST …/enable``).
+
+*Retry all now*, *Resend all failed* / *Dismiss all failed* are Post/Redirect/Get: the post
+changes them, flashes the count (admin/flash.py) and answers 303 to the error page; a reload
+of that page changes nothing. Their "since" is read as the log reads its times: no offset
+means the project's zone.
 
 *Test send* is Post/Redirect/Get: the post sends, keeps what the page shows (bounded) with
 admin/flash.py and answers 303 to the preview page, which shows it once; a reload previews
@@ -33,15 +38,16 @@ from dialtrail.api.errors import ApiError, FieldProblem
 from dialtrail.api.schemas import MAX_ID
 from dialtrail.outbound import Outbound
 from dialtrail.projects.models import Project
-from dialtrail.webhooks import operations
+from dialtrail.webhooks import failing, operations, service
 from dialtrail.webhooks.delivery_schemas import DeliveryId, DeliverySearch, Event
-from dialtrail.webhooks.models import STATUSES, Webhook
+from dialtrail.webhooks.models import STATUSES, Webhook, WebhookDelivery
 from dialtrail.webhooks.render import RenderedRequest
 from dialtrail.webhooks.wakeup import WAKEUP
 
 router = APIRouter(prefix="/projects/{project_id}/webhooks/{webhook_id}")
 
 PAGE_SIZE = 50
+FAILING_SHOWN = 50  # deliveries failing now listed on the error page; Retry all now takes all
 # What a test send's page keeps for the page after its redirect (the request body can be 64 KB).
 KEPT_BODY_CHARACTERS = 16_000
 KEPT_HEADERS = 50
@@ -112,7 +118,7 @@ def delivery_detail(hook: ReadableWebhook, delivery_id: DeliveryId) -> Response:
     )
 
 
-# --- The error page ------------------------------------------------------------------------
+# --- The error page: failing now, and failed -----------------------------------------------
 
 
 @router.get("/failed")
@@ -135,23 +141,54 @@ def failed_page(
         errors=errors or FormErrors(),
         since=since,
         status_code=422 if errors else 200,
+        failing_now=failing.failing_now(hook.db, hook.project).get(hook.webhook.id),
+        failing_deliveries=failing.failing_deliveries(hook.db, hook.webhook, FAILING_SHOWN),
     )
+
+
+ACTIONS = ("resend", "retry-now", "dismiss")
+
+
+def apply(hook: AdminWebhook, delivery: WebhookDelivery, action: str) -> None:
+    if action == "resend":
+        operations.resend(hook.webhook, delivery, hook.now())
+    elif action == "retry-now":
+        failing.retry_now(hook.webhook, delivery, hook.now())
+    else:
+        operations.dismiss(delivery, hook.now())
 
 
 @router.post("/deliveries/{delivery_id}/{action}")
 def change_delivery(hook: WritableWebhook, delivery_id: DeliveryId, action: str) -> Response:
     delivery = operations.find_delivery(hook.db, hook.webhook, delivery_id)
-    if action == "resend":
-        operations.resend(hook.webhook, delivery, hook.now())
-    elif action == "dismiss":
-        operations.dismiss(delivery, hook.now())
-    else:
+    if action not in ACTIONS:
         raise ApiError(404, "not_found", "no such action")
-    hook.db.commit()
-    if action == "resend":
-        WAKEUP.notify()  # this process's worker sends it now rather than at its next poll
     back = "failed" if hook.posted.get("back") == "failed" else f"deliveries/{delivery.id}"
+    try:
+        apply(hook, delivery, action)
+    except ApiError as refused:
+        return refused_back(hook, refused, f"{hook.base}/{back}")
+    hook.db.commit()
+    if action != "dismiss":
+        WAKEUP.notify()  # this process's worker sends it now rather than at its next poll
     return hook.redirect(f"{hook.base}/{back}")
+
+
+def refused_back(hook: AdminWebhook, refused: ApiError, back: str) -> Response:
+    """A refusal a person can act on (the webhook is off; the delivery changed meanwhile):
+    said at the top of the page they came from, which offers what to do next."""
+    if refused.status != 409:
+        raise refused
+    hook.db.rollback()
+    flash(hook.request, hook.admin, hook.db, refusal_words(hook.webhook, refused))
+    hook.db.commit()
+    return hook.redirect(back)
+
+
+def refusal_words(webhook: Webhook, refused: ApiError) -> str:
+    if refused.code == "webhook_disabled":
+        return f"{webhook.name} is off, so nothing was sent. Turn it on below, then try again."
+    return f"Nothing was done: {refused.message}."
 
 
 @router.post("/failed/{action}")
@@ -165,11 +202,41 @@ def change_all_failed(hook: WritableWebhook, action: str) -> Response:
     if isinstance(since, FormErrors):
         return failed_page(hook, None, since, since=typed)
     change = operations.resend_failed if action == "resend" else operations.dismiss_failed
-    count = change(hook.db, hook.webhook, since, hook.now())
+    try:
+        count = change(hook.db, hook.webhook, since, hook.now())
+    except ApiError as refused:
+        return refused_back(hook, refused, f"{hook.base}/failed")
     flash(hook.request, hook.admin, hook.db, changed_message(action, count))
     hook.db.commit()
     if action == "resend":
         WAKEUP.notify()
+    return hook.redirect(f"{hook.base}/failed")
+
+
+@router.post("/failing/retry-now")
+def retry_all_now(hook: WritableWebhook) -> Response:
+    try:
+        count = failing.retry_all_now(hook.db, hook.webhook, hook.now())
+    except ApiError as refused:
+        return refused_back(hook, refused, f"{hook.base}/failed")
+    noun = "delivery is" if count == 1 else "deliveries are"
+    flash(hook.request, hook.admin, hook.db, f"{count} failing {noun} being sent now.")
+    hook.db.commit()
+    WAKEUP.notify()
+    return hook.redirect(f"{hook.base}/failed")
+
+
+@router.post("/enable")
+def enable(hook: WritableWebhook) -> Response:
+    """The error page's *Turn it on*: as the editor's "On" box, which forgets why Dialtrail
+    turned it off; its pending deliveries go at once, failed ones wait for a resend."""
+    service.update_webhook(
+        hook.db, hook.project, hook.webhook, {"enabled": True}, hook.box, hook.private_targets
+    )
+    message = f"{hook.webhook.name} is on again: pending deliveries are sent now."
+    flash(hook.request, hook.admin, hook.db, message)
+    hook.db.commit()
+    WAKEUP.notify()
     return hook.redirect(f"{hook.base}/failed")
 
 

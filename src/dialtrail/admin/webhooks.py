@@ -36,7 +36,7 @@ from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError
 from dialtrail.entities import service as entities
 from dialtrail.projects.models import Project
-from dialtrail.webhooks import operations, rules, service
+from dialtrail.webhooks import failing, operations, rules, service
 from dialtrail.webhooks.api import AllowPrivate, Box
 from dialtrail.webhooks.fields import FieldGroup, catalogue_groups
 from dialtrail.webhooks.filters import OPERATORS_BY_TYPE
@@ -81,6 +81,7 @@ def webhook_list(
         webhooks=webhooks,
         stale={webhook.id: service.stale_references(webhook, enabled) for webhook in webhooks},
         counts=operations.delivery_counts(db, access.project),
+        failing_now=failing.failing_now(db, access.project),
         limit=rules.MAX_WEBHOOKS_PER_EVENT,
     )
 
