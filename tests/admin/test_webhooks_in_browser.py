@@ -248,7 +248,7 @@ def test_the_editor_shows_a_bad_row_at_its_select_and_the_error_page_resends(
     for _ in range(8):  # every retry fails (the longest pause is 11 h), so it ends up failed
         hooks.deliver()
         hooks.clock.advance(hours=12)
-    page.get_by_role("link", name="Failed deliveries").click()
+    page.get_by_role("link", name="Failing and failed").click()
     assert page.get_by_test_id("delivery-status").all_inner_texts() == ["failed"]
     shoot(page, "webhook-failed", database)
     receiver.default = Answer()
