@@ -116,7 +116,11 @@ def test_a_test_send_to_nowhere_shows_the_error_after_the_redirect(
     base = f"{owner.project}/webhooks/{created['id']}"
     response = owner.post(f"{base}/test", call_id="")
     assert response.status_code == 303
-    assert 'data-testid="test-error"' in owner.client.get(response.headers["location"]).text
+    page = owner.client.get(response.headers["location"]).text
+    assert 'data-testid="test-error"' in page
+    # In words first; the client's own exception after, as a detail.
+    assert 'data-testid="error-words">connection refused by 127.0.0.1:9<' in page
+    assert 'data-testid="error-detail">ClientConnectorError: ' in page
 
 
 def test_a_test_send_with_a_bad_call_is_refused_at_the_field_and_sends_nothing(
