@@ -96,7 +96,15 @@ def test_turning_a_webhook_on_is_for_those_who_may_change_it(
         assert webhook is not None
         webhook.enabled, webhook.disabled_reason = False, "the receiver answered 410 Gone"
         db.commit()
-    path = f"{owner.project}/webhooks/{created['id']}/enable"
+    pending = add_delivery(database, world, created["id"], "pending")
+    base = f"{owner.project}/webhooks/{created['id']}"
+    from_its_page = owner.post(f"{base}/deliveries/{pending}/retry-now")
+    assert from_its_page.headers["location"] == f"{base}/failed"  # where Turn it on is
+    page = owner.client.get(f"{base}/failed").text
+    assert flashes(page) == ["CRM is off, so nothing was sent. Turn it on below, then try again."]
+    assert 'data-testid="webhook-off"' in page
+    assert stored(database, pending).retry_planned_at is None
+    path = f"{base}/enable"
     client, csrf = signed_in(world.base_url, world.outsider.email)
 
     refused = client.post(path, data={"csrf_token": csrf})

@@ -179,6 +179,8 @@ def refused_back(hook: AdminWebhook, refused: ApiError, back: str) -> Response:
     said at the top of the page they came from, which offers what to do next."""
     if refused.status != 409:
         raise refused
+    if refused.code == "webhook_disabled":
+        back = f"{hook.base}/failed"  # where Turn it on is
     hook.db.rollback()
     flash(hook.request, hook.admin, hook.db, refusal_words(hook.webhook, refused))
     hook.db.commit()
