@@ -51,6 +51,8 @@ def test_a_webhook_failing_now_is_shown_at_once_and_retried_now(
     page.get_by_role("link", name="Webhooks 2.0").click()
     assert page.get_by_test_id("failing-count").inner_text() == "2 failing"
     assert page.get_by_test_id("failing-answer").inner_text() == "answered 503"
+    banner = page.get_by_test_id("failing-webhooks").inner_text()  # seen without scrolling
+    assert banner.startswith("Failing now: CRM, 2 deliveries since ")
     shoot(page, "webhooks-failing-now", database)
 
     page.get_by_test_id("failing-count").click()
@@ -153,6 +155,14 @@ def test_attempts_agree_with_the_log_after_a_resend_and_errors_read_in_words(
     )
     assert page.get_by_role("button", name="Retry now").is_visible()
     shoot(page, "webhook-delivery-attempts", database)
+
+    page.get_by_role("link", name="Preview and test").click()
+    page.get_by_role("button", name="Test send").click()
+    test_error = page.get_by_test_id("test-error")
+    assert test_error.get_by_test_id("error-words").inner_text() == (
+        f"connection refused by 127.0.0.1:{port}"
+    )
+    shoot(page, "webhook-test-send-error", database)
 
 
 LONG_VALUE = "gclid-" + "Cj0KCQiA" * 16  # 134 characters without a space
