@@ -1,11 +1,12 @@
-"""The retry schedule of docs/design.md §6, its jitter, and Retry-After."""
+"""The retry schedule of docs/design.md §6, its jitter, Retry-After, and a failed Retry now."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
 
-from dialtrail.webhooks.retry import SCHEDULE, next_attempt_at, parse_retry_after
+from dialtrail.webhooks.models import WebhookDelivery
+from dialtrail.webhooks.retry import SCHEDULE, after_failure, next_attempt_at, parse_retry_after
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 PLANNED = [5, 300, 1800, 7200, 18000, 36000, 36000]
@@ -38,3 +39,32 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert parse_retry_after("Fri, 27 Nov 2026 10:05:00 GMT", NOW) == timedelta(minutes=5)
     assert parse_retry_after("soon", NOW) is None
     assert parse_retry_after(None, NOW) is None
+
+
+def failed_retry_now(planned: datetime | None, attempts: int = 3) -> WebhookDelivery:
+    """A delivery whose ``attempts``-th attempt just failed; a Retry now planned ``planned``."""
+    return WebhookDelivery(attempts=attempts, unscheduled_attempts=0, retry_planned_at=planned)
+
+
+def test_a_failed_retry_now_goes_back_to_the_planned_try_outside_the_schedule() -> None:
+    planned = NOW + timedelta(hours=2)
+    delivery = failed_retry_now(planned)
+
+    assert after_failure(delivery, NOW, None) == planned
+    assert (delivery.unscheduled_attempts, delivery.retry_planned_at) == (1, None)
+    # The next failure is the schedule's third step (30 min), as if no retry now was made.
+    delivery.attempts += 1
+    delay = after_failure(delivery, planned, None) - planned  # type: ignore[operator]
+    assert timedelta(minutes=27) <= delay <= timedelta(minutes=33)
+
+
+def test_a_failed_retry_now_honours_retry_after_beyond_the_planned_try() -> None:
+    delivery = failed_retry_now(NOW + timedelta(minutes=5))
+    assert after_failure(delivery, NOW, timedelta(hours=1)) == NOW + timedelta(hours=1)
+
+
+def test_a_retry_now_whose_planned_try_came_meanwhile_counts_as_that_try() -> None:
+    delivery = failed_retry_now(NOW - timedelta(seconds=1), attempts=2)
+    delay = after_failure(delivery, NOW, None) - NOW  # type: ignore[operator]
+    assert timedelta(minutes=4.5) <= delay <= timedelta(minutes=5.5)  # the second step
+    assert delivery.unscheduled_attempts == 0
