@@ -49,5 +49,21 @@ def test_a_non_numeric_id_names_the_path_parameter(world: World) -> None:
     assert response.json()["fields"][0]["field"] == "project_id"
 
 
-def test_the_home_page_points_at_the_docs(server_url: str) -> None:
-    assert httpx.get(server_url + "/").json()["api_docs"] == "/api/docs"
+def test_the_home_page_points_api_clients_at_the_docs(server_url: str) -> None:
+    for accept in (None, "application/json", "*/*"):
+        headers = {"Accept": accept} if accept else {}
+        response = httpx.get(server_url + "/", headers=headers)
+        assert response.status_code == 200, accept
+        assert response.json()["api_docs"] == "/api/docs"
+        assert "Accept" in response.headers["vary"]
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_opening_the_home_page_is_sent_to_sign_in(server_url: str) -> None:
+    response = httpx.get(server_url + "/", headers={"Accept": BROWSER_ACCEPT})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/admin/login"
+    assert "Cookie" in response.headers["vary"]

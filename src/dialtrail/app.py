@@ -151,10 +151,7 @@ def service_router() -> APIRouter:
 
     @router.get("/")
     def home(request: Request) -> Response:
-        if signed_in_user(request) is not None:
-            return RedirectResponse("/admin/", status_code=303)
-        body = {"name": "Dialtrail", "version": __version__, "api_docs": "/api/docs"}
-        return JSONResponse(body | {"admin": "/admin/"})
+        return root_page(request)
 
     @router.get("/favicon.ico")
     def favicon() -> Response:
@@ -172,6 +169,25 @@ def service_router() -> APIRouter:
         return health(request.app.state.engine)
 
     return router
+
+
+def root_page(request: Request) -> Response:
+    """The first URL `make run` prints: a signed-in user goes to the admin home, a browser to
+    the sign-in page, and an API client (no HTML in Accept) gets where things are, in JSON.
+    The answer depends on both, so caches are told so (Vary)."""
+    vary = {"Vary": "Accept, Cookie"}
+    if signed_in_user(request) is not None:
+        return RedirectResponse("/admin/", status_code=303, headers=vary)
+    if wants_html(request):
+        return RedirectResponse("/admin/login", status_code=303, headers=vary)
+    body = {"name": "Dialtrail", "version": __version__, "api_docs": "/api/docs"}
+    return JSONResponse(body | {"admin": "/admin/"}, headers=vary)
+
+
+def wants_html(request: Request) -> bool:
+    """Browsers put text/html in Accept on a navigation; curl, httpx and fetch() do not."""
+    accepted = request.headers.get("accept", "").lower()
+    return "text/html" in accepted or "application/xhtml+xml" in accepted
 
 
 def refuse_without_metrics_token(request: Request) -> None:
