@@ -168,21 +168,15 @@ def open_session(config: settings.Settings) -> Session:
 
 
 def run_serve(arguments: argparse.Namespace, config: settings.Settings) -> None:
-    import uvicorn
-
     from dialtrail.app import create_app
+    from dialtrail.serving import ListenError, serve
 
     config = config.replace(host=arguments.host or config.host, port=arguments.port or config.port)
     app = create_app(config, open_database(config))
-    print(f"Dialtrail {__version__} on {config.public_url} (API docs: /api/docs)", flush=True)
-    uvicorn.run(
-        app,
-        host=config.host,
-        port=config.port,
-        log_level=config.log_level,
-        proxy_headers=True,
-        forwarded_allow_ips=config.forwarded_allow_ips,
-    )
+    try:
+        serve(app, config)
+    except ListenError as error:
+        raise CommandError(str(error)) from None
 
 
 def run_worker(arguments: argparse.Namespace, config: settings.Settings) -> None:

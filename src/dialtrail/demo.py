@@ -22,7 +22,9 @@ def seed_demo(session: Session, config: Settings, command: str = "dialtrail") ->
     """Creates what is missing and returns the lines to print (credentials appear once);
     ``command`` is how the user types ``dialtrail`` (cli.typed_command)."""
     lines = [
-        f"Dialtrail is ready at {config.public_url} (API docs: {config.public_url}/api/docs)",
+        # Not "ready": `make run` prints this before `dialtrail serve` has bound its port, and
+        # serve announces the address itself once it accepts connections (serving.py).
+        f"Demo data for the server at {config.public_url} (`serve` says when it is ready):",
         f"  Admin UI:     {config.public_url}/admin/",
     ]
     user = accounts.find_user(session, DEMO_ADMIN)
