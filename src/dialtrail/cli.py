@@ -7,10 +7,11 @@ import argparse
 import contextlib
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, make_url, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from dialtrail import __version__, settings
@@ -154,13 +155,54 @@ def add_simulate_call(commands: argparse._SubParsersAction[argparse.ArgumentPars
     )
 
 
-def open_database(config: settings.Settings, *, check_schema: bool = True) -> Engine:
+def open_database(config: settings.Settings, *, create: bool = False) -> Engine:
+    """The configured database, up to date. Only `migrate` may ``create`` one: any other
+    command run from the wrong directory would otherwise make an empty SQLite file there (a
+    relative path is relative to the working directory) and suggest migrating it, which
+    would start a second, empty database next to the real one."""
+    if not create:
+        refuse_missing_sqlite_file(config.database_url)
     engine = create_engine(config)
-    if check_schema and not migrate.is_up_to_date(engine):
+    with database_errors(config.database_url):
+        current = create or migrate.is_up_to_date(engine)
+    if not current:
         raise CommandError(
-            "the database schema is missing or out of date; run `dialtrail migrate` first"
+            f"the database at {shown_url(config.database_url)} has no Dialtrail schema or an "
+            "old one; run `dialtrail migrate` first (or set DIALTRAIL_DATABASE_URL to the "
+            "database you meant)"
         )
     return engine
+
+
+def refuse_missing_sqlite_file(database_url: str) -> None:
+    path = settings.sqlite_path(database_url)
+    if path is None or path.exists():
+        return
+    raise CommandError(
+        f"no database at {path.absolute()} (DIALTRAIL_DATABASE_URL={database_url}; a relative "
+        "path is relative to the current directory). Set DIALTRAIL_DATABASE_URL to your "
+        "database, e.g. sqlite:////srv/dialtrail/var/dialtrail.sqlite3, or run this in "
+        "the directory that holds it; `dialtrail migrate` creates a new, empty one here"
+    )
+
+
+@contextlib.contextmanager
+def database_errors(database_url: str) -> Iterator[None]:
+    """An unreachable server, an unknown database or a refused login, as one line naming the
+    URL (without its password) instead of a traceback."""
+    try:
+        yield
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise CommandError(
+            f"cannot open the database at {shown_url(database_url)}: {reason}; check "
+            "DIALTRAIL_DATABASE_URL"
+        ) from None
+
+
+def shown_url(database_url: str) -> str:
+    """The URL as the message may show it: without a password."""
+    return make_url(database_url).render_as_string(hide_password=True)
 
 
 def open_session(config: settings.Settings) -> Session:
@@ -202,8 +244,9 @@ def run_worker(arguments: argparse.Namespace, config: settings.Settings) -> None
 
 
 def run_migrate(arguments: argparse.Namespace, config: settings.Settings) -> None:
-    engine = open_database(config, check_schema=False)
-    before = migrate.current_revision(engine)
+    engine = open_database(config, create=True)
+    with database_errors(config.database_url):
+        before = migrate.current_revision(engine)
     migrate.upgrade(engine)
     after = migrate.current_revision(engine)
     print(f"database at revision {after}" + ("" if before != after else " (no change)"))

@@ -96,9 +96,12 @@ def test_token_list_and_revoke(database: Database) -> None:
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
-    result = run(f"sqlite:///{tmp_path / 'empty.sqlite3'}", "serve")
+    (tmp_path / "empty.sqlite3").touch()
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    result = run(url, "serve")
 
     assert result.returncode == 1
+    assert f"the database at {url} has no Dialtrail schema" in result.stderr
     assert "run `dialtrail migrate` first" in result.stderr
 
 
