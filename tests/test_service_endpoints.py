@@ -25,10 +25,38 @@ def test_the_openapi_document_lists_the_api(world: World) -> None:
     assert "HTTPBearer" in document["components"]["securitySchemes"]
 
 
-def test_the_interactive_docs_page_is_served(world: World) -> None:
+def test_the_interactive_docs_page_is_served_from_this_server(world: World) -> None:
     response = world.anonymous.get("/api/docs")
+
     assert response.status_code == 200
-    assert "/api/v1/openapi.json" in response.text
+    assert 'data-openapi-url="/api/v1/openapi.json"' in response.text
+    assert "http" not in response.text.lower()  # every address on the page is our own
+    assert "<script>" not in response.text  # no inline script: the CSP would refuse it
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_the_docs_assets_come_from_the_installed_package_gzipped_and_cached(
+    world: World,
+) -> None:
+    bundle = world.anonymous.get("/api/docs/swagger-ui-bundle.js")
+    again = world.anonymous.get(
+        "/api/docs/swagger-ui-bundle.js", headers={"If-None-Match": bundle.headers["etag"]}
+    )
+    initialiser = world.anonymous.get("/api/docs/docs.js")
+    unknown = world.anonymous.get("/api/docs/..%2Fapp.py")
+
+    assert bundle.status_code == 200
+    assert bundle.headers["content-encoding"] == "gzip"
+    assert "SwaggerUIBundle" in bundle.text
+    assert again.status_code == 304
+    assert "data-openapi-url" in initialiser.text
+    assert (
+        world.anonymous.get("/api/docs/swagger-ui.css")
+        .headers["content-type"]
+        .startswith("text/css")
+    )
+    assert world.anonymous.get("/api/docs/favicon-32x32.png").content.startswith(b"\x89PNG")
+    assert unknown.status_code == 404
 
 
 def test_an_unknown_api_path_is_a_json_404(world: World) -> None:

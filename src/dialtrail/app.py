@@ -18,6 +18,7 @@ from dialtrail import __version__, demo_site
 from dialtrail.admin.app import create_admin
 from dialtrail.admin.auth import signed_in_user
 from dialtrail.api import errors
+from dialtrail.api.docs import docs_routes
 from dialtrail.api.errors import unauthorized
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.query import refuse_unknown_query_parameters
@@ -78,7 +79,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by api/docs.py: Swagger UI from this server, under a strict CSP
         redoc_url=None,
     )
     app.state.settings = settings
@@ -97,6 +98,7 @@ def create_app(
     for prefix, adapter in adapter_routers():
         app.include_router(adapter, prefix=prefix)
     app.router.routes[0:0] = public_routes(app)
+    app.router.routes[0:0] = docs_routes(app.title, app.openapi_url or "")
     limiter = RateLimiter(settings.collector_rate, settings.collector_burst)
     app.collector = Collector(
         app.state.session_factory, limiter, lambda: app.state.clock(), lease_gate(settings)

@@ -1,9 +1,13 @@
 """A newcomer's first minutes in Debian's Chromium: the server's root leads to the sign-in
-page (and, signed in, to the admin), and the Installation page names the project once."""
+page (and, signed in, to the admin), the Installation page names the project once, and the
+API docs render with nothing fetched from another machine and no Content-Security-Policy
+violation."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page, Route
 
 from tests.support.admin_browser import shoot, sign_in
 from tests.support.databases import Database
@@ -38,3 +42,53 @@ def test_installation_names_a_project_called_site_without_doubling_it(
     assert "Demo site's site" not in page.content()
     assert "every page of your website (project Demo site)" in where
     shoot(page, "installation-demo-site", database)
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def test_the_api_docs_render_offline_under_the_strict_policy(
+    page: Page, world: World, database: Database
+) -> None:
+    outside: list[str] = []
+
+    def only_this_machine(route: Route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_this_machine)
+    page.add_init_script(CSP_RECORDER)
+    console = record_console(page)
+
+    answer = page.goto(world.base_url + "/api/docs")
+    page.locator(".opblock").first.wait_for()
+
+    assert answer is not None
+    assert answer.headers["content-security-policy"].startswith("default-src 'self'; script-src")
+    assert page.locator(".opblock").count() > 20
+    assert page.get_by_text("/api/v1/projects/{project_id}/numbers", exact=True).count() >= 1
+    page.locator(".opblock-summary").first.click()
+    page.get_by_role("button", name="Try it out").first.wait_for()
+    assert outside == []
+    assert page.evaluate("window.__cspViolations") == []
+    assert [line for line in console if "Content Security Policy" in line] == []
+    shoot(page, "api-docs", database)
+
+
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+def record_console(page: Page) -> list[str]:
+    lines: list[str] = []
+    page.on("console", lambda message: lines.append(message.text))
+    page.on("pageerror", lambda error: lines.append(str(error)))
+    return lines
