@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dialtrail import __version__, settings
 from dialtrail.projects import accounts
-from dialtrail.projects.models import ApiToken, User
+from dialtrail.projects.models import ApiToken, Project, User
 from dialtrail.storage import migrate
 from dialtrail.storage.base import utcnow
 from dialtrail.storage.engine import create_engine, create_session_factory
@@ -356,7 +356,7 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
 
 def run_simulate_call(arguments: argparse.Namespace, config: settings.Settings) -> None:
     from dialtrail.api.errors import ApiError
-    from dialtrail.calls.simulator import SimulatedCall, simulate_call
+    from dialtrail.calls.simulator import SimulatedCall, notes, simulate_call
 
     if arguments.duration < 0:
         raise CommandError("--duration must be 0 or more seconds")
@@ -382,6 +382,8 @@ def run_simulate_call(arguments: argparse.Namespace, config: settings.Settings) 
         print(f"session: {call.visit.get('session_id') or 'none'}")
         # Shorter than asked when the visit's latest page is more recent than the call's length.
         print(f"lasted: {call.duration_seconds} s, talk {call.talk_seconds or 0} s")
+        for note in notes(session, session.get_one(Project, call.project_id), call):
+            print(note)
 
 
 def run_demo(arguments: argparse.Namespace, config: settings.Settings) -> None:

@@ -92,3 +92,31 @@ def record_console(page: Page) -> list[str]:
     page.on("console", lambda message: lines.append(message.text))
     page.on("pageerror", lambda error: lines.append(str(error)))
     return lines
+
+
+def test_numbers_as_people_write_them_on_the_numbers_page(
+    page: Page, world: World, database: Database
+) -> None:
+    project = f"/api/v1/projects/{world.project_id}"
+    assert world.owner.client.patch(project, json={"country": "US"}).is_success
+    sign_in(page, world, world.owner.email)
+    page.goto(f"{world.base_url}/admin/projects/{world.project_id}/numbers")
+
+    page.get_by_label("Phone number").fill("+1 (212) 555-0140 ext. 5")
+    page.get_by_role("button", name="Add the number").click()
+    assert "has an extension (5)" in page.locator("#add-number-error").inner_text()
+    assert page.get_by_label("Phone number").get_attribute("aria-invalid") == "true"
+    shoot(page, "numbers-extension-refused", database)
+
+    page.get_by_label("Phone number").fill("0044 20 7946 0958")
+    page.get_by_role("button", name="Add the number").click()
+    page.get_by_label("Phone number").fill("(212) 555-0141")
+    page.get_by_role("button", name="Add the number").click()
+
+    rows = page.get_by_test_id("numbers").locator("tbody tr")
+    assert rows.locator("code").all_inner_texts() == ["+12125550141", "+442079460958"]
+    [warning] = page.get_by_test_id("number-warning").all_inner_texts()
+    assert warning == (
+        "A number of GB, not of the project's country (US): visitors would dial abroad to call it"
+    )
+    shoot(page, "numbers-foreign-warning", database)

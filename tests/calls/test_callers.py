@@ -67,3 +67,10 @@ def test_the_tracking_number_stays_strict(scene: Scene) -> None:
         "message": "'sip:alice@example.com' is not a phone number",
     }
     assert scene.calls() == []
+
+
+def test_a_caller_with_an_extension_is_kept_as_sent_not_cut(scene: Scene) -> None:
+    assert scene.report(caller="+380 67 123 4567 ext. 21").status_code == 201
+
+    [call] = scene.calls()
+    assert (call.caller, call.caller_raw) == (None, "+380 67 123 4567 ext. 21")

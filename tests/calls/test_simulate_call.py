@@ -180,3 +180,76 @@ def test_timing_shortens_a_call_to_the_time_since_the_number_was_seen() -> None:
     assert timing(answered, NOW - 2 * seconds, NOW) == Timing(2 * seconds, 0 * seconds)
     assert timing(answered, NOW + 2 * seconds, NOW) == Timing(0 * seconds, 0 * seconds)
     assert timing(missed, NOW - 9 * seconds, NOW) == Timing(9 * seconds, 0 * seconds)
+
+
+def test_a_national_caller_is_read_with_the_country_of_the_number_dialled(
+    scene: Scene,
+) -> None:
+    scene.number("+12125550140")  # the demo's pool: a project without a country
+
+    result = run(
+        database_url(scene.database),
+        "simulate-call",
+        "--project",
+        str(scene.world.project_id),
+        "--to",
+        "+1 212 555 0140",
+        "--from",
+        "(212) 555-0199",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [call] = scene.calls()
+    assert (call.caller, call.caller_raw) == ("+12125550199", None)
+    assert result.stdout.startswith("call ")
+    assert "+12125550199 -> +12125550140" in result.stdout
+    assert "note:" not in result.stdout
+
+
+def test_a_national_caller_is_read_with_the_projects_country_first(scene: Scene) -> None:
+    scene.world.owner.client.patch(
+        f"/api/v1/projects/{scene.world.project_id}", json={"country": "UA"}
+    )
+    scene.number()
+
+    result = run(
+        database_url(scene.database),
+        "simulate-call",
+        "--project",
+        str(scene.world.project_id),
+        "--to",
+        POOL_NUMBER,
+        "--from",
+        "067 123 45 67",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [call] = scene.calls()
+    assert call.caller == CALLER
+
+
+def test_a_number_the_project_does_not_have_is_named_and_the_call_still_recorded(
+    scene: Scene,
+) -> None:
+    scene.number()
+
+    result = run(
+        database_url(scene.database),
+        "simulate-call",
+        "--project",
+        str(scene.world.project_id),
+        "--to",
+        "+380 44 555 66 77",
+        "--from",
+        "my desk phone",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [call] = scene.calls()
+    assert (call.tracking_number, call.attribution) == ("+380445556677", "none")
+    assert (
+        f"note: +380445556677 is not a tracking number of project {scene.world.project_id} "
+        f"(Acme): the call is recorded but belongs to no visit; its numbers include "
+        f"{POOL_NUMBER}"
+    ) in result.stdout
+    assert "note: the caller 'my desk phone' could not be read as a phone number" in (result.stdout)

@@ -193,3 +193,48 @@ def test_outsiders_see_nothing_and_strangers_need_a_token(world: World) -> None:
         world.owner.client.get(f"{numbers_url(world, world.other_project_id)}").status_code == 404
     )
     assert world.superuser.client.get(url).json()["number"] == POOL[0]
+
+
+def test_it_reads_numbers_written_with_an_international_prefix(world: World) -> None:
+    london = add(world, "0044 20 7946 0958")
+    from_new_york = add(world, "011 44 20 7946 0959")
+
+    assert (london["number"], from_new_york["number"]) == ("+442079460958", "+442079460959")
+
+
+def test_it_refuses_a_number_with_an_extension_naming_it(world: World, database: Database) -> None:
+    single = world.owner.client.post(numbers_url(world), json={"number": "+44 20 7946 0958 x5"})
+    bulk = world.owner.client.post(
+        f"{numbers_url(world)}/bulk", json={"numbers": [POOL[0], "+380 44 111 0002 доб. 12"]}
+    )
+
+    assert single.status_code == 422
+    assert single.json()["fields"][0]["field"] == "number"
+    assert (
+        "has an extension (5): give the number without it" in single.json()["fields"][0]["message"]
+    )
+    assert bulk.status_code == 422
+    assert bulk.json()["fields"][0]["field"] == "numbers.1"
+    assert "has an extension (12)" in bulk.json()["fields"][0]["message"]
+    assert number_count(database) == 0
+
+
+def test_a_number_of_another_country_is_added_with_a_warning(world: World) -> None:
+    world.owner.client.patch(f"/api/v1/projects/{world.project_id}", json={"country": "UA"})
+    foreign = add(world, "+44 20 7946 0958")
+    local = add(world, "044 111 00 01")
+    bulk = world.owner.client.post(
+        f"{numbers_url(world)}/bulk", json={"numbers": ["+1 212 555 0140"]}
+    ).json()
+    listed = world.member.client.get(numbers_url(world)).json()["items"]
+
+    assert foreign["warning"] == (
+        "A number of GB, not of the project's country (UA): visitors would dial abroad to call it"
+    )
+    assert local["warning"] is None
+    assert "A number of US," in bulk["added"][0]["warning"]
+    assert {item["number"]: item["warning"] is not None for item in listed} == {
+        "+12125550140": True,
+        "+380441110001": False,
+        "+442079460958": True,
+    }

@@ -29,6 +29,7 @@ from dialtrail.calls.attribution import attribute_call
 from dialtrail.calls.events import TelephonyEvent, caller_field, phone_field
 from dialtrail.calls.ingest import record_event
 from dialtrail.calls.models import Call
+from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects.models import Project
 from dialtrail.sessions.models import PageView, WebSession
 
@@ -97,7 +98,7 @@ def timing(spec: SimulatedCall, seen_at: datetime | None, now: datetime) -> Timi
 def events(
     project: Project, spec: SimulatedCall, called: str, lengths: Timing, now: datetime
 ) -> list[TelephonyEvent]:
-    country = project.country
+    country = caller_country(project, called)
     caller = caller_field(spec.caller or example_caller(country), country)
     call_id = f"sim-{secrets.token_hex(8)}"
 
@@ -133,3 +134,46 @@ def example_caller(country: str | None) -> str | None:
     if example is None:
         return None
     return str(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
+
+
+def caller_country(project: Project, called: str) -> str | None:
+    """The country a national caller's number is read in: the project's, else the number
+    dialled's (someone typing "(212) 555-0199" to a +1 212 number means New York)."""
+    if project.country:
+        return project.country
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(called, None))
+    return None if region in (None, "ZZ", "001") else str(region)
+
+
+def notes(db: Session, project: Project, call: Call) -> list[str]:
+    """What the person at the terminal should know about the call just recorded."""
+    found: list[str] = []
+    if call.caller is None and call.caller_raw:
+        country = caller_country(project, call.tracking_number) or "none"
+        found.append(
+            f"note: the caller {call.caller_raw!r} could not be read as a phone number "
+            f"(national spellings read as country: {country}); recorded as sent, without a "
+            "caller number: write it as +<country code><number>"
+        )
+    if not has_number(db, project, call.tracking_number):
+        found.append(unknown_number_note(db, project, call.tracking_number))
+    return found
+
+
+def has_number(db: Session, project: Project, number: str) -> bool:
+    query = select(TrackingNumber.id).where(
+        TrackingNumber.project_id == project.id, TrackingNumber.number == number
+    )
+    return db.scalar(query.limit(1)) is not None
+
+
+def unknown_number_note(db: Session, project: Project, number: str) -> str:
+    query = select(TrackingNumber.number).where(
+        TrackingNumber.project_id == project.id, TrackingNumber.removed_at.is_(None)
+    )
+    known = list(db.scalars(query.order_by(TrackingNumber.number).limit(5)))
+    choice = f"; its numbers include {', '.join(known)}" if known else "; it has no numbers yet"
+    return (
+        f"note: {number} is not a tracking number of project {project.id} ({project.name}): "
+        f"the call is recorded but belongs to no visit{choice}"
+    )

@@ -59,6 +59,14 @@ class NumberOut(BaseModel):
     last_released_at: datetime | None
     created_at: datetime
     removed_at: datetime | None
+    warning: str | None = Field(
+        description="Set when the number is of another country than the project's: visitors "
+        "would dial abroad to call it.",
+        examples=[
+            "A number of GB, not of the project's country (US): visitors would dial abroad "
+            "to call it"
+        ],
+    )
 
     @classmethod
     def build(cls, state: NumberState) -> NumberOut:
@@ -75,6 +83,7 @@ class NumberOut(BaseModel):
             last_released_at=number.last_released_at,
             created_at=number.created_at,
             removed_at=number.removed_at,
+            warning=state.warning,
         )
 
 

@@ -28,6 +28,9 @@ class NumberState:
     number: TrackingNumber
     live_leases: int  # sessions holding it now (more than one: shared on exhaustion)
     lease_expires_at: datetime | None
+    # Another country than the project's: added anyway (a site may list a foreign office),
+    # but said wherever the number is shown (validation.foreign_number_warning).
+    warning: str | None = None
 
     @property
     def status(self) -> str:
@@ -49,7 +52,7 @@ def list_numbers(
         )
     numbers = db.scalars(query.order_by(TrackingNumber.kind, TrackingNumber.number)).all()
     leases = live_leases(db, project, now)
-    return [state_of(number, leases) for number in numbers]
+    return [state_of(number, leases, project.country) for number in numbers]
 
 
 def leased_ids(project: Project, now: datetime) -> Any:
@@ -73,9 +76,12 @@ def live_leases(db: Session, project: Project, now: datetime) -> dict[int, tuple
     return {number_id: (count, expires) for number_id, count, expires in db.execute(query)}
 
 
-def state_of(number: TrackingNumber, leases: dict[int, tuple[int, datetime]]) -> NumberState:
+def state_of(
+    number: TrackingNumber, leases: dict[int, tuple[int, datetime]], country: str | None
+) -> NumberState:
     count, expires = leases.get(number.id, (0, None))
-    return NumberState(number, count, expires)
+    warning = validation.foreign_number_warning(number.number, country)
+    return NumberState(number, count, expires, warning)
 
 
 def find_number(db: Session, project: Project, number_id: int) -> TrackingNumber:
@@ -88,7 +94,7 @@ def find_number(db: Session, project: Project, number_id: int) -> TrackingNumber
 def number_state(
     db: Session, project: Project, number: TrackingNumber, now: datetime
 ) -> NumberState:
-    return state_of(number, live_leases(db, project, now))
+    return state_of(number, live_leases(db, project, now), project.country)
 
 
 def add_numbers(

@@ -17,6 +17,8 @@ HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 MAX_DESTINATION_LENGTH = 255
 # A national spelling: digits with spaces, dots, dashes, slashes and brackets ("(212) 555-0151").
 NATIONAL_SPELLING = re.compile(r"^[\d\s().\-/]*\d[\d\s().\-/]*$")
+# International dialling prefixes read as "+" (normalise_phone_number).
+DIALLING_PREFIXES = ("00", "011")
 SHORTEST_NATIONAL_NUMBER = 5  # fewer digits are no country's number (Niue's have 4, +683)
 SIP_URI = re.compile(r"^sips?:[^@\s]+@[A-Za-z0-9.\-\[\]:]+(;[^\s]*)?$")
 
@@ -63,15 +65,46 @@ def check_host_labels(raw: str, host: str) -> str:
 # raises, and is not kept.
 @lru_cache(maxsize=4096)
 def normalise_phone_number(raw: str, country: str | None) -> str:
-    """E.164 form of a number written in any usual spelling (national needs ``country``)."""
-    text = raw.strip()
-    try:
-        number = phonenumbers.parse(text, country)
-    except phonenumbers.NumberParseException:
-        raise ValueError(phone_parse_hint(raw, country)) from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{raw!r} is not a valid phone number")
+    """E.164 form of a number written in any usual spelling (national needs ``country``;
+    "00" or North America's "011" in front is read as "+")."""
+    number = parsed_phone_number(raw, country)
+    if number.extension:
+        # Kept nowhere: E.164 has no extension, and a tracking number or destination is
+        # dialled as it is. Refused out loud rather than dropped without a word.
+        raise ValueError(
+            f"{raw!r} has an extension ({number.extension}): give the number without it "
+            "(Dialtrail stores and dials numbers without extensions)"
+        )
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def parsed_phone_number(raw: str, country: str | None) -> phonenumbers.PhoneNumber:
+    text = raw.strip()
+    number = parsed_or_none(text, country)
+    if number is not None and phonenumbers.is_valid_number(number):
+        return number
+    for spelling in international_spellings(text):
+        candidate = parsed_or_none(spelling, None)
+        if candidate is not None and phonenumbers.is_valid_number(candidate):
+            return candidate
+    if number is None:
+        raise ValueError(phone_parse_hint(raw, country))
+    raise ValueError(f"{raw!r} is not a valid phone number")
+
+
+def parsed_or_none(text: str, country: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def international_spellings(text: str) -> list[str]:
+    """The number with an international dialling prefix read as "+": "00" (most of the
+    world) and "011" (North America), which phonenumbers reads only for a country that uses
+    it. Tried only when the plain reading is not a valid number: "0113 496 0000" is Leeds."""
+    prefixes = [prefix for prefix in DIALLING_PREFIXES if text.startswith(prefix)]
+    return ["+" + text.removeprefix(prefix) for prefix in prefixes]
 
 
 def phone_parse_hint(raw: str, country: str | None) -> str:
@@ -80,11 +113,28 @@ def phone_parse_hint(raw: str, country: str | None) -> str:
     text = raw.strip()
     if country is not None or text.startswith("+") or not NATIONAL_SPELLING.match(text):
         return f"{raw!r} is not a phone number"
-    if sum(character.isdigit() for character in text) < SHORTEST_NATIONAL_NUMBER:
+    # "00" is never the start of a national number; "011" may be (0113 is Leeds).
+    digits = sum(character.isdigit() for character in text)
+    if text.startswith("00") or digits < SHORTEST_NATIONAL_NUMBER:
         return f"{raw!r} is not a valid phone number"
     return (
         f"{raw!r} has no country code: write it as +<country code><number>, "
         "or set the project's country to accept national spellings"
+    )
+
+
+def foreign_number_warning(e164: str, country: str | None) -> str | None:
+    """A warning when a tracking number is of another country than the project's: visitors
+    would dial abroad to call it, usually a typo or the wrong pool. None when it matches, the
+    project has no country, or the number belongs to no country (+800 freephone)."""
+    if country is None:
+        return None
+    number_country = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    if number_country in (None, "ZZ", "001") or number_country == country:
+        return None
+    return (
+        f"A number of {number_country}, not of the project's country ({country}): visitors "
+        "would dial abroad to call it"
     )
 
 
