@@ -123,6 +123,7 @@ def phone_parse_hint(raw: str, country: str | None) -> str:
     )
 
 
+@lru_cache(maxsize=4096)  # asked for every number of every list the API and admin show
 def foreign_number_warning(e164: str, country: str | None) -> str | None:
     """A warning when a tracking number is of another country than the project's: visitors
     would dial abroad to call it, usually a typo or the wrong pool. None when it matches, the
