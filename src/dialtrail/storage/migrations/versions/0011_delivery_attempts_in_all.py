@@ -7,7 +7,7 @@ the latest resend or by *Retry now*. ``retry_planned_at`` keeps the schedule's n
 a *Retry now* is due, so that a failed retry now goes back to it (docs/webhooks.md, "Retries").
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-04 22:00:00.000000
 """
 
@@ -20,7 +20,7 @@ from dialtrail.storage.base import UTCDateTime
 from dialtrail.storage.migrate import refuse_downgrade
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
