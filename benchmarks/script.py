@@ -10,10 +10,14 @@ Size: the script exactly as GET /s/{key}.js serves it, with the 20 entities of
 tests/support/served_script.py (the size test's too) and with one, gzipped.
 
 Time: the same page with the script and without it (benchmarks/script_site.py), each in a fresh
-browser context per sample, in pairs (which goes first alternates), unthrottled then with the
-CPU throttled 4x. Each page is measured twice: its first page view (loaded, the page view
-POSTed and answered, the tracking number shown, no script run for 300 ms), then an SPA page
-view (``history.pushState``, which the script wraps). Two methods on every sample:
+browser context per sample, unthrottled then with the CPU throttled 4x. Each pair comes with a
+third page, the same again with the **floor** script (benchmarks/script_floor.js), measured the
+same way: what any call tracker must do (read the cookies once, send one page view, read its
+JSON answer, replace one number), so the report shows how much of the cost is the browser's own
+work and how much the script adds above it. Which of the three goes first rotates. Each page is
+measured twice: its first page view (loaded, the page view POSTed and answered, the tracking
+number shown, no script run for 300 ms), then an SPA page view (``history.pushState``, which
+the script wraps). Two methods on every sample:
 
 - Chromium's counters, ``Performance.getMetrics``: ``ScriptDuration`` (which leaves promise
   callbacks out, where the script handles the page view's answer) and ``TaskDuration``;
@@ -21,12 +25,15 @@ view (``history.pushState``, which the script wraps). Two methods on every sampl
   in wall and CPU time. The headline figure is its wall time.
 
 The script's cost is with minus without, per pair; medians and 90th percentiles, since the
-machine is shared and noisy. The run stops with a message, reporting nothing, when a premise
-fails: the page without the script requested it, posted anything or has ``window.dialtrail``;
-the page with it did not request it, post two page views, read 18 of the 20 entities or show
-the tracking number; ScriptDuration and the trace's events of the script's URL (the same work,
-counted two ways) differ by more than 3x. Results: benchmarks/results/script.json, printed
-after a summary.
+machine is shared and noisy. The first page view's cost is also broken down by phase (CPU):
+the file's top-level run (EvaluateScript), its callbacks (DOMContentLoaded, timers, listeners)
+and the microtasks (promise callbacks: the page view's answer). The run stops with a message,
+reporting nothing, when a premise fails: the page without the script requested it, posted
+anything or has ``window.dialtrail``; the page with it did not request it, post two page views,
+read 18 of the 20 entities or show the tracking number; the floor's page did not request the
+floor script, post two page views or show the tracking number; ScriptDuration and the trace's
+events of the script's URL (the same work, counted two ways) differ by more than 3x. Results:
+benchmarks/results/script.json, printed after a summary.
 """
 
 from __future__ import annotations
@@ -51,9 +58,11 @@ from harness.report import percentile, say
 from playwright.sync_api import Browser, CDPSession, Page, sync_playwright
 from script_site import (
     COLLECTOR_PATH,
+    FLOOR_PATH,
     SCRIPT_PATH,
     TRACKING_NUMBER,
     TRACKING_NUMBER_AS_SHOWN,
+    WITH_FLOOR,
     WITH_SCRIPT,
     WITHOUT_SCRIPT,
     SiteServer,
@@ -85,6 +94,21 @@ class PremiseFailed(SystemExit):
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A page of the site: with the script, with the floor script, or without either."""
+
+    name: str
+    page_path: str
+    script_path: str  # whose events the trace attributes (the script's, for the bare page)
+
+
+SCRIPT = Variant("script", WITH_SCRIPT, SCRIPT_PATH)
+FLOOR = Variant("floor", WITH_FLOOR, FLOOR_PATH)
+WITHOUT = Variant("without", WITHOUT_SCRIPT, SCRIPT_PATH)
+VARIANTS = (SCRIPT, WITHOUT, FLOOR)
+
+
+@dataclass(frozen=True)
 class Sample:
     """One page in one fresh context: the first page view's figures and the SPA page view's."""
 
@@ -98,9 +122,8 @@ class Bench:
     site: SiteServer
     rate: int  # CPU throttling: 1 (none) or 4
 
-    @property
-    def script_url(self) -> str:
-        return self.site.base_url + SCRIPT_PATH
+    def script_url(self, variant: Variant) -> str:
+        return self.site.base_url + variant.script_path
 
 
 # Each figure: its key in a sample, what the report calls it, what the summary calls it.
@@ -111,6 +134,13 @@ FIGURES = [
     ("trace_script_url_ms", "trace_script_url_ms", "trace URL"),
     ("task_ms", "task_duration_ms", "TaskDuration"),
 ]
+# The first page view's JS CPU by phase: the file's top-level run, its callbacks, the microtasks.
+Part = Callable[[dict[str, float]], float]
+BREAKDOWN: dict[str, Part] = {
+    "top_level_cpu_ms": lambda f: f["trace_evaluate_cpu_ms"],
+    "callbacks_cpu_ms": lambda f: f["trace_script_url_cpu_ms"] - f["trace_evaluate_cpu_ms"],
+    "microtasks_cpu_ms": lambda f: f["trace_total_cpu_ms"] - f["trace_script_url_cpu_ms"],
+}
 MEANINGS = {
     "javascript_ms": "the headline: the script's JavaScript on the main thread, wall time (trace: "
     "its own events and the microtasks, where promise callbacks run)",
@@ -120,6 +150,13 @@ MEANINGS = {
     "trace_script_url_ms": "the trace's events of the script's URL: what ScriptDuration counts",
     "task_duration_ms": "every main-thread task (style, layout, network included): the "
     "widest figure, the noisiest",
+    "floor": "the same figures for benchmarks/script_floor.js, the least a call tracker does "
+    "(read the cookies once, one POST and its JSON answer, one number replaced), minus the page "
+    "without a script: the browser's own share of any tracker's cost",
+    "above_floor": "the script minus the floor, per triple of pages: what the script adds",
+    "breakdown": "the first page view's JS CPU cost by phase: the file's top-level run "
+    "(EvaluateScript), its callbacks (DOMContentLoaded, timers, listeners: the page view is "
+    "read and sent here) and the microtasks (the page view's answer, the number shown)",
 }
 
 PREMISES = [
@@ -129,6 +166,8 @@ PREMISES = [
     f"pushState), dialtrail.entities() has at least {MIN_ENTITY_VALUES} values, "
     "dialtrail.number() is the tracking number and the page shows it in place of the site's, "
     "its first trace has events of the script's URL",
+    "page with the floor script: it was requested, two page views were posted, the page shows "
+    "the tracking number, its first trace has events of the floor script's URL",
     "ScriptDuration and the trace's events of the script's URL (the same work, counted two "
     f"ways) agree within {AGREEMENT:g}x or {AGREEMENT_FLOOR_MS:g} ms",
 ]
@@ -179,34 +218,45 @@ def benchmark(arguments: argparse.Namespace) -> int:
 def measure_rate(
     browser: Browser, site: SiteServer, rate: int, arguments: argparse.Namespace
 ) -> dict[str, Any]:
-    say(f"CPU throttling {rate}x: {arguments.samples} pairs of pages")
-    measured = pairs(Bench(browser, site, rate), arguments.samples)
+    say(f"CPU throttling {rate}x: {arguments.samples} triples of pages")
+    measured = triples(Bench(browser, site, rate), arguments.samples)
+    script = [(t[SCRIPT], t[WITHOUT]) for t in measured]
+    floor = [(t[FLOOR], t[WITHOUT]) for t in measured]
+    above = [(t[SCRIPT], t[FLOOR]) for t in measured]
     figures: dict[str, Any] = {
         "budget_ms": BUDGETS_MS[rate],
-        "first_page_view": phase_figures(measured, "first"),
-        "spa_page_view": phase_figures(measured, "spa"),
+        "first_page_view": phase_figures(script, "first"),
+        "spa_page_view": phase_figures(script, "spa"),
+        "breakdown": breakdown(script),
+        "floor": {phase: phase_figures(floor, key) for key, phase in PHASES},
+        "above_floor": {phase: phase_figures(above, key) for key, phase in PHASES},
     }
     for phase in ("first_page_view", "spa_page_view"):
         check_agreement(figures[phase], f"{phase} at {rate}x")
+        check_agreement(figures["floor"][phase], f"the floor's {phase} at {rate}x")
     return figures
 
 
-def pairs(bench: Bench, count: int) -> list[tuple[Sample, Sample]]:
-    """``count`` pairs (with the script, without), after one pair that is not counted (the
-    browser's first pages are slower); the order within a pair alternates."""
+PHASES = (("first", "first_page_view"), ("spa", "spa_page_view"))
+
+
+def triples(bench: Bench, count: int) -> list[dict[Variant, Sample]]:
+    """``count`` triples (with the script, without, with the floor), after one that is not
+    counted (the browser's first pages are slower); which goes first rotates."""
     measured = []
     for number in range(count + 1):
-        order = (True, False) if number % 2 else (False, True)
-        samples = {with_script: load(bench, with_script) for with_script in order}
+        turn = number % len(VARIANTS)
+        order = VARIANTS[turn:] + VARIANTS[:turn]
+        samples = {variant: load(bench, variant) for variant in order}
         if number:
-            measured.append((samples[True], samples[False]))
+            measured.append(samples)
     return measured
 
 
-def load(bench: Bench, with_script: bool) -> Sample:
+def load(bench: Bench, variant: Variant) -> Sample:
     """A page in a fresh context: its first page view, then an SPA page view."""
     sample = os.urandom(6).hex()
-    path = WITH_SCRIPT if with_script else WITHOUT_SCRIPT
+    path = variant.page_path
     context = bench.browser.new_context()
     try:
         page = context.new_page()
@@ -214,33 +264,34 @@ def load(bench: Bench, with_script: bool) -> Sample:
         devtools.send("Performance.enable")
         devtools.send("Emulation.setCPUThrottlingRate", {"rate": bench.rate})
         url = f"{bench.site.base_url}{path}?sample={sample}"
-        first = measured(bench, page, devtools, with_script, lambda: page.goto(url))
+        first = measured(bench, page, devtools, variant, lambda: page.goto(url))
         spa = measured(
             bench,
             page,
             devtools,
-            with_script,
+            variant,
             lambda: devtools.send("Runtime.evaluate", {"expression": PUSH_STATE}),
         )
         for key in COUNTERS:  # the counters run from the page's start; a trace is per phase
             spa[key] -= first[key]
         figures = Sample(first, spa)
-        check_premises(bench, page, with_script, sample, figures)
+        check_premises(bench, page, variant, sample, figures)
         return figures
     finally:
         context.close()
 
 
 def measured(
-    bench: Bench, page: Page, devtools: CDPSession, with_script: bool, action: Callable[[], Any]
+    bench: Bench, page: Page, devtools: CDPSession, variant: Variant, action: Callable[[], Any]
 ) -> dict[str, float]:
     """Runs ``action`` under a trace and waits for its page view to settle: the counters since
     the page's start, and the trace's figures for this phase alone."""
     bench.browser.start_tracing(page=page, categories=script_trace.CATEGORIES)
-    with page_view_answered(page, with_script):
+    with page_view_answered(page, variant is not WITHOUT):
         action()
     counters = settled(page, devtools)
-    return counters | script_trace.script_time_ms(bench.browser.stop_tracing(), bench.script_url)
+    trace = bench.browser.stop_tracing()
+    return counters | script_trace.script_time_ms(trace, bench.script_url(variant))
 
 
 @contextmanager
@@ -288,20 +339,24 @@ def counters(devtools: CDPSession) -> dict[str, float]:
 
 
 def check_premises(
-    bench: Bench, page: Page, with_script: bool, sample: str, figures: Sample
+    bench: Bench, page: Page, variant: Variant, sample: str, figures: Sample
 ) -> None:
     """What makes the figures mean anything, read after the measurement (reading runs script
     in the page too)."""
     requests = bench.site.requests_of(sample)
-    page_path = WITH_SCRIPT if with_script else WITHOUT_SCRIPT
+    page_path = variant.page_path
     got = [(noted.method, noted.path) for noted in requests]
     observed = page.evaluate(OBSERVE)
     fetched_script = ("GET", SCRIPT_PATH) in got
     posted = [path for method, path in got if method == "POST"]
+    page_views = posted.count(f"{COLLECTOR_PATH}/pageview")
     if ("GET", page_path) not in got:
         raise PremiseFailed(f"the server saw no request for {page_path} of this sample: {got}")
-    if not with_script:
-        if fetched_script or posted or observed["loaded"]:
+    if variant is FLOOR:
+        check_floor_premises(got, page_views, observed, figures, bench.script_url(FLOOR))
+        return
+    if variant is WITHOUT:
+        if fetched_script or ("GET", FLOOR_PATH) in got or posted or observed["loaded"]:
             raise PremiseFailed(
                 f"the page without the script ran it: {got}, window.dialtrail "
                 + ("defined" if observed["loaded"] else "undefined")
@@ -309,7 +364,6 @@ def check_premises(
         if figures.first["trace_script_url_ms"] or figures.spa["trace_script_url_ms"]:
             raise PremiseFailed("the trace of the page without the script has script events")
         return
-    page_views = posted.count(f"{COLLECTOR_PATH}/pageview")
     if not fetched_script or page_views != 2:
         raise PremiseFailed(f"the page with the script: {got} (expected the script, 2 page views)")
     if observed["values"] < MIN_ENTITY_VALUES:
@@ -317,7 +371,22 @@ def check_premises(
     if observed["number"] != TRACKING_NUMBER or TRACKING_NUMBER_AS_SHOWN not in observed["text"]:
         raise PremiseFailed(f"the tracking number is not shown: {observed['number']}")
     if not figures.first["trace_script_url_ms"]:
-        raise PremiseFailed(f"the trace has no event of {bench.script_url}")
+        raise PremiseFailed(f"the trace has no event of {bench.script_url(SCRIPT)}")
+
+
+def check_floor_premises(
+    got: list[tuple[str, str]],
+    page_views: int,
+    observed: dict[str, Any],
+    figures: Sample,
+    floor_url: str,
+) -> None:
+    if ("GET", FLOOR_PATH) not in got or ("GET", SCRIPT_PATH) in got or page_views != 2:
+        raise PremiseFailed(f"the page with the floor script: {got} (expected it, 2 page views)")
+    if TRACKING_NUMBER_AS_SHOWN not in observed["text"]:
+        raise PremiseFailed("the floor script did not show the tracking number")
+    if not figures.first["trace_script_url_ms"]:
+        raise PremiseFailed(f"the trace has no event of {floor_url}")
 
 
 def phase_figures(measured: list[tuple[Sample, Sample]], phase: str) -> dict[str, Any]:
@@ -338,6 +407,15 @@ def compared(with_script: list[float], without_script: list[float]) -> dict[str,
         "without_script": spread(without_script),
         "cost": spread([w - wo for w, wo in zip(with_script, without_script, strict=True)]),
         "difference_of_medians": statistics.median(with_script) - statistics.median(without_script),
+    }
+
+
+def breakdown(measured: list[tuple[Sample, Sample]]) -> dict[str, Any]:
+    """The first page view's JS CPU cost by phase, with minus without per pair (the page
+    without the script has microtasks of its own; it has no event of the script's URL)."""
+    return {
+        name: spread([part(w.first) - part(wo.first) for w, wo in measured])
+        for name, part in BREAKDOWN.items()
     }
 
 
@@ -368,22 +446,38 @@ def size_figures() -> dict[str, int]:
     }
 
 
+def summary_rows(rate: str, label: str, figures: dict[str, Any]) -> list[str]:
+    rows = []
+    for phase in ("first_page_view", "spa_page_view"):
+        costs = [figures[phase][name]["cost"] for _, name, _ in FIGURES]
+        title = f"{rate} {label}{phase[:-10]}"
+        rows.append(
+            f"{title:<20}"
+            + "".join(f"{cost['median']:>10.2f} ({cost['p90']:5.1f})" for cost in costs)
+        )
+    return rows
+
+
 def summary_lines(result: dict[str, Any]) -> str:
     size = result["size"]
     lines = [
         f"size: {size['gzipped_bytes']:,} bytes gzipped with {ENTITY_COUNT} entities "
         f"({size['gzipped_bytes_with_one_entity']:,} with one); budget "
         f"{size['gzip_budget_bytes']:,}, room {size['room_bytes']:,}",
-        "the script's main-thread cost, ms: with - without, per pair; median (p90)",
+        "main-thread cost, ms: the page with the script (or the floor script) minus the page "
+        "without, per triple; script-floor: the script minus the floor; median (p90)",
         f"{'':20}" + "".join(f"{label:>18}" for _, _, label in FIGURES),
     ]
     for key, rate in (("unthrottled", "1x"), ("cpu_throttled_4x", "4x")):
-        for phase in ("first_page_view", "spa_page_view"):
-            costs = [result[key][phase][name]["cost"] for _, name, _ in FIGURES]
-            lines.append(
-                f"{rate} {phase:<17}"
-                + "".join(f"{cost['median']:>10.2f} ({cost['p90']:5.1f})" for cost in costs)
-            )
+        figures = result[key]
+        for label, of in (("", figures), ("floor ", figures["floor"])):
+            lines += summary_rows(rate, label, of)
+        lines += summary_rows(rate, "script-floor ", figures["above_floor"])
+        parts = figures["breakdown"]
+        lines.append(
+            f"{rate} first page view's JS CPU by phase, median: "
+            + ", ".join(f"{name[:-7]} {part['median']:.2f}" for name, part in parts.items())
+        )
     load = result["load_average"]
     lines.append(
         f"budget for the first page view: {result['unthrottled']['budget_ms']:g} ms (1x), "

@@ -1,5 +1,6 @@
 """The site that benchmarks/script.py loads in Chromium, on one local HTTP server: the same page
-with the insertion script and without it, the script as GET /s/{key}.js serves it, and the
+with the insertion script, with the floor script (benchmarks/script_floor.js: the least any call
+tracker does) and without either, the script as GET /s/{key}.js serves it, and the
 collector's endpoints (a page view is answered with a tracking number, so the script replaces
 the site's numbers as it would on a real site). Every request is noted with the sample it
 belongs to, so that the benchmark can check what each page really loaded."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,13 +20,17 @@ from dialtrail.tracker.serve import ServedScript
 
 WITH_SCRIPT = "/page-with-script"
 WITHOUT_SCRIPT = "/page-without-script"
+WITH_FLOOR = "/page-with-floor"
 PUBLIC_KEY = "3HZvN7AezYZaxluc"
 SCRIPT_PATH = f"/s/{PUBLIC_KEY}.js"
+FLOOR_PATH = "/floor.js"
+FLOOR_SCRIPT = Path(__file__).parent / "script_floor.js"
 COLLECTOR_PATH = f"/c/{PUBLIC_KEY}"
 # The page view's answer: a number of the same country as the page's, which the script puts in
 # place of "+1 (212) 555-0123" and of the tel: link.
 TRACKING_NUMBER = "+12125550199"
 TRACKING_NUMBER_AS_SHOWN = "555-0199"
+SITE_NUMBER_AS_SHOWN = "555-0123"  # the floor script replaces this spelling only
 
 # A shop page: the state the 20 entities read, the site's numbers in the header (a tel: link)
 # and the footer, and some text for the number search to walk. Both pages are the same bytes
@@ -59,6 +65,7 @@ class SiteServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), SiteHandler)
         self.base_url = f"http://127.0.0.1:{self.server_port}"
         self.script: ServedScript = served(self.base_url + COLLECTOR_PATH)
+        self.floor = floor_script(self.base_url + COLLECTOR_PATH)
         self.noted: list[Noted] = []
         self.lock = threading.Lock()
 
@@ -74,14 +81,30 @@ class SiteServer(ThreadingHTTPServer):
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
-def page(with_script: bool) -> bytes:
-    tag = f'<script src="{SCRIPT_PATH}"></script>' if with_script else ""
+def floor_script(endpoint: str) -> bytes:
+    source = FLOOR_SCRIPT.read_text(encoding="utf-8")
+    replaced = {
+        "__ENDPOINT__": endpoint,
+        "__SITE_NUMBER__": SITE_NUMBER_AS_SHOWN,
+        "__SHOWN_AS__": TRACKING_NUMBER_AS_SHOWN,
+    }
+    for placeholder, value in replaced.items():
+        source = source.replace(placeholder, value)
+    return source.encode()
+
+
+def page(script_path: str | None) -> bytes:
+    tag = f'<script src="{script_path}"></script>' if script_path else ""
     paragraphs = "\n".join(PARAGRAPH.format(n=n) for n in range(1, 31))
     html = PAGE.format(state=PAGE_STATE, script=tag, parts=PAGE_BODY_PARTS, paragraphs=paragraphs)
     return html.encode()
 
 
-PAGES = {WITH_SCRIPT: page(with_script=True), WITHOUT_SCRIPT: page(with_script=False)}
+PAGES = {
+    WITH_SCRIPT: page(SCRIPT_PATH),
+    WITHOUT_SCRIPT: page(None),
+    WITH_FLOOR: page(FLOOR_PATH),
+}
 
 
 def sample_of(url: str) -> str | None:
@@ -111,6 +134,8 @@ class SiteHandler(BaseHTTPRequestHandler):
             self.answer(200, "text/html; charset=utf-8", PAGES[path])
         elif path == SCRIPT_PATH:
             self.answer_script()
+        elif path == FLOOR_PATH:
+            self.answer(200, "application/javascript", self.site.floor)
         else:
             self.answer(404, "text/plain", b"not here")
 

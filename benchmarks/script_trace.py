@@ -48,11 +48,15 @@ def event_url(event: dict[str, Any]) -> str:
 def script_time_ms(trace: bytes, script_url: str) -> dict[str, float]:
     """The script's own events (``script_url``) and those with the microtasks (``total``), in
     wall time (``_ms``: what the page waits) and in the thread's CPU time (``_cpu_ms``: what
-    neighbours on a shared machine do not change), overlaps counted once."""
+    neighbours on a shared machine do not change), overlaps counted once; and the CPU time of
+    its top-level run alone (``evaluate``: EvaluateScript, compiling and running the file's
+    outer code), for the breakdown by phase."""
     events = main_thread_events(trace)
     own = [e for e in events if e["name"] in ATTRIBUTED and event_url(e) == script_url]
     every = own + [e for e in events if e["name"] in UNATTRIBUTED]
+    evaluated = [e for e in own if e["name"] == "EvaluateScript"]
     return {
+        "trace_evaluate_cpu_ms": covered_ms(evaluated, "tdur"),
         "trace_script_url_ms": covered_ms(own, "dur"),
         "trace_script_url_cpu_ms": covered_ms(own, "tdur"),
         "trace_total_ms": covered_ms(every, "dur"),
