@@ -258,12 +258,11 @@
      spelling is found by its digits: +38 (044) 111-22-33, 044 111 22 33, 0441112233. */
 
   // Between two digits: "+38 (044) 111-22-33". At most three, but that is checked on what is
-  // found (farApart): a bounded {0,3} between every two digits made each pattern cost about a
-  // millisecond to compile. In and around the short prefix it stays bounded (a few copies cost
-  // little), so a prefix far from the number ("+38\n        (044) 111-22-33") never hides it.
-  const SEPARATORS = '[-\\s().]*', AROUND = '[-\\s().]{0,3}';
-  const farApart = (found) => /[-\s().]{4}/.test(found);
-  const spelled = (digits, between = SEPARATORS) => digits.split('').join(between);
+  // found (farApart, numbersIn): a bounded {0,3} in the pattern made the two site numbers' cost
+  // most of a millisecond to compile on every page, even with the bound in the prefix alone.
+  const SEPARATORS = '[-\\s().]*';
+  const farApart = (found) => /[-\s().]{4}/.test(found); // undefined: no separator
+  const spelled = (digits) => digits.split('').join(SEPARATORS);
   let shown = null, targets = [], observer; // the parts now on the page; [pattern, site number]
 
   // "+380449998877" → its parts, in the country of the site number that has its calling code.
@@ -272,12 +271,29 @@
     return {cc: site.cc, trunk: site.trunk, nsn: digits.slice(site.cc.length)};
   }
 
-  // Any spelling: international (+ or 00) or national (with or without the trunk prefix), but
-  // never a part of a longer run of digits. Third, its digits alone: they tell whether a text
-  // may hold the number, also where elements' texts join up into longer runs (<td>…33</td><td>24).
-  const pattern = (number) => [new RegExp('(?<![\\d+])(?:(?:(?:\\+|00)' + AROUND + spelled(number.cc, AROUND) +
-    (number.trunk && '|' + spelled(number.trunk, AROUND)) + ')' + AROUND + ')?' + spelled(number.nsn) + '(?!\\d)', 'g'), number,
-    new RegExp(spelled(number.nsn))];
+  // Any spelling: international (+ or 00) or national (with or without the trunk prefix, the
+  // first group), but never a part of a longer run of digits.
+  const pattern = (number) => [new RegExp('(?<![\\d+])((?:(?:\\+|00)' + SEPARATORS + spelled(number.cc) +
+    (number.trunk && '|' + spelled(number.trunk)) + ')' + SEPARATORS + ')?' + spelled(number.nsn) + '(?!\\d)', 'g'), number];
+
+  // The matches of a site number's pattern in `text` that are spelled as numbers are: at most
+  // three separators in a row. When the four are in or after the prefix, the number may still
+  // start later in the match ("+38\n        (044) 111-22-33" holds "(044) 111-22-33"): the search
+  // goes on from the match's second character, the lookbehind still seeing the whole text.
+  function numbersIn(text, regex) {
+    const list = []; // lastIndex is 0: the last exec found nothing
+    for (let found; (found = regex.exec(text));) {
+      if (farApart(found[1])) regex.lastIndex = found.index + 1;
+      else if (!farApart(found[0])) list.push(found);
+    }
+    return list;
+  }
+
+  // At most how many numbers a text holds: the site numbers' digits, in a row and apart from
+  // each other, once all but its digits are dropped (so also where elements' texts join up,
+  // <td>…33</td><td>24). Every number, whole in a text node or split across elements, is one.
+  const atMost = (text) => targets.reduce((count, [, site]) => count + text.replace(/\D/g, '').split(site.nsn).length - 1, 0);
+  let wholeInNodes = 0; // the numbers respelled() found, for swapIn
 
   // The page's spelling `found` of `site` with the digits of the shown number put in place of
   // its own one by one, so spaces, brackets and dashes stay; extra digits follow the last one.
@@ -289,7 +305,13 @@
       : found.replace(/\d/g, () => ++i < digits.length ? wanted[i - 1] : wanted.slice(i - 1));
   }
 
-  const respelled = (text) => targets.reduce((text, [regex, site]) => text.replace(regex, (found) => farApart(found) ? found : respell(found, site)), text);
+  const respelled = (text) => targets.reduce((text, [regex, site]) => {
+    for (const found of numbersIn(text, regex).reverse()) { // from the end: earlier offsets hold
+      wholeInNodes++;
+      text = text.slice(0, found.index) + respell(found[0], site) + text.slice(found.index + found[0].length);
+    }
+    return text;
+  }, text);
   // Never in code, form fields or what the visitor edits.
   const untouchable = (element) => !element || element.closest('script,style,textarea,select,noscript,template') || element.isContentEditable;
 
@@ -329,8 +351,7 @@
     for (const [regex, site] of targets) {
       let text = '', k = nodes.length - 1, m;
       const starts = nodes.map((node) => (text += node.data).length - node.data.length);
-      for (const found of [...text.matchAll(regex)].reverse()) {
-        if (farApart(found[0])) continue;
+      for (const found of numbersIn(text, regex).reverse()) {
         const start = found.index, end = start + found[0].length;
         while (starts[k] >= end) k--; // m: the node where the match ends, k: where it starts
         m = k;
@@ -359,11 +380,14 @@
     if (untouchable(root)) return;
     // One search of the whole text first: most added content has no number in it. Then only
     // texts with a digit are searched (each part of a split number has one): most have none.
-    const text = root.textContent;
-    if (targets.some(([, , digits]) => digits.test(text))) {
+    // When every number the whole text may hold was whole in a text node, none is split across
+    // elements: the climb from each text with a digit (most of the cost) is skipped.
+    const most = atMost(root.textContent);
+    if (most) {
       const walker = document.createTreeWalker(root, 4), nodes = [], seen = new Set(); // NodeFilter.SHOW_TEXT
+      wholeInNodes = 0;
       for (let node; (node = walker.nextNode());) if (/\d/.test(node.data)) swapText(node), nodes.push(node);
-      for (const node of nodes) swapAround(node, seen); // what is left: numbers split across elements
+      if (wholeInNodes < most) for (const node of nodes) swapAround(node, seen); // numbers split across elements
     }
     for (const element of [root, ...root.querySelectorAll('[href^="tel:"],[data-dialtrail-number]')]) {
       const format = element.getAttribute('data-dialtrail-number'), href = element.getAttribute('href') || '';
