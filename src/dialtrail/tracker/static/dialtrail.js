@@ -263,7 +263,8 @@
   const SEPARATORS = '[-\\s().]*';
   const farApart = (found) => /[-\s().]{4}/.test(found); // undefined: no separator
   const spelled = (digits) => digits.split('').join(SEPARATORS);
-  let shown = null, targets = [], observer; // the parts now on the page; [pattern, site number]
+  // The parts now on the page; [pattern, site number]; the numbers respelled() found, for swapIn.
+  let shown = null, targets = [], observer, wholeInNodes;
 
   // "+380449998877" → its parts, in the country of the site number that has its calling code.
   function parts(e164) {
@@ -293,7 +294,6 @@
   // each other, once all but its digits are dropped (so also where elements' texts join up,
   // <td>…33</td><td>24). Every number, whole in a text node or split across elements, is one.
   const atMost = (text) => targets.reduce((count, [, site]) => count + text.replace(/\D/g, '').split(site.nsn).length - 1, 0);
-  let wholeInNodes = 0; // the numbers respelled() found, for swapIn
 
   // The page's spelling `found` of `site` with the digits of the shown number put in place of
   // its own one by one, so spaces, brackets and dashes stay; extra digits follow the last one.
@@ -619,7 +619,7 @@
     wrapDataLayer();
     setInterval(guard(activityTick), setting('ping_interval', 15) * 1000);
     startPageView(document.referrer, touchSession());
-    show(); // the number the session was shown before, at once
+    show(); // the number the session was shown before, in the same task: no paint comes between
     watch();
   }
 
