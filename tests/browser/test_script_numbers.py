@@ -182,6 +182,20 @@ def test_several_split_numbers_in_one_element_are_all_swapped(page: Page, site: 
     }
 
 
+def test_split_numbers_are_swapped_next_to_whole_ones(page: Page, site: StaticSite) -> None:
+    # A page whose numbers are all whole in a text node is not searched for split ones (the
+    # cost of the number's first showing); one whole number must not make the others missed,
+    # nor a digit just before a split number in the page's text (<td>5</td><td>044 …).
+    open_numbers(page, site, TRACKING_NUMBER, "/mixed-numbers.html")
+
+    assert markup(page, "whole", "split", "digit", "after") == {
+        "whole": "Call 044 999 88 77 today",
+        "split": "<span>+38 (044)</span> 999-88-77",
+        "digit": "5",
+        "after": "<span>044</span> 999 88 77",
+    }
+
+
 @pytest.mark.parametrize(
     ("tracking_number", "expected"),
     [
