@@ -51,7 +51,7 @@ def test_a_session_shows_its_sources_page_views_and_values(
 
     page = owner.client.get(f"{owner.project}/sessions/{visit.session}").text
 
-    assert "news" in page
+    assert "<dt>utm_source</dt><dd>news</dd>" in page
     assert "https://shop.example.com/thanks" in page
     assert '<code class="value">A-17</code>' in page
     assert '<code class="value" data-testid="current-value">crm-42</code>' in page

@@ -28,7 +28,8 @@ RENAMED = {"key": "session_id"}
 
 def snapshot_keys() -> set[str]:
     session = WebSession(key="s" * 16, started_at=datetime(2026, 11, 27, tzinfo=UTC))
-    return set(visit_fields(session, "v" * 16, LatestPage(1, "https://example.com/", 1)))
+    visit = visit_fields(session, "v" * 16, LatestPage(1, "https://example.com/", 1))
+    return set(visit.as_json())
 
 
 def catalogue_visit_keys() -> set[str]:

@@ -211,5 +211,5 @@ def call_detail(
 
 def visit_fields(visit: dict[str, Any]) -> list[tuple[str, Any]]:
     """The snapshot's fields in the export's order, then any others."""
-    ordered = [name for name in export.VISIT_FIELDS if name in visit]
+    ordered = [name for name in export.VISIT_COLUMNS if name in visit]
     return [(name, visit[name]) for name in [*ordered, *sorted(set(visit) - set(ordered))]]

@@ -24,6 +24,7 @@ from dialtrail.entities import service as entities
 from dialtrail.sessions import queries
 from dialtrail.sessions.api import detail, summary
 from dialtrail.sessions.models import CLIENT_ID_LENGTH
+from dialtrail.sessions.visit import LANDING_PARAMETERS
 
 router = APIRouter(prefix="/projects/{project_id}/sessions")
 
@@ -134,4 +135,5 @@ def session_detail(
         project=access.project,
         section="sessions",
         session=shown,
+        landing_parameters=LANDING_PARAMETERS,
     )

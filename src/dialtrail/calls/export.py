@@ -1,8 +1,9 @@
 """Calls as CSV for spreadsheets: one row per call, safe to open in Excel or LibreOffice.
 
-- **Columns**: every field of the call JSON, then ``visit.<field>`` (the usual source fields
-  always, in a fixed order, then any other key found in the snapshots), then ``entity.<name>``
-  for every entity found in the snapshots (its value at call start).
+- **Columns**: every field of the call JSON, then ``visit.<field>`` (the snapshot's fields
+  always, in their order in ``sessions/visit.py``, then any other key found in the
+  snapshots), then ``entity.<name>`` for every entity found in the snapshots (its value at
+  call start).
 - **Formula injection** (OWASP "CSV Injection"): a cell starting with ``=``, ``+``, ``-``,
   ``@``, tab, carriage return or line feed gets a leading ``'``, so a spreadsheet shows it as
   text instead of running it. That includes E.164 numbers (``'+442079460958``): unprefixed,
@@ -32,28 +33,16 @@ from dialtrail.calls import queries
 from dialtrail.calls.filters import CallFilters
 from dialtrail.calls.models import Call
 from dialtrail.calls.schemas import CallOut, call_out
+from dialtrail.sessions.visit import VISIT_FIELDS
 
 CHUNK = 500
 BYTE_ORDER_MARK = "\ufeff"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CALL_COLUMNS = [name for name in CallOut.model_fields if name not in ("visit", "entities")]
-VISIT_FIELDS = (
-    "page_url",
-    "landing_page",
-    "referrer",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "gclid",
-    "fbclid",
-    "yclid",
-    "ga_client_id",
-    "started_at",
-    "page_views",
-    "user_agent",
-)
+# The visit snapshot's fields in their defined order, less the two the call's own columns
+# already show by the same name and value (its started_at is the visit's, not the call's).
+CARRIED_BY_THE_CALL = ("session_id", "visitor_id")
+VISIT_COLUMNS = [field.name for field in VISIT_FIELDS if field.name not in CARRIED_BY_THE_CALL]
 
 
 @dataclass(frozen=True)
@@ -68,7 +57,7 @@ class Columns:
 
 def columns(db: Session, project_id: int, filters: CallFilters) -> Columns:
     found = queries.snapshot_keys(db, project_id, filters, Call.visit)
-    visit = [*VISIT_FIELDS, *(key for key in found if key not in VISIT_FIELDS)]
+    visit = [*VISIT_COLUMNS, *(key for key in found if key not in VISIT_COLUMNS)]
     return Columns(visit, queries.snapshot_keys(db, project_id, filters, Call.entities))
 
 

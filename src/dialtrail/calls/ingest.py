@@ -178,7 +178,7 @@ def new_call(
         visitor_id=taken.visitor_id,
         candidate_session_ids=list(found.candidate_session_ids),
         is_first_call=is_first_call(db, project.id, event.caller, start),
-        visit=taken.visit,
+        visit=taken.visit.as_json() if taken.visit else {},
         entities=taken.entities,
     )
     # Its times as its first event gives them, so that the row is inserted complete (no

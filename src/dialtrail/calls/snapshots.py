@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
+from dialtrail.sessions.visit import VISIT_FIELDS, VisitSnapshot, iso
 
 NOTHING_SEEN: dict[str, Any] = {"value": None, "observed_at": None, "page_url": None}
 
@@ -30,7 +31,7 @@ class Snapshots:
     """What a new call takes from its session: its visitor and both snapshots."""
 
     visitor_id: int | None
-    visit: dict[str, Any]
+    visit: VisitSnapshot | None
     entities: dict[str, Any]
 
 
@@ -44,12 +45,12 @@ class LatestPage:
 
 
 def take(db: Session, project_id: int, session_id: int | None, moment: datetime) -> Snapshots:
-    """Both snapshots as of ``moment``: ``{}`` and all-null entities for an unattributed call
+    """Both snapshots as of ``moment``: no visit and all-null entities for an unattributed call
     (there is no visit to describe)."""
     entities = enabled_entities(db, project_id)
     row = session_and_visitor(db, session_id) if session_id is not None else None
     if row is None:
-        return Snapshots(None, {}, {entity.name: dict(NOTHING_SEEN) for entity in entities})
+        return Snapshots(None, None, {entity.name: dict(NOTHING_SEEN) for entity in entities})
     session, visitor_key = row
     page = latest_page(db, session.id, moment)
     return Snapshots(
@@ -154,34 +155,20 @@ def session_and_visitor(db: Session, session_id: int) -> tuple[WebSession, str] 
     return (row[0], row[1]) if row is not None else None
 
 
-def visit_fields(session: WebSession, visitor_key: str, page: LatestPage | None) -> dict[str, Any]:
+def visit_fields(session: WebSession, visitor_key: str, page: LatestPage | None) -> VisitSnapshot:
     """The session's source fields (docs/design.md §1) plus the page URL at call time."""
-    return {
-        **source_fields(session, visitor_key),
-        "page_views": page.page_views if page else 0,
-        "page_url": page.url if page else None,
-    }
+    return VisitSnapshot(
+        session_id=session.key,
+        visitor_id=visitor_key,
+        page_views=page.page_views if page else 0,
+        page_url=page.url if page else None,
+        **{name: getattr(session, name) for name in COPIED_FROM_SESSION},
+    )
 
 
-def source_fields(session: WebSession, visitor_key: str) -> dict[str, Any]:
-    return {
-        "session_id": session.key,
-        "visitor_id": visitor_key,
-        "ga_client_id": session.ga_client_id,
-        "utm_source": session.utm_source,
-        "utm_medium": session.utm_medium,
-        "utm_campaign": session.utm_campaign,
-        "utm_content": session.utm_content,
-        "utm_term": session.utm_term,
-        "gclid": session.gclid,
-        "fbclid": session.fbclid,
-        "yclid": session.yclid,
-        "referrer": session.referrer,
-        "landing_page": session.landing_page,
-        "started_at": iso(session.started_at),
-        "user_agent": session.user_agent,
-    }
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+# The snapshot's fields the session stores under the same name (the rest are set above).
+COPIED_FROM_SESSION = tuple(
+    field.name
+    for field in VISIT_FIELDS
+    if field.name not in {"session_id", "visitor_id", "page_views", "page_url"}
+)

@@ -7,17 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
+from dialtrail.sessions.visit import LANDING_PARAMETERS
+
 MAX_VALUE_LENGTH = 1000
-SOURCE_PARAMETERS = (
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "gclid",
-    "fbclid",
-    "yclid",
-)
+SOURCE_PARAMETERS = LANDING_PARAMETERS
 SOURCE_FIELD_LENGTH = 255
 
 

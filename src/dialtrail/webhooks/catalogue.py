@@ -2,7 +2,7 @@
 
 Keys are ``group.field``; ``entity.<name>`` exists for each of the project's tracking entities.
 The ``visit.*`` fields are derived from the visit snapshot's definition
-(``sessions/visit_fields.py``), so every stored visit field can be sent.
+(``sessions/visit.py``), so every stored visit field can be sent.
 Each field has a type, used to check filters and to format dates, a description and an example
 that the API and the admin UI show next to it.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from dialtrail.sessions.visit_fields import VISIT_FIELDS
+from dialtrail.sessions.visit import VISIT_FIELDS
 
 FieldType = Literal["string", "integer", "boolean", "datetime"]
 

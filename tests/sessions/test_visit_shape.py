@@ -1,0 +1,68 @@
+"""The visit snapshot is defined once (sessions/visit.py); everything that lists visit fields
+derives from it, so a field added in one place only fails here."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+from sqlalchemy import inspect
+
+from dialtrail.calls import export
+from dialtrail.collector import sources
+from dialtrail.sessions.models import WebSession
+from dialtrail.sessions.schemas import SourceFields
+from dialtrail.sessions.visit import LANDING_PARAMETERS, VISIT_FIELDS, VisitSnapshot
+from dialtrail.webhooks.catalogue import FIELDS
+
+SNAPSHOT_NAMES = [field.name for field in dataclasses.fields(VisitSnapshot)]
+
+
+def test_every_field_is_described_with_an_example_of_its_type() -> None:
+    kinds = {"string": str, "integer": int, "datetime": str}
+
+    for field in VISIT_FIELDS:
+        assert field.description.endswith("."), field.name
+        assert isinstance(field.example, kinds[field.type]), field.name
+
+    assert [field.name for field in VISIT_FIELDS] == SNAPSHOT_NAMES
+
+
+def test_the_catalogue_offers_the_snapshots_fields_in_its_order() -> None:
+    offered = [field.key for field in FIELDS if field.group == "visit"]
+
+    assert offered == [f"visit.{name}" for name in SNAPSHOT_NAMES]
+
+
+def test_the_csv_has_a_column_for_every_field_the_call_columns_do_not_carry() -> None:
+    carried = set(export.CARRIED_BY_THE_CALL)
+
+    assert carried <= set(export.CALL_COLUMNS)
+    assert [name for name in SNAPSHOT_NAMES if name not in carried] == export.VISIT_COLUMNS
+    assert "started_at" in export.VISIT_COLUMNS  # the visit's start, not the call's
+
+
+def test_the_collector_reads_every_landing_parameter_and_the_session_stores_it() -> None:
+    columns = {column.key for column in inspect(WebSession).columns}
+
+    assert sources.SOURCE_PARAMETERS == LANDING_PARAMETERS
+    assert set(LANDING_PARAMETERS) <= columns
+    url = "https://shop.example/?" + "&".join(f"{name}=v-{name}" for name in LANDING_PARAMETERS)
+    assert sources.source_fields(url) == {name: f"v-{name}" for name in LANDING_PARAMETERS}
+
+
+def test_the_sessions_api_shows_the_landing_parameters_referrer_and_landing_page() -> None:
+    assert set(SourceFields.model_fields) == {*LANDING_PARAMETERS, "referrer", "landing_page"}
+
+
+def test_the_stored_snapshot_is_plain_json_with_the_time_in_utc_text() -> None:
+    started = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+    empty: dict[str, str | None] = {name: None for name in SNAPSHOT_NAMES[2:]}
+    del empty["started_at"], empty["page_views"]
+    snapshot = VisitSnapshot("s", "v", started_at=started, page_views=2, **empty)
+
+    stored = snapshot.as_json()
+
+    assert list(stored) == SNAPSHOT_NAMES
+    assert stored["started_at"] == "2026-12-04T09:30:00Z"
+    assert stored["page_views"] == 2
