@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from dialtrail.described import iso
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
-from dialtrail.sessions.visit import VISIT_FIELDS, VisitSnapshot, iso
+from dialtrail.sessions.visit import VISIT_FIELDS, VisitSnapshot
 
 NOTHING_SEEN: dict[str, Any] = {"value": None, "observed_at": None, "page_url": None}
 

@@ -14,18 +14,10 @@ added here reaches them all and a field added anywhere else fails a test
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, get_type_hints
 
-VisitFieldType = Literal["string", "integer", "datetime"]
-JsonScalar = str | int | None
-
-
-def about(description: str, example: str | int, *, landing: bool = False) -> dict[str, Any]:
-    """A snapshot field's documentation; ``landing``: read from the landing page's URL."""
-    return {"description": description, "example": example, "landing": landing}
+from dialtrail.described import JsonScalar, about, as_json, described_fields
 
 
 @dataclass(frozen=True)
@@ -70,45 +62,9 @@ class VisitSnapshot:
 
     def as_json(self) -> dict[str, JsonScalar]:
         """As a call stores it: plain JSON, the time as ISO 8601 text in UTC."""
-        return {
-            name: iso(value) if isinstance(value, datetime) else value
-            for name, value in vars(self).items()
-        }
+        return as_json(self)
 
 
-@dataclass(frozen=True)
-class VisitField:
-    name: str
-    type: VisitFieldType
-    description: str
-    example: str | int
-    landing: bool
-
-
-def field_type(annotation: object) -> VisitFieldType:
-    if annotation is int:
-        return "integer"
-    return "datetime" if annotation is datetime else "string"
-
-
-def described_fields() -> tuple[VisitField, ...]:
-    hints = get_type_hints(VisitSnapshot)
-    return tuple(
-        VisitField(
-            described.name,
-            field_type(hints[described.name]),
-            described.metadata["description"],
-            described.metadata["example"],
-            described.metadata["landing"],
-        )
-        for described in dataclasses.fields(VisitSnapshot)
-    )
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-VISIT_FIELDS = described_fields()
+VISIT_FIELDS = described_fields(VisitSnapshot)
 LANDING_PARAMETERS = tuple(field.name for field in VISIT_FIELDS if field.landing)
 """UTM tags and click ids, in the order above: the collector reads them from the landing URL."""

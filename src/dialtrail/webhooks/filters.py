@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from dialtrail.webhooks.catalogue import BY_KEY, ENTITY_PREFIX, FieldType
+from dialtrail.described import FieldType
+from dialtrail.webhooks.catalogue import BY_KEY, ENTITY_PREFIX
 
 OPERATORS = (
     "eq",

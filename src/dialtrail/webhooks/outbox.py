@@ -8,12 +8,12 @@ woken, so the first attempt does not wait for the next poll.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, event, insert, select
 from sqlalchemy.orm import Session
 
+from dialtrail.calls.data import CallData
 from dialtrail.calls.models import Call, CallEvent
 from dialtrail.projects.models import Project
 from dialtrail.webhooks import filters
@@ -24,26 +24,6 @@ from dialtrail.webhooks.wakeup import WAKEUP
 
 # Telephony events (docs/design.md §5) and the webhook events they cause (docs/design.md §6).
 EVENT_TYPES = {"started": "call.started", "answered": "call.answered", "ended": "call.completed"}
-CALL_FIELDS = [
-    "id",
-    "external_id",
-    "direction",
-    "caller",
-    "caller_raw",
-    "tracking_number",
-    "destination",
-    "started_at",
-    "answered_at",
-    "ended_at",
-    "wait_seconds",
-    "talk_seconds",
-    "duration_seconds",
-    "disposition",
-    "recording_url",
-    "insertion_type",
-    "attribution",
-    "is_first_call",
-]
 
 
 # Built once: every telephony event runs them. Only the columns the outbox reads.
@@ -58,15 +38,11 @@ EnabledWebhook = Row[int, int, list[Any], list[Any]]
 
 def event_data(call: Call, project: Project) -> dict[str, Any]:
     return {
-        "call": {name: json_value(getattr(call, name)) for name in CALL_FIELDS},
+        "call": CallData.of(call).as_json(),
         "visit": dict(call.visit or {}),
         "entities": dict(call.entities or {}),
         "project": {"id": project.id, "name": project.name},
     }
-
-
-def json_value(value: Any) -> Any:
-    return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
 
 
 def enqueue(db: Session, call: Call, recorded: CallEvent) -> int:

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from dialtrail.api.schemas import RequestBody, id_parameter
+from dialtrail.described import FieldType
 from dialtrail.webhooks import rules
-from dialtrail.webhooks.catalogue import FieldType
 
 WebhookId = Annotated[int, id_parameter("The webhook's id.")]
 
