@@ -36,6 +36,7 @@ from dialtrail.admin.forms import FormErrors, form_errors
 from dialtrail.admin.webhook_access import AdminWebhook, ReadableWebhook, WritableWebhook
 from dialtrail.api.errors import ApiError, FieldProblem
 from dialtrail.api.schemas import MAX_ID
+from dialtrail.calls.data import EventData
 from dialtrail.outbound import Outbound
 from dialtrail.projects.models import Project
 from dialtrail.webhooks import failing, operations, service
@@ -257,7 +258,7 @@ def changed_message(action: str, count: int) -> str:
 # --- Preview and test send -----------------------------------------------------------------
 
 
-def call_to_render(db: Session, project: Project, typed: str) -> tuple[dict[str, Any], str]:
+def call_to_render(db: Session, project: Project, typed: str) -> tuple[EventData, str]:
     """The event data for the preview: the call typed, else the latest call, else a sample;
     and a sentence saying which it is."""
     if typed.strip():

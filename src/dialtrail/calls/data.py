@@ -1,6 +1,7 @@
 """The call as webhooks see it (docs/design.md §5, §6), defined once, typed.
 
-``CallData`` is the ``call`` group of an event: the outbox takes it from the stored call, and
+``EventData`` is what one call event carries to webhooks, as the outbox stores it and render
+reads it. ``CallData`` is its ``call`` group: the outbox takes it from the stored call, and
 the webhook catalogue's ``call.*`` fields (``webhooks/catalogue.py``), with the description and
 example written here, derive from it. A field added here is sendable at once; a field the
 catalogue or the outbox lists by itself fails tests/calls/test_call_data_shape.py.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from dialtrail.calls.models import Call
 from dialtrail.described import JsonScalar, about, as_json, described_fields
@@ -66,3 +68,23 @@ class CallData:
 
 CALL_DATA_FIELDS = described_fields(CallData)
 CALL_DATA_NAMES = tuple(described.name for described in CALL_DATA_FIELDS)
+
+
+class EntityValue(TypedDict):
+    """An entity's value at the call's start (docs/design.md §2); all null when never seen."""
+
+    value: str | None
+    observed_at: str | None
+    page_url: str | None
+
+
+class ProjectData(TypedDict):
+    id: int
+    name: str
+
+
+class EventData(TypedDict):
+    call: dict[str, JsonScalar]
+    visit: dict[str, JsonScalar]  # sessions/visit.py's VisitSnapshot; {} when unattributed
+    entities: dict[str, EntityValue]
+    project: ProjectData

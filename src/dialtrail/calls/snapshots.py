@@ -19,12 +19,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from dialtrail.calls.data import EntityValue
 from dialtrail.described import iso
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 from dialtrail.sessions.visit import VISIT_FIELDS, VisitSnapshot
 
-NOTHING_SEEN: dict[str, Any] = {"value": None, "observed_at": None, "page_url": None}
+NOTHING_SEEN: EntityValue = {"value": None, "observed_at": None, "page_url": None}
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Snapshots:
 
     visitor_id: int | None
     visit: VisitSnapshot | None
-    entities: dict[str, Any]
+    entities: dict[str, EntityValue]
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def take(db: Session, project_id: int, session_id: int | None, moment: datetime)
     entities = enabled_entities(db, project_id)
     row = session_and_visitor(db, session_id) if session_id is not None else None
     if row is None:
-        return Snapshots(None, None, {entity.name: dict(NOTHING_SEEN) for entity in entities})
+        return Snapshots(None, None, {entity.name: NOTHING_SEEN.copy() for entity in entities})
     session, visitor_key = row
     page = latest_page(db, session.id, moment)
     return Snapshots(
@@ -76,17 +77,17 @@ def entity_values(
     session_id: int,
     page: LatestPage | None,
     moment: datetime,
-) -> dict[str, Any]:
+) -> dict[str, EntityValue]:
     """``{name: {value, observed_at, page_url}}`` for every enabled entity; all null for
     entities never seen. One query: a UNION ALL of each entity's own one-row lookup."""
     lookups = [value_lookup(entity, session_id, page, moment) for entity in entities]
     wanted = [lookup for lookup in lookups if lookup is not None]
-    found: dict[int, dict[str, Any]] = {}
+    found: dict[int, EntityValue] = {}
     if wanted:
         query = wanted[0] if len(wanted) == 1 else union_all(*wanted)
         for entity_id, value, observed_at, page_url in db.execute(query):
             found[entity_id] = observed(value, observed_at, page_url)
-    return {entity.name: found.get(entity.id, dict(NOTHING_SEEN)) for entity in entities}
+    return {entity.name: found.get(entity.id, NOTHING_SEEN.copy()) for entity in entities}
 
 
 def value_lookup(
@@ -129,7 +130,7 @@ def observations(entity_id: int, moment: datetime) -> Select[int, str | None, da
     )
 
 
-def observed(value: str | None, observed_at: datetime, page_url: str | None) -> dict[str, Any]:
+def observed(value: str | None, observed_at: datetime, page_url: str | None) -> EntityValue:
     return {"value": value, "observed_at": iso(observed_at), "page_url": page_url}
 
 

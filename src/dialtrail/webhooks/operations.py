@@ -13,12 +13,13 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, conflict, not_found
+from dialtrail.calls.data import CALL_DATA_FIELDS, EventData
 from dialtrail.calls.models import Call
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.outbound import Outbound, OutboundRefused
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox
-from dialtrail.webhooks.catalogue import FIELDS
+from dialtrail.sessions.visit import VISIT_FIELDS
 from dialtrail.webhooks.failing import refuse_if_off
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from dialtrail.webhooks.outbox import event_data
@@ -153,7 +154,7 @@ def rotate_secret(webhook: Webhook, box: SecretBox, now: datetime) -> str:
     return fresh
 
 
-def sample_or_call_data(db: Session, project: Project, call_id: int | None) -> dict[str, Any]:
+def sample_or_call_data(db: Session, project: Project, call_id: int | None) -> EventData:
     if call_id is None:
         return sample_data(db, project)
     call = db.get(Call, call_id)
@@ -162,33 +163,31 @@ def sample_or_call_data(db: Session, project: Project, call_id: int | None) -> d
     return event_data(call, project)
 
 
-def sample_data(db: Session, project: Project) -> dict[str, Any]:
-    """An event made of the catalogue's examples, for a webhook tried before any call."""
-    data: dict[str, Any] = {"call": {}, "visit": {}}
-    for field in FIELDS:
-        group, _, name = field.key.partition(".")
-        if group in data:
-            data[group][name] = field.example
+def sample_data(db: Session, project: Project) -> EventData:
+    """An event made of the described examples, for a webhook tried before any call."""
     # Enabled ones only: a call's snapshot holds no disabled entity, so a send leaves it empty.
     names = db.scalars(
         select(TrackingEntity.name).where(
             TrackingEntity.project_id == project.id, TrackingEntity.enabled.is_(True)
         )
     )
-    data["entities"] = {
-        name: {
-            "value": f"example-{name}",
-            "observed_at": "2026-11-27T10:14:00Z",
-            "page_url": "https://example.com/",
-        }
-        for name in names
+    return {
+        "call": {field.name: field.example for field in CALL_DATA_FIELDS},
+        "visit": {field.name: field.example for field in VISIT_FIELDS},
+        "entities": {
+            name: {
+                "value": f"example-{name}",
+                "observed_at": "2026-11-27T10:14:00Z",
+                "page_url": "https://example.com/",
+            }
+            for name in names
+        },
+        "project": {"id": project.id, "name": project.name},
     }
-    data["project"] = {"id": project.id, "name": project.name}
-    return data
 
 
 def preview(
-    webhook: Webhook, project: Project, box: SecretBox, data: dict[str, Any], now: datetime
+    webhook: Webhook, project: Project, box: SecretBox, data: EventData, now: datetime
 ) -> RenderedRequest:
     try:
         return render(webhook_spec(webhook, project, box), preview_event(webhook), now, data)

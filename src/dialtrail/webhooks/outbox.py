@@ -13,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, bindparam, event, insert, select
 from sqlalchemy.orm import Session
 
-from dialtrail.calls.data import CallData
+from dialtrail.calls.data import CallData, EventData
 from dialtrail.calls.models import Call, CallEvent
 from dialtrail.projects.models import Project
 from dialtrail.webhooks import filters
@@ -36,7 +36,7 @@ INSERT_DELIVERY = insert(cast(Table, WebhookDelivery.__table__))
 EnabledWebhook = Row[int, int, list[Any], list[Any]]
 
 
-def event_data(call: Call, project: Project) -> dict[str, Any]:
+def event_data(call: Call, project: Project) -> EventData:
     return {
         "call": CallData.of(call).as_json(),
         "visit": dict(call.visit or {}),
@@ -70,7 +70,7 @@ def delivery_row(
     webhook: EnabledWebhook,
     call: Call,
     event_type: str,
-    data: dict[str, Any],
+    data: EventData,
     recorded: CallEvent,
 ) -> dict[str, Any]:
     return {
