@@ -21,7 +21,7 @@ Everything goes through webhooks.operations, as the REST API's deliveries_api.py
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -40,8 +40,8 @@ from dialtrail.calls.data import EventData
 from dialtrail.outbound import Outbound
 from dialtrail.projects.models import Project
 from dialtrail.webhooks import failing, operations, service
-from dialtrail.webhooks.delivery_schemas import DeliveryId, DeliverySearch, Event
-from dialtrail.webhooks.models import STATUSES, Webhook, WebhookDelivery
+from dialtrail.webhooks.delivery_schemas import DeliveryId, DeliverySearch
+from dialtrail.webhooks.models import STATUSES, WEBHOOK_EVENTS, Webhook, WebhookDelivery
 from dialtrail.webhooks.render import RenderedRequest
 from dialtrail.webhooks.wakeup import WAKEUP
 
@@ -54,7 +54,7 @@ KEPT_BODY_CHARACTERS = 16_000
 KEPT_HEADERS = 50
 KEPT_HEADER_CHARACTERS = 500
 SEARCH_FIELDS = ("status", "event", "call_id", "since", "until")
-EVENTS = get_args(Event)
+EVENTS = WEBHOOK_EVENTS
 Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 

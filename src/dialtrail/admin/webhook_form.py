@@ -19,10 +19,10 @@ from pydantic import ValidationError
 from dialtrail.admin.forms import FormErrors
 from dialtrail.api.errors import ApiError, FieldProblem, from_pydantic_errors
 from dialtrail.webhooks.filters import field_type
-from dialtrail.webhooks.models import Webhook
+from dialtrail.webhooks.models import WEBHOOK_EVENTS, Webhook
 from dialtrail.webhooks.render import DateWriter
 
-EVENTS = ("call.started", "call.answered", "call.completed")
+EVENTS = WEBHOOK_EVENTS
 NAMED_DATE_FORMATS = ("iso8601", "unix", "unix_ms")
 CONSTANT = "constant"  # the value select's choice for a fixed value
 NO_VALUE_OPERATORS = ("exists", "not_exists")

@@ -16,8 +16,6 @@ from typing import Any
 from dialtrail.api.errors import invalid_field
 from dialtrail.projects import validation
 
-EVENTS = ("started", "answered", "ended")
-
 # How providers spell a caller who hid their number: Twilio sends "anonymous" (or
 # "+266696687", a Lesotho number that is really "no caller id"), carriers "restricted",
 # "private", "unknown" or "unavailable".

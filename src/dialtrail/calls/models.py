@@ -9,12 +9,11 @@ never change afterwards, so every later event and webhook carries the same value
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -24,11 +23,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, one_of, utcnow
 
-EVENTS = ("started", "answered", "ended")
-DISPOSITIONS = ("answered", "no_answer", "busy", "failed", "voicemail")
-ATTRIBUTIONS = ("session", "ambiguous", "late", "static", "none")
+# Each enumeration once: the Literal for the schemas, its values for the database's check.
+CallEventKind = Literal["started", "answered", "ended"]
+Disposition = Literal["answered", "no_answer", "busy", "failed", "voicemail"]
+Attribution = Literal["session", "ambiguous", "late", "static", "none"]
+InsertionType = Literal["dynamic", "static", "none"]
+EVENTS: tuple[CallEventKind, ...] = get_args(CallEventKind)
+DISPOSITIONS: tuple[Disposition, ...] = get_args(Disposition)
+ATTRIBUTIONS: tuple[Attribution, ...] = get_args(Attribution)
+INSERTION_TYPES: tuple[InsertionType, ...] = get_args(InsertionType)
 INSERTION_TYPES = ("dynamic", "static", "none")
 
 
@@ -40,15 +45,9 @@ class Call(Base):
         ),
         Index("ix_calls_project_started", "project_id", "started_at"),
         Index("ix_calls_project_caller", "project_id", "caller"),
-        CheckConstraint(
-            "attribution IN ('session', 'ambiguous', 'late', 'static', 'none')", name="attribution"
-        ),
-        CheckConstraint("insertion_type IN ('dynamic', 'static', 'none')", name="insertion_type"),
-        CheckConstraint(
-            "disposition IS NULL OR disposition IN "
-            "('answered', 'no_answer', 'busy', 'failed', 'voicemail')",
-            name="disposition",
-        ),
+        one_of("attribution", ATTRIBUTIONS),
+        one_of("insertion_type", INSERTION_TYPES),
+        one_of("disposition", DISPOSITIONS, nullable=True),
         NEVER_REUSE_IDS,
     )
 
@@ -103,7 +102,7 @@ class CallEvent(Base):
     __tablename__ = "call_events"
     __table_args__ = (
         UniqueConstraint("call_id", "event", name="uq_call_events_call_event"),
-        CheckConstraint("event IN ('started', 'answered', 'ended')", name="event"),
+        one_of("event", EVENTS),
         NEVER_REUSE_IDS,
     )
 

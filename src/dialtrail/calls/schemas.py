@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from dialtrail.calls.models import Call
+from dialtrail.calls.models import Attribution, Call, Disposition, InsertionType
 from dialtrail.sessions.schemas import ObservationOut, PageViewOut
 
 
@@ -31,12 +31,14 @@ class CallOut(BaseModel):
     wait_seconds: int | None
     talk_seconds: int | None
     duration_seconds: int | None
-    disposition: str | None = Field(
+    disposition: Disposition | None = Field(
         description="`answered`, `no_answer`, `busy`, `failed`, `voicemail`; `null` until known."
     )
     recording_url: str | None
-    insertion_type: str = Field(description="`dynamic`, `static` or `none`.")
-    attribution: str = Field(description="`session`, `ambiguous`, `late`, `static` or `none`.")
+    insertion_type: InsertionType = Field(description="`dynamic`, `static` or `none`.")
+    attribution: Attribution = Field(
+        description="`session`, `ambiguous`, `late`, `static` or `none`."
+    )
     source_label: str | None = Field(description="The static number's label.")
     session_id: str | None = Field(
         description="The attributed session (the _dt_s cookie, as the sessions API shows it)."

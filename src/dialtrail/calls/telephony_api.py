@@ -7,7 +7,7 @@ API token of a user who may change the project (an owner or a member).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
@@ -22,6 +22,7 @@ from dialtrail.calls.events import (
     time_field,
 )
 from dialtrail.calls.ingest import Recorded, record_event
+from dialtrail.calls.models import CallEventKind, Disposition
 from dialtrail.projects.access import writable_project
 from dialtrail.projects.auth import CurrentUser
 from dialtrail.projects.models import Project
@@ -39,7 +40,7 @@ RecordingUrl = Annotated[
 class TelephonyEventBody(RequestBody):
     project_id: int = Field(ge=1, le=MAX_ID)
     call_id: CallId = Field(description="The telephony's id of the call (idempotency key).")
-    event: Literal["started", "answered", "ended"]
+    event: CallEventKind
     caller: Annotated[str, StringConstraints(max_length=255)] | None = Field(
         description="Who called: a number, or what the telephony shows instead (`101`, "
         "`sip:alice@example.com`); null when the number is withheld."
@@ -47,7 +48,7 @@ class TelephonyEventBody(RequestBody):
     called: Number = Field(description="The tracking number dialled.")
     at: AwareDatetime = Field(description="When it happened (ISO 8601 with a time zone).")
     destination: Annotated[str, StringConstraints(max_length=255)] | None = None
-    disposition: Literal["answered", "no_answer", "busy", "failed", "voicemail"] | None = None
+    disposition: Disposition | None = None
     duration_seconds: int | None = Field(None, ge=0, le=MAX_SECONDS)
     talk_seconds: int | None = Field(None, ge=0, le=MAX_SECONDS)
     recording_url: RecordingUrl | None = None

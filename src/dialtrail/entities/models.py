@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, one_of, utcnow
 
-TYPES = ("simple", "expression")
-SCOPES = ("session", "page_view")
-KEEPS = ("last", "first")
+# Each enumeration once: the Literal for the schemas, its values for the database's check.
+EntityType = Literal["simple", "expression"]
+Scope = Literal["session", "page_view"]
+Keep = Literal["last", "first"]
+TYPES: tuple[EntityType, ...] = get_args(EntityType)
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+KEEPS: tuple[Keep, ...] = get_args(Keep)
 
 
 class TrackingEntity(Base):
     __tablename__ = "tracking_entities"
     __table_args__ = (
         UniqueConstraint("project_id", "name", name="uq_tracking_entities_project_name"),
-        CheckConstraint("type IN ('simple', 'expression')", name="type"),
-        CheckConstraint("scope IN ('session', 'page_view')", name="scope"),
-        CheckConstraint("keep IN ('last', 'first')", name="keep"),
+        one_of("type", TYPES),
+        one_of("scope", SCOPES),
+        one_of("keep", KEEPS),
         NEVER_REUSE_IDS,
     )
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
 from dialtrail.api.schemas import RequestBody
-from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.models import EntityType, Keep, Scope, TrackingEntity
 from dialtrail.entities.rules import check_name
 
 EntityName = Annotated[
@@ -18,9 +18,6 @@ EntityName = Annotated[
         description="Unique in the project: ^[A-Za-z_][A-Za-z0-9_]{0,63}$", examples=["visit_id"]
     ),
 ]
-EntityType = Literal["simple", "expression"]
-Scope = Literal["session", "page_view"]
-Keep = Literal["last", "first"]
 Value = Annotated[
     str,
     Field(

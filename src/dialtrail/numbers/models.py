@@ -16,10 +16,10 @@ own ``leased_until`` and ``open_leases``, kept up to date by numbers/leasing.py.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -29,9 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, one_of, utcnow
 
-KINDS = ("pool", "static")
+Kind = Literal["pool", "static"]  # once: the schemas' Literal and the database's check
+KINDS: tuple[Kind, ...] = get_args(Kind)
 OPEN_EXCLUSIVE = "released_at IS NULL AND NOT shared"
 OPEN = "released_at IS NULL"
 OPEN_COUNTED = "released_at IS NULL AND network IS NOT NULL"
@@ -44,7 +45,7 @@ class TrackingNumber(Base):
     __tablename__ = "tracking_numbers"
     __table_args__ = (
         UniqueConstraint("project_id", "number", name="uq_tracking_numbers_project_number"),
-        CheckConstraint("kind IN ('pool', 'static')", name="kind"),
+        one_of("kind", KINDS),
         # Leasing's one look-up in the pool: its first entry is the least recently released
         # free number, or, when none is free, the least recently active number.
         Index(

@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from dialtrail.api.schemas import RequestBody
+from dialtrail.numbers.models import Kind
 from dialtrail.numbers.service import NumberState
 from dialtrail.numbers.usage import Usage
 
-Kind = Literal["pool", "static"]
 PhoneNumber = Annotated[
     str,
     Field(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -18,10 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, one_of, utcnow
 
-ROLES = ("owner", "member")
-POOL_EXHAUSTED_POLICIES = ("reuse_oldest", "default_number")
+# Each enumeration once: the Literal for the schemas, its values for the database's check.
+Role = Literal["owner", "member"]
+PoolPolicy = Literal["reuse_oldest", "default_number"]
+ROLES: tuple[Role, ...] = get_args(Role)
+POOL_EXHAUSTED_POLICIES: tuple[PoolPolicy, ...] = get_args(PoolPolicy)
 
 
 class User(Base):
@@ -38,9 +40,7 @@ class User(Base):
 class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
-        CheckConstraint(
-            "on_pool_exhausted IN ('reuse_oldest', 'default_number')", name="pool_policy"
-        ),
+        one_of("on_pool_exhausted", POOL_EXHAUSTED_POLICIES, name="pool_policy"),
         NEVER_REUSE_IDS,
     )
 
@@ -80,7 +80,7 @@ class Membership(Base):
     __tablename__ = "project_members"
     __table_args__ = (
         UniqueConstraint("project_id", "user_id", name="uq_project_members_project_user"),
-        CheckConstraint("role IN ('owner', 'member')", name="role"),
+        one_of("role", ROLES),
         NEVER_REUSE_IDS,
     )
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from dialtrail.api.schemas import RequestBody
-from dialtrail.projects.models import Project
+from dialtrail.projects.models import PoolPolicy, Project, Role
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Role = Literal["owner", "member"]
-PoolPolicy = Literal["reuse_oldest", "default_number"]
 TWILIO_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 TWILIO_AUTH_TOKEN = re.compile(r"^[A-Za-z0-9]{16,128}$")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import CheckConstraint, DateTime, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -28,6 +28,16 @@ NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(
+    column: str, choices: tuple[str, ...], *, nullable: bool = False, name: str | None = None
+) -> CheckConstraint:
+    """The database refuses any value but ``choices``: the same tuple the schemas' ``Literal``
+    gives (``get_args``), so an enumeration is written once for both."""
+    listed = ", ".join(f"'{choice}'" for choice in choices)
+    rule = f"{column} IN ({listed})"
+    return CheckConstraint(f"{column} IS NULL OR {rule}" if nullable else rule, name=name or column)
 
 
 def utcnow() -> datetime:

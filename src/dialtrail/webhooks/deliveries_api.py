@@ -29,17 +29,15 @@ from dialtrail.webhooks.delivery_schemas import (
     DeliveryList,
     DeliveryOut,
     DeliverySearch,
-    Event,
     Moment,
     RequestOut,
     ResponseOut,
     RotatedSecret,
     Since,
-    Status,
     TestOut,
     TryBody,
 )
-from dialtrail.webhooks.models import Webhook
+from dialtrail.webhooks.models import DeliveryStatus, Webhook, WebhookEvent
 from dialtrail.webhooks.render import RenderedRequest
 from dialtrail.webhooks.schemas import WebhookId
 from dialtrail.webhooks.wakeup import WAKEUP
@@ -72,8 +70,8 @@ def project_of(session: Session, webhook: Webhook) -> Project:
 
 
 def delivery_search(
-    status: Status | None = None,
-    event: Event | None = None,
+    status: DeliveryStatus | None = None,
+    event: WebhookEvent | None = None,
     call_id: Annotated[CallNumber | None, Query(description="A call's id.")] = None,
     since: Annotated[Moment | None, Query(description="Created at or after (ISO 8601).")] = None,
     until: Annotated[Moment | None, Query(description="Created before (ISO 8601).")] = None,

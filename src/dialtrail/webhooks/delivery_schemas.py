@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -16,13 +16,11 @@ from pydantic import (
 )
 
 from dialtrail.api.schemas import MAX_ID, RequestBody, id_parameter
-from dialtrail.webhooks.models import WebhookAttempt, WebhookDelivery
+from dialtrail.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEvent
 from dialtrail.webhooks.operations import DeliveryFilters
 from dialtrail.webhooks.render import RenderedRequest
 
 DeliveryId = Annotated[int, id_parameter("The delivery's id.")]
-Status = Literal["pending", "delivered", "failed", "dismissed"]
-Event = Literal["call.started", "call.answered", "call.completed"]
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -43,8 +41,8 @@ class DeliverySearch(BaseModel):
     ``context={"timezone": …}``, so a time typed without an offset is taken in the project's
     zone, the zone the log shows; the API asks for the offset)."""
 
-    status: Status | None = None
-    event: Event | None = None
+    status: DeliveryStatus | None = None
+    event: WebhookEvent | None = None
     call_id: CallNumber | None = None
     since: Moment | None = Field(None, description="Created at or after (ISO 8601 with an offset).")
     until: Moment | None = Field(None, description="Created before (ISO 8601 with an offset).")
@@ -70,7 +68,7 @@ class DeliveryOut(BaseModel):
     event: str
     call_id: int | None
     webhook_id_header: str = Field(description="The webhook-id header: the same on every attempt.")
-    status: Status
+    status: DeliveryStatus
     attempts: int = Field(description="Every attempt made, as many as attempts_log lists.")
     attempts_in_schedule: int = Field(
         description="The attempts the retry schedule counts: since the latest resend, "

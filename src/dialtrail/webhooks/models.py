@@ -9,12 +9,11 @@ out and another worker sends the delivery again (at-least-once, same ``webhook-i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -23,16 +22,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, one_of, utcnow
 
-STATUSES = ("pending", "delivered", "failed", "dismissed")
+# Each enumeration once: the Literal for the schemas, its values for the database's check.
+WebhookEvent = Literal["call.started", "call.answered", "call.completed"]
+Method = Literal["POST", "PUT", "PATCH", "GET"]
+Format = Literal["json", "form", "query"]
+DeliveryStatus = Literal["pending", "delivered", "failed", "dismissed"]
+WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = get_args(WebhookEvent)
+METHODS: tuple[Method, ...] = get_args(Method)
+FORMATS: tuple[Format, ...] = get_args(Format)
+STATUSES: tuple[DeliveryStatus, ...] = get_args(DeliveryStatus)
 
 
 class Webhook(Base):
     __tablename__ = "webhooks"
     __table_args__ = (
-        CheckConstraint("method IN ('POST', 'PUT', 'PATCH', 'GET')", name="method"),
-        CheckConstraint("format IN ('json', 'form', 'query')", name="format"),
+        one_of("method", METHODS),
+        one_of("format", FORMATS),
         Index("ix_webhooks_project", "project_id"),
         NEVER_REUSE_IDS,
     )
@@ -66,7 +73,7 @@ class Webhook(Base):
 class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'delivered', 'failed', 'dismissed')", name="status"),
+        one_of("status", STATUSES),
         # The worker's question: which pending deliveries are due?
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         # Ordering per call and webhook, and the deliveries page of a webhook.

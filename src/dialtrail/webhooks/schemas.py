@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from dialtrail.api.schemas import RequestBody, id_parameter
 from dialtrail.described import FieldType
 from dialtrail.webhooks import rules
+from dialtrail.webhooks.models import Format, Method, WebhookEvent
 
 WebhookId = Annotated[int, id_parameter("The webhook's id.")]
 
@@ -18,9 +19,6 @@ WebhookName = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     Field(description="Free text, 1 to 200 characters.", examples=["CRM: completed calls"]),
 ]
-Event = Literal["call.started", "call.answered", "call.completed"]
-Method = Literal["POST", "PUT", "PATCH", "GET"]
-Format = Literal["json", "form", "query"]
 Operator = Literal[
     "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "exists", "not_exists"
 ]
@@ -74,13 +72,13 @@ class WebhookFields(RequestBody):
 
 class WebhookCreate(WebhookFields):
     name: WebhookName
-    events: list[Event] = Field(min_length=1)
+    events: list[WebhookEvent] = Field(min_length=1)
     url: str = Field(description="http:// or https://", examples=["https://crm.example.com/hook"])
 
 
 class WebhookUpdate(WebhookFields):
     name: WebhookName | None = None
-    events: list[Event] | None = Field(None, min_length=1)
+    events: list[WebhookEvent] | None = Field(None, min_length=1)
     url: str | None = None
 
 
@@ -104,7 +102,7 @@ class WebhookOut(BaseModel):
     id: int
     project_id: int
     name: str
-    events: list[Event]
+    events: list[WebhookEvent]
     url: str
     method: Method
     format: Format
