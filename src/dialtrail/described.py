@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, get_type_hints
 
 FieldType = Literal["string", "integer", "boolean", "datetime"]
@@ -66,4 +66,6 @@ def json_value(value: Any) -> Any:
 
 
 def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    """The one way a time is written as text in UTC: ``2026-12-04T09:30:00Z`` (the API's JSON
+    writes the same through pydantic)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None

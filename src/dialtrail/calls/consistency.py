@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from dialtrail.calls.events import TelephonyEvent
+from dialtrail.described import iso
 
 CLOCK_TOLERANCE = timedelta(seconds=10)
 
@@ -124,7 +125,3 @@ def not_fitting(
 
 def whole(span: timedelta) -> int:
     return round(span.total_seconds())
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

@@ -33,6 +33,7 @@ from dialtrail.calls import queries
 from dialtrail.calls.filters import CallFilters
 from dialtrail.calls.models import Call
 from dialtrail.calls.schemas import CallOut, call_out
+from dialtrail.described import iso
 from dialtrail.sessions.visit import VISIT_FIELDS
 
 CHUNK = 500
@@ -71,7 +72,7 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return iso(value) or ""
     if isinstance(value, list):
         return " ".join(cell(item) for item in value)
     if isinstance(value, dict):

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from dialtrail.described import FieldType
+from dialtrail.described import FieldType, iso
 from dialtrail.webhooks.catalogue import BY_KEY, ENTITY_PREFIX
 
 OPERATORS = (
@@ -204,7 +204,7 @@ def check_scalar(kind: FieldType, value: Any, op: str, index: int | None = None)
         message = f"{op} on {with_article(kind)} field needs {EXPECTED[kind]}{where}"
         raise FilterProblem("value", message)
     if kind == "datetime":
-        return checked.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return iso(checked)
     return checked
 
 
