@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Error, sync_playwright
 
 from dialtrail.app import create_app
 from dialtrail.settings import TestSettings, load_test_settings
+from dialtrail.wiring import wire
 from tests.support.browser import CHROMIUM_FLAGS, chromium_path
 from tests.support.databases import (
     Database,
@@ -27,6 +28,11 @@ from tests.support.server import serve
 
 BACKENDS = ["sqlite", "postgresql"]
 SKIPPED_BECAUSE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests call the services directly too, not only through the app: wire as start-up does.
+    wire()
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,7 @@ from dialtrail.numbers.api import router as numbers_router
 from dialtrail.numbers.gate import LeaseGate
 from dialtrail.projects.api import router as projects_router
 from dialtrail.projects.api import tokens_router
+from dialtrail.projects.auth import CurrentUser
 from dialtrail.secrets import derived_key, secret_key
 from dialtrail.sessions.api import router as sessions_router
 from dialtrail.settings import Settings
@@ -44,6 +45,7 @@ from dialtrail.webhooks.api import router as webhooks_router
 from dialtrail.webhooks.deliveries_api import router as deliveries_router
 from dialtrail.webhooks.metrics import QueueCollector, exposition
 from dialtrail.webhooks.worker import build_worker, running
+from dialtrail.wiring import wire
 
 API_BODY_LIMIT = 1024 * 1024
 
@@ -73,6 +75,7 @@ def create_app(
     engine: Engine | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
+    wire()
     app = App(
         lifespan=lifespan,
         title="Dialtrail",
@@ -132,9 +135,14 @@ def public_routes(app: FastAPI) -> list[BaseRoute]:
     return [*scripts.routes(), *demo_site.routes()]
 
 
+def refuse_unknown_when_signed_in(request: Request, user: CurrentUser) -> None:
+    """After authentication (``user``): a stranger gets 401, whatever the query says."""
+    refuse_unknown_query_parameters(request)
+
+
 def api_router() -> APIRouter:
     # Unknown query parameters are refused everywhere in the API (api/query.py).
-    refuse_unknown = Depends(refuse_unknown_query_parameters)
+    refuse_unknown = Depends(refuse_unknown_when_signed_in)
     router = APIRouter(responses=ERROR_RESPONSES, dependencies=[refuse_unknown])
     router.include_router(projects_router)
     router.include_router(entities_router)

@@ -20,6 +20,7 @@ from dialtrail.projects.models import ApiToken, Project, User
 from dialtrail.storage import migrate
 from dialtrail.storage.base import utcnow
 from dialtrail.storage.engine import create_engine, create_session_factory
+from dialtrail.wiring import wire
 
 
 class CommandError(Exception):
@@ -29,6 +30,7 @@ class CommandError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
+    wire()
     try:
         config = settings.load()
         handler: Callable[[argparse.Namespace, settings.Settings], None] = arguments.handler

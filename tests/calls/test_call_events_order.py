@@ -89,12 +89,13 @@ def test_it_tells_listeners_of_each_new_event_once_in_the_same_transaction(
     def listener(db: Session, call: Call, event: CallEvent) -> None:
         heard.append((event.event, db.in_transaction()))
 
-    CALL_EVENT_LISTENERS.append(listener)
+    wired = list(CALL_EVENT_LISTENERS)
+    CALL_EVENT_LISTENERS.wire(*wired, listener)
     try:
         scene.report(event="started")
         scene.report(event="started")
         scene.report(event="ended", at=at(1))
     finally:
-        CALL_EVENT_LISTENERS.remove(listener)
+        CALL_EVENT_LISTENERS.wire(*wired)
 
     assert heard == [("started", True), ("ended", True)]

@@ -11,10 +11,10 @@ from sqlalchemy import CheckConstraint, text
 
 from dialtrail.calls.models import Disposition
 from dialtrail.calls.schemas import CallOut
+from dialtrail.models import metadata
 from dialtrail.storage import migrate
 from dialtrail.storage.base import one_of
 from dialtrail.storage.engine import create_engine
-from dialtrail.storage.models import metadata
 from tests.support.databases import settings_for, sqlite_url
 
 

@@ -11,10 +11,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
+from dialtrail.models import metadata
 from dialtrail.settings import TestSettings
 from dialtrail.storage import migrate
 from dialtrail.storage.engine import create_engine
-from dialtrail.storage.models import metadata
 from tests.support.databases import Database, settings_for, sqlite_url, throwaway_postgres
 
 

@@ -17,10 +17,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from dialtrail.models import metadata
 from dialtrail.settings import Settings, load
 from dialtrail.storage import migrate
 from dialtrail.storage.engine import create_engine, create_session_factory
-from dialtrail.storage.models import metadata
 
 
 class PostgresUnavailable(Exception):

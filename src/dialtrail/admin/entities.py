@@ -22,11 +22,11 @@ from dialtrail.api.errors import ApiError, FieldProblem
 from dialtrail.api.schemas import EntityId
 from dialtrail.entities import rules, sensitive, service
 from dialtrail.entities.expressions import ExpressionError, parse_path
-from dialtrail.entities.health import healths
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.entities.schemas import EntityCreate, EntityUpdate
+from dialtrail.entities.service import EntityUse
 from dialtrail.projects.models import Project
-from dialtrail.webhooks.service import EntityUse
+from dialtrail.sessions.entity_health import healths
 
 router = APIRouter(prefix="/projects/{project_id}/entities")
 
@@ -194,7 +194,7 @@ def update_errors(
     errors = form_errors(error, FIELDS)
     if not isinstance(error, service.EntityInUse):
         return errors, []
-    names = ", ".join(repr(use.webhook.name) for use in error.uses)
+    names = ", ".join(repr(use.name) for use in error.uses)
     message = (
         f"entity.{name} is used by the webhooks {names} (listed below): "
         "renamed, it would reach them empty."

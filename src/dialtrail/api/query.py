@@ -8,11 +8,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from dialtrail.api.errors import FieldProblem, invalid
-from dialtrail.projects.auth import CurrentUser
 
 
-def refuse_unknown_query_parameters(request: Request, user: CurrentUser) -> None:
-    """Runs after authentication (``user``): a stranger gets 401, whatever the query says."""
+def refuse_unknown_query_parameters(request: Request) -> None:
+    """app.py runs it after authentication, so a stranger gets 401 whatever the query says."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return

@@ -3,7 +3,8 @@
 ``ingest.record_event`` calls ``announce`` once per new (not duplicate) event, after the call
 and the event row are flushed and before the caller commits. The webhooks outbox (docs/design.md §6:
 "the delivery is written in the same transaction as the call event that causes it") is the
-listener here, so a delivery exists exactly when its event does.
+listener, wired in by ``wiring.py`` (``webhooks`` sits above ``calls``), so a delivery exists
+exactly when its event does.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from dialtrail.calls.models import Call, CallEvent
-from dialtrail.webhooks import outbox
+from dialtrail.hooks import Hooks
 
 CallEventListener = Callable[[Session, Call, CallEvent], object]
 
-CALL_EVENT_LISTENERS: list[CallEventListener] = [outbox.enqueue]
+CALL_EVENT_LISTENERS: Hooks[CallEventListener] = Hooks("what follows a recorded call event")
 
 
 def announce(db: Session, call: Call, event: CallEvent) -> None:

@@ -7,7 +7,7 @@ below that call's (started_at, id), which is stable while new calls arrive.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -158,3 +158,29 @@ def snapshot_keys(db: Session, project_id: int, filters: CallFilters, column: An
         keys = select(each.c.key).select_from(Call).join(each, true())
         keys = keys.where(Call.id.in_(matching))
     return sorted({str(key) for key in db.scalars(keys.distinct())})
+
+
+def sessions_calls_refer_to(db: Session) -> Callable[[Sequence[int]], set[int]]:
+    """The sessions' SESSION_KEEPERS hook (wiring.py): ``dialtrail prune`` keeps a session a
+    call refers to, as its attributed session (``calls.session_id``) or, for an ambiguous
+    call, as another candidate (``calls.candidate_session_ids``). The candidates are read once
+    per prune, the attributed sessions once per batch."""
+    candidates = candidate_session_ids(db)
+
+    def kept(batch: Sequence[int]) -> set[int]:
+        return called_sessions(db, batch) | (candidates & set(batch))
+
+    return kept
+
+
+def candidate_session_ids(db: Session) -> set[int]:
+    # json_array_length exists with this name and meaning on SQLite and PostgreSQL (json).
+    query = select(Call.candidate_session_ids).where(
+        func.json_array_length(Call.candidate_session_ids) > 0
+    )
+    return {int(item) for candidates in db.scalars(query) for item in candidates}
+
+
+def called_sessions(db: Session, session_ids: Sequence[int]) -> set[int]:
+    query = select(Call.session_id).where(Call.session_id.in_(session_ids)).distinct()
+    return {session_id for session_id in db.scalars(query) if session_id is not None}

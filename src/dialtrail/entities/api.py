@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Response
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import EntityId, ProjectId
 from dialtrail.entities import rules, service
-from dialtrail.entities.health import health_of, healths
 from dialtrail.entities.schemas import EntityCreate, EntityList, EntityOut, EntityUpdate
 from dialtrail.projects.access import readable_project, writable_project
 from dialtrail.projects.auth import CurrentUser
+from dialtrail.sessions.entity_health import health_of, healths
 
 # Renaming or deleting an entity a webhook uses is refused (409) unless forced.
 Force = Annotated[bool, Query(description="Rename or delete even when webhooks use the entity.")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,8 +13,24 @@ from dialtrail.api.errors import ApiError, FieldProblem, conflict, invalid_field
 from dialtrail.entities import rules, sensitive
 from dialtrail.entities.expressions import Node
 from dialtrail.entities.models import TrackingEntity
+from dialtrail.hooks import Hooks
 from dialtrail.projects.models import Project
-from dialtrail.webhooks.service import EntityUse, webhooks_using_entity
+
+
+@dataclass(frozen=True)
+class EntityUse:
+    """Something that sends an entity's value by name (a webhook), and where it does."""
+
+    id: int
+    name: str
+    places: list[str]  # field paths, such as parameters.0.value (the API's 409 names them)
+    labels: list[str]  # what a page calls them: "parameter 'visit id'", "filter 2"
+
+
+# Who uses an entity by name (webhooks, wired in by wiring.py: they sit above entities).
+ENTITY_USERS: Hooks[Callable[[Session, Project, str], list[EntityUse]]] = Hooks(
+    "who uses an entity by name"
+)
 
 
 class EntityInUse(ApiError):
@@ -21,8 +38,7 @@ class EntityInUse(ApiError):
 
     def __init__(self, entity_name: str, uses: list[EntityUse], action: str) -> None:
         listed = "; ".join(
-            f"webhook {use.webhook.id} {use.webhook.name!r} ({', '.join(use.places)})"
-            for use in uses
+            f"webhook {use.id} {use.name!r} ({', '.join(use.places)})" for use in uses
         )
         message = (
             f"entity.{entity_name} is used by {listed}; change those webhooks first, or repeat "
@@ -230,6 +246,25 @@ def refuse_if_used_by_webhooks(
 ) -> None:
     # A webhook maps entity.<name> by name: after a rename or delete it would quietly send an
     # empty value to the CRM. Say which webhooks first; ?force=true accepts exactly that.
-    uses = webhooks_using_entity(session, project, entity.name)
+    uses = [use for users in ENTITY_USERS for use in users(session, project, entity.name)]
     if uses:
         raise EntityInUse(entity.name, uses, action)
+
+
+def refuse_raw_js_off_while_used(
+    session: Session, project: Project, fields: dict[str, Any]
+) -> None:
+    """The projects' SETTINGS_CHECKS hook (wiring.py): allow_raw_js stays on while an entity
+    uses js:, which would otherwise stop working without a word."""
+    if "allow_raw_js" not in fields or fields["allow_raw_js"]:  # false, or null = default
+        return
+    query = select(TrackingEntity.name).where(
+        TrackingEntity.project_id == project.id, TrackingEntity.value.like("js:%")
+    )
+    names = [name for name in session.scalars(query)]
+    if names:
+        raise conflict(
+            "allow_raw_js cannot be turned off while these entities use js: "
+            + ", ".join(sorted(names)),
+            field="allow_raw_js",
+        )

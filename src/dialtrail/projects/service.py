@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from dialtrail.api.errors import ApiError, FieldProblem, conflict, invalid, not_found
-from dialtrail.entities.models import TrackingEntity
+from dialtrail.api.errors import ApiError, FieldProblem, invalid, not_found
+from dialtrail.hooks import Hooks
 from dialtrail.projects import validation
 from dialtrail.projects.accounts import AccountError, find_user
 from dialtrail.projects.models import Membership, OriginRefusal, Project, User
@@ -30,9 +30,16 @@ def create_project(session: Session, owner: User, fields: dict[str, Any]) -> Pro
     return project
 
 
+# What a change of settings must pass that only a higher layer knows (entities: raw JS in
+# use), wired by wiring.py; each raises the API error that refuses the change.
+SETTINGS_CHECKS: Hooks[Callable[[Session, Project, dict[str, Any]], None]] = Hooks(
+    "checks on a project's new settings"
+)
+
+
 def update_project(session: Session, project: Project, fields: dict[str, Any]) -> None:
-    if "allow_raw_js" in fields and not fields["allow_raw_js"]:  # false, or null = default
-        refuse_if_raw_js_in_use(session, project)
+    for check in SETTINGS_CHECKS:
+        check(session, project, fields)
     if "name" in fields:
         project.name = fields.pop("name") or reject_empty_name()
     domains_before = list(project.domains)
@@ -137,19 +144,6 @@ def clean_list(
 
 def unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
-
-
-def refuse_if_raw_js_in_use(session: Session, project: Project) -> None:
-    query = select(TrackingEntity.name).where(
-        TrackingEntity.project_id == project.id, TrackingEntity.value.like("js:%")
-    )
-    names = [name for name in session.scalars(query)]
-    if names:
-        raise conflict(
-            "allow_raw_js cannot be turned off while these entities use js: "
-            + ", ".join(sorted(names)),
-            field="allow_raw_js",
-        )
 
 
 def list_members(session: Session, project: Project) -> list[Membership]:

@@ -3,9 +3,8 @@
 A session whose last activity is older than the cut-off goes, with its page views, entity
 observations, values and number leases (ON DELETE CASCADE); so do visitors left without
 sessions. A session a call refers to stays, however old, with everything it holds: a call's
-detail shows the visit that led to it. A call refers to its attributed session
-(``calls.session_id``) and, for an ambiguous call, to the other candidates
-(``calls.candidate_session_ids``, a JSON list of session ids).
+detail shows the visit that led to it. Which sessions calls refer to, ``calls`` answers
+through ``SESSION_KEEPERS`` (``calls/queries.py``: sessions_calls_refer_to).
 
 Old sessions are handled in batches of ``BATCH`` ids, so pruning millions of rows never holds
 them all in memory, and the statements stay short on both databases.
@@ -14,14 +13,14 @@ them all in memory, and the statements stay short on both databases.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from dialtrail.calls.models import Call
+from dialtrail.hooks import Hooks
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 
 BATCH = 500
@@ -46,12 +45,19 @@ class Pruned:
     kept_for_calls: int = 0  # old sessions kept because a call refers to them
 
 
+# Who keeps an old session (calls refer to theirs), wired by wiring.py since calls sit above
+# sessions: given the prune's database session, a function from a batch of session ids to
+# those it keeps.
+SessionKeeper = Callable[[Sequence[int]], set[int]]
+SESSION_KEEPERS: Hooks[Callable[[Session], SessionKeeper]] = Hooks("who keeps an old session")
+
+
 def prune(db: Session, cutoff: datetime) -> Pruned:
-    candidates = candidate_session_ids(db)
+    keepers = [keeper(db) for keeper in SESSION_KEEPERS]
     totals = Pruned(0, 0, 0, 0)
     last_id = 0
     while batch := old_sessions(db, cutoff, last_id):
-        kept = called_sessions(db, batch) | (candidates & set(batch))
+        kept = {session_id for keeper in keepers for session_id in keeper(batch)}
         deleted = delete_sessions(db, [item for item in batch if item not in kept])
         totals = add(totals, replace(deleted, kept_for_calls=len(kept)))
         last_id = batch[-1]
@@ -66,19 +72,6 @@ def old_sessions(db: Session, cutoff: datetime, after_id: int) -> list[int]:
         .limit(BATCH)
     )
     return list(db.scalars(query))
-
-
-def candidate_session_ids(db: Session) -> set[int]:
-    # json_array_length exists with this name and meaning on SQLite and PostgreSQL (json).
-    query = select(Call.candidate_session_ids).where(
-        func.json_array_length(Call.candidate_session_ids) > 0
-    )
-    return {int(item) for candidates in db.scalars(query) for item in candidates}
-
-
-def called_sessions(db: Session, session_ids: Sequence[int]) -> set[int]:
-    query = select(Call.session_id).where(Call.session_id.in_(session_ids)).distinct()
-    return {session_id for session_id in db.scalars(query) if session_id is not None}
 
 
 def delete_sessions(db: Session, session_ids: Sequence[int]) -> Pruned:

@@ -20,11 +20,6 @@ from sqlalchemy import create_engine as sqlalchemy_create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dialtrail.settings import Settings, sqlite_path
-from dialtrail.storage import models
-
-# Every domain's models, known before the first session is made: a process that uses only
-# some of them (`dialtrail worker`) must still resolve foreign keys to the others.
-ALL_TABLES = models.metadata
 
 
 def create_engine(settings: Settings) -> Engine:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, FieldProblem, invalid, not_found
 from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.service import EntityUse
 from dialtrail.outbound import refused_target
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox, UnreadableSecret
@@ -391,24 +392,15 @@ def refuse_over_event_limit(
             )
 
 
-@dataclass(frozen=True)
-class EntityUse:
-    webhook: Webhook
-    references: list[EntityReference]  # where it uses the entity, each with its label
-
-    @property
-    def places(self) -> list[str]:
-        """Field paths in the webhook, such as parameters.0.value (the API's 409 names them)."""
-        return [reference.place for reference in self.references]
-
-
 def webhooks_using_entity(session: Session, project: Project, name: str) -> list[EntityUse]:
+    """The entities' ENTITY_USERS hook (wiring.py): the webhooks that send entity.<name>."""
     key = ENTITY_PREFIX + name
     uses = []
     for webhook in list_webhooks(session, project):
         references = [ref for ref in entity_references(webhook) if ref.key == key]
         if references:
-            uses.append(EntityUse(webhook, references))
+            places = [ref.place for ref in references]
+            uses.append(EntityUse(webhook.id, webhook.name, places, [r.label for r in references]))
     return uses
 
 

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import Connection
 
-from dialtrail.storage.models import metadata
+from dialtrail.models import metadata
 
 
 def run_migrations(connection: Connection) -> None:

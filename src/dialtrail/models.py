@@ -1,5 +1,7 @@
-"""Imports every domain's models so that ``Base.metadata`` knows all tables (for Alembic and
-for tests that compare the migrations with the models)."""
+"""Every domain's tables, gathered at the top (the composition layer, ARCHITECTURE.md "Layers"):
+``Base.metadata`` knows them all once this is imported, for Alembic, for the relationships
+between domains, and for the tests that compare the migrations with the models. ``wiring.py``
+imports it, so every process that wires itself has all its tables."""
 
 from dialtrail.calls import models as calls_models
 from dialtrail.entities import models as entities_models
