@@ -25,7 +25,7 @@ LAYERS = [
     ["calls"],
     ["webhooks", "collector", "tracker"],
     ["admin", "demo", "demo_site"],
-    ["app", "cli", "wiring", "models", "storage.migrations"],
+    ["app", "cli", "serving", "wiring", "models", "storage.migrations"],
 ]
 COMPOSITION = set(LAYERS[-1])
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

@@ -17,21 +17,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from dialtrail.admin import logins
 from dialtrail.admin.sections import groups
+from dialtrail.api.browser_policy import SECURITY_HEADERS
 
 AnyResponse = TypeVar("AnyResponse", bound=Response)
-
-# Scripts and styles come only from /admin/static: even if a value escaped the escaping, the
-# browser would refuse to run it.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
 
 def when(moment: datetime | None) -> str:

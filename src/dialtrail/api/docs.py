@@ -4,7 +4,7 @@ and runs no third-party script on our origin.
 Swagger UI's files come from the installed ``fastapi-swagger`` package (located with
 importlib.resources, never copied into the repository); the page and its initialiser
 (static/docs.js) are ours, because FastAPI's page starts Swagger UI with an inline script,
-which the admin's Content-Security-Policy (admin/rendering.py) refuses. Files are read,
+which the admin's Content-Security-Policy (api/browser_policy.py) refuses. Files are read,
 gzipped and hashed once per process, and answered with an ETag (304 when unchanged).
 """
 
@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from dialtrail.admin.rendering import SECURITY_HEADERS
+from dialtrail.api.browser_policy import SECURITY_HEADERS
 
 DOCS_PATH = "/api/docs"
 SWAGGER_UI = "fastapi_swagger"

@@ -116,7 +116,8 @@ class CallEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-RECEIPT_OUTCOMES = ("accepted", "signature_mismatch", "refused")
+ReceiptOutcome = Literal["accepted", "signature_mismatch", "refused"]
+RECEIPT_OUTCOMES: tuple[ReceiptOutcome, ...] = get_args(ReceiptOutcome)
 
 
 class TelephonyReceipt(Base):
@@ -127,9 +128,7 @@ class TelephonyReceipt(Base):
     server process."""
 
     __tablename__ = "telephony_receipts"
-    __table_args__ = (
-        CheckConstraint("outcome IN ('accepted', 'signature_mismatch', 'refused')", name="outcome"),
-    )
+    __table_args__ = (one_of("outcome", RECEIPT_OUTCOMES),)
 
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
