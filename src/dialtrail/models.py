@@ -3,6 +3,7 @@
 between domains, and for the tests that compare the migrations with the models. ``wiring.py``
 imports it, so every process that wires itself has all its tables."""
 
+from dialtrail.admin import models as admin_models
 from dialtrail.calls import models as calls_models
 from dialtrail.entities import models as entities_models
 from dialtrail.numbers import models as numbers_models
@@ -14,6 +15,7 @@ from dialtrail.webhooks import models as webhooks_models
 metadata = Base.metadata
 
 __all__ = [
+    "admin_models",
     "calls_models",
     "entities_models",
     "metadata",

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dialtrail.admin import flash, logins
+from dialtrail.admin.models import AdminFlash
 from dialtrail.projects.accounts import create_user
-from dialtrail.projects.models import AdminFlash, LoginSession
+from dialtrail.projects.models import LoginSession
 from dialtrail.secrets import SecretBox
 from tests.support.databases import TEST_SECRET_KEY, Database
 

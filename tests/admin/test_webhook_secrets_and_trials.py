@@ -11,7 +11,7 @@ import re
 from sqlalchemy import select
 
 from dialtrail import __version__
-from dialtrail.projects.models import AdminFlash
+from dialtrail.admin.models import AdminFlash
 from dialtrail.secrets import SecretBox
 from dialtrail.webhooks.models import Webhook
 from dialtrail.webhooks.signing import signature

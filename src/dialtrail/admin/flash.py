@@ -21,7 +21,8 @@ from fastapi import Request
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from dialtrail.projects.models import AdminFlash, LoginSession
+from dialtrail.admin.models import AdminFlash
+from dialtrail.projects.models import LoginSession
 from dialtrail.secrets import SecretBox
 
 if TYPE_CHECKING:

@@ -1,4 +1,6 @@
-"""Users, projects, project members and API tokens."""
+"""Users, projects, project members, API tokens and admin sign-ins (here, not in admin/: a
+password change in accounts.py ends them), and the collector's last origin refusal per
+project (here: a change of the project's domains clears it)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -129,24 +130,6 @@ class LoginSession(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
 
     user: Mapped[User] = relationship()
-
-
-class AdminFlash(Base):
-    """What the next admin page of one sign-in shows once (admin/flash.py): a notice, or a
-    secret such as a new API token's, sealed with the server's key. In the database, not in
-    a process's memory: behind a load balancer the page after a redirect may be served by
-    another process."""
-
-    __tablename__ = "admin_flashes"
-    __table_args__ = (Index("ix_admin_flashes_login_kind", "login_session_id", "kind"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    login_session_id: Mapped[int] = mapped_column(
-        ForeignKey("login_sessions.id", ondelete="CASCADE")
-    )
-    kind: Mapped[str] = mapped_column(String(40))
-    sealed_value: Mapped[str] = mapped_column(Text)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class OriginRefusal(Base):
