@@ -23,6 +23,7 @@ from dialtrail.api.errors import unauthorized
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.query import refuse_unknown_query_parameters
 from dialtrail.api.schemas import ERROR_RESPONSES
+from dialtrail.calls.adapters import SETTINGS as ADAPTER_SETTINGS
 from dialtrail.calls.adapters import adapter_routers
 from dialtrail.calls.adapters.receipts import ReceiptNotes
 from dialtrail.calls.api import router as calls_router
@@ -153,6 +154,8 @@ def api_router() -> APIRouter:
     router.include_router(calls_router)
     router.include_router(tokens_router)
     router.include_router(telephony_router)
+    for settings_router in ADAPTER_SETTINGS.values():
+        router.include_router(settings_router)
     return router
 
 

@@ -5,6 +5,7 @@ imports it, so every process that wires itself has all its tables."""
 
 from dialtrail.admin import models as admin_models
 from dialtrail.calls import models as calls_models
+from dialtrail.calls.adapters.twilio import models as twilio_models
 from dialtrail.entities import models as entities_models
 from dialtrail.numbers import models as numbers_models
 from dialtrail.projects import models as projects_models
@@ -22,5 +23,6 @@ __all__ = [
     "numbers_models",
     "projects_models",
     "sessions_models",
+    "twilio_models",
     "webhooks_models",
 ]

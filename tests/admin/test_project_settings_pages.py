@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dialtrail.calls.adapters.twilio.models import TwilioSettings
 from dialtrail.projects.models import Project
 from tests.admin.conftest import SignedIn
 from tests.support.admin import signed_in
@@ -56,7 +57,7 @@ def switcher_names(page: str) -> list[str]:
 
 def stored_token(database: Database, project_id: int) -> str:
     with database.session() as session:
-        query = select(Project.twilio_auth_token).where(Project.id == project_id)
+        query = select(TwilioSettings.auth_token).where(TwilioSettings.project_id == project_id)
         sealed = session.scalars(query).one()
     assert sealed, "no token is stored"
     return sealed
@@ -155,7 +156,7 @@ def test_the_owner_saves_every_setting(world: World, owner: SignedIn) -> None:
     assert saved.status_code == 303
     assert "The settings were saved." in owner.client.get(saved.headers["location"]).text
     settings = project(world)
-    assert {name: settings[name] for name in SETTINGS if name != "twilio_auth_token"} == {
+    assert {name: settings[name] for name in SETTINGS if not name.startswith("twilio_")} == {
         "name": "Acme shop",
         "domains": ["shop.example.com", "www.example.com"],
         "site_numbers": ["+12125550100"],
@@ -163,9 +164,10 @@ def test_the_owner_saves_every_setting(world: World, owner: SignedIn) -> None:
         "country": "US",
         "destination": "sip:desk@pbx.example.com",
         "timezone": "America/New_York",
-        "twilio_account_sid": SID,
     }
-    assert (settings["allow_raw_js"], settings["twilio_configured"]) == (True, True)
+    twilio = world.owner.client.get(f"/api/v1/projects/{world.project_id}/telephony/twilio")
+    assert (twilio.json()["account_sid"], twilio.json()["configured"]) == (SID, True)
+    assert settings["allow_raw_js"] is True
 
 
 def test_a_bad_site_number_is_shown_at_its_line_and_nothing_changes(
@@ -233,7 +235,8 @@ def test_the_stored_twilio_token_is_removed_only_when_asked(world: World, owner:
 
     save(owner, twilio_account_sid=SID, forget_twilio_auth_token="on")
 
-    assert project(world)["twilio_configured"] is False
+    twilio = world.owner.client.get(f"/api/v1/projects/{world.project_id}/telephony/twilio")
+    assert (twilio.json()["account_sid"], twilio.json()["configured"]) == (SID, False)
     assert "not configured" in owner.client.get(f"{owner.project}/settings").text
 
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from dialtrail.app import create_app
+from dialtrail.calls.adapters.twilio.models import TwilioSettings
 from dialtrail.calls.adapters.twilio.signature import signature_for
-from dialtrail.projects.models import Project
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene, T
 from tests.support.databases import Database
 from tests.support.server import serve
@@ -37,16 +37,17 @@ def twilio_url(backend_database: Database) -> Iterator[str]:
 
 @pytest.fixture
 def twilio(scene: Scene, twilio_url: str) -> Iterator[Twilio]:
-    configure(scene, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN)
+    configure(scene, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
     with httpx.Client(base_url=twilio_url, timeout=30) as client:
         yield Twilio(scene, client)
 
 
 def configure(scene: Scene, **fields: str) -> None:
     project_url = f"/api/v1/projects/{scene.world.project_id}"
-    response = scene.world.owner.client.patch(
-        project_url, json={"destination": DESTINATION, **fields}
-    )
+    owner = scene.world.owner.client
+    response = owner.patch(project_url, json={"destination": DESTINATION})
+    assert response.status_code == 200, response.text
+    response = owner.patch(f"{project_url}/telephony/twilio", json=fields)
     assert response.status_code == 200, response.text
 
 
@@ -217,31 +218,58 @@ def test_it_explains_a_project_without_twilio_credentials(scene: Scene, twilio_u
 
     assert unknown.status_code == 404
     assert bare.status_code == 409
-    assert "twilio_auth_token" in bare.json()["message"]
+    assert "auth_token" in bare.json()["message"]
+    assert "/telephony/twilio" in bare.json()["message"]
     assert scene.calls() == []
 
 
 def test_it_keeps_the_auth_token_sealed_and_write_only(twilio: Twilio) -> None:
     scene = twilio.scene
-    shown = scene.world.owner.client.get(f"/api/v1/projects/{scene.world.project_id}").json()
+    settings_url = f"/api/v1/projects/{scene.world.project_id}/telephony/twilio"
+    shown = scene.world.member.client.get(settings_url).json()
 
-    assert (shown["twilio_configured"], shown["twilio_account_sid"]) == (True, ACCOUNT_SID)
+    assert (shown["configured"], shown["account_sid"]) == (True, ACCOUNT_SID)
+    assert shown["voice_url"].endswith(f"/telephony/twilio/{scene.world.project_id}/voice")
     assert AUTH_TOKEN not in str(shown)
     with scene.database.session() as session:
         stored = session.scalar(
-            select(Project.twilio_auth_token).where(Project.id == scene.world.project_id)
+            select(TwilioSettings.auth_token).where(
+                TwilioSettings.project_id == scene.world.project_id
+            )
         )
     assert stored is not None
     assert AUTH_TOKEN not in stored
 
 
+def test_changing_the_account_keeps_the_token_and_null_clears_it(twilio: Twilio) -> None:
+    scene = twilio.scene
+    settings_url = f"/api/v1/projects/{scene.world.project_id}/telephony/twilio"
+    owner = scene.world.owner.client
+
+    other = "AC" + "b" * 32
+    changed = owner.patch(settings_url, json={"account_sid": other}).json()
+    cleared = owner.patch(settings_url, json={"auth_token": None}).json()
+
+    assert (changed["account_sid"], changed["configured"]) == (other, True)
+    assert (cleared["account_sid"], cleared["configured"]) == (other, False)
+
+
+def test_the_project_no_longer_takes_twilio_fields(scene: Scene) -> None:
+    response = scene.world.owner.client.patch(
+        f"/api/v1/projects/{scene.world.project_id}", json={"twilio_account_sid": ACCOUNT_SID}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "twilio_account_sid"
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("twilio_account_sid", "SK123"), ("twilio_auth_token", "has spaces in it ok")],
+    [("account_sid", "SK123"), ("auth_token", "has spaces in it ok")],
 )
 def test_it_refuses_malformed_twilio_credentials(scene: Scene, field: str, value: str) -> None:
     response = scene.world.owner.client.patch(
-        f"/api/v1/projects/{scene.world.project_id}", json={field: value}
+        f"/api/v1/projects/{scene.world.project_id}/telephony/twilio", json={field: value}
     )
 
     assert response.status_code == 422
@@ -250,7 +278,8 @@ def test_it_refuses_malformed_twilio_credentials(scene: Scene, field: str, value
 
 def test_it_lets_only_owners_set_twilio_credentials(scene: Scene) -> None:
     response = scene.world.member.client.patch(
-        f"/api/v1/projects/{scene.world.project_id}", json={"twilio_auth_token": AUTH_TOKEN}
+        f"/api/v1/projects/{scene.world.project_id}/telephony/twilio",
+        json={"auth_token": AUTH_TOKEN},
     )
 
     assert response.status_code == 403

@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from dialtrail.models import metadata
 from dialtrail.settings import TestSettings
@@ -188,3 +188,35 @@ OLD_DELIVERIES = [
     " (1, '2026-01-02 10:00:00', 'POST', 'u'), (2, '2026-01-01 10:00:00', 'POST', 'u'),"
     " (2, '2026-01-01 10:00:05', 'POST', 'u')",
 ]
+
+
+def test_upgrading_moves_twilio_credentials_to_their_own_table(empty_database_url: str) -> None:
+    """0012: a project's Twilio SID and sealed token go to twilio_settings, and the other
+    tables' rows, which cascade from projects, stay (no table rebuild on SQLite)."""
+    engine = create_engine(settings_for(empty_database_url))
+    migrate.upgrade(engine, "0011")
+    with engine.begin() as connection:
+        connection.execute(text(OLD_POOL[0]))
+        connection.execute(
+            text(
+                "INSERT INTO projects (id, name, public_key, domains, site_numbers, timezone,"
+                " allow_raw_js, hold_seconds, on_pool_exhausted, late_call_seconds, created_at,"
+                " updated_at, twilio_account_sid, twilio_auth_token) VALUES (2, 'Twilio', 'k2',"
+                " '[]', '[]', 'UTC', false, 300, 'reuse_oldest', 1800, '2026-01-01',"
+                " '2026-01-01', 'AC0123', 'sealed-token')"
+            )
+        )
+        connection.execute(text(OLD_POOL[1]))
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as connection:
+        moved = connection.execute(
+            text("SELECT project_id, account_sid, auth_token FROM twilio_settings")
+        ).all()
+        visitors = connection.execute(text("SELECT count(*) FROM visitors")).scalar()
+        columns = {column["name"] for column in inspect(connection).get_columns("projects")}
+    engine.dispose()
+    assert [tuple(row) for row in moved] == [(2, "AC0123", "sealed-token")]
+    assert visitors == 1
+    assert not {"twilio_account_sid", "twilio_auth_token"} & columns

@@ -21,8 +21,9 @@ AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 def give_twilio_credentials(world: World) -> None:
-    fields = {"twilio_account_sid": ACCOUNT_SID, "twilio_auth_token": AUTH_TOKEN}
-    answer = world.owner.client.patch(f"/api/v1/projects/{world.project_id}", json=fields)
+    fields = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}
+    url = f"/api/v1/projects/{world.project_id}/telephony/twilio"
+    answer = world.owner.client.patch(url, json=fields)
     assert answer.status_code == 200, answer.text
 
 

@@ -7,6 +7,8 @@ Owners change settings; members see them read-only; outsiders get 404.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,20 +30,24 @@ from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem, invalid
 from dialtrail.calls.adapters.receipts import last_receipt
+from dialtrail.calls.adapters.twilio import credentials
 from dialtrail.calls.adapters.twilio.console import PROVIDER as TWILIO
 from dialtrail.calls.adapters.twilio.console import ConsoleSetup, console_setup
+from dialtrail.calls.adapters.twilio.settings_api import TwilioSettingsUpdate
 from dialtrail.projects import service
 from dialtrail.projects.access import ProjectAccess
-from dialtrail.projects.api import sealed_fields
 from dialtrail.projects.models import Project
 from dialtrail.projects.schemas import ProjectCreate, ProjectFields, ProjectUpdate
 from dialtrail.projects.validation import known_timezones
+from dialtrail.secrets import SecretBox, secret_key
 from dialtrail.settings import Settings
 
 router = APIRouter(prefix="/projects")
 
 LIST_FIELDS = ("domains", "site_numbers")  # one a line in the form
 OPTIONAL_FIELDS = ("default_number", "country", "destination", "timezone", "twilio_account_sid")
+# The Twilio adapter's own settings (its table, its API), shown in this form as twilio_<name>.
+TWILIO_PREFIX = "twilio_"
 NEW_PROJECT_FIELDS = ("name", "domains", "site_numbers", "country", "destination", "timezone")
 SETTINGS_FIELDS = (
     *NEW_PROJECT_FIELDS,
@@ -100,17 +106,23 @@ def shown_values(form: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]
     return values
 
 
-def stored_values(project: Project) -> dict[str, Any]:
-    values: dict[str, Any] = {name: getattr(project, name) or "" for name in OPTIONAL_FIELDS}
+def stored_values(db: Session, project: Project) -> dict[str, Any]:
+    names = [name for name in OPTIONAL_FIELDS if not name.startswith(TWILIO_PREFIX)]
+    values: dict[str, Any] = {name: getattr(project, name) or "" for name in names}
+    twilio = credentials.find(db, project.id)
+    values["twilio_account_sid"] = (twilio.account_sid if twilio else None) or ""
     values.update({name: "\n".join(getattr(project, name)) for name in LIST_FIELDS})
     values.update(name=project.name, allow_raw_js=project.allow_raw_js)
     return values
 
 
-def validated(model: type[ProjectFields], body: dict[str, Any]) -> ProjectFields:
-    """The request model of ``body``; when it refuses, every problem of every field."""
+def validated(
+    model: type[ProjectFields], body: dict[str, Any], more_problems: Sequence[FieldProblem] = ()
+) -> ProjectFields:
+    """The request model of ``body``; when it (or ``more_problems``) refuses, every problem of
+    every field, so that the form shows them all at once."""
     try:
-        return model.model_validate(body)
+        checked = model.model_validate(body)
     except ValidationError as error:
         problems = plain_problems(error, PLAIN_MESSAGES)
         refused_fields = {problem.field.partition(".")[0] for problem in problems}
@@ -120,7 +132,28 @@ def validated(model: type[ProjectFields], body: dict[str, Any]) -> ProjectFields
             if name in body and name not in refused_fields
         }
         _, more = service.clean_fields(others, body.get("country"))
-        raise invalid(*problems, *more) from None
+        raise invalid(*problems, *more, *more_problems) from None
+    if more_problems:
+        given = {name: body[name] for name in SERVICE_CHECKED if name in body}
+        _, more = service.clean_fields(given, body.get("country"))
+        raise invalid(*more, *more_problems)
+    return checked
+
+
+def twilio_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """Takes the twilio_<name> fields out of the project's body: the adapter's own."""
+    names = [name for name in body if name.startswith(TWILIO_PREFIX)]
+    return {name.removeprefix(TWILIO_PREFIX): body.pop(name) for name in names}
+
+
+def checked_twilio(body: dict[str, Any]) -> tuple[dict[str, str | None], list[FieldProblem]]:
+    """The Twilio fields given, checked as the API checks them; problems named as the form's."""
+    try:
+        checked = TwilioSettingsUpdate.model_validate(body)
+    except ValidationError as error:
+        problems = plain_problems(error, PLAIN_MESSAGES)
+        return {}, [replace(problem, field=TWILIO_PREFIX + problem.field) for problem in problems]
+    return {name: getattr(checked, name) for name in checked.model_fields_set}, []
 
 
 def refused(
@@ -162,7 +195,7 @@ def create_project(
 ) -> Response:
     body, pasted = posted(form, NEW_PROJECT_FIELDS)
     try:
-        fields = sealed_fields(validated(ProjectCreate, body), request)
+        fields = service.given_fields(validated(ProjectCreate, body))
         project = service.create_project(db, admin.user, fields)
     except (ValidationError, ApiError) as error:
         db.rollback()
@@ -178,7 +211,7 @@ def settings(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
     notice = "The settings were saved." if request.query_params.get("saved") else None
-    values = stored_values(access.project)
+    values = stored_values(db, access.project)
     return settings_form(request, admin, access, db, values, notice=notice)
 
 
@@ -194,6 +227,7 @@ def settings_form(
     notice: str | None = None,
 ) -> Response:
     project = access.project
+    twilio_found = credentials.find(db, project.id)
     return render(
         request,
         "projects/settings.html",
@@ -202,7 +236,8 @@ def settings_form(
         project=project,
         section="settings",
         can_change=access.is_owner,
-        twilio_configured=bool(project.twilio_account_sid and project.twilio_auth_token),
+        twilio_configured=credentials.is_configured(twilio_found),
+        twilio_token_stored=bool(twilio_found and twilio_found.auth_token),
         twilio=twilio_setup(request, project),
         twilio_last=last_receipt(db, project.id, TWILIO),
         values=values,
@@ -227,9 +262,12 @@ def update_settings(
     db: DatabaseSession,
 ) -> Response:
     body, pasted = posted(form, SETTINGS_FIELDS)
+    twilio, twilio_problems = checked_twilio(twilio_fields(body))
     try:
-        fields = sealed_fields(validated(ProjectUpdate, body), request)
+        fields = service.given_fields(validated(ProjectUpdate, body, twilio_problems))
         service.update_project(db, access.project, fields)
+        box = SecretBox(secret_key(request.app.state.settings))
+        credentials.update(db, access.project.id, twilio, box)
     except (ValidationError, ApiError) as error:
         db.rollback()  # nothing is half-saved: the project is read again as it was
         errors, bad_lines, status = refused(error, pasted, "Nothing was saved")

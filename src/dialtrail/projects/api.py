@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 
 from dialtrail.api.database import DatabaseSession
@@ -24,7 +22,6 @@ from dialtrail.projects.schemas import (
     MemberList,
     MemberOut,
     ProjectCreate,
-    ProjectFields,
     ProjectList,
     ProjectOut,
     ProjectUpdate,
@@ -33,7 +30,6 @@ from dialtrail.projects.schemas import (
     TokenList,
     TokenOut,
 )
-from dialtrail.secrets import SecretBox, secret_key
 
 router = APIRouter(tags=["projects"])
 tokens_router = APIRouter(tags=["tokens"])
@@ -49,7 +45,7 @@ def list_projects(user: CurrentUser, session: DatabaseSession) -> ProjectList:
 def create_project(
     body: ProjectCreate, user: CurrentUser, session: DatabaseSession, request: Request
 ) -> ProjectOut:
-    project = service.create_project(session, user, sealed_fields(body, request))
+    project = service.create_project(session, user, service.given_fields(body))
     session.commit()
     return ProjectOut.build(project, "owner")
 
@@ -69,19 +65,9 @@ def update_project(
     request: Request,
 ) -> ProjectOut:
     access = owned_project(session, user, project_id)
-    service.update_project(session, access.project, sealed_fields(body, request))
+    service.update_project(session, access.project, service.given_fields(body))
     session.commit()
     return ProjectOut.build(access.project, access.role)
-
-
-def sealed_fields(body: ProjectFields, request: Request) -> dict[str, Any]:
-    """The given fields, with the Twilio auth token encrypted: Dialtrail must read it back to
-    check Twilio's signatures, so it cannot be hashed."""
-    fields = service.given_fields(body)
-    if fields.get("twilio_auth_token"):
-        box = SecretBox(secret_key(request.app.state.settings))
-        fields["twilio_auth_token"] = box.seal(fields["twilio_auth_token"])
-    return fields
 
 
 @router.delete("/projects/{project_id}", status_code=204, summary="Delete a project (owners)")

@@ -58,10 +58,6 @@ class Project(Base):
     hold_seconds: Mapped[int] = mapped_column(Integer, default=300)
     on_pool_exhausted: Mapped[str] = mapped_column(String(20), default="reuse_oldest")
     late_call_seconds: Mapped[int] = mapped_column(Integer, default=1800)
-    # Twilio (calls/adapters/twilio): the auth token is sealed with secrets.SecretBox, since
-    # request signatures must be checked with the token itself.
-    twilio_account_sid: Mapped[str | None] = mapped_column(String(64), default=None)
-    twilio_auth_token: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints
 
 from dialtrail.api.schemas import RequestBody
 from dialtrail.projects.models import PoolPolicy, Project, Role
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-TWILIO_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
-TWILIO_AUTH_TOKEN = re.compile(r"^[A-Za-z0-9]{16,128}$")
 
 
 class ProjectFields(RequestBody):
@@ -33,28 +30,6 @@ class ProjectFields(RequestBody):
     hold_seconds: int | None = Field(None, ge=30, le=86400)
     on_pool_exhausted: PoolPolicy | None = None
     late_call_seconds: int | None = Field(None, ge=0, le=604800)
-    twilio_account_sid: str | None = Field(
-        None, description="Twilio Account SID (AC…), for the Twilio adapter."
-    )
-    twilio_auth_token: str | None = Field(
-        None,
-        description="Twilio auth token: write-only (stored encrypted, never returned; "
-        "`twilio_configured` says whether one is set).",
-    )
-
-    @field_validator("twilio_account_sid")
-    @classmethod
-    def check_twilio_account_sid(cls, value: str | None) -> str | None:
-        if value is not None and not TWILIO_ACCOUNT_SID.match(value.strip()):
-            raise ValueError("expected AC followed by 32 hexadecimal characters (Twilio console)")
-        return value.strip() if value is not None else None
-
-    @field_validator("twilio_auth_token")
-    @classmethod
-    def check_twilio_auth_token(cls, value: str | None) -> str | None:
-        if value is not None and not TWILIO_AUTH_TOKEN.match(value.strip()):
-            raise ValueError("expected the auth token from the Twilio console (letters, digits)")
-        return value.strip() if value is not None else None
 
 
 class ProjectCreate(ProjectFields):
@@ -79,8 +54,6 @@ class ProjectOut(BaseModel):
     hold_seconds: int
     on_pool_exhausted: PoolPolicy
     late_call_seconds: int
-    twilio_account_sid: str | None
-    twilio_configured: bool = Field(description="Both Twilio credentials are set.")
     role: Role | None = Field(description="Your role in the project (null for a superuser).")
     created_at: datetime
     updated_at: datetime
@@ -101,8 +74,6 @@ class ProjectOut(BaseModel):
             hold_seconds=project.hold_seconds,
             on_pool_exhausted=project.on_pool_exhausted,
             late_call_seconds=project.late_call_seconds,
-            twilio_account_sid=project.twilio_account_sid,
-            twilio_configured=bool(project.twilio_account_sid and project.twilio_auth_token),
             role=role,
             created_at=project.created_at,
             updated_at=project.updated_at,

@@ -8,8 +8,10 @@ to ``ingest.record_event`` and answers in the provider's terms. Its routes are s
    provider's signature before anything is stored), ``mapping.py`` (pure: provider fields to
    events, dispositions), and what else the provider needs (``twiml.py`` for Twilio);
 2. register it in ``ADAPTERS`` below;
-3. the provider's credentials on the project (sealed with ``secrets.SecretBox``, write-only
-   in the API), with a migration;
+3. its settings in its own table (``models.py``, a migration; credentials sealed with
+   ``secrets.SecretBox``), never columns on ``projects``, with their API in
+   ``settings_api.py`` (``/api/v1/projects/{id}/telephony/<name>``, write-only secrets) and
+   their section in the admin's Project settings; register the router in ``SETTINGS`` below;
 4. tests with recorded request fixtures in ``tests/calls/fixtures/<name>/``, signed in the
    test the way the provider signs;
 5. a section in ``docs/telephony.md``.
@@ -20,9 +22,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from dialtrail.calls.adapters import twilio
+from dialtrail.calls.adapters.twilio import settings_api as twilio_settings
 
 ADAPTERS: dict[str, APIRouter] = {
     "twilio": twilio.router,
+}
+# Each adapter's settings API, served under /api/v1 with the rest of the API.
+SETTINGS: dict[str, APIRouter] = {
+    "twilio": twilio_settings.router,
 }
 
 

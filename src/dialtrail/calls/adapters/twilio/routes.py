@@ -15,10 +15,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from dialtrail.api.database import DatabaseSession
-from dialtrail.api.errors import ApiError, forbidden, invalid_field, not_found
+from dialtrail.api.errors import forbidden, invalid_field, not_found
 from dialtrail.api.schemas import ProjectId
 from dialtrail.calls.adapters.receipts import SignatureMismatch, noted
-from dialtrail.calls.adapters.twilio import mapping, twiml
+from dialtrail.calls.adapters.twilio import credentials, mapping, twiml
 from dialtrail.calls.adapters.twilio.console import PROVIDER, hook_url
 from dialtrail.calls.adapters.twilio.signature import (
     SIGNATURE_HEADER,
@@ -28,7 +28,7 @@ from dialtrail.calls.adapters.twilio.signature import (
 from dialtrail.calls.events import WITHHELD, TelephonyEvent, caller_field, phone_field
 from dialtrail.calls.ingest import record_event
 from dialtrail.projects.models import Project
-from dialtrail.secrets import SecretBox, UnreadableSecret, secret_key
+from dialtrail.secrets import SecretBox, secret_key
 from dialtrail.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -148,30 +148,18 @@ def verified_project(
     if project is None:
         raise not_found(f"project {project_id}")
     settings: Settings = request.app.state.settings
-    token = auth_token(project, settings)
+    account_sid, token = credentials.auth_token(
+        session, project.id, SecretBox(secret_key(settings))
+    )
     url = public_request_url(settings, request)
     if not signed_by_twilio(token, url, form, request.headers.get(SIGNATURE_HEADER)):
         raise SignatureMismatch(
             f"missing or wrong {SIGNATURE_HEADER} for {url}: the request is not from Twilio, "
             "or DIALTRAIL_BASE_URL differs from the URL set in Twilio's console"
         )
-    if form.get("AccountSid") != project.twilio_account_sid:
+    if form.get("AccountSid") != account_sid:
         raise forbidden("the request is for another Twilio account than the project's")
     return project
-
-
-def auth_token(project: Project, settings: Settings) -> str:
-    if not project.twilio_account_sid or not project.twilio_auth_token:
-        raise ApiError(
-            409,
-            "twilio_not_configured",
-            f"project {project.id} has no Twilio credentials: set twilio_account_sid and "
-            f"twilio_auth_token with PATCH /api/v1/projects/{project.id}",
-        )
-    try:
-        return SecretBox(secret_key(settings)).open(project.twilio_auth_token)
-    except UnreadableSecret as error:
-        raise ApiError(409, "twilio_not_configured", str(error)) from None
 
 
 def status_url(request: Request, project: Project) -> str:
