@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dialtrail.api.errors import FieldProblem, invalid
 
 # Ids are 32-bit on PostgreSQL: a larger number in a URL is a 422 naming the parameter, not a
 # database error.
@@ -86,3 +89,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         422: "A field is invalid; `fields` names it",
     }.items()
 }
+
+
+def with_defaults(
+    given: Mapping[str, Any], defaults: Mapping[str, Any], required: Collection[str] = ()
+) -> dict[str, Any]:
+    """PATCH semantics, the same for every resource (docs/api.md): a field sent as null goes
+    back to its default (null when it has none); a ``required`` field cannot be null (a 422
+    naming every such field at once)."""
+    refused = [name for name in required if name in given and given[name] is None]
+    if refused:
+        raise invalid(*(FieldProblem(name, f"{name} cannot be null") for name in refused))
+    return {name: defaults.get(name) if value is None else value for name, value in given.items()}

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, FieldProblem, conflict, invalid_field, not_found
+from dialtrail.api.schemas import with_defaults
 from dialtrail.entities import rules, sensitive
 from dialtrail.entities.expressions import Node
 from dialtrail.entities.models import TrackingEntity
@@ -111,7 +112,7 @@ def update_entity(
     force: bool = False,
 ) -> None:
     declared = {name: value for name, value in fields.items() if name != "confirm_sensitive"}
-    changes = with_defaults(declared)
+    changes = with_defaults(declared, ENTITY_DEFAULTS, REQUIRED)
     current = {name: getattr(entity, name) for name in Declaration.__dataclass_fields__}
     declaration = Declaration(**{**current, **changes})
     check_declaration(
@@ -130,23 +131,15 @@ def update_entity(
     session.flush()
 
 
-# PATCH semantics shared with projects: null puts a field back to its default; fields that
-# have no default cannot be null.
+# PATCH (api.schemas.with_defaults): null puts a field back to its default; the fields that
+# have none cannot be null.
 ENTITY_DEFAULTS: dict[str, Any] = {
     "scope": "session",
     "keep": "last",
     "enabled": True,
     "description": "",
 }
-
-
-def with_defaults(fields: dict[str, Any]) -> dict[str, Any]:
-    changes = {}
-    for name, value in fields.items():
-        if value is None and name not in ENTITY_DEFAULTS:
-            raise invalid_field(name, f"{name} cannot be null")
-        changes[name] = ENTITY_DEFAULTS[name] if value is None else value
-    return changes
+REQUIRED = ("name", "type", "value")
 
 
 def check_declaration(

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, FieldProblem, invalid, not_found
+from dialtrail.api.schemas import with_defaults
 from dialtrail.hooks import Hooks
 from dialtrail.projects import validation
 from dialtrail.projects.accounts import AccountError, find_user
@@ -81,14 +82,12 @@ def clean_fields(
         country = guard(validation.normalise_country, fields["country"], "country", [])
     problems: list[FieldProblem] = []
     cleaned: dict[str, Any] = {}
-    for name, value in fields.items():
-        cleaned[name] = clean_one(name, value, country, problems)
+    for name, value in with_defaults(fields, DEFAULTS).items():
+        cleaned[name] = None if value is None else clean_one(name, value, country, problems)
     return cleaned, problems
 
 
 def clean_one(name: str, value: Any, country: str | None, problems: list[FieldProblem]) -> Any:
-    if value is None:
-        return DEFAULTS.get(name)
     if name == "domains":
         return unique(clean_list(value, validation.normalise_domain, name, problems))
     if name == "site_numbers":

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, FieldProblem, invalid, not_found
+from dialtrail.api.schemas import with_defaults
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.entities.service import EntityUse
 from dialtrail.outbound import refused_target
@@ -23,7 +24,7 @@ from dialtrail.webhooks.filters import FilterProblem, check_filter
 from dialtrail.webhooks.models import Webhook
 from dialtrail.webhooks.signing import new_secret
 
-# PATCH semantics shared with projects and entities: null puts a field back to its default.
+# PATCH (api.schemas.with_defaults): null puts a field back to its default.
 DEFAULTS: dict[str, Any] = {
     "parameters": [],
     "headers": {},
@@ -136,7 +137,7 @@ def create_webhook(
 ) -> tuple[Webhook, str]:
     """The new webhook and its signing secret, which is shown this once."""
     context = Context(project, entity_names(session, project), box, None, allow_private)
-    cleaned = clean_fields(context, with_defaults({**DEFAULTS, **fields}))
+    cleaned = clean_fields(context, with_defaults({**DEFAULTS, **fields}, DEFAULTS, REQUIRED))
     refuse_over_event_limit(session, project, cleaned["events"], webhook_id=None)
     secret = new_secret()
     webhook = Webhook(project_id=project.id, secret=box.seal(secret), **cleaned)
@@ -159,7 +160,7 @@ def update_webhook(
     "Who may change what")."""
     moved = "url" in fields and rules.moved_origin(webhook.url, fields["url"])
     context = Context(project, entity_names(session, project), box, webhook, allow_private, moved)
-    cleaned = clean_fields(context, with_defaults(fields))
+    cleaned = clean_fields(context, with_defaults(fields, DEFAULTS, REQUIRED))
     refuse_over_event_limit(session, project, cleaned.get("events", webhook.events), webhook.id)
     if moved and "headers" not in fields:
         cleaned["headers"] = {}
@@ -184,15 +185,6 @@ def renew_secret(webhook: Webhook, box: SecretBox) -> str:
     webhook.previous_secret = None
     webhook.previous_secret_until = None
     return fresh
-
-
-def with_defaults(fields: dict[str, Any]) -> dict[str, Any]:
-    problems = Problems()
-    for name in REQUIRED:
-        if name in fields and fields[name] is None:
-            problems.add(name, f"{name} cannot be null")
-    problems.raise_any()
-    return {name: DEFAULTS.get(name) if value is None else value for name, value in fields.items()}
 
 
 def clean_fields(context: Context, fields: dict[str, Any]) -> dict[str, Any]:
