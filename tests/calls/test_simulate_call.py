@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from subprocess import CompletedProcess
 
 from sqlalchemy import select
 
@@ -13,6 +14,12 @@ from dialtrail.sessions.models import PageView
 from dialtrail.storage.base import utcnow
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene
 from tests.support.processes import database_url, run
+
+
+def simulate(scene: Scene, *arguments: str) -> CompletedProcess[str]:
+    """``dialtrail simulate-call --project <the scene's> …`` against the scene's database."""
+    project = str(scene.world.project_id)
+    return run(database_url(scene.database), "simulate-call", "--project", project, *arguments)
 
 
 def test_it_records_a_simulated_call_attributed_to_the_session_holding_the_number(
@@ -32,11 +39,8 @@ def test_it_records_a_simulated_call_attributed_to_the_session_holding_the_numbe
         )
     )
 
-    result = run(
-        database_url(scene.database),
-        "simulate-call",
-        "--project",
-        str(scene.world.project_id),
+    result = simulate(
+        scene,
         "--to",
         POOL_NUMBER,
         "--from",
@@ -77,11 +81,8 @@ def test_no_simulated_event_happens_after_it_was_received(scene: Scene) -> None:
 
 
 def test_it_simulates_a_missed_call_from_an_example_caller(scene: Scene) -> None:
-    result = run(
-        database_url(scene.database),
-        "simulate-call",
-        "--project",
-        str(scene.world.project_id),
+    result = simulate(
+        scene,
         "--to",
         "+380445556677",
         "--disposition",
@@ -133,11 +134,8 @@ def test_a_call_right_after_a_page_view_starts_after_it_and_shows_the_page(
     )
     lease_now(scene, session_id)
 
-    result = run(
-        database_url(scene.database),
-        "simulate-call",
-        "--project",
-        str(scene.world.project_id),
+    result = simulate(
+        scene,
         "--to",
         POOL_NUMBER,
         "--duration",
@@ -187,11 +185,8 @@ def test_a_national_caller_is_read_with_the_country_of_the_number_dialled(
 ) -> None:
     scene.number("+12125550140")  # the demo's pool: a project without a country
 
-    result = run(
-        database_url(scene.database),
-        "simulate-call",
-        "--project",
-        str(scene.world.project_id),
+    result = simulate(
+        scene,
         "--to",
         "+1 212 555 0140",
         "--from",
@@ -212,11 +207,8 @@ def test_a_national_caller_is_read_with_the_projects_country_first(scene: Scene)
     )
     scene.number()
 
-    result = run(
-        database_url(scene.database),
-        "simulate-call",
-        "--project",
-        str(scene.world.project_id),
+    result = simulate(
+        scene,
         "--to",
         POOL_NUMBER,
         "--from",
@@ -233,11 +225,8 @@ def test_a_number_the_project_does_not_have_is_named_and_the_call_still_recorded
 ) -> None:
     scene.number()
 
-    result = run(
-        database_url(scene.database),
-        "simulate-call",
-        "--project",
-        str(scene.world.project_id),
+    result = simulate(
+        scene,
         "--to",
         "+380 44 555 66 77",
         "--from",
