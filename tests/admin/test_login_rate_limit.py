@@ -3,14 +3,21 @@ that grows, and never lock an account out for everyone (admin/throttle.py)."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
 import pytest
 
-from dialtrail.admin.throttle import LoginThrottle, client_network, delay_after
+from dialtrail.admin.throttle import (
+    FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+    LoginThrottle,
+    client_network,
+    delay_after,
+)
 from tests.admin.conftest import Clock
-from tests.support.admin import attempt_sign_in, browser_client
+from tests.support.admin import attempt_sign_in, browser_client, csrf_of
 from tests.support.people import World
 
 ATTACKER, OWNER = "198.51.100.66", "203.0.113.7"
@@ -77,26 +84,73 @@ def test_the_delay_doubles_up_to_fifteen_minutes() -> None:
 def test_a_success_forgets_the_pair_but_not_the_address() -> None:
     clock = Clock()
     throttle = LoginThrottle(clock)
-    for number in range(21):
-        throttle.record_failure(ATTACKER, f"guess{number}@example.com")
-    for _ in range(4):
-        throttle.record_failure(ATTACKER, "owner@example.com")
+    for number in range(10):
+        assert throttle.admit(ATTACKER, f"guess{number}@example.com") is None
+    for _ in range(3):
+        assert throttle.admit(ATTACKER, "owner@example.com") is None  # wrong passwords
 
-    throttle.record_success(ATTACKER, "owner@example.com")
+    assert throttle.admit(ATTACKER, "owner@example.com") is None
+    throttle.record_success(ATTACKER, "owner@example.com")  # the right one
 
-    assert throttle.wait_needed(ATTACKER, "owner@example.com") is not None  # the address
+    # 13 failures on the address: 8 more pass (to 21), the next waits; the pair starts afresh.
+    for number in range(8):
+        assert throttle.admit(ATTACKER, f"more{number}@example.com") is None
+    assert throttle.admit(ATTACKER, "more@example.com") is not None
     assert throttle.wait_needed(OWNER, "owner@example.com") is None
+
+
+def test_right_passwords_are_never_throttled() -> None:
+    """Each attempt is counted before its password is checked; a success takes it back."""
+    throttle = LoginThrottle(Clock())
+    for _ in range(50):
+        assert throttle.admit(OWNER, "owner@example.com") is None
+        throttle.record_success(OWNER, "owner@example.com")
+    assert throttle.failures == {}
 
 
 def test_failures_are_forgotten_an_hour_after_the_last() -> None:
     clock = Clock()
     throttle = LoginThrottle(clock)
     for _ in range(10):
-        throttle.record_failure(ATTACKER, "owner@example.com")
+        throttle.admit(ATTACKER, "owner@example.com")
+    assert throttle.wait_needed(ATTACKER, "owner@example.com") is not None
     clock.advance(hours=1)
-    throttle.record_failure(ATTACKER, "owner@example.com")
+    assert throttle.admit(ATTACKER, "owner@example.com") is None
 
     assert throttle.wait_needed(ATTACKER, "owner@example.com") is None
+
+
+def test_guesses_sent_at_once_are_throttled_like_guesses_in_a_row(
+    world: World, clocked_server: str
+) -> None:
+    """Forty wrong passwords sent together: only the free ones (and the first that starts the
+    delay) reach the password check; the rest wait, as they would one after another."""
+    clients = [client_at(clocked_server, ATTACKER) for _ in range(40)]
+    forms = [sign_in_form(client, world.owner.email, "a guess") for client in clients]
+    start = threading.Barrier(len(clients))
+
+    def guess(client: httpx.Client, form: dict[str, str]) -> int:
+        start.wait()
+        return client.post("/admin/login", data=form).status_code
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+            codes = list(pool.map(guess, clients, forms))
+    finally:
+        for client in clients:
+            client.close()
+
+    checked = FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS + 1
+    assert sorted(codes) == [400] * checked + [429] * (len(clients) - checked)
+    with client_at(clocked_server, OWNER) as owner:  # the owner, elsewhere, is not slowed
+        assert attempt_sign_in(owner, world.owner.email).status_code == 303
+
+
+def sign_in_form(client: httpx.Client, email: str, password: str) -> dict[str, str]:
+    """The filled-in sign-in form of a freshly loaded page (its nonce cookie stays with
+    ``client``), ready to post."""
+    token = csrf_of(client.get("/admin/login").text)
+    return {"email": email, "password": password, "csrf_token": token, "next": "/admin/"}
 
 
 @pytest.mark.parametrize(

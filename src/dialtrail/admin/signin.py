@@ -73,13 +73,13 @@ def sign_in(
         raise CsrfRefused
     throttle: LoginThrottle = request.app.state.throttle
     ip = request.client.host if request.client else ""
-    wait = throttle.wait_needed(ip, email)
+    # Counted before the (slow) password check, so parallel guesses cannot all slip through.
+    wait = throttle.admit(ip, email)
     if wait is not None:
         error = f"Too many failed sign-ins from your network. Try again in {how_long(wait)}."
         return login_form(request, nonce, safe_next(next), email, error, 429)
     user = authenticated_user(db, email, password)
     if user is None:
-        throttle.record_failure(ip, email)
         error = "Wrong e-mail address or password."
         return login_form(request, nonce, safe_next(next), email, error, 400)
     throttle.record_success(ip, email)

@@ -9,6 +9,11 @@ accounts from one address meets the per-address delay. A key is forgotten an hou
 last failure, and a successful sign-in forgets its pair (not its address: one valid account
 must not reset an address's count).
 
+An attempt is counted as a failure *before* its password is checked, in the same locked step
+that lets it through, and a success takes that count back: otherwise forty guesses sent at
+once would all pass the check while the first of them is still hashing, and be counted only
+afterwards.
+
 IPv6 addresses are counted by their /64, which one machine usually holds whole. Kept in
 memory: each server process counts on its own, and a restart forgets the counts; the argon2
 hash makes every guess slow as well.
@@ -44,23 +49,37 @@ class LoginThrottle:
         self.failures: OrderedDict[str, Failures] = OrderedDict()
         self.lock = threading.Lock()
 
+    def admit(self, ip: str, email: str) -> timedelta | None:
+        """Lets an attempt through, counted as a failure until ``record_success`` takes it
+        back; or answers how long this address must wait before trying this e-mail again."""
+        now = self.clock()
+        with self.lock:
+            wait = self.longest_wait(ip, email, now)
+            if wait is None:
+                for key, _ in self.limits(ip, email):
+                    self.count_failure(key, now)
+        return wait
+
     def wait_needed(self, ip: str, email: str) -> timedelta | None:
         """How long until this address may try this e-mail again, or None when it may now."""
-        now = self.clock()
         with self.lock:
-            waits = [self.wait_for(key, free, now) for key, free in self.limits(ip, email)]
-        blocked = [wait for wait in waits if wait is not None]
-        return max(blocked) if blocked else None
-
-    def record_failure(self, ip: str, email: str) -> None:
-        now = self.clock()
-        with self.lock:
-            for key, _ in self.limits(ip, email):
-                self.count_failure(key, now)
+            return self.longest_wait(ip, email, self.clock())
 
     def record_success(self, ip: str, email: str) -> None:
+        """The admitted attempt was right: its pair is forgotten, and the address's count
+        loses the failure ``admit`` counted for it."""
         with self.lock:
             self.failures.pop(pair_key(ip, email), None)
+            failures = self.failures.get(address_key(ip))
+            if failures is not None:
+                failures.count -= 1
+                if failures.count <= 0:
+                    del self.failures[address_key(ip)]
+
+    def longest_wait(self, ip: str, email: str, now: datetime) -> timedelta | None:
+        waits = [self.wait_for(key, free, now) for key, free in self.limits(ip, email)]
+        blocked = [wait for wait in waits if wait is not None]
+        return max(blocked) if blocked else None
 
     def limits(self, ip: str, email: str) -> list[tuple[str, int]]:
         return [
