@@ -250,6 +250,36 @@ def test_it_counts_each_numbers_sessions_as_leases_start_renew_and_end(
         assert number.last_released_at == START + timedelta(seconds=500)
 
 
+def test_a_lease_another_process_closed_is_not_renewed(database: Database) -> None:
+    """Between one server process reading a live lease and renewing it, another closes it
+    (expired by its clock): the renewal must neither reopen the lease nor keep its number."""
+    project = make_project(database, POOL[:1], policy="default_number")
+    assert project.pool is not None
+    Browser(database, project).page(START)
+    just_before, ended = START + timedelta(seconds=299), START + timedelta(seconds=300)
+    with database.session() as db:
+        session_id = db.scalars(select(NumberLease.session_id)).one()
+        stale = leasing.latest_lease(db.connection(), session_id)
+    assert stale is not None
+    assert stale.live(just_before)
+    with database.session() as db:  # the other process
+        leasing.close_expired(db.connection(), project.pool.project_id, ended)
+        db.commit()
+
+    with database.session() as db:
+        renewed = leasing.renew(db.connection(), project.pool, stale, just_before)
+        db.commit()
+
+    with database.session() as db:
+        lease = db.scalars(select(NumberLease)).one()
+        assert (lease.released_at, lease.expires_at) == (ended, ended)
+        number = db.scalars(select(TrackingNumber)).one()
+        assert (number.open_leases, number.leased_until) == (0, ended)
+    assert renewed is False  # the page view then asks for a new lease
+    # The number is free from the lease's end, for the next visitor.
+    assert Browser(database, project).page(ended + timedelta(seconds=1)) == POOL[0]
+
+
 def numbers_counted(database: Database) -> dict[str, tuple[int, int]]:
     """Per number: its own count of sessions, and its open leases counted one by one."""
     leases = [number for number, _ in open_leases(database)]

@@ -1,6 +1,7 @@
 """Leasing pool numbers to web sessions (docs/design.md §4), inside the collector's transaction.
 
-A page view asks for the session's number: its latest lease, while it lives, is renewed.
+A page view asks for the session's number: its latest lease, while it lives, is renewed (unless
+another server process closed it meanwhile).
 Otherwise the project's expired leases are closed and a number is taken from the front of the
 pool's order (``ix_tracking_numbers_pool_order``, by ``leased_until``): the least recently
 released free number; when none is free, the least recently active number, which the policy
@@ -103,8 +104,7 @@ def number_for_page_view(
     """The number the session's pages show (E.164); None leaves the site's numbers as they
     are. ``requester``: who asks, for the gate's rules (None: nobody is refused)."""
     latest = latest_lease(connection, session_id)
-    if latest is not None and latest.live(now):
-        renew(connection, pool, latest, now)
+    if latest is not None and latest.live(now) and renew(connection, pool, latest, now):
         return latest.number
     refused, network = admission(connection, pool, requester, now)
     if refused is not None:
@@ -143,11 +143,18 @@ def latest_lease(connection: Connection, session_id: int) -> LatestLease | None:
     return None if found is None else LatestLease(*found)
 
 
-def renew(connection: Connection, pool: PoolSettings, lease: LatestLease, now: datetime) -> None:
+def renew(connection: Connection, pool: PoolSettings, lease: LatestLease, now: datetime) -> bool:
+    """Extends the lease, unless another server process closed it since it was read (then
+    it stays closed, its number is not extended, and the answer is False)."""
     sql = statements_for(connection.dialect.name)
     expires = now + pool.hold
-    connection.execute(sql.renew, {"b_lease": lease.id, "b_now": now, "b_expires": expires})
+    renewed = connection.execute(
+        sql.renew, {"b_lease": lease.id, "b_now": now, "b_expires": expires}
+    )
+    if renewed.rowcount == 0:
+        return False
     connection.execute(sql.extend_number, extension(lease.number_id, expires))
+    return True
 
 
 def extension(number_id: int, expires: datetime) -> dict[str, Any]:
@@ -393,7 +400,10 @@ class Statements:
             .limit(1)
         )
         renewed = {"renewed_at": at("b_now"), "expires_at": at("b_expires")}
-        self.renew = update(leases).where(leases.c.id == bindparam("b_lease")).values(renewed)
+        # Still open: a lease another process closed since it was read is not brought back.
+        self.renew = (
+            update(leases).where(leases.c.id == bindparam("b_lease"), open_lease).values(renewed)
+        )
         self.live_lease_of_session = (
             leases.c.session_id == bindparam("b_session"),
             open_lease,
