@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from dialtrail.outbound import Outbound
 from dialtrail.webhooks.lanes import PER_WEBHOOK
 from dialtrail.webhooks.models import WebhookDelivery
-from dialtrail.webhooks.worker import BATCH, Claim, DeliveryWorker, Job
+from dialtrail.webhooks.worker import BATCH, Claim, DeliveryWorker, Job, Outcome
 from tests.support.hooks import BOX, Hooks
 from tests.support.receiver import Answer, receiving
 from tests.support.waiting import wait_for
@@ -104,6 +106,35 @@ def test_a_delivery_whose_claim_would_run_out_goes_back_unsent(hooks: Hooks) -> 
     assert hooks.receiver.received == []
     assert hooks.deliver() == 1
     assert statuses(hooks, webhook_id) == [("delivered", 1)]
+
+
+def test_a_late_hand_back_leaves_another_workers_claim_alone(hooks: Hooks) -> None:
+    """This worker's claim ran out while the delivery waited for its lane, and another worker
+    claimed it since: handing it back unsent must not free the other worker's claim (it would
+    be sent twice at once). Each step is its own committed transaction, as between workers."""
+    webhook_id, _ = hooks.webhook()
+    hooks.call()
+    worker = DeliveryWorker(hooks.database.sessions, BOX, Outbound(allow_private=True), hooks.clock)
+    _, (job,) = worker.record_and_claim([], Claim(1, {}, set()))
+
+    hooks.clock.advance(seconds=61)  # the claim ran out; another worker claims the delivery
+    theirs = hooks.clock.now + timedelta(seconds=60)
+    with hooks.database.session() as db:
+        db.execute(update(WebhookDelivery).values(claimed_until=theirs))
+        db.commit()
+    stale = Outcome(job, hooks.clock.now, None, unsent=True)
+    recorded, _ = worker.record_and_claim([stale], Claim(0, {}, set()))
+
+    assert recorded.results == ["ignored"]
+    (delivery,) = hooks.deliveries()
+    assert (delivery.status, delivery.attempts, delivery.claimed_until) == ("pending", 0, theirs)
+    assert hooks.deliver() == 0  # still theirs: nobody else sends it meanwhile
+    assert statuses(hooks, webhook_id) == [("pending", 0)]
+
+    ours = replace(job, claimed_until=theirs)  # the same hand-back by the claim's holder
+    recorded, _ = worker.record_and_claim([replace(stale, job=ours)], Claim(0, {}, set()))
+    assert recorded.results == ["released"]
+    assert hooks.deliveries()[0].claimed_until is None
 
 
 def run_once(worker: DeliveryWorker) -> int:
