@@ -63,3 +63,12 @@ def test_a_claim_takes_what_each_webhook_has_room_for() -> None:
     assert chosen(due, room, held={5}) == [1, 2, 3, 6, 7]
     assert room == {7: 0, 8: PER_WEBHOOK - 2, 9: 2}  # what is left for a second look
     assert chosen(due, {7: 0, 8: 0, 9: 0}, held=set()) == []
+
+
+def test_it_names_the_webhooks_holding_some() -> None:
+    """The ones a claim passes over when it first looks for newcomers (worker.py)."""
+    lanes = Lanes(most=200, clock=Clock())
+    lanes.took(7)
+    lanes.took(8)
+    lanes.done(8, sent=True)  # 8 holds nothing now, though it has a lane
+    assert lanes.holding() == {7}

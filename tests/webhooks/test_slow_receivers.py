@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from dialtrail.outbound import Outbound
 from dialtrail.webhooks.lanes import PER_WEBHOOK
 from dialtrail.webhooks.models import WebhookDelivery
-from dialtrail.webhooks.worker import BATCH, Claim, DeliveryWorker, Job, Outcome
+from dialtrail.webhooks.worker import BATCH, HOLD, Claim, DeliveryWorker, Job, Outcome
 from tests.support.hooks import BOX, Hooks
 from tests.support.receiver import Answer, receiving
 from tests.support.waiting import wait_for
@@ -82,6 +82,40 @@ def test_a_hung_receiver_does_not_hold_up_another_tenants_deliveries(hooks: Hook
     assert [r.headers["webhook-id"] for r in hooks.receiver.received] == [
         d.message_id for d in hooks.deliveries() if d.webhook_id == prompt_id
     ]
+
+
+def test_a_tenants_backlog_does_not_hold_up_another_tenants_new_delivery(hooks: Hooks) -> None:
+    """A receiver that answers, slowly, with a backlog three times what the worker holds: its
+    lane earns room to hold all it may, and oldest-first it would take every freed place
+    until its whole backlog was claimed. Another project's new delivery is claimed first
+    (lanes.py, "Fairness"): it is delivered while much of the backlog is not even claimed."""
+    with receiving() as slow:
+        slow.default = Answer(200, "ok", delay=0.05)
+        slow_id, _ = hooks.webhook(
+            project_id=hooks.world.other_project_id, url=slow.url + "/hook", name="Other's CRM"
+        )
+        backlog = 3 * HOLD
+        pending_deliveries(hooks, slow_id, hooks.world.other_project_id, backlog)
+        prompt_id, _ = hooks.webhook()
+        with hooks.working():
+            # By now the slow lane has completed enough to hold as much as any webhook may.
+            wait_for(lambda: len(slow.received) >= HOLD, "the backlog to be under way", timeout=60)
+            hooks.call("CA1")
+            wait_for(
+                lambda: statuses(hooks, prompt_id) == [("delivered", 1)],
+                "the other tenant's delivery",
+                timeout=30,
+            )
+            waiting = [status for status, _ in statuses(hooks, slow_id)].count("pending")
+            wait_for(
+                lambda: statuses(hooks, slow_id) == [("delivered", 1)] * backlog,
+                "the backlog",
+                timeout=120,
+            )
+
+    assert waiting > HOLD  # more than the worker may hold: part of the backlog was unclaimed
+    assert len(slow.received) == backlog  # each once
+    assert slow.most_at_once <= PER_WEBHOOK
 
 
 def test_a_delivery_whose_claim_would_run_out_goes_back_unsent(hooks: Hooks) -> None:

@@ -13,6 +13,17 @@ about what it will get through in twice that time (well inside a claim's 60 seco
 the 15-second timeout and the recording). A fast receiver so gets whole batches per
 claim (the database work per delivery stays low), a slow or silent one only what it is
 sending, and no claim waits so long that it runs out before its request goes.
+
+Fairness. A webhook whose receiver answers, however slowly, earns room to hold a whole claim;
+with a backlog it would take every place that frees up (claims go oldest first) and another
+tenant's new delivery would wait behind the whole backlog. So the worker (worker.py) looks
+first for due deliveries of webhooks that hold nothing (``Lanes.holding`` are passed over)
+and gives each up to ``PER_WEBHOOK``; and webhooks already holding some may fill only
+``HOLD`` of the worker's ``HOLD + RESERVE``, so those places are there for newcomers even
+when backlogs fill the rest. A webhook with nothing held is so never behind another's backlog:
+it waits at most for the next round that looks (at once after a commit woke the worker,
+otherwise within ``NEWCOMERS_SECONDS``), and only behind other newcomers if more than
+``RESERVE / PER_WEBHOOK`` of them arrive at once.
 """
 
 from __future__ import annotations
@@ -59,6 +70,10 @@ class Lanes:
             lane.completed.append(self.clock())
             if len(lane.completed) > self.most:
                 lane.completed.popleft()
+
+    def holding(self) -> set[int]:
+        """The webhooks holding at least one delivery."""
+        return {webhook_id for webhook_id, lane in self.lanes.items() if lane.held > 0}
 
     def room(self) -> dict[int, int]:
         """How many more deliveries each webhook with a lane may claim now (one not listed:

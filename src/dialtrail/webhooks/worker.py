@@ -10,7 +10,9 @@ A pipeline, not a batch at a time: each round of database work (one transaction)
 the attempts that finished since the last round and claims what is due and has room, while
 the requests already claimed are in flight; a round starts shortly after requests finish,
 when a commit wakes the worker, or when the poll comes. Each webhook has its own lane
-(lanes.py), so one tenant's slow or dead receiver holds back only its own deliveries.
+(lanes.py), so one tenant's slow or dead receiver holds back only its own deliveries, and
+webhooks holding nothing are claimed first, so one tenant's backlog does not hold back
+another's new deliveries (lanes.py, "Fairness").
 
 Ordering (docs/design.md §6): a delivery is not due while an earlier delivery of the same call to
 the
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
@@ -37,7 +40,7 @@ from dialtrail.secrets import SecretBox, secret_key
 from dialtrail.settings import Settings
 from dialtrail.storage.base import utcnow
 from dialtrail.webhooks import metrics, retry
-from dialtrail.webhooks.lanes import Lanes, chosen
+from dialtrail.webhooks.lanes import PER_WEBHOOK, Lanes, chosen
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from dialtrail.webhooks.render import BodyTooLarge, RenderedRequest, WebhookSpec, render
 from dialtrail.webhooks.signing import signed_headers
@@ -49,7 +52,10 @@ CLAIM_FOR = timedelta(seconds=60)  # longer than the 15 s timeout, with room to 
 # back unsent rather than risk another worker sending it too.
 RECORD_MARGIN = timedelta(seconds=15)
 BATCH = 200  # the most one round claims
-HOLD = 2 * BATCH  # the most claimed and not yet recorded at once
+HOLD = 2 * BATCH  # the most claimed and not yet recorded by webhooks already holding some
+# Held on top of HOLD only by webhooks that held nothing when claimed (lanes.py, "Fairness"):
+# however much one tenant's backlog holds, another tenant's new delivery is claimed at once.
+RESERVE = BATCH // 2
 # Requests in flight at once: as many as the HTTP client's connections, so that its own queue
 # (one for every receiver) never holds a request back.
 CONCURRENCY = CONNECTIONS
@@ -58,6 +64,9 @@ POLL_SECONDS = 1.0
 # them did: the database work of many deliveries then shares one transaction rather than
 # each paying for its own, and a lone delivery is recorded at once.
 GATHER_SECONDS = 0.25
+# Looking for webhooks holding nothing walks past the due rows of those holding some (a
+# backlog, however long): done when a commit woke the worker, and otherwise this often.
+NEWCOMERS_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -100,11 +109,16 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Claim:
-    """What a round may claim: how many, and each webhook's room (see lanes.py)."""
+    """What a round may claim: how many in all, how many of them for webhooks that already
+    hold some (``busy``), each webhook's room, and what is held (see lanes.py)."""
 
     count: int
     room: Mapping[int, int]
-    held: Collection[int]
+    held: Collection[int]  # delivery ids
+    # Webhooks holding some: their due rows are passed over in a first look, for everyone
+    # else's (None: no such look this round).
+    holding: Collection[int] | None = None
+    busy: int | None = None  # None: as many as ``count``
 
 
 @dataclass(frozen=True)
@@ -135,12 +149,15 @@ class DeliveryWorker:
         self.gathering: asyncio.TimerHandle | None = None
         self.tasks: set[asyncio.Task[None]] = set()
         self.stopping = False
+        self.newcomers_looked = -math.inf  # when a round last looked for them (monotonic)
+        self.newcomers_due = False  # a commit woke the worker: look for them at once
 
     async def run(self, stop: asyncio.Event) -> None:
         woken = asyncio.Event()
         WAKEUP.register(woken)
         try:
             while not stop.is_set():
+                self.newcomers_due = self.newcomers_due or woken.is_set()
                 woken.clear()
                 if not await self.advance_safely():
                     await wait_any([stop, woken, self.ripe], self.poll_seconds)
@@ -181,8 +198,7 @@ class DeliveryWorker:
         held = set(self.held)
         for outcome in finished:
             self.let_go(outcome)
-        asked = min(BATCH, HOLD - len(self.held)) if claiming else 0
-        claim = Claim(asked, self.lanes.room(), held)
+        claim = self.claim_now(held) if claiming else Claim(0, {}, held)
         recorded, jobs = await asyncio.to_thread(self.record_and_claim, finished, claim)
         for webhook_id in recorded.disabled:
             if webhook_id in self.lanes.lanes:
@@ -192,7 +208,19 @@ class DeliveryWorker:
         for job in jobs:
             self.start(job)
         # Cut short by the batch size alone (not by the lanes or the hold): more may be due.
-        return len(jobs), 0 < asked == len(jobs) and len(self.held) < HOLD
+        return len(jobs), 0 < claim.count == len(jobs) and len(self.held) < HOLD
+
+    def claim_now(self, held: Collection[int]) -> Claim:
+        """What this round may claim. Webhooks already holding some may fill HOLD, and those
+        holding nothing RESERVE more; these are looked for first (lanes.py, "Fairness")."""
+        count = min(BATCH, HOLD + RESERVE - len(self.held))
+        busy = max(0, min(count, HOLD - len(self.held)))
+        holding = self.lanes.holding()
+        now = time.monotonic()
+        if holding and (self.newcomers_due or now - self.newcomers_looked >= NEWCOMERS_SECONDS):
+            self.newcomers_due, self.newcomers_looked = False, now
+            return Claim(count, self.lanes.room(), held, holding, busy)
+        return Claim(busy, self.lanes.room(), held)
 
     async def settle(self, hand_back: bool = False) -> None:
         """Claims nothing more, lets what is in flight finish (``hand_back``: hands back what
@@ -300,19 +328,19 @@ class DeliveryWorker:
     def claim(self, db: Session, claim: Claim, now: datetime) -> list[Job]:
         claimed_until = now + CLAIM_FOR
         room = dict(claim.room)
-        ids: list[int] = []
+        # Webhooks holding nothing first, however old the others' due rows (lanes.py).
+        ids = claim_newcomers(db, claim, room, now, claimed_until)
+        busy = claim.count if claim.busy is None else claim.busy
         for _ in range(2):  # a second look past the rows of webhooks that ran out of room
-            wanted = claim.count - len(ids)
+            wanted = min(busy, claim.count - len(ids))
+            if wanted <= 0:
+                break
             skipped = [webhook_id for webhook_id, left in room.items() if left == 0]
             pairs = due_deliveries(db, now, wanted, skipped)
             picked = chosen(pairs, room, claim.held)
-            if picked:
-                db.execute(
-                    update(WebhookDelivery)
-                    .where(WebhookDelivery.id.in_(picked))
-                    .values(claimed_until=claimed_until)
-                )
-                ids += picked
+            mark_claimed(db, picked, claimed_until)
+            ids += picked
+            busy -= len(picked)
             if len(pairs) < wanted or len(picked) == len(pairs):
                 break  # no due row was left behind the limit
         if not ids:
@@ -332,6 +360,32 @@ class DeliveryWorker:
             job(delivery, *prepared[delivery.webhook_id], claimed_until)
             for delivery in deliveries.values()
         ]
+
+
+def claim_newcomers(
+    db: Session, claim: Claim, room: dict[int, int], now: datetime, claimed_until: datetime
+) -> list[int]:
+    """Due deliveries of webhooks that hold nothing, at most PER_WEBHOOK each, up to the whole
+    claim; what they take comes off ``room``."""
+    if claim.holding is None or not claim.count:
+        return []
+    pairs = due_deliveries(db, now, claim.count, claim.holding)
+    newcomer_room = {webhook_id: min(left, PER_WEBHOOK) for webhook_id, left in room.items()}
+    picked = chosen(pairs, newcomer_room, claim.held)
+    mark_claimed(db, picked, claimed_until)
+    taken = set(picked)
+    for webhook_id in (webhook_id for delivery_id, webhook_id in pairs if delivery_id in taken):
+        room[webhook_id] = room.get(webhook_id, PER_WEBHOOK) - 1
+    return picked
+
+
+def mark_claimed(db: Session, ids: list[int], claimed_until: datetime) -> None:
+    if ids:
+        db.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(claimed_until=claimed_until)
+        )
 
 
 def due_deliveries_query(postgresql: bool) -> Any:
