@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from dialtrail.webhooks.lanes import PER_WEBHOOK, RECENT_SECONDS, Lanes, chosen
+from dialtrail.webhooks.lanes import (
+    PER_WEBHOOK,
+    RECENT_SECONDS,
+    SHORTEST_WINDOW,
+    Lanes,
+    chosen,
+)
 
 
 class Clock:
@@ -20,6 +26,7 @@ def test_a_webhook_holds_its_lane_plus_twice_what_it_just_completed() -> None:
         lanes.took(7)
     assert lanes.room() == {7: 0}  # a new webhook: only what it can send at once
 
+    clock.now += RECENT_SECONDS  # a lane open this long counts its last RECENT_SECONDS
     for _ in range(5):
         lanes.done(7, sent=True)
     still_held = PER_WEBHOOK - 5
@@ -27,6 +34,23 @@ def test_a_webhook_holds_its_lane_plus_twice_what_it_just_completed() -> None:
 
     clock.now += RECENT_SECONDS + 1
     assert lanes.room() == {7: PER_WEBHOOK - still_held}  # a quiet receiver earns nothing
+
+
+def test_a_young_lane_counts_at_the_rate_it_completed_so_far() -> None:
+    """Five completed in its first half second: as if at that pace for the whole window (but
+    measured over at least SHORTEST_WINDOW), so a fresh worker soon claims whole batches."""
+    clock = Clock()
+    lanes = Lanes(most=400, clock=clock)
+    for _ in range(PER_WEBHOOK):
+        lanes.took(7)
+    clock.now += SHORTEST_WINDOW / 2
+    for _ in range(5):
+        lanes.done(7, sent=True)
+    per_window = 5 * RECENT_SECONDS / SHORTEST_WINDOW
+    assert lanes.room() == {7: PER_WEBHOOK + int(2 * per_window) - (PER_WEBHOOK - 5)}
+
+    clock.now += 3 * SHORTEST_WINDOW  # the same five over 3.5 s: a slower pace
+    assert lanes.room() == {7: PER_WEBHOOK + int(2 * 5 * RECENT_SECONDS / 3.5) - 11}
 
 
 def test_a_fast_webhook_may_hold_a_whole_claim_and_no_more() -> None:

@@ -44,3 +44,6 @@ def test_the_doc_states_the_workers_limits() -> None:
     assert f"up to {worker.CONCURRENCY} requests at once, and at most **{PER_WEBHOOK} per" in text
     assert f"no more than its {PER_WEBHOOK} plus twice what" in text
     assert f"completed in the last {RECENT_SECONDS:g} seconds" in text
+    assert f"at most {worker.HOLD} deliveries of webhooks that already hold some" in text
+    assert f"and {worker.RESERVE} more for webhooks that hold none" in text
+    assert f"claims those (up to {PER_WEBHOOK} each)" in text

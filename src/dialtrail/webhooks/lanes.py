@@ -12,7 +12,10 @@ A webhook may also *hold* (have claimed and not yet recorded) more than it sends
 about what it will get through in twice that time (well inside a claim's 60 seconds, after
 the 15-second timeout and the recording). A fast receiver so gets whole batches per
 claim (the database work per delivery stays low), a slow or silent one only what it is
-sending, and no claim waits so long that it runs out before its request goes.
+sending, and no claim waits so long that it runs out before its request goes. A lane younger
+than ``RECENT_SECONDS`` counts at the rate it has completed so far (over at least
+``SHORTEST_WINDOW``): a fresh worker reaches whole batches after a round or two rather than
+doubling its hold round after round, each time waiting with nothing left to send.
 
 Fairness. A webhook whose receiver answers, however slowly, earns room to hold a whole claim;
 with a backlog it would take every place that frees up (claims go oldest first) and another
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 
 PER_WEBHOOK = 16
 RECENT_SECONDS = 10.0
+SHORTEST_WINDOW = 1.0
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Lane:
     held: int = 0
     completed: deque[float] = field(default_factory=deque)  # when, on the lanes' clock
     closed: bool = False  # the webhook was disabled: what it still holds is not sent
+    since: float = 0.0  # when the lane was opened, on the lanes' clock
 
 
 class Lanes:
@@ -53,7 +58,10 @@ class Lanes:
         self.lanes: dict[int, Lane] = {}
 
     def lane(self, webhook_id: int) -> Lane:
-        return self.lanes.setdefault(webhook_id, Lane())
+        lane = self.lanes.get(webhook_id)
+        if lane is None:
+            lane = self.lanes[webhook_id] = Lane(since=self.clock())
+        return lane
 
     def took(self, webhook_id: int) -> Lane:
         """A delivery of the webhook was claimed: the lane holds it until it is recorded."""
@@ -85,8 +93,16 @@ class Lanes:
             if lane.held == 0 and recent == 0:
                 del self.lanes[webhook_id]
                 continue
-            room[webhook_id] = max(0, min(self.most, PER_WEBHOOK + 2 * recent) - lane.held)
+            ahead = PER_WEBHOOK + claimed_ahead(recent, now - lane.since)
+            room[webhook_id] = max(0, min(self.most, ahead) - lane.held)
         return room
+
+
+def claimed_ahead(recent: int, age: float) -> int:
+    """What a lane may hold beyond what it sends: what it completed in the last
+    ``RECENT_SECONDS``, twice; for a younger lane, at the rate it completed them so far."""
+    window = min(RECENT_SECONDS, max(SHORTEST_WINDOW, age))
+    return int(2 * recent * RECENT_SECONDS / window)
 
 
 def completed_since(completed: deque[float], since: float) -> int:
