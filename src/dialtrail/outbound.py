@@ -25,6 +25,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -159,6 +160,9 @@ def raw(error: BaseException) -> str:
     return f"{type(error).__name__}: {str(error) or 'no message'}"
 
 
+# Every delivery of a webhook asks about the same URL; the answer depends on the URL alone
+# (names are checked by the resolver at each connection), and a refusal is never cached.
+@lru_cache(maxsize=4096)
 def check_target(url: str, allow_private: bool) -> None:
     """Refuses what the resolver would never see: another scheme, and a host that is an
     address. The host is read as aiohttp will read it (yarl): a name goes to the resolver,
