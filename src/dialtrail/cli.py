@@ -229,7 +229,10 @@ def run_worker(arguments: argparse.Namespace, config: settings.Settings) -> None
 
     from dialtrail.webhooks.worker import build_worker
 
-    worker = build_worker(create_session_factory(open_database(config)), config)
+    engine = open_database(config)
+    # A process of its own: on SQLite its rounds run on its event loop (worker.py).
+    sqlite = engine.dialect.name == "sqlite"
+    worker = build_worker(create_session_factory(engine), config, inline_rounds=sqlite)
     print(f"Dialtrail {__version__} webhook worker started", flush=True)
 
     async def work() -> None:

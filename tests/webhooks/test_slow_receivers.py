@@ -171,6 +171,20 @@ def test_a_late_hand_back_leaves_another_workers_claim_alone(hooks: Hooks) -> No
     assert hooks.deliveries()[0].claimed_until is None
 
 
+def test_rounds_on_the_event_loop_deliver_alike(hooks: Hooks) -> None:
+    """`dialtrail worker` on SQLite runs its rounds on the loop's own thread (worker.py)."""
+    webhook_id, _ = hooks.webhook()
+    hooks.call("CA1")
+    hooks.call("CA2")
+    outbound = Outbound(allow_private=True)
+    worker = DeliveryWorker(hooks.database.sessions, BOX, outbound, hooks.clock, inline_rounds=True)
+
+    assert run_once(worker) == 2
+
+    assert statuses(hooks, webhook_id) == [("delivered", 1)] * 2
+    assert len(hooks.receiver.received) == 2
+
+
 def run_once(worker: DeliveryWorker) -> int:
     async def once() -> int:
         try:

@@ -135,8 +135,14 @@ class DeliveryWorker:
         outbound: Outbound,
         clock: Callable[[], datetime] = utcnow,
         poll_seconds: float = POLL_SECONDS,
+        inline_rounds: bool = False,
     ) -> None:
         self.sessions = sessions
+        # The round's transaction on the event loop's own thread rather than in another:
+        # `dialtrail worker` on SQLite, where the database work is this process's own CPU
+        # work under the interpreter lock, so a thread only adds lock hand-offs (measured:
+        # README, "Performance"); never in `dialtrail serve`, whose loop also serves HTTP.
+        self.inline_rounds = inline_rounds
         self.box = box
         self.outbound = outbound
         self.clock = clock
@@ -199,7 +205,10 @@ class DeliveryWorker:
         for outcome in finished:
             self.let_go(outcome)
         claim = self.claim_now(held) if claiming else Claim(0, {}, held)
-        recorded, jobs = await asyncio.to_thread(self.record_and_claim, finished, claim)
+        if self.inline_rounds:
+            recorded, jobs = self.record_and_claim(finished, claim)
+        else:
+            recorded, jobs = await asyncio.to_thread(self.record_and_claim, finished, claim)
         for webhook_id in recorded.disabled:
             if webhook_id in self.lanes.lanes:
                 self.lanes.lanes[webhook_id].closed = True
@@ -572,10 +581,14 @@ async def wait_any(events: list[asyncio.Event], timeout: float) -> None:
 
 
 def build_worker(
-    sessions: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime] = utcnow
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    clock: Callable[[], datetime] = utcnow,
+    inline_rounds: bool = False,
 ) -> DeliveryWorker:
     outbound = Outbound(allow_private=settings.webhook_allow_private)
-    return DeliveryWorker(sessions, SecretBox(secret_key(settings)), outbound, clock)
+    box = SecretBox(secret_key(settings))
+    return DeliveryWorker(sessions, box, outbound, clock, inline_rounds=inline_rounds)
 
 
 @asynccontextmanager
