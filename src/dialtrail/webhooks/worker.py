@@ -141,7 +141,7 @@ class DeliveryWorker:
         # The round's transaction on the event loop's own thread rather than in another:
         # `dialtrail worker` on SQLite, where the database work is this process's own CPU
         # work under the interpreter lock, so a thread only adds lock hand-offs (measured:
-        # README, "Performance"); never in `dialtrail serve`, whose loop also serves HTTP.
+        # README, "Benchmarks"); never in `dialtrail serve`, whose loop also serves HTTP.
         self.inline_rounds = inline_rounds
         self.box = box
         self.outbound = outbound
