@@ -64,6 +64,7 @@ POLL_SECONDS = 1.0
 # them did: the database work of many deliveries then shares one transaction rather than
 # each paying for its own, and a lone delivery is recorded at once.
 GATHER_SECONDS = 0.25
+SMALLEST_ROUND = 32  # finished deliveries that start a round before all held have finished
 # Looking for webhooks holding nothing walks past the due rows of those holding some (a
 # backlog, however long): done when a commit woke the worker, and otherwise this often.
 NEWCOMERS_SECONDS = 0.25
@@ -157,6 +158,7 @@ class DeliveryWorker:
         self.stopping = False
         self.newcomers_looked = -math.inf  # when a round last looked for them (monotonic)
         self.newcomers_due = False  # a commit woke the worker: look for them at once
+        self.due_left = True  # the last claim found some: more may be due
 
     async def run(self, stop: asyncio.Event) -> None:
         woken = asyncio.Event()
@@ -216,8 +218,12 @@ class DeliveryWorker:
             metrics.observe(result, outcome.latency_ms)
         for job in jobs:
             self.start(job)
+        if claim.count:  # a claim that found nothing: nothing more is due for now
+            self.due_left = bool(jobs)
         # Cut short by the batch size alone (not by the lanes or the hold): more may be due.
-        return len(jobs), 0 < claim.count == len(jobs) and len(self.held) < HOLD
+        # A follow-up round right away only for at least half a batch: a transaction for a
+        # handful more costs the loop more than it saves.
+        return len(jobs), 0 < claim.count == len(jobs) and len(self.held) <= HOLD - BATCH // 2
 
     def claim_now(self, held: Collection[int]) -> Claim:
         """What this round may claim. Webhooks already holding some may fill HOLD, and those
@@ -266,10 +272,19 @@ class DeliveryWorker:
             logger.exception("webhook worker: delivery %s failed to run", job.delivery_id)
             outcome = Outcome(job, self.clock(), None, unsent=True)
         self.finished.append(outcome)
-        if 2 * len(self.finished) >= len(self.held):
+        if self.worth_a_round():
             self.ripe.set()
         elif self.gathering is None:
             self.gathering = asyncio.get_running_loop().call_later(GATHER_SECONDS, self.ripe.set)
+
+    def worth_a_round(self) -> bool:
+        """All that is held finished; or, while more is due, half of it (and enough to share
+        a transaction well). At the end of a backlog the last requests are so recorded in one
+        round, not one for each halving; what hangs is recorded after GATHER_SECONDS."""
+        finished, held = len(self.finished), len(self.held)
+        if finished >= held:
+            return True
+        return self.due_left and 2 * finished >= held and finished >= SMALLEST_ROUND
 
     def claim_lasts(self, job: Job) -> bool:
         """Whether the claim outlasts the request and its recording."""
