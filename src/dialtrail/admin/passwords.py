@@ -57,22 +57,27 @@ def change_own_password(
     ip = request.client.host if request.client else ""
     # A wrong current password is a guess at the password, as a failed sign-in is: it is
     # slowed by the same counts, so a borrowed browser cannot guess its way in any faster.
-    wait = throttle.wait_needed(ip, admin.user.email)
+    current = form.get("current_password", "")[:MAX_PASSWORD_LENGTH]
+    new, again = form.get("password", ""), form.get("password_again", "")
+    if new != again:  # refused before any password is checked: not a guess
+        mismatch = accounts.AccountError(
+            "the two new passwords differ: type the same one twice", "password_again"
+        )
+        return own_password_page(request, admin, refused(mismatch), 422)
+    # Counted before the (slow) check, as a sign-in is (admin/signin.py), so parallel
+    # guesses cannot all slip through; a right current password takes it back.
+    wait = throttle.admit(ip, admin.user.email)
     if wait is not None:
         message = f"Too many wrong passwords from your network. Try again in {seconds(wait)}."
         return own_password_page(request, admin, FormErrors(general=[message]), 429)
-    current = form.get("current_password", "")[:MAX_PASSWORD_LENGTH]
-    new, again = form.get("password", ""), form.get("password_again", "")
     try:
-        if new != again:
-            raise accounts.AccountError("the two new passwords differ: type the same one twice",
-                                        "password_again")  # fmt: skip
         ended = accounts.change_own_password(db, admin.login, current, new)
     except accounts.AccountError as error:
         db.rollback()
-        if error.field == "current_password":
-            throttle.record_failure(ip, admin.user.email)
+        if error.field != "current_password":  # the current one was right; the new one not
+            throttle.record_success(ip, admin.user.email)
         return own_password_page(request, admin, refused(error), 422)
+    throttle.record_success(ip, admin.user.email)
     flash(request, admin, db, f"Your password was changed. {ended_sign_ins(ended, others=True)}")
     db.commit()
     return redirect(request, "/admin/account/password")
