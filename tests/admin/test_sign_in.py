@@ -6,13 +6,24 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from dialtrail.app import create_app
+from dialtrail.projects.models import User
 from tests.admin.conftest import Clock
 from tests.support.admin import attempt_sign_in, browser_client, csrf_of, signed_in
 from tests.support.databases import Database
-from tests.support.people import World
+from tests.support.people import World, app_password_hash
 from tests.support.server import serve
+
+
+@pytest.fixture(autouse=True)
+def app_hashing(world: World, database: Database) -> None:
+    """Signing in is what this file tests: here the personas' passwords are hashed as the app
+    hashes them (elsewhere with argon2's cheapest parameters, tests/support/people.py)."""
+    with database.session() as session:
+        session.execute(update(User).values(password_hash=app_password_hash()))
+        session.commit()
 
 
 @pytest.fixture

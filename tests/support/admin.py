@@ -6,6 +6,7 @@ import re
 
 import httpx
 
+from tests.support.clients import http_client
 from tests.support.people import PASSWORD
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -18,7 +19,7 @@ def csrf_of(html: str) -> str:
 
 
 def browser_client(base_url: str) -> httpx.Client:
-    return httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
+    return http_client(base_url, follow_redirects=False)
 
 
 def attempt_sign_in(client: httpx.Client, email: str, password: str = PASSWORD) -> httpx.Response:
