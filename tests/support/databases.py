@@ -1,6 +1,7 @@
 """Test databases: a SQLite file and a throw-away PostgreSQL database, both migrated once.
 
-Every test that touches storage runs on both backends. Each test starts with empty tables
+Every test that touches storage runs on both backends (tests/conftest.py says which tests run
+on SQLite only). Each test starts with empty tables
 (the schema is migrated once per run and the data wiped before each test, which is much
 faster than re-creating the schema and just as clean).
 """
@@ -38,16 +39,24 @@ class Database:
         return self.sessions()
 
     def wipe(self) -> None:
-        tables = list(reversed(metadata.sorted_tables))
+        # DELETE on both backends. PostgreSQL's TRUNCATE gives every table and index a new
+        # file: 0.1-0.8 s a test here (most of a small test's time), where deleting the few rows
+        # a test leaves takes milliseconds. Children go before their parents.
         with self.engine.begin() as connection:
-            if self.backend == "postgresql":
-                names = ", ".join(table.name for table in tables)
-                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-                return
-            for table in tables:
+            for table in reversed(metadata.sorted_tables):
                 connection.execute(table.delete())
-            # Tables use AUTOINCREMENT (ids are never reused); restart their counters too.
-            connection.execute(text("DELETE FROM sqlite_sequence"))
+            # Ids are never reused (AUTOINCREMENT, sequences); restart their counters too.
+            connection.execute(text(RESTART_COUNTERS[self.backend]))
+
+
+RESTART_COUNTERS = {
+    "sqlite": "DELETE FROM sqlite_sequence",
+    "postgresql": (
+        "SELECT setval(sequence.oid, 1, false) FROM pg_class AS sequence "
+        "JOIN pg_namespace AS schema ON schema.oid = sequence.relnamespace "
+        "WHERE sequence.relkind = 'S' AND schema.nspname = current_schema()"
+    ),
+}
 
 
 TEST_SECRET_KEY = "test-secret-key-of-at-least-32-characters"
