@@ -1,8 +1,17 @@
-"""Fixtures: every storage test runs on SQLite and on PostgreSQL against a real server.
+"""Fixtures: storage tests run on SQLite and on PostgreSQL against a real server.
+
+Which tests run on both databases (README.md, "Testing"): a test that uses the `database`,
+`backend_database`, `server_url` or `world` fixture runs once per backend, unless it is marked
+``storage_agnostic`` (its outcome cannot depend on the database: request validation,
+authorisation, rendering, what a browser does); then it runs on SQLite only. When in doubt,
+leave the mark off: a test that reads back what was stored, orders, counts, filters or pages
+rows, writes concurrently, or checks constraints, transactions, times or text as stored runs
+on both.
 
 PostgreSQL is found at DIALTRAIL_TEST_POSTGRES_URL. When it cannot be reached, its tests are
 skipped with a loud reason, unless DIALTRAIL_REQUIRE_POSTGRES=1 (set by .ci/run), which turns
-that into a failure of the whole run.
+that into a failure of the whole run. Under pytest-xdist every worker has its own session
+fixtures: its own SQLite file, PostgreSQL database, servers and browser.
 """
 
 from __future__ import annotations
@@ -27,7 +36,21 @@ from tests.support.people import World, build_world
 from tests.support.server import serve
 
 BACKENDS = ["sqlite", "postgresql"]
-SKIPPED_BECAUSE: list[str] = []
+# Every loud skip's reason says this; the run's last lines repeat those reasons in red.
+NOT_RUN = "NOT RUN"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A ``storage_agnostic`` test gets the SQLite backend only; any other test that needs a
+    backend gets both, from the fixture's own params. The mark goes first so that the test
+    ids stay as they are (``test_x[sqlite-...]``)."""
+    if "backend_database" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("storage_agnostic") is None:
+        return
+    only_sqlite = pytest.mark.parametrize("backend_database", ["sqlite"], indirect=True)
+    metafunc.definition.add_marker(only_sqlite, append=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,12 +71,11 @@ def postgres_url(test_settings: TestSettings) -> Iterator[str]:
     except PostgresUnavailable as error:
         reason = (
             f"PostgreSQL unreachable at {test_settings.test_postgres_url} ({error}); "
-            "PostgreSQL tests NOT RUN. Set DIALTRAIL_TEST_POSTGRES_URL, or "
+            f"PostgreSQL tests {NOT_RUN}. Set DIALTRAIL_TEST_POSTGRES_URL, or "
             "DIALTRAIL_REQUIRE_POSTGRES=1 to make this an error."
         )
         if test_settings.require_postgres:
             pytest.fail("DIALTRAIL_REQUIRE_POSTGRES=1 but " + reason, pytrace=False)
-        SKIPPED_BECAUSE.append(reason)
         pytest.skip(reason)
 
 
@@ -90,8 +112,16 @@ def world(database: Database, server_url: str) -> Iterator[World]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for reason in dict.fromkeys(SKIPPED_BECAUSE):
+    # From the reports, not from this process's memory: under xdist the tests skip in the
+    # workers, and only their reports reach the process that prints this summary.
+    for reason in dict.fromkeys(loud_skip_reasons(terminalreporter)):
         terminalreporter.write_sep("!", "SKIPPED: " + reason, red=True, bold=True)
+
+
+def loud_skip_reasons(terminalreporter: pytest.TerminalReporter) -> Iterator[str]:
+    for report in terminalreporter.stats.get("skipped", []):
+        if isinstance(report.longrepr, tuple) and NOT_RUN in report.longrepr[2]:
+            yield report.longrepr[2].removeprefix("Skipped: ")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -102,11 +132,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def unavailable(test_settings: TestSettings, reason: str) -> None:
-    message = f"Chromium unavailable ({reason}); browser tests NOT RUN. Run `make test` "
+    message = f"Chromium unavailable ({reason}); browser tests {NOT_RUN}. Run `make test` "
     message += "(it installs Debian's chromium) or set DIALTRAIL_REQUIRE_BROWSER=1 to fail."
     if test_settings.require_browser:
         pytest.fail("DIALTRAIL_REQUIRE_BROWSER=1 but " + message, pytrace=False)
-    SKIPPED_BECAUSE.append(message)
     pytest.skip(message)
 
 
