@@ -11,6 +11,8 @@ from dialtrail.app import create_app
 from tests.support.databases import Database
 from tests.support.server import serve
 
+pytestmark = pytest.mark.storage_agnostic
+
 TOKEN = "metrics-token-0123456789abcdef"
 
 

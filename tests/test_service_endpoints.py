@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.support.people import World
 
@@ -14,6 +15,7 @@ def test_healthz_reports_the_database(world: World) -> None:
     assert response.json()["database"] == "ok"
 
 
+@pytest.mark.storage_agnostic
 def test_the_openapi_document_lists_the_api(world: World) -> None:
     document = world.anonymous.get("/api/v1/openapi.json").json()
 
@@ -25,6 +27,7 @@ def test_the_openapi_document_lists_the_api(world: World) -> None:
     assert "HTTPBearer" in document["components"]["securitySchemes"]
 
 
+@pytest.mark.storage_agnostic
 def test_the_interactive_docs_page_is_served_from_this_server(world: World) -> None:
     response = world.anonymous.get("/api/docs")
 
@@ -59,24 +62,28 @@ def test_the_docs_assets_come_from_the_installed_package_gzipped_and_cached(
     assert unknown.status_code == 404
 
 
+@pytest.mark.storage_agnostic
 def test_an_unknown_api_path_is_a_json_404(world: World) -> None:
     response = world.owner.client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
 
 
+@pytest.mark.storage_agnostic
 def test_a_wrong_method_is_a_json_405(world: World) -> None:
     response = world.owner.client.put(f"/api/v1/projects/{world.project_id}", json={})
     assert response.status_code == 405
     assert response.json()["error"] == "method_not_allowed"
 
 
+@pytest.mark.storage_agnostic
 def test_a_non_numeric_id_names_the_path_parameter(world: World) -> None:
     response = world.owner.client.get("/api/v1/projects/abc")
     assert response.status_code == 422
     assert response.json()["fields"][0]["field"] == "project_id"
 
 
+@pytest.mark.storage_agnostic
 def test_the_home_page_points_api_clients_at_the_docs(server_url: str) -> None:
     for accept in (None, "application/json", "*/*"):
         headers = {"Accept": accept} if accept else {}
@@ -89,6 +96,7 @@ def test_the_home_page_points_api_clients_at_the_docs(server_url: str) -> None:
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
+@pytest.mark.storage_agnostic
 def test_a_browser_opening_the_home_page_is_sent_to_sign_in(server_url: str) -> None:
     response = httpx.get(server_url + "/", headers={"Accept": BROWSER_ACCEPT})
 

@@ -46,6 +46,7 @@ def project_pages(world: World, entity_id: int, database: Database) -> list[str]
     return [base + page.format(**ids) for page in PROJECT_PAGES]
 
 
+@pytest.mark.storage_agnostic
 def test_every_admin_page_sends_a_signed_out_visitor_to_sign_in(
     world: World, database: Database
 ) -> None:
@@ -57,6 +58,7 @@ def test_every_admin_page_sends_a_signed_out_visitor_to_sign_in(
             assert response.headers["location"].startswith("/admin/login?next=/admin/"), page
 
 
+@pytest.mark.storage_agnostic
 def test_signed_out_form_posts_go_to_sign_in_and_write_nothing(world: World) -> None:
     entity = declare_entity(world, name="visit_id")
     base = f"/admin/projects/{world.project_id}/entities"
@@ -68,6 +70,7 @@ def test_signed_out_form_posts_go_to_sign_in_and_write_nothing(world: World) -> 
     assert len(world.owner.client.get(url).json()["items"]) == 1
 
 
+@pytest.mark.storage_agnostic
 def test_a_member_of_another_project_gets_404_on_this_projects_pages(
     world: World, database: Database
 ) -> None:
@@ -88,6 +91,7 @@ def test_a_member_of_another_project_gets_404_on_this_projects_pages(
     outsider.close()
 
 
+@pytest.mark.storage_agnostic
 def test_an_outsiders_number_forms_are_404_and_change_nothing(world: World) -> None:
     numbers = f"/api/v1/projects/{world.project_id}/numbers"
     number = world.owner.client.post(numbers, json={"number": "+380441110001"}).json()
@@ -120,6 +124,7 @@ def test_the_project_switcher_lists_only_the_users_projects(world: World) -> Non
     outsider.close()
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize("email_of", ["owner", "member"])
 def test_the_users_page_is_only_for_superusers(world: World, email_of: str) -> None:
     person, _ = signed_in(world.base_url, getattr(world, email_of).email)

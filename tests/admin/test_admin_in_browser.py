@@ -3,12 +3,15 @@ visitor's hostile value as text on every page, and a screenshot of every page at
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Dialog, Page
 
 from tests.support.admin_browser import HOSTILE, shoot, sign_in
 from tests.support.collector import Visit, public_key
 from tests.support.databases import Database
 from tests.support.people import World
+
+pytestmark = pytest.mark.storage_agnostic
 
 
 def test_it_adds_an_entity_through_the_form_after_showing_where_the_expression_is_wrong(

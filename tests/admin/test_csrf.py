@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.admin.conftest import SignedIn
 from tests.support.admin import signed_in
 from tests.support.people import World
+
+pytestmark = pytest.mark.storage_agnostic
 
 ENTITY = {"name": "visit_id", "type": "expression", "scope": "session", "value": "r7k12_si"}
 

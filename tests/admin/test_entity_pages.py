@@ -6,6 +6,8 @@ import html
 import re
 from typing import Any
 
+import pytest
+
 from tests.admin.conftest import SignedIn
 from tests.support.collector import Visit, public_key
 from tests.support.databases import Database
@@ -41,6 +43,7 @@ def test_an_entity_added_through_the_form_is_listed_with_its_console_checks(
     assert '<code class="console">r7k12_si</code>' in listing
 
 
+@pytest.mark.storage_agnostic
 def test_a_bad_expression_is_shown_at_the_value_with_a_pointer(
     world: World, owner: SignedIn
 ) -> None:
@@ -55,6 +58,7 @@ def test_a_bad_expression_is_shown_at_the_value_with_a_pointer(
     assert entities(world) == []
 
 
+@pytest.mark.storage_agnostic
 def test_it_shows_the_apis_other_refusals_at_their_fields(world: World, owner: SignedIn) -> None:
     declare_entity(world, name="visit_id")
     cases = {
@@ -215,6 +219,7 @@ def test_renaming_an_entity_webhooks_use_names_them_and_offers_rename_anyway(
     assert entities(world)[0]["name"] == "visit"
 
 
+@pytest.mark.storage_agnostic
 def test_the_check_box_speaks_of_one_line_when_it_shows_one(owner: SignedIn) -> None:
     one = owner.client.get(f"{owner.project}/entities/new").text
     assert "It shows what Dialtrail" in one

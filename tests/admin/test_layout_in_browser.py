@@ -3,6 +3,7 @@ short variable path in the Reads column stays on one line at a desktop's width."
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, ViewportSize
 
 from tests.support.admin_browser import sign_in
@@ -10,6 +11,8 @@ from tests.support.collector import Visit, public_key
 from tests.support.databases import Database
 from tests.support.people import World, declare_entity
 from tests.support.webhooks import create_webhook
+
+pytestmark = pytest.mark.storage_agnostic
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 PROJECT_PAGES = (

@@ -20,6 +20,8 @@ from tests.admin.conftest import Clock
 from tests.support.admin import attempt_sign_in, browser_client, csrf_of
 from tests.support.people import World
 
+pytestmark = pytest.mark.storage_agnostic
+
 ATTACKER, OWNER = "198.51.100.66", "203.0.113.7"
 
 

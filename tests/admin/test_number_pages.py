@@ -9,6 +9,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from dialtrail.numbers.models import PoolUsage
 from tests.admin.conftest import SignedIn
 from tests.support.admin import signed_in
@@ -62,6 +64,7 @@ def test_a_number_added_through_the_form_is_listed_as_free(world: World, owner: 
     assert "Billboard A40" in page
 
 
+@pytest.mark.storage_agnostic
 def test_a_bad_number_is_shown_at_its_field_and_nothing_is_added(
     world: World, owner: SignedIn
 ) -> None:
@@ -73,6 +76,7 @@ def test_a_bad_number_is_shown_at_its_field_and_nothing_is_added(
     assert numbers(world) == []
 
 
+@pytest.mark.storage_agnostic
 def test_a_bulk_paste_with_a_bad_line_names_that_line_and_adds_nothing(
     world: World, owner: SignedIn
 ) -> None:
@@ -107,6 +111,7 @@ def test_a_bulk_paste_adds_every_line_and_skips_numbers_already_there(
     assert "number added" not in owner.client.get(f"{owner.project}/numbers").text
 
 
+@pytest.mark.storage_agnostic
 def test_an_empty_paste_is_refused_at_the_textarea(world: World, owner: SignedIn) -> None:
     response = owner.post(f"{owner.project}/numbers/bulk", numbers="\n  \n", kind="pool")
 
@@ -198,6 +203,7 @@ def test_an_owner_changes_the_pool_settings(world: World, owner: SignedIn) -> No
     assert settings["late_call_seconds"] == 0
 
 
+@pytest.mark.storage_agnostic
 def test_a_bad_pool_setting_is_shown_at_its_field_and_nothing_changes(
     world: World, owner: SignedIn
 ) -> None:
@@ -216,6 +222,7 @@ def test_a_bad_pool_setting_is_shown_at_its_field_and_nothing_changes(
     assert settings["late_call_seconds"] == 1800
 
 
+@pytest.mark.storage_agnostic
 def test_a_member_sees_the_pool_settings_read_only_and_cannot_change_them(
     world: World,
 ) -> None:
@@ -272,6 +279,7 @@ def test_without_usage_the_page_says_there_is_no_recommendation_yet(
     assert '<rect class="peak"' not in page
 
 
+@pytest.mark.storage_agnostic
 def test_an_odd_removed_parameter_shows_the_page_without_a_notice(owner: SignedIn) -> None:
     for odd in ["²", "0", "99999999999999999999", "x", "7"]:
         response = owner.client.get(f"{owner.project}/numbers", params={"removed": odd})

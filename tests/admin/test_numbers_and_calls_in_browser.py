@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Page
 
 from dialtrail.numbers.models import PoolUsage
@@ -14,6 +15,8 @@ from tests.support.call_rows import NOW, CallRows, entity_snapshot
 from tests.support.collector import Visit, public_key
 from tests.support.databases import Database
 from tests.support.people import World
+
+pytestmark = pytest.mark.storage_agnostic
 
 POOL = ["+380441110001", "+380441110002", "+380441110003"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.admin.conftest import SignedIn
 from tests.support.collector import Visit, public_key
 from tests.support.databases import Database
@@ -29,6 +31,7 @@ def test_sessions_are_listed_and_filtered_like_the_api(
     assert second.session not in found
 
 
+@pytest.mark.storage_agnostic
 def test_bad_filters_are_shown_at_their_fields(owner: SignedIn) -> None:
     response = owner.client.get(
         f"{owner.project}/sessions", params={"value": "crm-42", "since": "yesterday"}

@@ -8,12 +8,15 @@ import re
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.admin_browser import shoot, sign_in
 from tests.support.databases import Database
 from tests.support.people import World
 from tests.support.static_site import StaticSite, serve_folder
+
+pytestmark = pytest.mark.storage_agnostic
 
 SHOP = Path(__file__).parents[1] / "browser" / "fixtures" / "shop"
 POOL = ["+12125550191", "+12125550192"]

@@ -8,6 +8,7 @@ import html
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from dialtrail.calls.adapters.twilio.models import TwilioSettings
@@ -93,6 +94,7 @@ def test_a_project_created_through_the_form_is_owned_listed_and_installed(
     )
 
 
+@pytest.mark.storage_agnostic
 def test_the_new_project_form_shows_the_apis_errors_and_creates_nothing(
     world: World, owner: SignedIn
 ) -> None:
@@ -106,6 +108,7 @@ def test_the_new_project_form_shows_the_apis_errors_and_creates_nothing(
     assert len(world.owner.client.get("/api/v1/projects").json()["items"]) == 1
 
 
+@pytest.mark.storage_agnostic
 def test_the_new_project_form_shows_every_problem_at_once_in_plain_words(
     world: World, owner: SignedIn
 ) -> None:
@@ -170,6 +173,7 @@ def test_the_owner_saves_every_setting(world: World, owner: SignedIn) -> None:
     assert settings["allow_raw_js"] is True
 
 
+@pytest.mark.storage_agnostic
 def test_a_bad_site_number_is_shown_at_its_line_and_nothing_changes(
     world: World, owner: SignedIn
 ) -> None:
@@ -186,6 +190,7 @@ def test_a_bad_site_number_is_shown_at_its_line_and_nothing_changes(
     assert project(world) == before
 
 
+@pytest.mark.storage_agnostic
 def test_a_blank_name_in_the_settings_does_not_hide_a_bad_site_number(
     world: World, owner: SignedIn
 ) -> None:
@@ -197,6 +202,7 @@ def test_a_blank_name_in_the_settings_does_not_hide_a_bad_site_number(
     assert project(world)["name"] == "Acme"
 
 
+@pytest.mark.storage_agnostic
 def test_a_domain_given_as_a_url_gets_the_apis_hint_at_its_line(
     world: World, owner: SignedIn
 ) -> None:
@@ -240,6 +246,7 @@ def test_the_stored_twilio_token_is_removed_only_when_asked(world: World, owner:
     assert "not configured" in owner.client.get(f"{owner.project}/settings").text
 
 
+@pytest.mark.storage_agnostic
 def test_a_member_sees_the_settings_read_only_and_cannot_post_them(world: World) -> None:
     member, csrf = signed_in(world.base_url, world.member.email)
     page = member.get(f"/admin/projects/{world.project_id}/settings")
@@ -262,6 +269,7 @@ def test_a_member_sees_the_settings_read_only_and_cannot_post_them(world: World)
     assert project(world)["name"] == "Acme"
 
 
+@pytest.mark.storage_agnostic
 def test_an_outsider_gets_404_and_changes_nothing(world: World) -> None:
     outsider, csrf = signed_in(world.base_url, world.outsider.email)
     base = f"/admin/projects/{world.project_id}/settings"
@@ -277,6 +285,7 @@ def test_an_outsider_gets_404_and_changes_nothing(world: World) -> None:
     assert project(world)["name"] == "Acme"
 
 
+@pytest.mark.storage_agnostic
 def test_a_post_without_the_csrf_token_is_refused(world: World, owner: SignedIn) -> None:
     changed = owner.client.post(f"{owner.project}/settings", data=SETTINGS)
     deleted = owner.client.post(f"{owner.project}/settings/delete", data={"confirm_name": "Acme"})

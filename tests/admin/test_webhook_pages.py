@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from dialtrail.projects.models import Project
@@ -29,6 +30,7 @@ from tests.support.webhook_pages import (
 )
 
 
+@pytest.mark.storage_agnostic
 def test_a_bad_parameter_value_is_shown_at_its_row_and_nothing_is_stored(
     world: World, owner: SignedIn, visit_id: None
 ) -> None:
@@ -48,6 +50,7 @@ def test_a_bad_parameter_value_is_shown_at_its_row_and_nothing_is_stored(
     assert webhooks(world) == []
 
 
+@pytest.mark.storage_agnostic
 def test_every_refusal_is_shown_at_its_own_field(
     world: World, owner: SignedIn, visit_id: None
 ) -> None:
@@ -132,6 +135,7 @@ def test_a_webhook_added_through_the_form_is_stored_as_the_api_would(
     assert secret.group(1) not in page  # shown once
 
 
+@pytest.mark.storage_agnostic
 def test_rows_are_added_and_removed_without_javascript_and_nothing_is_saved(
     world: World, owner: SignedIn, visit_id: None
 ) -> None:
@@ -193,6 +197,7 @@ def test_a_constant_number_saved_by_the_api_stays_a_number_after_an_edit(
     assert webhooks(world)[0]["parameters"] == [{"name": "n", "constant": 5}]
 
 
+@pytest.mark.storage_agnostic
 def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     world: World, owner: SignedIn, database: Database, visit_id: None
 ) -> None:
@@ -206,6 +211,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     assert statuses(database) == ["failed"]
 
 
+@pytest.mark.storage_agnostic
 def test_an_outsider_gets_404_and_a_member_may_add_a_webhook(world: World, visit_id: None) -> None:
     created = create_by_api(world)
     base = f"/admin/projects/{world.project_id}/webhooks"
@@ -235,6 +241,7 @@ def webhook_with_a_failed_delivery(world: World, database: Database) -> tuple[st
     return f"/admin/projects/{world.project_id}/webhooks/{created['id']}", delivery
 
 
+@pytest.mark.storage_agnostic
 def test_a_webhook_s_forms_need_the_csrf_token_and_refuse_an_outsider(
     world: World, database: Database, visit_id: None
 ) -> None:
@@ -394,6 +401,7 @@ def test_resend_since_reads_the_time_in_the_project_s_zone(
     assert statuses(database) == ["dismissed", "pending"]
 
 
+@pytest.mark.storage_agnostic
 def test_a_bad_since_is_shown_at_its_field_and_changes_nothing(
     world: World, owner: SignedIn, database: Database, visit_id: None
 ) -> None:
@@ -487,6 +495,7 @@ def test_the_deliveries_log_filters_by_event_call_and_time_in_the_project_s_zone
     )
 
 
+@pytest.mark.storage_agnostic
 def test_bad_filter_values_are_shown_at_their_fields_as_text(
     world: World, owner: SignedIn, database: Database, visit_id: None
 ) -> None:

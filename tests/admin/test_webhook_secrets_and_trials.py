@@ -8,6 +8,7 @@ import html
 import json
 import re
 
+import pytest
 from sqlalchemy import select
 
 from dialtrail import __version__
@@ -123,6 +124,7 @@ def test_a_test_send_to_nowhere_shows_the_error_after_the_redirect(
     assert 'data-testid="error-detail">ClientConnectorError: ' in page
 
 
+@pytest.mark.storage_agnostic
 def test_a_test_send_with_a_bad_call_is_refused_at_the_field_and_sends_nothing(
     world: World, owner: SignedIn, receiver: Receiver, visit_id: None
 ) -> None:

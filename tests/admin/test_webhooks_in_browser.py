@@ -162,6 +162,7 @@ def session_has(page: Page, world: World, value: str) -> bool:
     return response.ok and value in response.text()
 
 
+@pytest.mark.storage_agnostic
 def test_hostile_names_and_answers_show_as_text_and_run_nothing(
     page: Page,
     world: World,
@@ -203,6 +204,7 @@ def test_hostile_names_and_answers_show_as_text_and_run_nothing(
     assert dialogs == []
 
 
+@pytest.mark.storage_agnostic
 def test_the_editor_shows_a_bad_row_at_its_select_and_the_error_page_resends(
     page: Page,
     world: World,

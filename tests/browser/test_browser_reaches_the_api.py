@@ -5,9 +5,12 @@ Browser tests of the insertion script and the admin UI build on this fixture.
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page
 
 from tests.support.people import World
+
+pytestmark = pytest.mark.storage_agnostic
 
 
 def test_a_page_calls_the_api_with_a_token(page: Page, world: World) -> None:

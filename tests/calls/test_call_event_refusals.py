@@ -8,6 +8,8 @@ import pytest
 
 from tests.calls.conftest import Scene
 
+pytestmark = pytest.mark.storage_agnostic
+
 
 @pytest.mark.parametrize(
     ("change", "field"),

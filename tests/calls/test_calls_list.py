@@ -207,6 +207,7 @@ def test_the_outsiders_own_project_does_not_show_acmes_calls(world: World, rows:
     assert world.outsider.client.get(url).json()["items"] == []
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -166,6 +166,7 @@ def test_it_hangs_up_politely_without_a_destination(twilio: Twilio) -> None:
     assert (call.disposition, call.ended_at) == ("failed", T)
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     ("token", "signed_url"),
     [
@@ -263,6 +264,7 @@ def test_the_project_no_longer_takes_twilio_fields(scene: Scene) -> None:
     assert response.json()["fields"][0]["field"] == "twilio_account_sid"
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     ("field", "value"),
     [("account_sid", "SK123"), ("auth_token", "has spaces in it ok")],

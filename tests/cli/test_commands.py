@@ -166,6 +166,7 @@ def test_demo_twice_reuses_the_demo_project(database: Database) -> None:
     assert pool in second  # added once, listed again
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     ("trusted", "stored"),
     [("127.0.0.1", "203.0.113.0"), ("10.9.9.9", "127.0.0.0"), ("*", "203.0.113.0")],

@@ -30,6 +30,7 @@ def stored_rows(database: Database) -> int:
         )
 
 
+@pytest.mark.storage_agnostic
 def test_an_unknown_key_is_404(visit: Visit, database: Database) -> None:
     visit.key = "no-such-key"
     response = visit.page(HOME)
@@ -38,10 +39,12 @@ def test_an_unknown_key_is_404(visit: Visit, database: Database) -> None:
     assert stored_rows(database) == 0
 
 
+@pytest.mark.storage_agnostic
 def test_an_unknown_event_is_404(visit: Visit) -> None:
     assert visit.post("pageviews", {**visit.ids(), "url": HOME}).status_code == 404
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     ("origin", "allowed"),
     [
@@ -66,6 +69,7 @@ def test_only_the_projects_domains_may_report(
     assert stored_rows(database) == (3 if allowed else 0)
 
 
+@pytest.mark.storage_agnostic
 def test_a_page_without_an_origin_falls_back_to_its_referer(world: World, visit: Visit) -> None:
     world.owner.client.patch(
         f"/api/v1/projects/{world.project_id}", json={"domains": ["shop.example.com"]}
@@ -77,6 +81,7 @@ def test_a_page_without_an_origin_falls_back_to_its_referer(world: World, visit:
     assert response.status_code == 200
 
 
+@pytest.mark.storage_agnostic
 def test_a_body_over_8_kb_is_413(visit: Visit, database: Database) -> None:
     response = visit.page(HOME, title="t" * 9000)
     assert response.status_code == 413
@@ -86,6 +91,7 @@ def test_a_body_over_8_kb_is_413(visit: Visit, database: Database) -> None:
 MISSING = object()
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     ("changes", "status", "field"),
     [
@@ -111,6 +117,7 @@ def test_a_malformed_page_view_is_refused_naming_the_field(
     assert stored_rows(database) == 0
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(("raw", "status"), [(b"{not json", 400), (b"[]", 422), (b"", 400)])
 def test_a_body_that_is_not_an_event_is_refused(
     visit: Visit, database: Database, raw: bytes, status: int
@@ -120,6 +127,7 @@ def test_a_body_that_is_not_an_event_is_refused(
     assert stored_rows(database) == 0
 
 
+@pytest.mark.storage_agnostic
 def test_an_error_report_needs_at_least_one_error(visit: Visit) -> None:
     visit.page(HOME)
     response = visit.errors([])
@@ -134,6 +142,7 @@ def strict_server(database: Database) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.storage_agnostic
 def test_a_flood_from_one_address_is_429(world: World, visit: Visit, strict_server: str) -> None:
     visit.base_url = strict_server
     statuses = [visit.page(HOME).status_code for _ in range(6)]
@@ -155,6 +164,7 @@ def page_view_from(client: httpx.Client, visit: Visit, address: str) -> int:
     ).status_code
 
 
+@pytest.mark.storage_agnostic
 def test_it_gives_all_addresses_of_one_ipv6_64_one_bucket(
     visit: Visit, strict_server: str, database: Database
 ) -> None:
@@ -173,6 +183,7 @@ def test_it_gives_all_addresses_of_one_ipv6_64_one_bucket(
         assert session.scalar(select(func.count()).select_from(PageView)) == 4
 
 
+@pytest.mark.storage_agnostic
 def test_it_keeps_one_bucket_per_ipv4_address(visit: Visit, strict_server: str) -> None:
     with httpx.Client(base_url=strict_server, timeout=30) as client:
         first = [page_view_from(client, visit, "198.51.100.7") for _ in range(4)]
@@ -221,12 +232,14 @@ def test_random_bytes_get_only_4xx(visit: Visit, database: Database, raw: bytes)
     assert stored_rows(database) == 0
 
 
+@pytest.mark.storage_agnostic
 def test_a_refusal_is_readable_by_the_sites_origin(visit: Visit) -> None:
     response = visit.post("pageview", b"{}")
     assert response.headers["access-control-allow-origin"] == visit.origin
     assert httpx.codes.is_client_error(response.status_code)
 
 
+@pytest.mark.storage_agnostic
 def test_a_request_without_origin_or_referer_is_told_why(world: World, visit: Visit) -> None:
     world.owner.client.patch(
         f"/api/v1/projects/{world.project_id}", json={"domains": ["shop.example.com"]}
@@ -239,6 +252,7 @@ def test_a_request_without_origin_or_referer_is_told_why(world: World, visit: Vi
     assert "no Origin or Referer" in response.json()["message"]
 
 
+@pytest.mark.storage_agnostic
 def test_a_body_streamed_past_8_kb_without_a_length_is_413(
     visit: Visit, database: Database
 ) -> None:
@@ -255,12 +269,14 @@ def test_a_body_streamed_past_8_kb_without_a_length_is_413(
     assert stored_rows(database) == 0
 
 
+@pytest.mark.storage_agnostic
 def test_a_too_large_body_is_readable_by_the_sites_origin(visit: Visit) -> None:
     response = visit.page(HOME, title="t" * 9000)
     assert response.status_code == 413
     assert response.headers["access-control-allow-origin"] == visit.origin
 
 
+@pytest.mark.storage_agnostic
 def test_a_preflight_allows_posting_json(visit: Visit) -> None:
     response = httpx.options(
         f"{visit.base_url}/c/{visit.key}/pageview",
@@ -272,6 +288,7 @@ def test_a_preflight_allows_posting_json(visit: Visit) -> None:
     assert response.headers["access-control-allow-headers"] == "Content-Type"
 
 
+@pytest.mark.storage_agnostic
 def test_another_method_is_405_naming_the_allowed_ones(visit: Visit, database: Database) -> None:
     response = httpx.get(f"{visit.base_url}/c/{visit.key}/pageview")
     assert response.status_code == 405
@@ -279,6 +296,7 @@ def test_another_method_is_405_naming_the_allowed_ones(visit: Visit, database: D
     assert response.headers["allow"] == "POST, OPTIONS"
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize("path", ["/c/", "/c/key", "/c/key/", "/c/key/pageview/more"])
 def test_other_paths_under_c_are_404(visit: Visit, path: str) -> None:
     response = httpx.post(f"{visit.base_url}{path}", content=b"{}")
@@ -286,6 +304,7 @@ def test_other_paths_under_c_are_404(visit: Visit, path: str) -> None:
     assert response.json()["error"] == "not_found"
 
 
+@pytest.mark.storage_agnostic
 def test_an_unreadable_origin_is_a_foreign_one(world: World, visit: Visit) -> None:
     world.owner.client.patch(
         f"/api/v1/projects/{world.project_id}", json={"domains": ["shop.example.com"]}

@@ -49,6 +49,7 @@ def test_a_member_may_manage_entities(world: World) -> None:
     assert world.member.client.get(url).status_code == 404
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     "value", ["r7k12_si", "shop.visit.id", "dataLayer[0].userId", 'app["visit-id"]']
 )
@@ -59,6 +60,7 @@ def test_a_simple_entity_takes_a_global_path(world: World, value: str) -> None:
     assert response.json()["value"] == value
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     "value",
     [
@@ -105,6 +107,7 @@ BAD_ENTITIES: list[tuple[dict[str, Any], int, str, str, int | None]] = [
 ]
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(("body", "status", "field", "words", "position"), BAD_ENTITIES)
 def test_it_rejects_a_bad_entity_and_stores_nothing(
     world: World,
@@ -253,6 +256,7 @@ def test_switching_to_page_view_scope_drops_keep_first(world: World) -> None:
     assert back.json()["keep"] == "last"
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_another_accounts_entities_are_not_found(world: World, method: str) -> None:
     url = entities_url(world, world.other_project_id)
@@ -292,6 +296,7 @@ def test_null_puts_optional_fields_back_to_their_defaults(world: World) -> None:
     assert (updated["keep"], updated["enabled"], updated["description"]) == ("last", True, "")
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize("field", ["name", "type", "value"])
 def test_a_required_field_cannot_be_null(world: World, field: str) -> None:
     created = world.owner.client.post(entities_url(world), json=SEED).json()

@@ -93,6 +93,7 @@ def test_it_refuses_a_duplicate_and_a_site_number(world: World) -> None:
     assert "site numbers" in site.json()["message"]
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from dialtrail.projects.models import ApiToken
@@ -11,6 +12,7 @@ from tests.support.people import World
 from tests.support.waiting import wait_for
 
 
+@pytest.mark.storage_agnostic
 def test_it_requires_a_token(world: World) -> None:
     response = world.anonymous.get("/api/v1/projects")
     assert response.status_code == 401
@@ -19,6 +21,7 @@ def test_it_requires_a_token(world: World) -> None:
     assert "Authorization: Bearer" in response.json()["message"]
 
 
+@pytest.mark.storage_agnostic
 def test_it_says_when_the_bearer_scheme_is_missing(world: World) -> None:
     response = world.anonymous.get("/api/v1/projects", headers={"Authorization": "dt_abc"})
 
@@ -28,12 +31,14 @@ def test_it_says_when_the_bearer_scheme_is_missing(world: World) -> None:
     )
 
 
+@pytest.mark.storage_agnostic
 def test_it_rejects_a_malformed_token(world: World) -> None:
     response = world.anonymous.get("/api/v1/projects", headers={"Authorization": "Bearer abc"})
     assert response.status_code == 401
     assert "start with 'dt_'" in response.json()["message"]
 
 
+@pytest.mark.storage_agnostic
 def test_it_rejects_an_unknown_token(world: World) -> None:
     response = world.anonymous.get(
         "/api/v1/projects", headers={"Authorization": "Bearer dt_" + "x" * 43}
@@ -104,6 +109,7 @@ def test_it_does_not_let_one_user_revoke_anothers_token(world: World) -> None:
     assert world.owner.client.get("/api/v1/projects").status_code == 200
 
 
+@pytest.mark.storage_agnostic
 def test_a_token_name_is_required(world: World) -> None:
     response = world.owner.client.post("/api/v1/tokens", json={"name": "  "})
     assert response.status_code == 422

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.people import World
 
 
@@ -29,6 +31,7 @@ def test_an_owner_adds_an_existing_user_who_then_sees_the_project(world: World) 
     assert project.json()["role"] == "member"
 
 
+@pytest.mark.storage_agnostic
 def test_adding_an_unknown_user_names_the_email_field(world: World) -> None:
     response = world.owner.client.post(members_url(world), json={"email": "nobody@example.com"})
     assert response.status_code == 422
@@ -36,6 +39,7 @@ def test_adding_an_unknown_user_names_the_email_field(world: World) -> None:
     assert "nobody@example.com" in response.json()["message"]
 
 
+@pytest.mark.storage_agnostic
 def test_a_member_cannot_add_members(world: World) -> None:
     response = world.member.client.post(members_url(world), json={"email": "outsider@example.com"})
     assert response.status_code == 403
@@ -64,6 +68,7 @@ def test_the_last_owner_cannot_leave_or_be_demoted(world: World) -> None:
     assert "at least one owner" in demoted.json()["message"]
 
 
+@pytest.mark.storage_agnostic
 def test_outsiders_cannot_see_the_members(world: World) -> None:
     assert world.outsider.client.get(members_url(world)).status_code == 404
     assert world.anonymous.get(members_url(world)).status_code == 401

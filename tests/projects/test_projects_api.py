@@ -98,6 +98,7 @@ BAD_PROJECTS: list[tuple[dict[str, Any], str, str]] = [
 ]
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(("body", "field", "words"), BAD_PROJECTS)
 def test_it_rejects_a_bad_project_naming_the_field(
     world: World, database: Database, body: dict[str, Any], field: str, words: str
@@ -113,6 +114,7 @@ def test_it_rejects_a_bad_project_naming_the_field(
     assert project_count(database) == before
 
 
+@pytest.mark.storage_agnostic
 def test_it_reports_every_bad_field_at_once(world: World) -> None:
     response = world.owner.client.post(
         "/api/v1/projects",
@@ -124,6 +126,7 @@ def test_it_reports_every_bad_field_at_once(world: World) -> None:
     assert "timezone: 'Mars/Base'" in response.json()["message"]
 
 
+@pytest.mark.storage_agnostic
 def test_it_answers_malformed_json_with_400(world: World, database: Database) -> None:
     before = project_count(database)
 
@@ -138,6 +141,7 @@ def test_it_answers_malformed_json_with_400(world: World, database: Database) ->
     assert project_count(database) == before
 
 
+@pytest.mark.storage_agnostic
 def test_it_reads_json_sent_with_a_form_content_type(world: World) -> None:
     # What `curl -d '{...}'` sends.
     response = world.owner.client.post(
@@ -150,6 +154,7 @@ def test_it_reads_json_sent_with_a_form_content_type(world: World) -> None:
     assert response.json()["name"] == "curl"
 
 
+@pytest.mark.storage_agnostic
 def test_it_refuses_a_body_over_one_megabyte(world: World) -> None:
     response = world.owner.client.post(
         "/api/v1/projects", content=b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
@@ -169,6 +174,7 @@ def test_it_lists_only_the_callers_projects(world: World) -> None:
     assert names(world.superuser.client) == ["Acme", "Other"]
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 def test_another_accounts_project_is_not_found(world: World, method: str) -> None:
     url = f"/api/v1/projects/{world.other_project_id}"
@@ -183,6 +189,7 @@ def test_another_accounts_project_is_not_found(world: World, method: str) -> Non
     }
 
 
+@pytest.mark.storage_agnostic
 def test_a_missing_project_looks_the_same_as_anothers(world: World) -> None:
     response = world.owner.client.get("/api/v1/projects/999999")
     assert response.status_code == 404
@@ -211,6 +218,7 @@ def test_null_puts_a_setting_back_to_its_default(world: World) -> None:
     assert response.json()["timezone"] == "UTC"
 
 
+@pytest.mark.storage_agnostic
 def test_a_project_cannot_lose_its_name(world: World) -> None:
     response = world.owner.client.patch(f"/api/v1/projects/{world.project_id}", json={"name": None})
     assert response.status_code == 422
@@ -226,6 +234,7 @@ def test_a_bad_update_changes_nothing(world: World) -> None:
     assert world.owner.client.get(url).json()["name"] == "Acme"
 
 
+@pytest.mark.storage_agnostic
 def test_a_member_may_read_but_not_change_or_delete_the_project(world: World) -> None:
     url = f"/api/v1/projects/{world.project_id}"
     assert world.member.client.get(url).json()["role"] == "member"
@@ -302,6 +311,7 @@ def test_a_huge_id_is_a_clear_4xx(world: World) -> None:
     assert response.json()["fields"][0]["field"] == "project_id"
 
 
+@pytest.mark.storage_agnostic
 def test_a_too_long_sip_destination_is_refused(world: World) -> None:
     response = world.owner.client.post(
         "/api/v1/projects",

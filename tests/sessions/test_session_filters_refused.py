@@ -6,6 +6,8 @@ import pytest
 
 from tests.support.people import World
 
+pytestmark = pytest.mark.storage_agnostic
+
 
 @pytest.mark.parametrize(
     ("parameters", "field"),

@@ -26,6 +26,7 @@ def guarded(world: World, database: Database) -> Iterator[httpx.Client]:
             yield client
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
@@ -54,6 +55,7 @@ def test_a_private_target_is_refused_on_save(
     assert "DIALTRAIL_WEBHOOK_ALLOW_PRIVATE=1" in problem["message"]
 
 
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize(
     "url", ["http://2130706433/hook", "http://127.1/hook", "http://0177.0.0.1/", "http://0x7f.1/"]
 )

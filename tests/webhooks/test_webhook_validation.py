@@ -11,6 +11,8 @@ from tests.support.databases import Database
 from tests.support.people import World, declare_entity
 from tests.support.webhooks import create_webhook, webhook_body, webhook_count, webhooks_url
 
+pytestmark = pytest.mark.storage_agnostic
+
 MAPPED = {"name": "ga", "value": "visit.ga_client_id"}
 
 REFUSED: list[tuple[dict[str, Any], str, str]] = [
