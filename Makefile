@@ -19,7 +19,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # Debian's Chromium for the browser tests, installed when missing (see scripts/install-chromium).
 browser:
