@@ -16,7 +16,9 @@ fixtures: its own SQLite file, PostgreSQL database, servers and browser.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Error, sync_playwright
@@ -38,6 +40,16 @@ from tests.support.server import serve
 BACKENDS = ["sqlite", "postgresql"]
 # Every loud skip's reason says this; the run's last lines repeat those reasons in red.
 NOT_RUN = "NOT RUN"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `PYTHONPATH=src` is relative: a `dialtrail` process a test starts in its tmp_path would
+    # import the installed package instead (in a git worktree: the main checkout's code, not the
+    # code under test). Processes started by tests import this checkout's src, whatever their cwd.
+    paths = [part for part in os.environ.get("PYTHONPATH", "").split(os.pathsep) if part]
+    checkout_source = str(Path(__file__).resolve().parents[1] / "src")
+    absolute = [str(Path(part).resolve()) for part in paths]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([checkout_source, *absolute]))
 
 
 @pytest.hookimpl(tryfirst=True)
