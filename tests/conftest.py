@@ -42,7 +42,7 @@ BACKENDS = ["sqlite", "postgresql"]
 NOT_RUN = "NOT RUN"
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def pytest_sessionstart(session: pytest.Session) -> None:
     # `PYTHONPATH=src` is relative: a `dialtrail` process a test starts in its tmp_path would
     # import the installed package instead (in a git worktree: the main checkout's code, not the
     # code under test). Processes started by tests import this checkout's src, whatever their cwd.
