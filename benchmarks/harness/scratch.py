@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from dialtrail import settings
 from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.schemas import EntityCreate
 from dialtrail.entities.service import create_entity
 from dialtrail.projects.accounts import create_user
 from dialtrail.projects.service import create_project
@@ -110,8 +111,8 @@ def prepare_projects(url: str, projects: int) -> list[Prepared]:
                 name = "Benchmark shop" + (f" {number + 1}" if number else "")
                 project = create_project(session, owner, {"name": name})
                 for entity in ENTITY_NAMES:
-                    fields = {"name": entity, "type": "expression", "value": f"shop.{entity}"}
-                    create_entity(session, project, {**fields, "scope": "session"})
+                    body = EntityCreate(name=entity, type="expression", value=f"shop.{entity}")
+                    create_entity(session, project, body)
                 prepared.append(Prepared(project.id, project.public_key, owner.id))
             session.commit()
             return prepared

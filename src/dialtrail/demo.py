@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialtrail.entities import service as entities
+from dialtrail.entities.schemas import EntityCreate
 from dialtrail.numbers import service as numbers
 from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects import accounts
@@ -93,12 +94,12 @@ def create_demo_project(session: Session, owner: User) -> Project:
     entities.create_entity(
         session,
         project,
-        {
-            "name": "visit_id",
-            "type": "expression",
-            "scope": "session",
-            "value": "r7k12_si",
-            "description": "The site's own visit id, kept in the JS variable r7k12_si.",
-        },
+        EntityCreate(
+            name="visit_id",
+            type="expression",
+            scope="session",
+            value="r7k12_si",
+            description="The site's own visit id, kept in the JS variable r7k12_si.",
+        ),
     )
     return project

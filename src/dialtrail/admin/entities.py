@@ -140,7 +140,7 @@ def create_entity(
     fields = posted_fields(form)
     try:
         body = EntityCreate.model_validate(fields)
-        service.create_entity(db, access.project, body.model_dump())
+        service.create_entity(db, access.project, body)
     except (ValidationError, ApiError) as error:
         db.rollback()
         values = {**NEW_ENTITY, **fields}
@@ -176,8 +176,7 @@ def update_entity(
     force = form.get("force") == "on"
     try:
         body = EntityUpdate.model_validate(fields)
-        changes = body.model_dump(exclude_unset=True)
-        service.update_entity(db, access.project, entity, changes, force=force)
+        service.update_entity(db, access.project, entity, body, force=force)
     except (ValidationError, ApiError) as error:
         db.rollback()
         entity = service.find_entity(db, access.project, entity_id)

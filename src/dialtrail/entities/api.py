@@ -38,7 +38,7 @@ def create_entity(
     project_id: ProjectId, body: EntityCreate, user: CurrentUser, session: DatabaseSession
 ) -> EntityOut:
     access = writable_project(session, user, project_id)
-    entity = service.create_entity(session, access.project, body.model_dump())
+    entity = service.create_entity(session, access.project, body)
     session.commit()
     return EntityOut.build(entity, health_of(session, entity))
 
@@ -63,8 +63,7 @@ def update_entity(
 ) -> EntityOut:
     access = writable_project(session, user, project_id)
     entity = service.find_entity(session, access.project, entity_id)
-    changes = body.model_dump(exclude_unset=True)
-    service.update_entity(session, access.project, entity, changes, force=force)
+    service.update_entity(session, access.project, entity, body, force=force)
     session.commit()
     return EntityOut.build(entity, health_of(session, entity))
 

@@ -14,6 +14,7 @@ from dialtrail.api.schemas import with_defaults
 from dialtrail.entities import rules, sensitive
 from dialtrail.entities.expressions import Node
 from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.schemas import EntityCreate, EntityUpdate
 from dialtrail.hooks import Hooks
 from dialtrail.projects.models import Project
 
@@ -79,23 +80,19 @@ def find_entity(session: Session, project: Project, entity_id: int) -> TrackingE
     return entity
 
 
-def create_entity(session: Session, project: Project, fields: dict[str, Any]) -> TrackingEntity:
+def create_entity(session: Session, project: Project, body: EntityCreate) -> TrackingEntity:
     refuse_over_limit(session, project)
     declaration = Declaration(
-        name=fields["name"],
-        type=fields["type"],
-        scope=fields.get("scope") or "session",
-        value=fields["value"],
-        keep=fields.get("keep") or "last",
-        enabled=fields.get("enabled", True),
-        description=fields.get("description") or "",
+        name=body.name,
+        type=body.type,
+        scope=body.scope,
+        value=body.value,
+        keep=body.keep or "last",
+        enabled=body.enabled,
+        description=body.description,
     )
     check_declaration(
-        session,
-        project,
-        declaration,
-        given_keep=fields.get("keep"),
-        confirmed=bool(fields.get("confirm_sensitive")),
+        session, project, declaration, given_keep=body.keep, confirmed=body.confirm_sensitive
     )
     entity = TrackingEntity(project_id=project.id, **declaration.__dict__)
     session.add(entity)
@@ -107,11 +104,13 @@ def update_entity(
     session: Session,
     project: Project,
     entity: TrackingEntity,
-    fields: dict[str, Any],
+    body: EntityUpdate,
     *,
     force: bool = False,
 ) -> None:
-    declared = {name: value for name, value in fields.items() if name != "confirm_sensitive"}
+    """Changes the fields ``body`` sets (null: back to the default)."""
+    given = body.model_fields_set - {"confirm_sensitive"}
+    declared = {name: getattr(body, name) for name in given}
     changes = with_defaults(declared, ENTITY_DEFAULTS, REQUIRED)
     current = {name: getattr(entity, name) for name in Declaration.__dataclass_fields__}
     declaration = Declaration(**{**current, **changes})
@@ -120,7 +119,7 @@ def update_entity(
         project,
         declaration,
         given_keep=changes.get("keep"),
-        confirmed=bool(fields.get("confirm_sensitive")),
+        confirmed=body.confirm_sensitive,
         saved=(entity.type, entity.value),
         entity_id=entity.id,
     )
