@@ -23,6 +23,7 @@ from dialtrail.entities.models import TrackingEntity
 from dialtrail.entities.schemas import EntityCreate
 from dialtrail.entities.service import create_entity
 from dialtrail.projects.accounts import create_user
+from dialtrail.projects.schemas import ProjectCreate
 from dialtrail.projects.service import create_project
 from dialtrail.sessions.models import EntityObservation, PageView, SessionValue, WebSession
 from dialtrail.storage import engine as storage_engine
@@ -109,7 +110,7 @@ def prepare_projects(url: str, projects: int) -> list[Prepared]:
             prepared = []
             for number in range(projects):
                 name = "Benchmark shop" + (f" {number + 1}" if number else "")
-                project = create_project(session, owner, {"name": name})
+                project = create_project(session, owner, ProjectCreate(name=name))
                 for entity in ENTITY_NAMES:
                     body = EntityCreate(name=entity, type="expression", value=f"shop.{entity}")
                     create_entity(session, project, body)

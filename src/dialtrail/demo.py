@@ -12,6 +12,7 @@ from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects import accounts
 from dialtrail.projects import service as projects
 from dialtrail.projects.models import Membership, Project, User
+from dialtrail.projects.schemas import ProjectCreate
 from dialtrail.settings import Settings
 
 DEMO_ADMIN = "admin@dialtrail.local"
@@ -89,7 +90,7 @@ def create_demo_project(session: Session, owner: User) -> Project:
     project = projects.create_project(
         session,
         owner,
-        {"name": DEMO_PROJECT, "site_numbers": ["+1 212 555 0123"], "timezone": "UTC"},
+        ProjectCreate(name=DEMO_PROJECT, site_numbers=["+1 212 555 0123"], timezone="UTC"),
     )
     entities.create_entity(
         session,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from dialtrail.projects import accounts
 from dialtrail.projects import service as projects
 from dialtrail.projects.models import Membership, User
+from dialtrail.projects.schemas import ProjectCreate
 from tests.support.clients import http_client
 from tests.support.databases import Database
 
@@ -57,9 +58,9 @@ def build_world(database: Database, base_url: str) -> World:
             for role in ("owner", "member", "outsider", "superuser")
         }
         owner, member, outsider = (people[r][0] for r in ("owner", "member", "outsider"))
-        project = projects.create_project(session, owner, {"name": "Acme"})
+        project = projects.create_project(session, owner, ProjectCreate(name="Acme"))
         session.add(Membership(project=project, user=member, role="member"))
-        other = projects.create_project(session, outsider, {"name": "Other"})
+        other = projects.create_project(session, outsider, ProjectCreate(name="Other"))
         session.commit()
         ids = {"project": project.id, "other": other.id}
     return World(

@@ -284,7 +284,7 @@ def update_pool(
     fields = {name: form[name].strip() for name in POOL_FIELDS if name in form}
     try:
         body = ProjectUpdate.model_validate(fields)
-        projects.update_project(db, access.project, projects.given_fields(body))
+        projects.update_project(db, access.project, body)
     except (ValidationError, ApiError) as error:
         db.rollback()
         values = {**pool_values(access), **fields}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -116,9 +116,12 @@ def stored_values(db: Session, project: Project) -> dict[str, Any]:
     return values
 
 
+Fields = TypeVar("Fields", bound=ProjectFields)
+
+
 def validated(
-    model: type[ProjectFields], body: dict[str, Any], more_problems: Sequence[FieldProblem] = ()
-) -> ProjectFields:
+    model: type[Fields], body: dict[str, Any], more_problems: Sequence[FieldProblem] = ()
+) -> Fields:
     """The request model of ``body``; when it (or ``more_problems``) refuses, every problem of
     every field, so that the form shows them all at once."""
     try:
@@ -195,8 +198,7 @@ def create_project(
 ) -> Response:
     body, pasted = posted(form, NEW_PROJECT_FIELDS)
     try:
-        fields = service.given_fields(validated(ProjectCreate, body))
-        project = service.create_project(db, admin.user, fields)
+        project = service.create_project(db, admin.user, validated(ProjectCreate, body))
     except (ValidationError, ApiError) as error:
         db.rollback()
         errors, bad_lines, status = refused(error, pasted, "The project was not created")
@@ -264,8 +266,8 @@ def update_settings(
     body, pasted = posted(form, SETTINGS_FIELDS)
     twilio, twilio_problems = checked_twilio(twilio_fields(body))
     try:
-        fields = service.given_fields(validated(ProjectUpdate, body, twilio_problems))
-        service.update_project(db, access.project, fields)
+        changes = validated(ProjectUpdate, body, twilio_problems)
+        service.update_project(db, access.project, changes)
         box = SecretBox(secret_key(request.app.state.settings))
         credentials.update(db, access.project.id, twilio, box)
     except (ValidationError, ApiError) as error:

@@ -45,7 +45,7 @@ def list_projects(user: CurrentUser, session: DatabaseSession) -> ProjectList:
 def create_project(
     body: ProjectCreate, user: CurrentUser, session: DatabaseSession, request: Request
 ) -> ProjectOut:
-    project = service.create_project(session, user, service.given_fields(body))
+    project = service.create_project(session, user, body)
     session.commit()
     return ProjectOut.build(project, "owner")
 
@@ -65,7 +65,7 @@ def update_project(
     request: Request,
 ) -> ProjectOut:
     access = owned_project(session, user, project_id)
-    service.update_project(session, access.project, service.given_fields(body))
+    service.update_project(session, access.project, body)
     session.commit()
     return ProjectOut.build(access.project, access.role)
 

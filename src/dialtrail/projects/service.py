@@ -15,14 +15,15 @@ from dialtrail.hooks import Hooks
 from dialtrail.projects import validation
 from dialtrail.projects.accounts import AccountError, find_user
 from dialtrail.projects.models import Membership, OriginRefusal, Project, User
-from dialtrail.projects.schemas import ProjectFields
+from dialtrail.projects.schemas import ProjectCreate, ProjectFields, ProjectUpdate
 
 
 def new_public_key() -> str:
     return secrets.token_urlsafe(12)
 
 
-def create_project(session: Session, owner: User, fields: dict[str, Any]) -> Project:
+def create_project(session: Session, owner: User, body: ProjectCreate) -> Project:
+    fields = given_fields(body)
     project = Project(name=fields.pop("name"), public_key=new_public_key())
     apply_fields(project, fields)
     session.add(project)
@@ -38,7 +39,9 @@ SETTINGS_CHECKS: Hooks[Callable[[Session, Project, dict[str, Any]], None]] = Hoo
 )
 
 
-def update_project(session: Session, project: Project, fields: dict[str, Any]) -> None:
+def update_project(session: Session, project: Project, body: ProjectUpdate) -> None:
+    """Changes the fields ``body`` sets (null: back to the default)."""
+    fields = given_fields(body)
     for check in SETTINGS_CHECKS:
         check(session, project, fields)
     if "name" in fields:
