@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dialtrail.calls.data import EntityValue
 from dialtrail.described import iso
 from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.rules import newest_wins
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 from dialtrail.sessions.visit import VISIT_FIELDS, VisitSnapshot
 
@@ -107,7 +108,7 @@ def value_lookup(
         query = query.where(
             EntityObservation.session_id == session_id, EntityObservation.value.is_not(None)
         )
-        newest_first = entity.keep != "first"
+        newest_first = newest_wins(entity.keep)
     one = query.order_by(*in_order(newest_first=newest_first)).limit(1).subquery()
     return select(one)
 

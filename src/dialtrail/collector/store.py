@@ -20,6 +20,7 @@ from dialtrail.collector import sources
 from dialtrail.collector.driver import DriverStatement
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, ValuesEvent
 from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.rules import newest_wins
 from dialtrail.numbers.gate import ANYONE, LeaseGate
 from dialtrail.numbers.leasing import PoolSettings
 from dialtrail.numbers.models import TrackingNumber
@@ -418,7 +419,7 @@ class Writes:
             return
         row = observation_row(entity, value, where)
         self.observations.append(row)
-        keep = "keep_first_value" if entity.keep == "first" else "keep_last_value"
+        keep = "keep_last_value" if newest_wins(entity.keep) else "keep_first_value"
         self.by_statement.setdefault(keep, []).append(row)
 
     def page_view_scope(

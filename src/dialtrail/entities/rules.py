@@ -44,3 +44,11 @@ def check_value(entity_type: str, value: str, *, allow_raw_js: bool) -> Node:
 
 
 __all__ = ["ExpressionError", "check_name", "check_value"]
+
+
+def newest_wins(keep: str) -> bool:
+    """docs/design.md §2, the one statement of ``keep``: a session-scope entity's value is its
+    newest non-empty observation (``last``, the default), or its oldest (``first``). The
+    collector's upserts (collector/store.py) and a call's snapshot as of its start
+    (calls/snapshots.py) both ask this."""
+    return keep != "first"
