@@ -9,6 +9,7 @@ from dialtrail.entities import service as entities
 from dialtrail.entities.schemas import EntityCreate
 from dialtrail.numbers import service as numbers
 from dialtrail.numbers.models import TrackingNumber
+from dialtrail.numbers.requests import NumbersCreate
 from dialtrail.projects import accounts
 from dialtrail.projects import service as projects
 from dialtrail.projects.models import Membership, Project, User
@@ -62,7 +63,7 @@ def ensure_demo_pool(session: Session, project: Project) -> list[str]:
         select(TrackingNumber.id).where(TrackingNumber.project_id == project.id).limit(1)
     )
     if has_numbers is None:
-        numbers.add_numbers(session, project, DEMO_POOL, {"kind": "pool"})
+        numbers.add_numbers(session, project, NumbersCreate(numbers=DEMO_POOL))
     query = select(TrackingNumber.number).where(
         TrackingNumber.project_id == project.id,
         TrackingNumber.kind == "pool",

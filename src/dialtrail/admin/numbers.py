@@ -31,7 +31,7 @@ from dialtrail.api.database import DatabaseSession, Now
 from dialtrail.api.errors import ApiError
 from dialtrail.api.schemas import NumberId
 from dialtrail.numbers import service
-from dialtrail.numbers.schemas import NumberCreate, NumbersCreate, NumberUpdate
+from dialtrail.numbers.requests import NumberCreate, NumbersCreate, NumberUpdate
 from dialtrail.numbers.usage import usage_of
 from dialtrail.projects import service as projects
 from dialtrail.projects.access import ProjectAccess
@@ -129,7 +129,7 @@ def add_number(
     fields = posted(form, NUMBER_FIELDS)
     try:
         body = NumberCreate.model_validate(fields)
-        service.add_number(db, access.project, body.model_dump())
+        service.add_number(db, access.project, body)
     except (ValidationError, ApiError) as error:
         db.rollback()
         values = {**NEW_NUMBER, **fields}
@@ -159,7 +159,7 @@ def add_numbers(
     pasted = PastedLines.of(fields.get("numbers", ""))
     try:
         body = NumbersCreate.model_validate({**fields, "numbers": pasted.values})
-        added, present = service.add_numbers(db, access.project, body.numbers, body.model_dump())
+        added, present = service.add_numbers(db, access.project, body)
     except (ValidationError, ApiError) as error:
         db.rollback()
         errors, bad_lines = bulk_errors(error, pasted)
@@ -243,7 +243,7 @@ def update_number(
     fields = posted(form, ("kind", "label", "destination"))
     try:
         body = NumberUpdate.model_validate(fields)
-        service.update_number(db, access.project, number, body.model_dump(exclude_unset=True), now)
+        service.update_number(db, access.project, number, body, now)
     except (ValidationError, ApiError) as error:
         db.rollback()
         number = service.find_number(db, access.project, number_id)

@@ -9,15 +9,8 @@ from fastapi import APIRouter, Query
 from dialtrail.api.database import DatabaseSession, Now
 from dialtrail.api.schemas import NumberId, ProjectId
 from dialtrail.numbers import service
-from dialtrail.numbers.schemas import (
-    NumberCreate,
-    NumberList,
-    NumberOut,
-    NumbersAdded,
-    NumbersCreate,
-    NumberUpdate,
-    UsageOut,
-)
+from dialtrail.numbers.requests import NumberCreate, NumbersCreate, NumberUpdate
+from dialtrail.numbers.schemas import NumberList, NumberOut, NumbersAdded, UsageOut
 from dialtrail.numbers.usage import usage_of
 from dialtrail.projects.access import readable_project, writable_project
 from dialtrail.projects.auth import CurrentUser
@@ -43,7 +36,7 @@ def add_number(
     project_id: ProjectId, body: NumberCreate, user: CurrentUser, session: DatabaseSession, now: Now
 ) -> NumberOut:
     project = writable_project(session, user, project_id).project
-    number = service.add_number(session, project, body.model_dump())
+    number = service.add_number(session, project, body)
     session.commit()
     return NumberOut.build(service.number_state(session, project, number, now))
 
@@ -57,7 +50,7 @@ def add_numbers(
     now: Now,
 ) -> NumbersAdded:
     project = writable_project(session, user, project_id).project
-    added, present = service.add_numbers(session, project, body.numbers, body.model_dump())
+    added, present = service.add_numbers(session, project, body)
     session.commit()
     return NumbersAdded(
         added=[NumberOut.build(service.number_state(session, project, n, now)) for n in added],
@@ -101,7 +94,7 @@ def update_number(
 ) -> NumberOut:
     project = writable_project(session, user, project_id).project
     number = service.find_number(session, project, number_id)
-    service.update_number(session, project, number, body.model_dump(exclude_unset=True), now)
+    service.update_number(session, project, number, body, now)
     session.commit()
     return NumberOut.build(service.number_state(session, project, number, now))
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError, FieldProblem, conflict, invalid, invalid_field, not_found
 from dialtrail.numbers.models import NumberLease, TrackingNumber
+from dialtrail.numbers.requests import NumberCreate, NumbersCreate, NumberUpdate
 from dialtrail.projects import validation
 from dialtrail.projects.models import Project
 
@@ -98,12 +99,12 @@ def number_state(
 
 
 def add_numbers(
-    db: Session, project: Project, raw_numbers: list[str], fields: dict[str, Any]
+    db: Session, project: Project, body: NumbersCreate
 ) -> tuple[list[TrackingNumber], list[str]]:
     """Adds every number or none (a bad one is a 422 naming its place in the list); numbers
     already in the project are left as they are and returned as the second list."""
-    normalised = normalise_all(project, raw_numbers)
-    destination = checked_destination(project, fields.get("destination"))
+    normalised = normalise_all(project, body.numbers)
+    destination = checked_destination(project, body.destination)
     existing = {
         number.number: number
         for number in db.scalars(
@@ -119,9 +120,9 @@ def add_numbers(
     wanted = [value for value in normalised if value not in present]
     check_room(db, project, len(wanted))
     added = [
-        revive(existing[value], fields, destination)
+        revive(existing[value], body, destination)
         if value in existing
-        else new_number(db, project, value, fields, destination)
+        else new_number(db, project, value, body, destination)
         for value in wanted
     ]
     db.flush()
@@ -172,32 +173,33 @@ def check_room(db: Session, project: Project, adding: int) -> None:
 
 
 def new_number(
-    db: Session, project: Project, value: str, fields: dict[str, Any], destination: str | None
+    db: Session, project: Project, value: str, body: NumbersCreate, destination: str | None
 ) -> TrackingNumber:
     number = TrackingNumber(
         project_id=project.id,
         number=value,
-        kind=fields["kind"],
-        label=fields.get("label") or "",
+        kind=body.kind,
+        label=body.label,
         destination=destination,
     )
     db.add(number)
     return number
 
 
-def revive(
-    number: TrackingNumber, fields: dict[str, Any], destination: str | None
-) -> TrackingNumber:
+def revive(number: TrackingNumber, body: NumbersCreate, destination: str | None) -> TrackingNumber:
     number.removed_at = None
-    number.kind = fields["kind"]
-    number.label = fields.get("label") or ""
+    number.kind = body.kind
+    number.label = body.label
     number.destination = destination
     return number
 
 
-def add_number(db: Session, project: Project, fields: dict[str, Any]) -> TrackingNumber:
+def add_number(db: Session, project: Project, body: NumberCreate) -> TrackingNumber:
+    as_list = NumbersCreate(
+        numbers=[body.number], kind=body.kind, label=body.label, destination=body.destination
+    )
     try:
-        added, present = add_numbers(db, project, [fields["number"]], fields)
+        added, present = add_numbers(db, project, as_list)
     except ApiError as error:
         # One number was sent, as `number`: the error names that field, not `numbers.0`.
         problems = [
@@ -211,8 +213,10 @@ def add_number(db: Session, project: Project, fields: dict[str, Any]) -> Trackin
 
 
 def update_number(
-    db: Session, project: Project, number: TrackingNumber, changes: dict[str, Any], now: datetime
+    db: Session, project: Project, number: TrackingNumber, body: NumberUpdate, now: datetime
 ) -> None:
+    """Changes the fields ``body`` sets."""
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
     if number.removed_at is not None:
         raise conflict("this number was removed; add it again to use it")
     kind = changes.get("kind")
