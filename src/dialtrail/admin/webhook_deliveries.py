@@ -43,6 +43,7 @@ from dialtrail.webhooks import failing, operations, service
 from dialtrail.webhooks.delivery_schemas import DeliveryId, DeliverySearch
 from dialtrail.webhooks.models import STATUSES, WEBHOOK_EVENTS, Webhook, WebhookDelivery
 from dialtrail.webhooks.render import RenderedRequest
+from dialtrail.webhooks.schemas import WebhookUpdate
 from dialtrail.webhooks.wakeup import WAKEUP
 
 router = APIRouter(prefix="/projects/{project_id}/webhooks/{webhook_id}")
@@ -234,7 +235,12 @@ def enable(hook: WritableWebhook) -> Response:
     """The error page's *Turn it on*: as the editor's "On" box, which forgets why Dialtrail
     turned it off; its pending deliveries go at once, failed ones wait for a resend."""
     service.update_webhook(
-        hook.db, hook.project, hook.webhook, {"enabled": True}, hook.box, hook.private_targets
+        hook.db,
+        hook.project,
+        hook.webhook,
+        WebhookUpdate(enabled=True),
+        hook.box,
+        hook.private_targets,
     )
     message = f"{hook.webhook.name} is on again: pending deliveries are sent now."
     flash(hook.request, hook.admin, hook.db, message)

@@ -165,7 +165,7 @@ def create_webhook(
         return editor(request, admin, access.project, db, form)
     fields, rows = webhook_form.api_fields(form)
     try:
-        body = WebhookCreate.model_validate(fields).model_dump(exclude_unset=True)
+        body = WebhookCreate.model_validate(fields)
         webhook, secret = service.create_webhook(db, access.project, body, box, private_targets)
     except (ValidationError, ApiError) as error:
         db.rollback()
@@ -190,7 +190,7 @@ def update_webhook(hook: WritableWebhook) -> Response:
     fields, rows = webhook_form.api_fields(form)
     webhook_id = hook.webhook.id
     try:
-        body = WebhookUpdate.model_validate(fields).model_dump(exclude_unset=True)
+        body = WebhookUpdate.model_validate(fields)
         change = service.update_webhook(
             hook.db, hook.project, hook.webhook, body, hook.box, hook.private_targets
         )

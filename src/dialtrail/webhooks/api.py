@@ -72,9 +72,7 @@ def create_webhook(
     private_targets: AllowPrivate,
 ) -> WebhookCreated:
     project = writable_project(session, user, project_id).project
-    webhook, secret = service.create_webhook(
-        session, project, body.model_dump(exclude_unset=True), box, private_targets
-    )
+    webhook, secret = service.create_webhook(session, project, body, box, private_targets)
     session.commit()
     return WebhookCreated(**webhook_out(webhook, box).model_dump(), secret=secret)
 
@@ -106,8 +104,7 @@ def update_webhook(
 ) -> WebhookUpdated:
     project = writable_project(session, user, project_id).project
     webhook = service.find_webhook(session, project, webhook_id)
-    changes = body.model_dump(exclude_unset=True)
-    change = service.update_webhook(session, project, webhook, changes, box, private_targets)
+    change = service.update_webhook(session, project, webhook, body, box, private_targets)
     session.commit()
     return WebhookUpdated(
         **webhook_out(webhook, box).model_dump(),

@@ -22,6 +22,7 @@ from dialtrail.webhooks import rules
 from dialtrail.webhooks.catalogue import BY_KEY, ENTITY_PREFIX, find_field
 from dialtrail.webhooks.filters import FilterProblem, check_filter
 from dialtrail.webhooks.models import Webhook
+from dialtrail.webhooks.schemas import WebhookCreate, WebhookUpdate
 from dialtrail.webhooks.signing import new_secret
 
 # PATCH (api.schemas.with_defaults): null puts a field back to its default.
@@ -131,11 +132,12 @@ def open_or_empty(box: SecretBox, sealed: str) -> str:
 def create_webhook(
     session: Session,
     project: Project,
-    fields: dict[str, Any],
+    body: WebhookCreate,
     box: SecretBox,
     allow_private: bool = False,
 ) -> tuple[Webhook, str]:
     """The new webhook and its signing secret, which is shown this once."""
+    fields = body.model_dump(exclude_unset=True)
     context = Context(project, entity_names(session, project), box, None, allow_private)
     cleaned = clean_fields(context, with_defaults({**DEFAULTS, **fields}, DEFAULTS, REQUIRED))
     refuse_over_event_limit(session, project, cleaned["events"], webhook_id=None)
@@ -150,14 +152,15 @@ def update_webhook(
     session: Session,
     project: Project,
     webhook: Webhook,
-    fields: dict[str, Any],
+    body: WebhookUpdate,
     box: SecretBox,
     allow_private: bool = False,
 ) -> WebhookChange:
-    """Changes the webhook. A URL on another origin (scheme, host or port) gets neither the
-    stored header values nor signatures made with the stored secret: the owner chose those
-    for the old receiver, and whoever edits the URL may not be the owner (docs/webhooks.md,
-    "Who may change what")."""
+    """Changes the fields ``body`` sets (null: back to the default). A URL on another origin
+    (scheme, host or port) gets neither the stored header values nor signatures made with the
+    stored secret: the owner chose those for the old receiver, and whoever edits the URL may
+    not be the owner (docs/webhooks.md, "Who may change what")."""
+    fields = body.model_dump(exclude_unset=True)
     moved = "url" in fields and rules.moved_origin(webhook.url, fields["url"])
     context = Context(project, entity_names(session, project), box, webhook, allow_private, moved)
     cleaned = clean_fields(context, with_defaults(fields, DEFAULTS, REQUIRED))
