@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import inspect
 
 from dialtrail.calls import export
+from dialtrail.calls.schemas import CallOut
 from dialtrail.collector import sources
 from dialtrail.sessions.models import WebSession
 from dialtrail.sessions.schemas import SourceFields
@@ -66,3 +67,10 @@ def test_the_stored_snapshot_is_plain_json_with_the_time_in_utc_text() -> None:
     assert list(stored) == SNAPSHOT_NAMES
     assert stored["started_at"] == "2026-12-04T09:30:00Z"
     assert stored["page_views"] == 2
+
+
+def test_the_calls_api_documents_every_visit_field() -> None:
+    schema = CallOut.model_json_schema()["properties"]["visit"]
+
+    assert list(schema["properties"]) == SNAPSHOT_NAMES
+    assert schema["properties"]["started_at"]["format"] == "date-time"

@@ -9,6 +9,22 @@ from pydantic import BaseModel, Field
 
 from dialtrail.calls.models import Attribution, Call, Disposition, InsertionType
 from dialtrail.sessions.schemas import ObservationOut, PageViewOut
+from dialtrail.sessions.visit import VISIT_FIELDS
+
+JSON_TYPES = {"string": "string", "integer": "integer", "datetime": "string"}
+
+
+def visit_properties() -> dict[str, Any]:
+    """The visit snapshot's fields as OpenAPI shows them, derived from sessions/visit.py."""
+    return {
+        field.name: {
+            "type": JSON_TYPES[field.type],
+            **({"format": "date-time"} if field.type == "datetime" else {}),
+            "description": field.description,
+            "examples": [field.example],
+        }
+        for field in VISIT_FIELDS
+    }
 
 
 class CallOut(BaseModel):
@@ -50,7 +66,8 @@ class CallOut(BaseModel):
     is_first_call: bool = Field(description="The caller never called this project before.")
     visit: dict[str, Any] = Field(
         description="The session's sources and the page URL when the call started; `{}` when "
-        "unattributed."
+        "unattributed.",
+        json_schema_extra={"properties": visit_properties()},
     )
     entities: dict[str, Any] = Field(
         description="Every enabled entity at call start: `{name: {value, observed_at, page_url}}`."
