@@ -76,6 +76,17 @@ def add_member(
         wanted = f"make {added['email'].strip()} a {added['role']}"
         errors = refusal(error, added["email"].strip(), access, wanted)
         return members_page(request, admin, access, db, status_of(error), errors, added)
+    return now_in_role(request, admin, db, access, membership)
+
+
+def now_in_role(
+    request: Request,
+    admin: Admin,
+    db: Session,
+    access: ProjectAccess,
+    membership: Membership,
+) -> Response:
+    """A member added or a role changed: said on the members page (Post/Redirect/Get)."""
     flash(request, admin, db, f"{membership.user.email} is now {role_words(membership)}.")
     db.commit()
     return redirect(request, members_url(access))
@@ -100,9 +111,7 @@ def change_role(
         email = member_email(db, access, user_id)
         errors = refusal(error, email, access, wanted=f"make {email} a {role}")
         return members_page(request, admin, access, db, error.status, errors)
-    flash(request, admin, db, f"{membership.user.email} is now {role_words(membership)}.")
-    db.commit()
-    return redirect(request, members_url(access))
+    return now_in_role(request, admin, db, access, membership)
 
 
 @router.post("/{user_id}/remove")
