@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import contextlib
 import os
 import secrets
@@ -145,6 +146,9 @@ def receiver_capacity(bench: Bench, body: bytes) -> dict[str, Any]:
 def send_directly(bench: Bench, outgoing: list[webhook_rows.Outgoing]) -> dict[str, Any]:
     """The baseline: the same requests, straight from this process to the receiver."""
     bench.receiver.reset()
+    # The previous rounds' garbage is collected before the clock starts, not inside one
+    # round's baseline (a full collection landed in round 2's and doubled its CPU).
+    gc.collect()
     meter = SenderMeter(os.getpid(), bench.receiver_pid, None)
     before = meter.read()
     statuses = asyncio.run(post_all(outgoing))
