@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import contextlib
+import gc
 import os
 import secrets
 import subprocess
