@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialtrail.projects.models import Project
+from dialtrail.webhooks.failing import FailingNow, failing_now
 from dialtrail.webhooks.models import Webhook
 from tests.support.hooks import Hooks
 from tests.support.receiver import Answer
@@ -30,6 +32,13 @@ def only_delivery(hooks: Hooks, webhook_id: int) -> dict[str, Any]:
         url(hooks, webhook_id, f"/deliveries/{item['id']}")
     ).json()
     return detail
+
+
+def failing_now_of(hooks: Hooks, webhook_id: int) -> FailingNow | None:
+    with hooks.database.session() as db:
+        project = db.get(Project, hooks.world.project_id)
+        assert project is not None
+        return failing_now(db, project).get(webhook_id)
 
 
 def moment(text: str) -> datetime:
@@ -107,11 +116,15 @@ def test_attempts_agree_with_the_log_after_a_resend(hooks: Hooks) -> None:
     resent = only_delivery(hooks, webhook_id)
     assert (resent["attempts"], len(resent["attempts_log"])) == (8, 8)
     assert resent["attempts_in_schedule"] == 0
+    assert failing_now_of(hooks, webhook_id) is None  # resent: waiting, not failing yet
 
     hooks.receiver.default = Answer(500, "still down")
     hooks.deliver()
     again = only_delivery(hooks, webhook_id)
     assert (again["status"], again["attempts"], len(again["attempts_log"])) == ("pending", 9, 9)
+    failing = failing_now_of(hooks, webhook_id)
+    assert failing is not None
+    assert failing.count == 1
     wait = moment(again["next_attempt_at"]) - hooks.clock.now
     assert timedelta(seconds=4.5) <= wait <= timedelta(seconds=5.5)  # the schedule's first step
 

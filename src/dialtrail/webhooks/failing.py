@@ -24,8 +24,11 @@ from dialtrail.api.errors import ApiError, conflict
 from dialtrail.projects.models import Project
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
+# Tried and failed since its latest resend: a resend keeps the attempts made before it (as
+# unscheduled), so a delivery just resent is waiting, not failing.
 FAILING: ColumnElement[bool] = and_(
-    WebhookDelivery.status == "pending", WebhookDelivery.attempts > 0
+    WebhookDelivery.status == "pending",
+    WebhookDelivery.attempts > WebhookDelivery.unscheduled_attempts,
 )
 
 
