@@ -52,6 +52,7 @@ def test_the_header_has_the_call_fields_visit_fields_and_one_column_per_entity(
     assert "visit" not in header
     assert "entities" not in header
     assert header.index("visit.utm_source") < header.index("visit.coupon")
+    assert len(header) == len(set(header))  # every visit field once, however it got there
     assert header[-2:] == ["entity.offer", "entity.visit_id"]
 
 

@@ -40,10 +40,8 @@ CHUNK = 500
 BYTE_ORDER_MARK = "\ufeff"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CALL_COLUMNS = [name for name in CallOut.model_fields if name not in ("visit", "entities")]
-# The visit snapshot's fields in their defined order, less the two the call's own columns
-# already show by the same name and value (its started_at is the visit's, not the call's).
-CARRIED_BY_THE_CALL = ("session_id", "visitor_id")
-VISIT_COLUMNS = [field.name for field in VISIT_FIELDS if field.name not in CARRIED_BY_THE_CALL]
+# The visit snapshot's fields in their defined order (sessions/visit.py).
+VISIT_COLUMNS = [field.name for field in VISIT_FIELDS]
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ EVENTS: tuple[CallEventKind, ...] = get_args(CallEventKind)
 DISPOSITIONS: tuple[Disposition, ...] = get_args(Disposition)
 ATTRIBUTIONS: tuple[Attribution, ...] = get_args(Attribution)
 INSERTION_TYPES: tuple[InsertionType, ...] = get_args(InsertionType)
-INSERTION_TYPES = ("dynamic", "static", "none")
 
 
 class Call(Base):

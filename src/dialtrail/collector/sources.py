@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 from dialtrail.sessions.visit import LANDING_PARAMETERS
 
 MAX_VALUE_LENGTH = 1000
-SOURCE_PARAMETERS = LANDING_PARAMETERS
 SOURCE_FIELD_LENGTH = 255
 
 
@@ -39,7 +38,7 @@ CACHED = 4096
 
 def source_fields(url: str) -> dict[str, str | None]:
     """UTM tags and click ids from a landing page URL (the first value of each)."""
-    return dict(zip(SOURCE_PARAMETERS, source_values(url), strict=True))
+    return dict(zip(LANDING_PARAMETERS, source_values(url), strict=True))
 
 
 @lru_cache(maxsize=CACHED)
@@ -47,7 +46,7 @@ def source_values(url: str) -> tuple[str | None, ...]:
     query = parse_qs(urlsplit(url).query, keep_blank_values=False)
     return tuple(
         query[name][0][:SOURCE_FIELD_LENGTH] if name in query else None
-        for name in SOURCE_PARAMETERS
+        for name in LANDING_PARAMETERS
     )
 
 

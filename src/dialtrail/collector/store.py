@@ -32,6 +32,7 @@ from dialtrail.sessions.models import (
     Visitor,
     WebSession,
 )
+from dialtrail.sessions.visit import LANDING_PARAMETERS
 from dialtrail.storage.base import Base
 
 
@@ -184,7 +185,7 @@ class BatchStatements:
 VISITOR_KEYS = ("project_id", "key", "first_seen_at", "last_seen_at")
 SESSION_KEYS = (
     *("project_id", "visitor_id", "key", "started_at", "last_activity_at", "landing_page"),
-    *("referrer", "ga_client_id", "user_agent", "ip", "page_views", *sources.SOURCE_PARAMETERS),
+    *("referrer", "ga_client_id", "user_agent", "ip", "page_views", *LANDING_PARAMETERS),
 )
 PAGE_VIEW_KEYS = ("session_id", "key", "url", "title", "referrer", "viewed_at")
 OBSERVATION_KEYS = ("session_id", "page_view_id", "entity_id", "value", "truncated", "observed_at")
