@@ -116,6 +116,10 @@ def test_turning_a_webhook_on_is_for_those_who_may_change_it(
         webhook = db.get(Webhook, created["id"])
         assert webhook is not None
         assert (webhook.enabled, webhook.disabled_reason) == (True, None)
+    due = stored(database, pending)  # it was planned 5 minutes ahead: now it goes at once
+    assert due.next_attempt_at is not None
+    assert due.next_attempt_at <= datetime.now(UTC)
+    assert due.retry_planned_at is not None
     client.close()
 
 

@@ -7,9 +7,6 @@ user ends, except, for your own change, the browser you made it in.
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -18,7 +15,7 @@ from dialtrail.admin.auth import Admin, CheckedForm, NotFound, SignedIn, Superus
 from dialtrail.admin.flash import flash
 from dialtrail.admin.forms import FormErrors
 from dialtrail.admin.rendering import redirect, render
-from dialtrail.admin.signin import MAX_PASSWORD_LENGTH
+from dialtrail.admin.signin import MAX_PASSWORD_LENGTH, how_long
 from dialtrail.admin.throttle import LoginThrottle
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import FieldProblem
@@ -68,7 +65,7 @@ def change_own_password(
     # guesses cannot all slip through; a right current password takes it back.
     wait = throttle.admit(ip, admin.user.email)
     if wait is not None:
-        message = f"Too many wrong passwords from your network. Try again in {seconds(wait)}."
+        message = f"Too many wrong passwords from your network. Try again in {how_long(wait)}."
         return own_password_page(request, admin, FormErrors(general=[message]), 429)
     try:
         ended = accounts.change_own_password(db, admin.login, current, new)
@@ -81,11 +78,6 @@ def change_own_password(
     flash(request, admin, db, f"Your password was changed. {ended_sign_ins(ended, others=True)}")
     db.commit()
     return redirect(request, "/admin/account/password")
-
-
-def seconds(wait: timedelta) -> str:
-    count = math.ceil(wait.total_seconds())
-    return f"{count} second{'s' if count != 1 else ''}"
 
 
 def refused(error: accounts.AccountError) -> FormErrors:

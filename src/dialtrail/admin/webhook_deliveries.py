@@ -55,7 +55,6 @@ KEPT_BODY_CHARACTERS = 16_000
 KEPT_HEADERS = 50
 KEPT_HEADER_CHARACTERS = 500
 SEARCH_FIELDS = ("status", "event", "call_id", "since", "until")
-EVENTS = WEBHOOK_EVENTS
 Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
@@ -100,7 +99,7 @@ def delivery_log(hook: ReadableWebhook, cursor: Cursor = None) -> Response:
         "search": {name: given.get(name, "") for name in SEARCH_FIELDS},
         "search_query": urlencode(given),
         "statuses": STATUSES,
-        "events": EVENTS,
+        "events": WEBHOOK_EVENTS,
     }
     checked = checked_search(given, hook.project.timezone)
     if isinstance(checked, FormErrors):
@@ -233,7 +232,8 @@ def retry_all_now(hook: WritableWebhook) -> Response:
 @router.post("/enable")
 def enable(hook: WritableWebhook) -> Response:
     """The error page's *Turn it on*: as the editor's "On" box, which forgets why Dialtrail
-    turned it off; its pending deliveries go at once, failed ones wait for a resend."""
+    turned it off, then Retry all now, so its pending deliveries go at once (the failing ones
+    would otherwise wait for their planned try); failed ones wait for a resend."""
     service.update_webhook(
         hook.db,
         hook.project,
@@ -242,6 +242,7 @@ def enable(hook: WritableWebhook) -> Response:
         hook.box,
         hook.private_targets,
     )
+    failing.retry_all_now(hook.db, hook.webhook, hook.now())
     message = f"{hook.webhook.name} is on again: pending deliveries are sent now."
     flash(hook.request, hook.admin, hook.db, message)
     hook.db.commit()

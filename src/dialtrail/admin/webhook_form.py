@@ -22,7 +22,6 @@ from dialtrail.webhooks.filters import field_type
 from dialtrail.webhooks.models import WEBHOOK_EVENTS, Webhook
 from dialtrail.webhooks.render import DateWriter
 
-EVENTS = WEBHOOK_EVENTS
 NAMED_DATE_FORMATS = ("iso8601", "unix", "unix_ms")
 CONSTANT = "constant"  # the value select's choice for a fixed value
 NO_VALUE_OPERATORS = ("exists", "not_exists")
@@ -96,7 +95,7 @@ class RowMap:
 def parse_form(posted: dict[str, str]) -> WebhookForm:
     return WebhookForm(
         name=posted.get("name", ""),
-        events=[event for event in EVENTS if posted.get(f"event-{event}") == "on"],
+        events=[event for event in WEBHOOK_EVENTS if posted.get(f"event-{event}") == "on"],
         url=posted.get("url", ""),
         method=posted.get("method", "POST"),
         format=posted.get("format", "json"),

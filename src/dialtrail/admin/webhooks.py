@@ -40,7 +40,7 @@ from dialtrail.webhooks import failing, operations, rules, service
 from dialtrail.webhooks.api import AllowPrivate, Box
 from dialtrail.webhooks.fields import FieldGroup, catalogue_groups
 from dialtrail.webhooks.filters import OPERATORS_BY_TYPE
-from dialtrail.webhooks.models import Webhook
+from dialtrail.webhooks.models import WEBHOOK_EVENTS, Webhook
 from dialtrail.webhooks.schemas import Operator, WebhookCreate, WebhookUpdate
 
 router = APIRouter(prefix="/projects/{project_id}/webhooks")
@@ -116,7 +116,7 @@ def editor(
             kind: ", ".join(OPERATOR_LABELS[op] for op in ops)
             for kind, ops in OPERATORS_BY_TYPE.items()
         },
-        events=webhook_form.EVENTS,
+        events=WEBHOOK_EVENTS,
         date_examples=webhook_form.date_examples(project.timezone),
     )
 

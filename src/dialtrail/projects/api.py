@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, not_found
@@ -42,9 +42,7 @@ def list_projects(user: CurrentUser, session: DatabaseSession) -> ProjectList:
 
 
 @router.post("/projects", status_code=201, summary="Create a project (you become its owner)")
-def create_project(
-    body: ProjectCreate, user: CurrentUser, session: DatabaseSession, request: Request
-) -> ProjectOut:
+def create_project(body: ProjectCreate, user: CurrentUser, session: DatabaseSession) -> ProjectOut:
     project = service.create_project(session, user, body)
     session.commit()
     return ProjectOut.build(project, "owner")
@@ -62,7 +60,6 @@ def update_project(
     body: ProjectUpdate,
     user: CurrentUser,
     session: DatabaseSession,
-    request: Request,
 ) -> ProjectOut:
     access = owned_project(session, user, project_id)
     service.update_project(session, access.project, body)

@@ -162,12 +162,8 @@ def add_member(
 ) -> tuple[Membership, bool]:
     """The membership, and whether it is new (rather than an existing member's new role)."""
     user = lookup_user(session, email)
-    existing = find_membership(session, project, user.id)
-    if existing is not None:
-        if existing.role == "owner" and role != "owner":
-            refuse_if_last_owner(session, project)
-        existing.role = role
-        return existing, False
+    if find_membership(session, project, user.id) is not None:
+        return change_role(session, project, user.id, role), False
     membership = Membership(project=project, user=user, role=role)
     session.add(membership)
     session.flush()

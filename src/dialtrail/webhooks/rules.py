@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from dialtrail.outbound import odd_ipv4_spelling
-from dialtrail.webhooks.models import WEBHOOK_EVENTS
 
 MAX_URL_LENGTH = 2000
 MAX_PARAMETERS = 100
@@ -24,7 +23,6 @@ MAX_HEADER_NAME_LENGTH = 100
 MAX_HEADER_VALUE_LENGTH = 4000
 MAX_FILTERS = 20
 MAX_WEBHOOKS_PER_EVENT = 40
-EVENTS = WEBHOOK_EVENTS
 NAMED_DATE_FORMATS = ("iso8601", "unix", "unix_ms")
 MAX_DATE_FORMAT_LENGTH = 100
 
