@@ -1,6 +1,5 @@
-"""Webhook filters (docs/design.md §6): which operators suit which field, checking a filter when it
-is
-saved, and deciding whether an event's values pass a webhook's filters.
+"""Webhook filters (docs/design.md §6): which operators suit which field, checking a filter
+when it is saved, and deciding whether an event's values pass a webhook's filters.
 
 Semantics, as docs/webhooks.md states them:
 

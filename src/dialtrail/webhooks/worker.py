@@ -14,9 +14,8 @@ when a commit wakes the worker, or when the poll comes. Each webhook has its own
 webhooks holding nothing are claimed first, so one tenant's backlog does not hold back
 another's new deliveries (lanes.py, "Fairness").
 
-Ordering (docs/design.md §6): a delivery is not due while an earlier delivery of the same call to
-the
-same webhook is still pending, so ``call.completed`` never overtakes ``call.started``.
+Ordering (docs/design.md §6): a delivery is not due while an earlier delivery of the same call
+to the same webhook is still pending, so ``call.completed`` never overtakes ``call.started``.
 """
 
 from __future__ import annotations
