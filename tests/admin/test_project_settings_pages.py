@@ -315,3 +315,13 @@ def test_delete_asks_for_the_name_first_then_the_project_is_gone(
     assert owner.client.get(f"{owner.project}/settings").status_code == 404
     landing = owner.client.get("/admin/", follow_redirects=True).text
     assert "The project Acme and all its data were deleted." in landing
+
+
+def test_saving_settings_without_twilio_writes_no_twilio_row(
+    world: World, owner: SignedIn, database: Database
+) -> None:
+    saved = save(owner, twilio_account_sid="")
+
+    assert saved.status_code == 303
+    with database.session() as session:
+        assert session.get(TwilioSettings, world.project_id) is None

@@ -27,9 +27,14 @@ def is_configured(found: TwilioSettings | None) -> bool:
 
 def update(
     db: Session, project_id: int, given: Mapping[str, str | None], box: SecretBox
-) -> TwilioSettings:
-    """``given``: the fields the client sent (``account_sid``, ``auth_token`` in clear)."""
-    found = find(db, project_id) or TwilioSettings(project_id=project_id)
+) -> TwilioSettings | None:
+    """``given``: the fields the client sent (``account_sid``, ``auth_token`` in clear). A
+    project without Twilio that clears nothing gets no row (the settings form always sends
+    the account SID, empty for most projects)."""
+    found = find(db, project_id)
+    if found is None and not any(given.values()):
+        return None
+    found = found or TwilioSettings(project_id=project_id)
     if "account_sid" in given:
         found.account_sid = given["account_sid"]
     if "auth_token" in given:
