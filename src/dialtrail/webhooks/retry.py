@@ -1,7 +1,7 @@
 """When to try a failed delivery again (docs/design.md §6): 5 s, 5 min, 30 min, 2 h, 5 h,
-10 h, 10 h, each with ±10 % jitter (so a receiver that comes back is not hit by every delivery at once), or
-later when the receiver asks so with ``Retry-After``. After the last retry the delivery has
-failed for good and waits on the webhook's error page.
+10 h, 10 h, each with ±10 % jitter (so a receiver that comes back is not hit by every
+delivery at once), or later when the receiver asks so with ``Retry-After``. After the last
+retry the delivery has failed for good and waits on the webhook's error page.
 
 The schedule counts the attempts made since the latest resend, except those a user asked for
 with *Retry now*: a retry now that fails goes back to the try the schedule had planned, so
