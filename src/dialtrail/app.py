@@ -5,11 +5,11 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram
 from sqlalchemy import Engine, text
 from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
@@ -28,6 +28,8 @@ from dialtrail.calls.adapters import adapter_routers
 from dialtrail.calls.adapters.receipts import ReceiptNotes
 from dialtrail.calls.api import router as calls_router
 from dialtrail.calls.telephony_api import router as telephony_router
+from dialtrail.collector.deriver import Deriver
+from dialtrail.collector.metrics import JournalCollector, lag_histogram
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.routes import Collector, is_collector_path
 from dialtrail.entities.api import router as entities_router
@@ -93,6 +95,17 @@ def create_app(
     app.state.telephony_receipts = ReceiptNotes()
     app.state.metrics = CollectorRegistry()
     app.state.metrics.register(QueueCollector(app.state.session_factory, app.state.clock))
+    app.state.metrics.register(
+        JournalCollector(app.state.session_factory, lambda: app.state.clock())
+    )
+    lags = lag_histogram(app.state.metrics)
+    app.state.deriver = Deriver(
+        app.state.session_factory,
+        lambda: app.state.clock(),
+        lease_gate(settings),
+        observe=lambda seconds: observe_all(lags, seconds),
+        retention=timedelta(hours=settings.journal_retention_hours),
+    )
     errors.install(app)
     app.include_router(api_router(), prefix="/api/v1")
     app.include_router(service_router())
@@ -105,7 +118,11 @@ def create_app(
     app.router.routes[0:0] = docs_routes(app.title, app.openapi_url or "")
     limiter = RateLimiter(settings.collector_rate, settings.collector_burst)
     app.collector = Collector(
-        app.state.session_factory, limiter, lambda: app.state.clock(), lease_gate(settings)
+        app.state.session_factory,
+        limiter,
+        lambda: app.state.clock(),
+        lease_gate(settings),
+        wake=app.state.deriver.wake,
     )
     app.add_middleware(AssumeJson, prefix="/api/v1/")
     app.add_middleware(BodySizeLimit, max_bytes=API_BODY_LIMIT)
@@ -114,13 +131,25 @@ def create_app(
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """`dialtrail serve` delivers webhooks too, unless DIALTRAIL_WORKER=0."""
-    if not app.state.settings.worker:
-        yield
-        return
-    worker = build_worker(app.state.session_factory, app.state.settings, app.state.clock)
-    async with running(worker):
-        yield
+    """`dialtrail serve` derives the collector's journal (unless DIALTRAIL_DERIVER=0) and
+    delivers webhooks (unless DIALTRAIL_WORKER=0) too."""
+    deriver: Deriver = app.state.deriver
+    if app.state.settings.deriver:
+        deriver.start()
+    try:
+        if not app.state.settings.worker:
+            yield
+            return
+        worker = build_worker(app.state.session_factory, app.state.settings, app.state.clock)
+        async with running(worker):
+            yield
+    finally:
+        deriver.stop()
+
+
+def observe_all(histogram: Histogram, values: list[float]) -> None:
+    for value in values:
+        histogram.observe(value)
 
 
 def lease_gate(settings: Settings) -> LeaseGate:

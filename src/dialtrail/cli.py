@@ -1,5 +1,5 @@
-"""The ``dialtrail`` command: serve, migrate, createadmin, createuser, setpassword, token,
-demo, prune, simulate-call."""
+"""The ``dialtrail`` command: serve, worker, deriver, journal, migrate, createadmin,
+createuser, setpassword, token, demo, prune, simulate-call."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import contextlib
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, make_url, select
@@ -49,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_command(
         commands, "worker", run_worker, "deliver webhooks (without serving HTTP; several may run)"
     )
+    add_command(
+        commands,
+        "deriver",
+        run_deriver,
+        "derive sessions, page views and values from the collector's journal (without "
+        "serving HTTP; several may run, one works at a time)",
+    )
+    add_journal(commands)
     add_command(commands, "migrate", run_migrate, "create or upgrade the database schema")
     add_createadmin(commands)
     add_setpassword(commands)
@@ -128,6 +137,24 @@ def add_prune(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         required=True,
         metavar="AGE",
         help="visits older than this: 90d, 12h, 30m or 2w",
+    )
+
+
+def add_journal(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    journal = commands.add_parser("journal", help="the collector's journal")
+    actions = journal.add_subparsers(required=True, metavar="ACTION")
+    replay = add_command(
+        actions,
+        "replay",
+        run_journal_replay,
+        "derive again the journal's events received since a time (after a fix): what is "
+        "missing is written, what is there stays",
+    )
+    replay.add_argument(
+        "--since",
+        required=True,
+        metavar="TIME",
+        help="ISO 8601 with an offset (2026-12-05T10:00:00+00:00), or an age: 90m, 12h, 2d",
     )
 
 
@@ -248,6 +275,51 @@ def run_worker(arguments: argparse.Namespace, config: settings.Settings) -> None
     asyncio.run(work())
 
 
+def run_deriver(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    import signal
+
+    from dialtrail.app import lease_gate
+    from dialtrail.collector.deriver import Deriver
+
+    engine = open_database(config)
+    retention = timedelta(hours=config.journal_retention_hours)
+    deriver = Deriver(
+        create_session_factory(engine), utcnow, lease_gate(config), retention=retention
+    )
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda number, frame: deriver.stopping.set())
+    print(f"Dialtrail {__version__} deriver started", flush=True)
+    deriver.run()
+
+
+def run_journal_replay(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    from dialtrail.collector.deriver import replay
+
+    now = utcnow()
+    since = since_time(arguments.since, now)
+    rows = replay(create_session_factory(open_database(config)), since, now)
+    print(f"derived again {rows} journal events received since {since.isoformat()}")
+
+
+def since_time(text: str, now: datetime) -> datetime:
+    from dialtrail.sessions.retention import parse_age
+
+    try:
+        return now - parse_age(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(
+            f"--since {text!r}: expected an ISO 8601 time with an offset "
+            "(2026-12-05T10:00:00+00:00) or an age (90m, 12h, 2d)"
+        ) from None
+    if moment.tzinfo is None:
+        raise CommandError(f"--since {text!r}: add the offset, e.g. +00:00 for UTC")
+    return moment
+
+
 def run_migrate(arguments: argparse.Namespace, config: settings.Settings) -> None:
     engine = open_database(config, create=True)
     with database_errors(config.database_url):
@@ -339,6 +411,7 @@ def token_user(session: Session, email: str | None) -> User:
 
 def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
     from dialtrail.admin.logins import end_expired
+    from dialtrail.collector import journal
     from dialtrail.sessions.retention import parse_age, prune
 
     try:
@@ -349,6 +422,8 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
         now = utcnow()
         pruned = prune(session, now - age)
         sign_ins = end_expired(session, now)
+        retention = timedelta(hours=config.journal_retention_hours)
+        journal_rows = journal.prune(session.connection(), now - retention)
         session.commit()
     print(
         f"deleted {pruned.sessions} sessions, {pruned.page_views} page views, "
@@ -357,6 +432,10 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
         "older sessions that calls refer to"
     )
     print(f"deleted {sign_ins} expired admin sign-in sessions")
+    print(
+        f"deleted {journal_rows} collector journal events derived and older than "
+        f"{config.journal_retention_hours} hours (DIALTRAIL_JOURNAL_RETENTION_HOURS)"
+    )
 
 
 def run_simulate_call(arguments: argparse.Namespace, config: settings.Settings) -> None:

@@ -6,6 +6,7 @@ imports it, so every process that wires itself has all its tables."""
 from dialtrail.admin import models as admin_models
 from dialtrail.calls import models as calls_models
 from dialtrail.calls.adapters.twilio import models as twilio_models
+from dialtrail.collector import models as collector_models
 from dialtrail.entities import models as entities_models
 from dialtrail.numbers import models as numbers_models
 from dialtrail.projects import models as projects_models
@@ -18,6 +19,7 @@ metadata = Base.metadata
 __all__ = [
     "admin_models",
     "calls_models",
+    "collector_models",
     "entities_models",
     "metadata",
     "numbers_models",

@@ -197,6 +197,21 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "1: `dialtrail serve` also runs the webhook delivery worker; 0: run it apart with "
         "`dialtrail worker`.",
     ),
+    Declaration(
+        "DERIVER",
+        parse_bool,
+        "1",
+        "1: `dialtrail serve` also derives sessions, page views and values from the "
+        "collector's journal; 0: run `dialtrail deriver` apart (one or more, on PostgreSQL).",
+    ),
+    Declaration(
+        "JOURNAL_RETENTION_HOURS",
+        parse_positive_int,
+        "48",
+        "How long the collector's journal keeps events after they were derived, so that "
+        "`dialtrail journal replay --since` can derive them again after a fix; "
+        "`dialtrail prune` removes older ones.",
+    ),
     Declaration("LOG_LEVEL", parse_log_level, "info", "debug, info, warning or error."),
     Declaration(
         "COLLECTOR_RATE",
@@ -280,6 +295,8 @@ class Settings:
     secret_key: str
     webhook_allow_private: bool
     worker: bool
+    deriver: bool
+    journal_retention_hours: int
     log_level: str
     collector_rate: float
     collector_burst: int

@@ -9,8 +9,10 @@ loudly instead of recording calls without their webhook deliveries.
 from __future__ import annotations
 
 from dialtrail import models
+from dialtrail.calls.ingest import CATCH_UP
 from dialtrail.calls.listeners import CALL_EVENT_LISTENERS
 from dialtrail.calls.queries import sessions_calls_refer_to
+from dialtrail.collector.deriver import catch_up
 from dialtrail.entities.service import ENTITY_USERS, refuse_raw_js_off_while_used
 from dialtrail.projects.service import SETTINGS_CHECKS
 from dialtrail.sessions.retention import SESSION_KEEPERS
@@ -30,3 +32,5 @@ def wire() -> None:
     SETTINGS_CHECKS.wire(refuse_raw_js_off_while_used)
     # `dialtrail prune` keeps the sessions calls refer to.
     SESSION_KEEPERS.wire(sessions_calls_refer_to)
+    # A call's attribution first derives what the collector acknowledged (docs/design.md §3).
+    CATCH_UP.wire(catch_up)

@@ -1,17 +1,20 @@
-"""Leasing pool numbers to sessions (docs/design.md §4), time injected: the collector's writes and
-leasing run exactly as in a request, inside one transaction per page view or ping."""
+"""Leasing pool numbers to sessions (docs/design.md §4), time injected: the collector answers
+and leases exactly as in a request, one transaction per page view or ping, and the deriver
+derives each event before the next."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from dialtrail.collector import store
+from dialtrail.collector import jobs, store
+from dialtrail.collector.answers import Answer
+from dialtrail.collector.deriver import catch_up
 from dialtrail.collector.payloads import PageViewEvent, PingEvent
 from dialtrail.numbers import leasing
-from dialtrail.numbers.gate import Requester
 from dialtrail.numbers.models import NumberLease, PoolUsage, TrackingNumber
 from dialtrail.projects.models import Project
 from tests.support.collector import client_id
@@ -24,14 +27,15 @@ CLIENT = store.Client("203.0.113.9", "pytest")
 
 
 class Browser:
-    """One visitor's session, as its page views and pings reach the collector."""
+    """One visitor's session, as its page views and pings reach the collector: answered (and
+    leased) as the collector does, then derived from the journal."""
 
     def __init__(self, database: Database, project: store.ProjectContext) -> None:
         self.database = database
         self.project = project
         self.visitor, self.session = client_id(), client_id()
         self.page_view = client_id()
-        self.requester: Requester | None = None  # who asks, for the lease gate
+        self.jobs = jobs.Jobs()  # a server process of its own
 
     def page(self, at: datetime) -> str | None:
         self.page_view = client_id()
@@ -41,23 +45,26 @@ class Browser:
             page_view=self.page_view,
             url="https://shop.example.com/",
         )
-        with self.database.session() as db:
-            session_id = store.record_page_view(db, self.project, event, CLIENT, at)
-            assert self.project.pool is not None
-            number = leasing.number_for_page_view(
-                db.connection(), self.project.pool, session_id, at, self.requester
-            )
-            db.commit()
+        answer = self.send(event, at)
+        assert answer.status == 200
+        number: str | None = json.loads(answer.body)["number"]
         return number
 
     def ping(self, at: datetime) -> None:
         event = PingEvent(visitor=self.visitor, session=self.session, page_view=self.page_view)
-        with self.database.session() as db:
-            session_id = store.record_ping(db, self.project, event, at)
-            assert session_id is not None
-            assert self.project.pool is not None
-            leasing.renew_all(db.connection(), [(self.project.pool, session_id, at)])
+        assert self.send(event, at).status == 204
+
+    def send(self, event: PageViewEvent | PingEvent, at: datetime) -> Answer:
+        with self.database.sessions() as db:
+            accepted = jobs.Accepted(self.project, event, CLIENT, at)
+            (outcome,) = self.jobs.write_plans(db, [accepted])
             db.commit()
+        self.jobs.committed()
+        with self.database.sessions() as db:
+            catch_up(db, at)
+            db.commit()
+        assert isinstance(outcome, Answer)
+        return outcome
 
 
 def make_project(

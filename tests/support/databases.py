@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from dialtrail.collector.deriver import catch_up
 from dialtrail.models import metadata
 from dialtrail.settings import Settings, load
 from dialtrail.storage import migrate
@@ -36,6 +37,12 @@ class Database:
     sessions: sessionmaker[Session]
 
     def session(self) -> Session:
+        """A session that sees every collector event acknowledged so far: what the deriver
+        has not reached yet is derived first, as the API and a call's attribution do (tests
+        of the deriver itself read through ``sessions``)."""
+        with self.sessions() as db:
+            catch_up(db)
+            db.commit()
         return self.sessions()
 
     def wipe(self) -> None:

@@ -15,6 +15,7 @@ values.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,10 +31,14 @@ from dialtrail.calls.events import TelephonyEvent, from_payload
 from dialtrail.calls.listeners import announce
 from dialtrail.calls.models import Call, CallEvent
 from dialtrail.calls.progress import Progress, estimated_start, progress
+from dialtrail.hooks import Hooks
 from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects.models import Project
 
 logger = logging.getLogger(__name__)
+# Derives what the collector acknowledged and has not derived yet, in the given transaction
+# (collector.deriver.catch_up; wired in wiring.py).
+CATCH_UP: Hooks[Callable[[Session], object]] = Hooks("catch up with the collector's journal")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,10 @@ def find_or_create_call(
     call = locked_call(db, project.id, event.provider, event.external_id)
     if call is not None:
         return call, False
+    # docs/design.md §3: the attribution sees every collector event acknowledged so far, even
+    # one the collector's deriver has not reached yet.
+    for catch_up in CATCH_UP:
+        catch_up(db)
     created = new_call(db, project, event, attributed_at)
     if inserted(db, created):
         return created, True

@@ -1,26 +1,26 @@
-"""Writing a whole batch of page views and pings with one statement per table (writer.py).
+"""Deriving visitors, sessions, page views, values, renewals and entity health from a batch of
+journal rows, with one statement per table: the collector's one write path (deriver.py runs
+it for the deriver's batches, catch-ups and replays; jobs.py uses ``ensure_sessions`` for the
+sessions a lease needs at once).
 
-The outcome must be the one store.record_page_view and store.record_ping would give, run one
-after another in arrival order. So what a batch creates is visible only to the events that
-arrived after its creator: a ping sent before its session's first page view (or before its own
-page view) in the same batch sees no session (404), or no page view (its page-view-scope
-values are skipped), exactly as it would have alone.
+Applying a row a second time changes nothing: a page view already recorded inserts nothing
+and has no consequences; a session's last activity only moves forward; a value is replaced
+only by one observed no earlier; a replayed ping's observations are inserted only where the
+same observation is not there yet (``replaying``); entity error counts are not replayed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from dialtrail.collector import sources
-from dialtrail.collector.payloads import PageViewEvent, PingEvent
+from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
 from dialtrail.collector.store import (
-    BatchStatements,
-    Client,
     DriverStatements,
     ProjectContext,
     Where,
@@ -28,20 +28,23 @@ from dialtrail.collector.store import (
     add_values,
     driver_statements,
     page_view_row,
+    record_errors,
     session_row,
     statements_for,
 )
+from dialtrail.numbers import leasing
 
 Key = tuple[int, str]  # (project id, key) of a session; (session id, key) of a page view
 
 
 @dataclass(frozen=True)
-class Planned:
-    """A checked page view or ping, waiting for its batch to be written."""
+class Observed:
+    """An accepted event with what its request added (``ip`` already truncated)."""
 
     project: ProjectContext
-    event: PageViewEvent | PingEvent
-    client: Client
+    event: PageViewEvent | PingEvent | ErrorsEvent
+    ip: str
+    user_agent: str
     now: datetime
 
     @property
@@ -49,128 +52,107 @@ class Planned:
         return (self.project.id, self.event.session)
 
 
-@dataclass(frozen=True)
-class Created:
-    """A row this batch inserted, and the position of the event that inserted it."""
-
-    position: int
-    id: int
-
-
 @dataclass
-class Found:
-    """Row ids known to the batch: the ones it created, and the ones that were there before."""
-
-    created: dict[Key, Created] = field(default_factory=dict)
-    existing: dict[Key, int] = field(default_factory=dict)
-
-    def seen_by(self, key: Key, position: int) -> int | None:
-        """The row's id as the event at ``position`` would have seen it, alone."""
-        created = self.created.get(key)
-        if created is None:
-            return self.existing.get(key)
-        return created.id if created.position < position else None
-
-    def created_by(self, key: Key, position: int) -> int | None:
-        """The row's id if the event at ``position`` inserted it."""
-        created = self.created.get(key)
-        return created.id if created is not None and created.position == position else None
+class Derived:
+    page_views: int = 0  # newly recorded
+    pings: int = 0
+    unknown_sessions: int = 0  # pings whose session was never recorded: nothing to apply
 
 
-def record_batch(connection: Connection, planned: list[Planned]) -> list[int | None]:
-    """Writes every event; returns each one's session id (None: a ping for an unknown
-    session)."""
-    sql = statements_for(connection.dialect.name).batch
+def derive(connection: Connection, batch: list[Observed], *, replaying: bool = False) -> Derived:
+    """Applies the batch, in arrival order, in the caller's transaction."""
     driver = driver_statements(connection)
-    visitor_ids = upsert_visitors(connection, driver, planned)
-    sessions = find_or_start_sessions(connection, sql, driver, planned, visitor_ids)
-    session_ids = [
-        # A page view sees the session it starts itself; a ping only what came before it.
-        sessions.seen_by(plan.session_key, position + 1 if is_page_view(plan) else position)
-        for position, plan in enumerate(planned)
-    ]
-    page_views = find_or_insert_page_views(connection, sql, driver, planned, session_ids)
-    return write_consequences(connection, driver, planned, sessions, session_ids, page_views)
+    views = [item for item in batch if isinstance(item.event, PageViewEvent)]
+    sessions = ensure_sessions(connection, driver, views)
+    wanted = {item.session_key for item in batch if item.session_key not in sessions}
+    sessions.update(find_sessions(connection, wanted))
+    page_views = record_page_views(connection, driver, views, sessions)
+    derived = Derived(page_views=len(page_views.created))
+    write_consequences(connection, driver, batch, sessions, page_views, derived, replaying)
+    return derived
 
 
-def is_page_view(plan: Planned) -> bool:
-    return isinstance(plan.event, PageViewEvent)
+def first_page_views(views: Iterable[Observed]) -> list[Observed]:
+    """The first page view of each session: it starts the session, and sets its landing
+    page and sources."""
+    firsts: dict[Key, Observed] = {}
+    for item in views:
+        firsts.setdefault(item.session_key, item)
+    return list(firsts.values())
 
 
-def page_view_events(planned: list[Planned]) -> Iterable[tuple[int, Planned, PageViewEvent]]:
-    for position, plan in enumerate(planned):
-        if isinstance(plan.event, PageViewEvent):
-            yield position, plan, plan.event
+def ensure_sessions(
+    connection: Connection, driver: DriverStatements, views: list[Observed]
+) -> dict[Key, int]:
+    """The session of every page view, started by its first one when it is new (a session
+    another request started meanwhile is kept: the first one stays)."""
+    if not views:
+        return {}
+    visitor_ids = upsert_visitors(connection, driver, views)
+    rows = []
+    for item in first_page_views(views):
+        assert isinstance(item.event, PageViewEvent)
+        visitor_id = visitor_ids[(item.project.id, item.event.visitor)]
+        rows.append(
+            session_row(item.project.id, visitor_id, item.event, item.ip, item.user_agent, item.now)
+        )
+    found = {
+        (project, key): id
+        for project, key, id in driver.insert_sessions.returning(connection, rows)
+    }
+    wanted = {item.session_key for item in views} - found.keys()
+    found.update(find_sessions(connection, wanted))
+    return found
+
+
+def find_sessions(connection: Connection, wanted: set[Key]) -> dict[Key, int]:
+    return look_up(connection, statements_for(connection.dialect.name).batch.find_sessions, wanted)
 
 
 def upsert_visitors(
-    connection: Connection, driver: DriverStatements, planned: list[Planned]
+    connection: Connection, driver: DriverStatements, views: list[Observed]
 ) -> dict[Key, int]:
     rows: dict[Key, dict[str, Any]] = {}
-    for _, plan, event in page_view_events(planned):
-        key = (plan.project.id, event.visitor)
-        row = rows.setdefault(key, {"project_id": key[0], "key": key[1], "first_seen_at": plan.now})
-        row["last_seen_at"] = plan.now  # the latest page view's time, as one upsert each
-    if not rows:
-        return {}
+    for item in views:
+        assert isinstance(item.event, PageViewEvent)
+        key = (item.project.id, item.event.visitor)
+        row = rows.setdefault(key, {"project_id": key[0], "key": key[1], "first_seen_at": item.now})
+        row["last_seen_at"] = item.now  # the latest page view's time, as one upsert each
     result = driver.upsert_visitors.returning(connection, list(rows.values()))
     return {(project, key): id for project, key, id in result}
 
 
-def find_or_start_sessions(
-    connection: Connection,
-    sql: BatchStatements,
-    driver: DriverStatements,
-    planned: list[Planned],
-    visitor_ids: dict[Key, int],
-) -> Found:
-    """Each new session is started by its first page view in the batch; one lookup finds the
-    sessions that were there before (or that another process started a moment ago)."""
-    found = Found()
-    starters: dict[Key, int] = {}
-    rows: list[dict[str, Any]] = []
-    for position, plan, event in page_view_events(planned):
-        if plan.session_key not in starters:
-            starters[plan.session_key] = position
-            visitor_id = visitor_ids[(plan.project.id, event.visitor)]
-            rows.append(session_row(plan.project.id, visitor_id, event, plan.client, plan.now))
-    if rows:
-        for project, key, id in driver.insert_sessions.returning(connection, rows):
-            found.created[(project, key)] = Created(starters[(project, key)], id)
-    wanted = {plan.session_key for plan in planned} - found.created.keys()
-    found.existing = look_up(connection, sql.find_sessions, wanted)
-    return found
+@dataclass
+class PageViews:
+    created: dict[Key, int]  # recorded by this batch
+    existing: dict[Key, int]  # recorded before
+
+    def id_of(self, key: Key) -> int | None:
+        return self.created.get(key) or self.existing.get(key)
 
 
-def find_or_insert_page_views(
+def record_page_views(
     connection: Connection,
-    sql: BatchStatements,
     driver: DriverStatements,
-    planned: list[Planned],
-    session_ids: list[int | None],
-) -> Found:
-    """A page view already recorded (a retry, even within the batch) inserts nothing; pings
-    look up the page view they belong to."""
-    found = Found()
-    inserters: dict[Key, int] = {}
-    rows: list[dict[str, Any]] = []
-    for position, _, event in page_view_events(planned):
-        session_id = session_ids[position]
-        assert session_id is not None  # a page view always finds or starts its session
-        key = (session_id, event.page_view)
-        if key not in inserters:
-            inserters[key] = position
-            rows.append(page_view_row(session_id, event, planned[position].now))
-    if rows:
-        for session_id, key, id in driver.insert_page_views.returning(connection, rows):
-            found.created[(session_id, key)] = Created(inserters[(session_id, key)], id)
-    wanted = {
-        (session_id, plan.event.page_view)
-        for plan, session_id in zip(planned, session_ids, strict=True)
-        if session_id is not None and not is_page_view(plan)
+    views: list[Observed],
+    sessions: dict[Key, int],
+) -> PageViews:
+    """Inserts the page views (one already recorded, a retry or a replay, inserts nothing);
+    the pings' page views are looked up afterwards, by ``page_view_of``."""
+    rows: dict[Key, dict[str, Any]] = {}
+    for item in views:
+        assert isinstance(item.event, PageViewEvent)
+        session_id = sessions[item.session_key]
+        rows.setdefault(
+            (session_id, item.event.page_view), page_view_row(session_id, item.event, item.now)
+        )
+    created = {
+        (session_id, key): id
+        for session_id, key, id in driver.insert_page_views.returning(
+            connection, list(rows.values())
+        )
     }
-    found.existing = look_up(connection, sql.find_page_views, wanted - found.created.keys())
-    return found
+    return PageViews(created, {})
 
 
 def look_up(connection: Connection, statement: Any, wanted: set[Key]) -> dict[Key, int]:
@@ -186,32 +168,54 @@ def look_up(connection: Connection, statement: Any, wanted: set[Key]) -> dict[Ke
 def write_consequences(
     connection: Connection,
     driver: DriverStatements,
-    planned: list[Planned],
-    sessions: Found,
-    session_ids: list[int | None],
-    page_views: Found,
-) -> list[int | None]:
-    """Touches, observations and session values, gathered in arrival order, then one
-    statement each."""
+    batch: list[Observed],
+    sessions: dict[Key, int],
+    page_views: PageViews,
+    derived: Derived,
+    replaying: bool,
+) -> None:
+    """Touches, observations, session values, renewals and error reports, gathered in arrival
+    order, then one statement each."""
+    pinged = {
+        (sessions[item.session_key], item.event.page_view)
+        for item in batch
+        if isinstance(item.event, PingEvent) and item.session_key in sessions
+    }
+    sql = statements_for(connection.dialect.name).batch
+    page_views.existing = look_up(
+        connection, sql.find_page_views, pinged - page_views.created.keys()
+    )
     touches = Touches()
-    writes = Writes()
-    for position, (plan, session_id) in enumerate(zip(planned, session_ids, strict=True)):
+    writes = Writes(replaying=replaying)
+    renewals: dict[int, tuple[leasing.PoolSettings, datetime]] = {}
+    for item in batch:
+        if isinstance(item.event, ErrorsEvent):
+            if not replaying:
+                record_errors(connection, item.project, item.event, item.now)
+            continue
+        session_id = sessions.get(item.session_key)
         if session_id is None:
-            continue  # a ping for an unknown session
-        key = (session_id, plan.event.page_view)
-        if is_page_view(plan):
-            page_view_id = page_views.created_by(key, position)
+            derived.unknown_sessions += 1
+            continue
+        key = (session_id, item.event.page_view)
+        if isinstance(item.event, PageViewEvent):
+            page_view_id = page_views.created.pop(key, None)
             if page_view_id is None:
-                continue  # the same page view again (a retry): already recorded
-            if sessions.created_by(plan.session_key, position) is None:
-                touches.add(session_id, plan.now, plan.event.ga, added=1)
+                continue  # the same page view again (a retry or a replay): already recorded
+            page_views.existing[key] = page_view_id  # later events of the page see it
+            touches.add(session_id, item.now, item.event.ga, added=1)
         else:
-            touches.add(session_id, plan.now, plan.event.ga, added=0)
-            page_view_id = page_views.seen_by(key, position)
-        add_values(writes, plan.project, Where(session_id, page_view_id, plan.now), plan.event)
+            derived.pings += 1
+            touches.add(session_id, item.now, item.event.ga, added=0)
+            page_view_id = page_views.id_of(key)
+        if item.project.pool is not None:
+            renewals[session_id] = (item.project.pool, item.now)
+        add_values(writes, item.project, Where(session_id, page_view_id, item.now), item.event)
     touches.run(connection, driver)
     writes.run(connection)
-    return session_ids
+    leasing.renew_all(
+        connection, [(pool, session_id, now) for session_id, (pool, now) in renewals.items()]
+    )
 
 
 class Touches:

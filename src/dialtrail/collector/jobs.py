@@ -1,5 +1,7 @@
-"""What a collector request does on the writer thread (writer.py): check the project, then
-write, alone or with its batch, and say what to answer.
+"""What a collector request does on the writer thread (writer.py): check the project, answer
+(the page view's number: from memory, or a lease taken now), and append the event to the
+journal, with its batch or alone (docs/design.md §3). Nothing else is written here: the
+deriver (deriver.py) records sessions, page views, values and renewals from the journal.
 
 Refusals (unknown key 404, foreign origin 403) are raised before anything of the request is
 written, so the batch's shared transaction holds none of its data; a foreign origin leaves
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +22,9 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError
-from dialtrail.collector import batch, origins, store
+from dialtrail.collector import batch, journal, origins, sources, store
 from dialtrail.collector.answers import NO_CONTENT, Answer, page_view_answer
+from dialtrail.collector.memory import Key, Known, Memory, trusted
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
 from dialtrail.numbers import leasing
 from dialtrail.numbers.gate import ANYONE, LeaseGate, Requester
@@ -41,23 +45,44 @@ class RequestContext:
         self.now = now
 
 
-class Jobs:
-    """The writer thread's half of the collector (the only user of its project cache)."""
+@dataclass(frozen=True)
+class Accepted:
+    """A checked event, answered and appended to the journal with its batch (write_plans)."""
 
-    def __init__(self, gate: LeaseGate = ANYONE) -> None:
+    project: store.ProjectContext
+    event: PageViewEvent | PingEvent | ErrorsEvent
+    client: store.Client
+    now: datetime
+
+    @property
+    def session_key(self) -> Key:
+        return (self.project.id, self.event.session)
+
+    def observed(self) -> batch.Observed:
+        ip = sources.truncate_ip(self.client.ip)
+        return batch.Observed(self.project, self.event, ip, self.client.user_agent, self.now)
+
+
+class Jobs:
+    """The writer thread's half of the collector (the only user of its project cache and its
+    memory of sessions)."""
+
+    def __init__(self, gate: LeaseGate = ANYONE, wake: Callable[[], None] = lambda: None) -> None:
         self.projects = ProjectCache(gate=gate)
         self.refusals = RefusalNotes()
+        self.memory = Memory()
+        self.lessons: list[tuple[Key, Known]] = []  # of the transaction under way
+        self.wake = wake  # the deriver, after a commit
 
-    def plan(self, db: Session, event: BaseModel, context: RequestContext) -> Any:
-        """In a batch: checked, then written with the batch's other events (write_plans)."""
-        project = self.checked_project(db, context)
-        if isinstance(event, PageViewEvent | PingEvent):
-            return batch.Planned(project, event, context.client, context.now)
-        return write(db, project, event, context)  # error reports: rare, written at once
+    def plan(self, db: Session, event: BaseModel, context: RequestContext) -> Accepted:
+        """Checked; answered and appended with the batch's other events (write_plans)."""
+        assert isinstance(event, PageViewEvent | PingEvent | ErrorsEvent)
+        return Accepted(self.checked_project(db, context), event, context.client, context.now)
 
-    def write_alone(self, db: Session, event: BaseModel, context: RequestContext) -> Answer:
-        """Alone: checked and written by itself (the writer's fallback after a failure)."""
-        return write(db, self.checked_project(db, context), event, context)
+    def write_alone(self, db: Session, event: BaseModel, context: RequestContext) -> Any:
+        """Alone (the writer's fallback after a failure): the same path, a batch of one."""
+        outcome: Any = self.write_plans(db, [self.plan(db, event, context)])[0]
+        return outcome
 
     def checked_project(self, db: Session, context: RequestContext) -> store.ProjectContext:
         project = self.projects.get(db, context.public_key)
@@ -69,6 +94,158 @@ class Jobs:
             raise ApiError(403, "origin_not_allowed", origin_refusal(context.host))
         return project
 
+    def write_plans(self, db: Session, outcomes: list[Any]) -> list[Any]:
+        """Answers every accepted event of the batch, then appends those answered with a 2xx
+        to the journal, in arrival order."""
+        self.lessons = []  # a failed transaction's lessons are forgotten with it
+        accepted = [outcome for outcome in outcomes if isinstance(outcome, Accepted)]
+        if not accepted:
+            return outcomes
+        connection = db.connection()
+        answers = Answering(self, connection, accepted).answers()
+        journal.append(
+            connection,
+            [
+                journal_row(item)
+                for item, answer in zip(accepted, answers, strict=True)
+                if not isinstance(answer, ApiError)
+            ],
+        )
+        found = iter(answers)
+        return [next(found) if isinstance(outcome, Accepted) else outcome for outcome in outcomes]
+
+    def committed(self) -> None:
+        for key, known in self.lessons:
+            self.memory.learn(key, known)
+        self.lessons = []
+        self.wake()
+
+
+def journal_row(item: Accepted) -> dict[str, Any]:
+    ip = sources.truncate_ip(item.client.ip)
+    return journal.row(item.project.id, item.event, ip, item.client.user_agent, item.now)
+
+
+class Answering:
+    """The answers of one batch: most from memory; leases and unknown pings' sessions with a
+    few statements for the whole batch."""
+
+    def __init__(self, jobs: Jobs, connection: Connection, accepted: list[Accepted]) -> None:
+        self.jobs = jobs
+        self.memory = jobs.memory
+        self.connection = connection
+        self.accepted = accepted
+        self.answers_by_position: list[Answer | ApiError | None] = [None] * len(accepted)
+        self.started: set[Key] = set()  # sessions whose page view is earlier in the batch
+
+    def answers(self) -> list[Answer | ApiError]:
+        needing_lease: list[int] = []
+        pings_to_check: list[int] = []
+        for position, item in enumerate(self.accepted):
+            if isinstance(item.event, PageViewEvent):
+                if self.from_memory(position, item) is None:
+                    needing_lease.append(position)
+                self.started.add(item.session_key)
+            elif isinstance(item.event, PingEvent):
+                if not self.ping_known(position, item):
+                    pings_to_check.append(position)
+            else:
+                self.answers_by_position[position] = NO_CONTENT
+        self.lease(needing_lease)
+        self.check_pings(pings_to_check)
+        answers = [answer for answer in self.answers_by_position if answer is not None]
+        assert len(answers) == len(self.accepted)
+        return answers
+
+    def from_memory(self, position: int, item: Accepted) -> Answer | None:
+        """The page view's answer without a statement, when memory has it."""
+        pool = item.project.pool
+        if pool is None:
+            self.teach(item.session_key, Known(None))
+            answer = page_view_answer(None)
+        else:
+            number = self.memory.number(item.session_key, item.now)
+            if number is None:
+                return None
+            answer = page_view_answer(number)
+        self.answers_by_position[position] = answer
+        return answer
+
+    def ping_known(self, position: int, item: Accepted) -> bool:
+        """A ping of a session this process knows (or whose page view is earlier in the
+        batch) is answered at once; its lease, when memory no longer trusts it, is renewed
+        now."""
+        key = item.session_key
+        if key not in self.started and not self.memory.knows(key):
+            return False
+        pool = item.project.pool
+        session_id = self.memory.session_id(key)
+        trusted_lease = self.memory.number(key, item.now) is not None
+        if pool is not None and session_id is not None and not trusted_lease:
+            self.renew(item, pool, session_id)
+        self.answers_by_position[position] = NO_CONTENT
+        return True
+
+    def renew(self, item: Accepted, pool: leasing.PoolSettings, session_id: int) -> None:
+        number = leasing.renew_live_lease(self.connection, pool, session_id, item.now)
+        if number is not None:
+            self.teach_lease(item, session_id, number)
+
+    def lease(self, positions: list[int]) -> None:
+        """Page views whose session has no lease this process trusts: the session is recorded
+        now (a lease needs its row), then each asks for its number, in arrival order."""
+        if not positions:
+            return
+        items = [self.accepted[position] for position in positions]
+        driver = store.driver_statements(self.connection)
+        sessions = batch.ensure_sessions(self.connection, driver, [i.observed() for i in items])
+        for position, item in zip(positions, items, strict=True):
+            pool = item.project.pool
+            assert pool is not None  # a project without a pool is answered from_memory
+            session_id = sessions[item.session_key]
+            number = self.memory.number(item.session_key, item.now)  # an earlier one's lease
+            if number is None:
+                requester = Requester(item.client.ip, item.client.user_agent)
+                shown = leasing.number_for_page_view(
+                    self.connection, pool, session_id, item.now, requester
+                )
+                number = shown.number
+                if shown.leased and number is not None:
+                    self.teach_lease(item, session_id, number)
+                else:
+                    self.teach(item.session_key, Known(session_id))
+            self.answers_by_position[position] = page_view_answer(number)
+
+    def check_pings(self, positions: list[int]) -> None:
+        """Pings of sessions this process does not know: recorded, or still in the journal
+        (its page view accepted a moment ago, maybe by another process), or 404."""
+        if not positions:
+            return
+        wanted = {self.accepted[position].session_key for position in positions}
+        sessions = batch.find_sessions(self.connection, wanted)
+        for position in positions:
+            item = self.accepted[position]
+            key = item.session_key
+            session_id = sessions.get(key)
+            if session_id is not None:
+                self.teach(key, Known(session_id))
+                if item.project.pool is not None:
+                    self.renew(item, item.project.pool, session_id)
+            elif journal.has_pending_page_view(self.connection, *key):
+                self.teach(key, Known(None))
+            else:
+                self.answers_by_position[position] = unknown_session()
+                continue
+            self.answers_by_position[position] = NO_CONTENT
+
+    def teach(self, key: Key, known: Known) -> None:
+        self.jobs.lessons.append((key, known))
+
+    def teach_lease(self, item: Accepted, session_id: int, number: str) -> None:
+        pool = item.project.pool
+        assert pool is not None
+        self.teach(item.session_key, trusted(session_id, number, item.now, pool.hold))
+
 
 def origin_refusal(host: str | None) -> str:
     if host is None:
@@ -79,77 +256,8 @@ def origin_refusal(host: str | None) -> str:
     return f"{host} is not one of this project's domains"
 
 
-def write_plans(db: Session, outcomes: list[Any]) -> list[Any]:
-    planned = [outcome for outcome in outcomes if isinstance(outcome, batch.Planned)]
-    if not planned:
-        return outcomes
-    connection = db.connection()
-    session_ids = batch.record_batch(connection, planned)
-    # Leases after the writes, in arrival order: the batch's first page view of a new session
-    # takes its number, later ones renew it.
-    answers = iter([answer(connection, *pair) for pair in zip(planned, session_ids, strict=True)])
-    renew_pinged(connection, planned, session_ids)
-    return [
-        next(answers) if isinstance(outcome, batch.Planned) else outcome for outcome in outcomes
-    ]
-
-
-def answer(
-    connection: Connection, plan: batch.Planned, session_id: int | None
-) -> Answer | ApiError:
-    if isinstance(plan.event, PageViewEvent):
-        assert session_id is not None  # a page view always finds or starts its session
-        return numbered_answer(connection, plan.project, session_id, plan.now, plan.client)
-    if session_id is None:
-        return unknown_session()
-    return NO_CONTENT
-
-
-def renew_pinged(
-    connection: Connection, planned: list[batch.Planned], session_ids: list[int | None]
-) -> None:
-    renewals = [
-        (plan.project.pool, session_id, plan.now)
-        for plan, session_id in zip(planned, session_ids, strict=True)
-        if isinstance(plan.event, PingEvent) and plan.project.pool and session_id is not None
-    ]
-    leasing.renew_all(connection, renewals)
-
-
-def numbered_answer(
-    connection: Connection,
-    project: store.ProjectContext,
-    session_id: int,
-    now: datetime,
-    client: store.Client,
-) -> Answer:
-    if project.pool is None:
-        return page_view_answer(None)
-    requester = Requester(client.ip, client.user_agent)
-    number = leasing.number_for_page_view(connection, project.pool, session_id, now, requester)
-    return page_view_answer(number)
-
-
 def unknown_session() -> ApiError:
     return ApiError(404, "unknown_session", "no page view of this session was recorded")
-
-
-def write(
-    db: Session, project: store.ProjectContext, event: BaseModel, context: RequestContext
-) -> Answer:
-    if isinstance(event, PageViewEvent):
-        session_id = store.record_page_view(db, project, event, context.client, context.now)
-        return numbered_answer(db.connection(), project, session_id, context.now, context.client)
-    if isinstance(event, PingEvent):
-        pinged = store.record_ping(db, project, event, context.now)
-        if pinged is None:
-            raise unknown_session()
-        if project.pool is not None:
-            leasing.renew_all(db.connection(), [(project.pool, pinged, context.now)])
-        return NO_CONTENT
-    assert isinstance(event, ErrorsEvent)
-    store.record_errors(db, project, event, context.now)
-    return NO_CONTENT
 
 
 class RefusalNotes:

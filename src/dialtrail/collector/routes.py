@@ -5,7 +5,7 @@ this is the hot path, and the framework's routing, middleware and request object
 times what the endpoint itself does. So it does their part here: the 8 KB body cap (413), the
 CORS echo, and the project's one error shape. The order of checks is cheapest first: body
 size as declared, rate limit, body, shape, then the database on the writer thread (unknown
-key 404, foreign origin 403), and the commit before the answer.
+key 404, foreign origin 403), the journal row (jobs.py), and the commit before the answer.
 """
 
 from __future__ import annotations
@@ -66,9 +66,13 @@ class Collector:
         limiter: RateLimiter,
         clock: Callable[[], datetime],
         gate: LeaseGate = ANYONE,
+        wake: Callable[[], None] = lambda: None,
     ) -> None:
-        self.jobs = jobs.Jobs(gate)
-        self.writer = GroupWriter(sessions, write_plans=jobs.write_plans)
+        """``wake``: told after each commit (the deriver, to derive what was appended)."""
+        self.jobs = jobs.Jobs(gate, wake)
+        self.writer = GroupWriter(
+            sessions, write_plans=self.jobs.write_plans, committed=self.jobs.committed
+        )
         self.limiter = limiter
         self.clock = clock
 

@@ -1,8 +1,9 @@
-"""Writing what the collector receives: visitors, sessions, page views, observations, errors.
+"""The collector's statements and rows: visitors, sessions, page views, observations, values,
+errors (the set-based path that uses them is batch.py).
 
-Every function runs inside the caller's transaction; the route commits before it answers, so a
-2xx means the data is durable. Inserts that can race between server processes (two tabs
-opening the same new session) use INSERT … ON CONFLICT, which SQLite and PostgreSQL share.
+Every function runs inside the caller's transaction. Inserts that can race between server
+processes (two tabs opening the same new session) use INSERT … ON CONFLICT, which SQLite and
+PostgreSQL share.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dialtrail.collector import sources
 from dialtrail.collector.driver import DriverStatement
-from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, ValuesEvent
+from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, ValuesEvent
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.entities.rules import newest_wins
 from dialtrail.numbers.gate import ANYONE, LeaseGate
@@ -33,7 +34,7 @@ from dialtrail.sessions.models import (
     WebSession,
 )
 from dialtrail.sessions.visit import LANDING_PARAMETERS
-from dialtrail.storage.base import Base
+from dialtrail.storage.base import Base, UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,18 @@ class Client:
 
 
 def load_project(db: Session, public_key: str, gate: LeaseGate = ANYONE) -> ProjectContext | None:
-    project = db.scalar(select(Project).where(Project.public_key == public_key))
+    return project_context(
+        db, db.scalar(select(Project).where(Project.public_key == public_key)), gate
+    )
+
+
+def load_project_by_id(
+    db: Session, project_id: int, gate: LeaseGate = ANYONE
+) -> ProjectContext | None:
+    return project_context(db, db.get(Project, project_id), gate)
+
+
+def project_context(db: Session, project: Project | None, gate: LeaseGate) -> ProjectContext | None:
     if project is None:
         return None
     query = select(TrackingEntity).where(
@@ -95,36 +107,16 @@ class Statements:
 
     def __init__(self, dialect: str) -> None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        greatest = func.greatest if dialect == "postgresql" else func.max
         visitors, sessions = table_of(Visitor), table_of(WebSession)
         page_views, values = table_of(PageView), table_of(SessionValue)
-        upsert_visitor = insert(visitors)
-        self.upsert_visitor = upsert_visitor.on_conflict_do_update(
-            index_elements=["project_id", "key"],
-            set_={"last_seen_at": upsert_visitor.excluded.last_seen_at},
-        ).returning(visitors.c.id)
-        self.find_session = select(sessions.c.id).where(
-            sessions.c.project_id == bindparam("b_project"), sessions.c.key == bindparam("b_key")
-        )
-        # Another request may have started the same session a moment ago: keep the first.
-        self.insert_session = (
-            insert(sessions)
-            .on_conflict_do_nothing(index_elements=["project_id", "key"])
-            .returning(sessions.c.id)
-        )
-        self.insert_page_view = (
-            insert(page_views)
-            .on_conflict_do_nothing(index_elements=["session_id", "key"])
-            .returning(page_views.c.id)
-        )
-        self.find_page_view = select(page_views.c.id).where(
-            page_views.c.session_id == bindparam("b_session"),
-            page_views.c.key == bindparam("b_key"),
-        )
+        now = bindparam("b_now", type_=UTCDateTime())
         self.touch_session = (
             update(sessions)
             .where(sessions.c.id == bindparam("b_session"))
             .values(
-                last_activity_at=bindparam("b_now"),
+                # Only forward: a replayed or late event never moves the session back.
+                last_activity_at=greatest(sessions.c.last_activity_at, now),
                 page_views=sessions.c.page_views + bindparam("b_added"),
                 # GA often sets _ga after the first page view; the newest id seen wins.
                 ga_client_id=func.coalesce(bindparam("b_ga"), sessions.c.ga_client_id),
@@ -140,7 +132,10 @@ class Statements:
         conflict = ["session_id", "entity_id"]
         self.keep_first_value = upsert_value.on_conflict_do_nothing(index_elements=conflict)
         self.keep_last_value = upsert_value.on_conflict_do_update(
-            index_elements=conflict, set_=newest
+            index_elements=conflict,
+            set_=newest,
+            # A replayed, older observation never replaces a newer value.
+            where=values.c.observed_at <= upsert_value.excluded.observed_at,
         )
         self.keep_newest_page_value = upsert_value.on_conflict_do_update(
             index_elements=conflict,
@@ -233,34 +228,6 @@ def statements_for(dialect: str) -> Statements:
     return Statements(dialect)
 
 
-def statements(db: Session) -> tuple[Connection, Statements]:
-    connection = db.connection()
-    return connection, statements_for(connection.dialect.name)
-
-
-def record_page_view(
-    db: Session, project: ProjectContext, event: PageViewEvent, client: Client, now: datetime
-) -> int:
-    """Records the page view; returns its session's id."""
-    connection, sql = statements(db)
-    visitor_id = connection.execute(
-        sql.upsert_visitor,
-        {"project_id": project.id, "key": event.visitor, "first_seen_at": now, "last_seen_at": now},
-    ).scalar_one()
-    session_id, started = find_or_start_session(
-        connection, sql, project.id, visitor_id, event, client, now
-    )
-    page_view_id = connection.execute(
-        sql.insert_page_view, page_view_row(session_id, event, now)
-    ).scalar_one_or_none()
-    if page_view_id is None:
-        return session_id  # the same page view again (a retry): already recorded
-    if not started:
-        touch_session(connection, sql, session_id, now, event.ga, added=1)
-    record_values(connection, sql, project, Where(session_id, page_view_id, now), event)
-    return session_id
-
-
 def page_view_row(session_id: int, event: PageViewEvent, now: datetime) -> dict[str, Any]:
     return {
         "session_id": session_id,
@@ -272,70 +239,11 @@ def page_view_row(session_id: int, event: PageViewEvent, now: datetime) -> dict[
     }
 
 
-def record_ping(
-    db: Session, project: ProjectContext, event: PingEvent, now: datetime
-) -> int | None:
-    """Records the ping; returns its session's id, None when the session is unknown (its
-    page view never arrived)."""
-    connection, sql = statements(db)
-    session_id = find_session(connection, sql, project.id, event.session)
-    if session_id is None:
-        return None
-    touch_session(connection, sql, session_id, now, event.ga, added=0)
-    page_view_id = connection.execute(
-        sql.find_page_view, {"b_session": session_id, "b_key": event.page_view}
-    ).scalar_one_or_none()
-    record_values(connection, sql, project, Where(session_id, page_view_id, now), event)
-    return session_id
-
-
-def find_session(connection: Connection, sql: Statements, project_id: int, key: str) -> int | None:
-    found: int | None = connection.execute(
-        sql.find_session, {"b_project": project_id, "b_key": key}
-    ).scalar_one_or_none()
-    return found
-
-
-def find_or_start_session(
-    connection: Connection,
-    sql: Statements,
-    project_id: int,
-    visitor_id: int,
-    event: PageViewEvent,
-    client: Client,
-    now: datetime,
-) -> tuple[int, bool]:
-    """The session's id, and whether this page view started it (one statement either way in
-    the usual case: the script says whether it believes the session is new)."""
-    if not event.new_session:
-        found = find_session(connection, sql, project_id, event.session)
-        if found is not None:
-            return found, False
-    started = start_session(connection, sql, project_id, visitor_id, event, client, now)
-    if started is not None:
-        return started, True
-    found = find_session(connection, sql, project_id, event.session)
-    assert found is not None  # the insert lost a race to the request that created it
-    return found, False
-
-
-def start_session(
-    connection: Connection,
-    sql: Statements,
-    project_id: int,
-    visitor_id: int,
-    event: PageViewEvent,
-    client: Client,
-    now: datetime,
-) -> int | None:
-    values = session_row(project_id, visitor_id, event, client, now)
-    started: int | None = connection.execute(sql.insert_session, values).scalar_one_or_none()
-    return started
-
-
 def session_row(
-    project_id: int, visitor_id: int, event: PageViewEvent, client: Client, now: datetime
+    project_id: int, visitor_id: int, event: PageViewEvent, ip: str, user_agent: str, now: datetime
 ) -> dict[str, Any]:
+    """A new session, as its first page view starts it (``ip`` already truncated); its page
+    views are counted as they are recorded (batch.py), this one too."""
     return {
         "project_id": project_id,
         "visitor_id": visitor_id,
@@ -345,29 +253,11 @@ def session_row(
         "landing_page": event.url,
         "referrer": event.referrer,
         "ga_client_id": sources.ga_client_id(event.ga),
-        "user_agent": client.user_agent[:1000],
-        "ip": sources.truncate_ip(client.ip),
-        "page_views": 1,
+        "user_agent": user_agent[:1000],
+        "ip": ip,
+        "page_views": 0,
         **sources.source_fields(event.url),
     }
-
-
-def touch_session(
-    connection: Connection,
-    sql: Statements,
-    session_id: int,
-    now: datetime,
-    ga: str | None,
-    *,
-    added: int,
-) -> None:
-    parameters = {
-        "b_session": session_id,
-        "b_now": now,
-        "b_added": added,
-        "b_ga": sources.ga_client_id(ga),
-    }
-    connection.execute(sql.touch_session, parameters)
 
 
 @dataclass(frozen=True)
@@ -377,18 +267,6 @@ class Where:
     session_id: int
     page_view_id: int | None
     observed_at: datetime
-
-
-def record_values(
-    connection: Connection,
-    sql: Statements,
-    project: ProjectContext,
-    where: Where,
-    event: ValuesEvent,
-) -> None:
-    writes = Writes()
-    add_values(writes, project, where, event)
-    writes.run(connection)
 
 
 def add_values(writes: Writes, project: ProjectContext, where: Where, event: ValuesEvent) -> None:
@@ -405,9 +283,12 @@ def add_values(writes: Writes, project: ProjectContext, where: Where, event: Val
 
 
 class Writes:
-    """The rows one event (or a batch of them) adds, sent as one executemany per statement."""
+    """The rows a batch of events adds, sent as one statement per table. ``replaying``: the
+    rows may have been written before (deriver.replay); observations already there are not
+    inserted again."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, replaying: bool = False) -> None:
+        self.replaying = replaying
         self.observations: list[dict[str, Any]] = []
         self.by_statement: dict[str, list[dict[str, Any]]] = {}
 
@@ -434,7 +315,10 @@ class Writes:
 
     def run(self, connection: Connection) -> None:
         driver = driver_statements(connection)
-        driver.insert_observation.insert(connection, self.observations)
+        observations = self.observations
+        if self.replaying:
+            observations = not_recorded(connection, observations)
+        driver.insert_observation.insert(connection, observations)
         for statement, rows in self.by_statement.items():
             driver.by_statement[statement].insert(connection, collapsed(statement, rows))
 
@@ -475,6 +359,29 @@ def observation_row(
     }
 
 
+def not_recorded(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The observations that are not in the table yet (a replay's: slow, and rare)."""
+    if not rows:
+        return rows
+    table = table_of(EntityObservation)
+    found = connection.execute(
+        select(
+            table.c.session_id,
+            table.c.page_view_id,
+            table.c.entity_id,
+            table.c.value,
+            table.c.observed_at,
+        ).where(table.c.session_id.in_(sorted({row["session_id"] for row in rows})))
+    )
+    recorded = {tuple(row) for row in found}
+    return [row for row in rows if observation_identity(row) not in recorded]
+
+
+def observation_identity(row: dict[str, Any]) -> tuple[Any, ...]:
+    keys = ("session_id", "page_view_id", "entity_id", "value", "observed_at")
+    return tuple(row[key] for key in keys)
+
+
 def note_refusal(db: Session, project_id: int, host: str | None, now: datetime) -> None:
     """Remembers a page view refused for its origin (shown on the Installation page): a note
     about the refusal, none of the refused request's data."""
@@ -489,12 +396,14 @@ def note_refusal(db: Session, project_id: int, host: str | None, now: datetime) 
     )
 
 
-def record_errors(db: Session, project: ProjectContext, event: ErrorsEvent, now: datetime) -> None:
+def record_errors(
+    connection: Connection, project: ProjectContext, event: ErrorsEvent, now: datetime
+) -> None:
     for report in event.errors:
         entity = project.entities.get(report.entity)
         if entity is None:
             continue
-        db.execute(
+        connection.execute(
             update(TrackingEntity)
             .where(TrackingEntity.id == entity.id)
             .values(

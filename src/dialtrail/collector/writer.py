@@ -68,9 +68,11 @@ class GroupWriter:
         sessions: sessionmaker[Session],
         max_batch: int = MAX_BATCH,
         write_plans: WritePlans = nothing_planned,
+        committed: Callable[[], None] = lambda: None,
     ) -> None:
         self.sessions = sessions
         self.write_plans = write_plans
+        self.committed = committed  # told after each commit, on the writer thread
         self.max_batch = max_batch
         self.jobs: queue.SimpleQueue[Pending] = queue.SimpleQueue()
         self.thread: threading.Thread | None = None
@@ -117,6 +119,7 @@ class GroupWriter:
             outcomes = [refused_or_done(db, pending.job) for pending in batch]
             outcomes = self.write_plans(db, outcomes)
             db.commit()
+        self.committed()
         return outcomes
 
     def alone(self, pending: Pending) -> Any:
@@ -129,6 +132,7 @@ class GroupWriter:
         with self.sessions() as db:
             outcome = refused_or_done(db, pending.alone)
             db.commit()
+        self.committed()
         return outcome
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import EntityId, ProjectId
+from dialtrail.collector.deriver import caught_up
 from dialtrail.entities import rules, service
 from dialtrail.entities.schemas import EntityCreate, EntityList, EntityOut, EntityUpdate
 from dialtrail.projects.access import readable_project, writable_project
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/projects/{project_id}/tracking-entities", tags=["tra
 @router.get("", summary="List a project's tracking entities")
 def list_entities(project_id: ProjectId, user: CurrentUser, session: DatabaseSession) -> EntityList:
     access = readable_project(session, user, project_id)
+    caught_up(session)  # entity health is derived from the collector's journal
     entities = service.list_entities(session, access.project)
     found = healths(session, access.project.id, entities)
     return EntityList(
@@ -48,6 +50,7 @@ def show_entity(
     project_id: ProjectId, entity_id: EntityId, user: CurrentUser, session: DatabaseSession
 ) -> EntityOut:
     access = readable_project(session, user, project_id)
+    caught_up(session)
     entity = service.find_entity(session, access.project, entity_id)
     return EntityOut.build(entity, health_of(session, entity))
 

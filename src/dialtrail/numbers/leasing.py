@@ -94,27 +94,47 @@ class PoolNumber:
         return self.leased_until <= now
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What a page view shows: a number (E.164; None leaves the site's numbers as they are),
+    and whether it is the session's live lease, renewed or taken just now."""
+
+    number: str | None
+    leased: bool
+
+
 def number_for_page_view(
     connection: Connection,
     pool: PoolSettings,
     session_id: int,
     now: datetime,
     requester: Requester | None = None,
-) -> str | None:
-    """The number the session's pages show (E.164); None leaves the site's numbers as they
-    are. ``requester``: who asks, for the gate's rules (None: nobody is refused)."""
+) -> Shown:
+    """The number the session's pages show. ``requester``: who asks, for the gate's rules
+    (None: nobody is refused)."""
     latest = latest_lease(connection, session_id)
     if latest is not None and latest.live(now) and renew(connection, pool, latest, now):
-        return latest.number
+        return Shown(latest.number, leased=True)
     refused, network = admission(connection, pool, requester, now)
     if refused is not None:
         record_usage(connection, pool.project_id, now, refused=refused)
-        return pool.default_number  # a bot, or a crowded network: not tracked
+        return Shown(pool.default_number, leased=False)  # a bot, or a crowded network
     previous = latest.number_id if latest is not None else None
     lease = new_lease(connection, pool, session_id, now, previous, network)
     if lease is not None:
-        return lease.number
-    return pool.default_number  # policy default_number, pool exhausted: not tracked
+        return Shown(lease.number, leased=True)
+    return Shown(pool.default_number, leased=False)  # policy default_number, pool exhausted
+
+
+def renew_live_lease(
+    connection: Connection, pool: PoolSettings, session_id: int, now: datetime
+) -> str | None:
+    """A ping: renews the session's live lease now; its number, or None when it has none (a
+    ping never takes a new lease)."""
+    latest = latest_lease(connection, session_id)
+    if latest is not None and latest.live(now) and renew(connection, pool, latest, now):
+        return latest.number
+    return None
 
 
 def admission(
@@ -162,8 +182,9 @@ def extension(number_id: int, expires: datetime) -> dict[str, Any]:
 
 
 def renew_all(connection: Connection, renewals: list[tuple[PoolSettings, int, datetime]]) -> None:
-    """Pings: renews the live leases of these sessions (pool, session id, time of the ping),
-    one statement for all, and one for their numbers."""
+    """Renews the live leases of these sessions (pool, session id, time of the event): the
+    renewals the collector's deriver derives from page views and pings, one statement for
+    all, and one for their numbers."""
     if not renewals:
         return
     sql = statements_for(connection.dialect.name)
@@ -409,7 +430,13 @@ class Statements:
             open_lease,
             leases.c.expires_at > at("b_now"),
         )
-        self.renew_by_session = update(leases).where(*self.live_lease_of_session).values(renewed)
+        # Derived renewals (collector/deriver.py) only move a lease forward: a replayed event
+        # never shortens it.
+        self.renew_by_session = (
+            update(leases)
+            .where(*self.live_lease_of_session, leases.c.renewed_at <= at("b_now"))
+            .values(renewed)
+        )
         # Counts up to the cap only: a flooding network costs no more than a well-behaved one.
         self.network_leases = select(func.count()).select_from(
             select(leases.c.id)

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import not_found
 from dialtrail.api.schemas import MAX_ID, ProjectId
+from dialtrail.collector.deriver import caught_up
 from dialtrail.projects.access import readable_project
 from dialtrail.projects.auth import CurrentUser
 from dialtrail.sessions import queries
@@ -46,6 +47,7 @@ def list_sessions(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SessionList:
     access = readable_project(db, user, project_id)
+    caught_up(db)
     filters = queries.SessionFilters(
         visitor, ga_client_id, entity, value, since, until, cursor, limit
     )
@@ -62,6 +64,7 @@ def show_session(
     project_id: ProjectId, session_id: str, user: CurrentUser, db: DatabaseSession
 ) -> SessionDetail:
     access = readable_project(db, user, project_id)
+    caught_up(db)
     found = queries.find_session(db, access.project.id, session_id)
     if found is None:
         raise not_found(f"session {session_id[:64]!r}")
