@@ -32,12 +32,13 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import collector_floor
-from harness import cli, pool, report, scratch, server
+from harness import cli, journal, pool, report, scratch, server
 from harness.load import Job, Tally, new_event_loop, run_job
 from harness.report import say
 from harness.usage import CpuMeter, Reading, cores
@@ -52,34 +53,59 @@ BARE = "bare"
 # A first page view of a new visitor: three new ids (22 URL-safe characters, as
 # secrets.token_urlsafe(16) makes them) and three entity values. Built from a template with
 # one urandom call, because on two cores the load generator's CPU is taken from the server's.
-PAGE_VIEW_TEMPLATE = json.dumps(
-    {
-        "visitor": "%(visitor)s",
-        "session": "%(session)s",
-        "page_view": "%(page_view)s",
-        "new_session": True,
-        "url": "https://shop.example.com/?utm_source=newsletter&utm_medium=email",
-        "title": "Shop - home",
-        "referrer": "",
-        "ga": "GA1.1.123456789.1700000000",
-        "values": {"visit_id": "%(visit_id)s", "cart": "%(cart)s", "user": "%(user)s"},
-        "truncated": [],
-        "at": 1700000000000,
-    },
-    separators=(",", ":"),
-).encode()
+PAGE_VIEW_TEMPLATE = (
+    json.dumps(
+        {
+            "visitor": "%(visitor)s",
+            "session": "%(session)s",
+            "page_view": "%(page_view)s",
+            "new_session": "%(new)s",
+            "url": "https://shop.example.com/?utm_source=newsletter&utm_medium=email",
+            "title": "Shop - home",
+            "referrer": "",
+            "ga": "GA1.1.123456789.1700000000",
+            "values": {"visit_id": "%(visit_id)s", "cart": "%(cart)s", "user": "%(user)s"},
+            "truncated": [],
+            "at": 1700000000000,
+        },
+        separators=(",", ":"),
+    )
+    .replace('"%(new)s"', "%(new)s")
+    .encode()
+)
 ID_FIELDS = ((b"visitor", 22), (b"session", 22), (b"page_view", 22))
 VALUE_FIELDS = ((b"visit_id", 16), (b"cart", 11), (b"user", 14))
 
 
-def page_view_body() -> bytes:
-    letters = base64.urlsafe_b64encode(os.urandom(81))  # 108 characters
-    fields: dict[bytes, bytes] = {}
-    start = 0
-    for name, length in ID_FIELDS + VALUE_FIELDS:
-        fields[name] = letters[start : start + length]
-        start += length
-    return PAGE_VIEW_TEMPLATE % fields
+class Visitors:
+    """Page views as visitors make them: one in ``pages_per_session`` starts a new visitor and
+    session; the others are further pages of one of the recent sessions (a new page-view id,
+    new values), answered from the lease this process granted it."""
+
+    def __init__(self, pages_per_session: int, recent: int = 2_000) -> None:
+        self.pages_per_session = pages_per_session
+        self.recent: deque[tuple[bytes, bytes]] = deque(maxlen=recent)
+        self.sessions_started = 0
+        self.turn = 0
+
+    def body(self) -> bytes:
+        letters = base64.urlsafe_b64encode(os.urandom(81))  # 108 characters
+        fields: dict[bytes, bytes] = {}
+        start = 0
+        for name, length in ID_FIELDS + VALUE_FIELDS:
+            fields[name] = letters[start : start + length]
+            start += length
+        self.turn += 1
+        new = self.pages_per_session == 1 or self.turn % self.pages_per_session == 1
+        if not new and self.recent:
+            visitor, session = self.recent[int.from_bytes(letters[:2]) % len(self.recent)]
+            fields[b"visitor"], fields[b"session"] = visitor, session
+            fields[b"new"] = b"false"
+        else:
+            self.recent.append((fields[b"visitor"], fields[b"session"]))
+            self.sessions_started += 1
+            fields[b"new"] = b"true"
+        return PAGE_VIEW_TEMPLATE % fields
 
 
 def collector_name(open_leases: int) -> str:
@@ -97,7 +123,10 @@ class Run:
         self.paths = {BARE: server.BARE_PATH}
         self.paths.update({name: f"/c/{key}/pageview" for name, key in keys.items()})
         self.collectors = list(keys)
+        self.visitors = {name: Visitors(arguments.pages_per_session) for name in self.paths}
         self.meter = meter
+        self.drain_seconds: dict[str, float] = dict.fromkeys(self.paths, 0.0)
+        self.lag_figures: dict[str, Any] | None = None
         self.tallies: dict[str, list[Tally]] = {name: [] for name in self.paths}
         self.cpu: dict[str, Reading] = {name: Reading() for name in self.paths}
         self.answered: dict[str, int] = dict.fromkeys(self.paths, 0)
@@ -115,11 +144,20 @@ class Run:
                     f"  round {round_number + 1}: {endpoint:<14} "
                     f"{tally.succeeded / seconds:>9,.0f} req/s"
                 )
+        if not self.arguments.profile and self.arguments.lag_seconds > 0:
+            first = self.collectors[0]
+            rate = report.summarise(self.tallies[first])["requests_per_second"] / 2
+            say(f"  derivation lag at {rate:,.0f} page views/s (half the maximum) ...")
+            self.lag_figures = await self.lag(first, rate)
 
     async def slice(self, endpoint: str, seconds: float, warmup: float) -> Tally:
-        job = Job(self.paths[endpoint], page_view_body, seconds, warmup)
+        job = Job(self.paths[endpoint], self.visitors[endpoint].body, seconds, warmup)
         before = self.meter.read()
         tally = await run_job(self.port, job, self.arguments.connections)
+        if endpoint != BARE:  # the deriver's work is the page views' too: wait for it
+            started = time.perf_counter()
+            await asyncio.to_thread(journal.wait_until_derived, self.port)
+            self.drain_seconds[endpoint] += time.perf_counter() - started
         self.cpu[endpoint] = self.cpu[endpoint] + (self.meter.read() - before)
         self.answered[endpoint] += tally.answered
         self.acknowledged[endpoint] += tally.acknowledged
@@ -136,7 +174,22 @@ class Run:
         figures["server_event_loop_cpu_us_per_request"] = used.server_event_loop / answered * 1e6
         figures["database_cpu_us_per_request"] = max(0.0, used.database) / answered * 1e6
         figures["acknowledged_including_warmup"] = self.acknowledged[endpoint]
+        figures["drain_seconds"] = self.drain_seconds[endpoint]
         return figures
+
+    async def lag(self, endpoint: str, rate: float) -> dict[str, Any]:
+        """Derivation lag at an offered ``rate`` of page views per second (docs/design.md §8:
+        p99 ≤ 1 s at half the maximum acceptance rate), from the deriver's histogram."""
+        connections = self.arguments.connections
+        seconds = self.arguments.lag_seconds
+        job = Job(self.paths[endpoint], self.visitors[endpoint].body, seconds, 0.0)
+        job.pace = connections / max(rate, 1.0)
+        before = await asyncio.to_thread(journal.lag_buckets, self.port)
+        tally = await run_job(self.port, job, connections)
+        await asyncio.to_thread(journal.wait_until_derived, self.port)
+        after = await asyncio.to_thread(journal.lag_buckets, self.port)
+        self.acknowledged[endpoint] += tally.acknowledged
+        return journal.lag_figures(before, after, rate, tally.succeeded / seconds)
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -151,6 +204,18 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--pool", type=int, default=50, help="pool numbers per project (0: no pool, no leasing)"
     )
     parser.add_argument(
+        "--pages-per-session",
+        type=int,
+        default=4,
+        help="page views per session: one in this many starts a new session (1: every one)",
+    )
+    parser.add_argument(
+        "--lag-seconds",
+        type=float,
+        default=5.0,
+        help="seconds of load at half the maximum rate, for the derivation lag (0: skip)",
+    )
+    parser.add_argument(
         "--open-leases",
         type=lease_levels,
         default=[10, 10_000],
@@ -161,6 +226,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     arguments = parser.parse_args(argv)
     if arguments.duration <= 0 or arguments.connections < 1 or arguments.rounds < 1:
         parser.error("--duration, --connections and --rounds must be positive")
+    if arguments.pages_per_session < 1 or arguments.lag_seconds < 0:
+        parser.error("--pages-per-session must be positive, --lag-seconds not negative")
     if arguments.pool < 0 or (arguments.pool == 0 and any(arguments.open_leases)):
         parser.error("--pool must be positive (0, without a pool, only with --open-leases 0)")
     return arguments

@@ -134,8 +134,7 @@ def new_key() -> str:
 
 
 def session(project_id: int, visitor_id: int, now: datetime) -> dict[str, Any]:
-    client = store.Client("127.0.0.1", "Mozilla/5.0 (benchmark)")
-    return store.session_row(project_id, visitor_id, event(), client, now)
+    return store.session_row(project_id, visitor_id, event(), "127.0.0.0", "Mozilla/5.0", now)
 
 
 def event() -> PageViewEvent:

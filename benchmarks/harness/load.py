@@ -46,6 +46,7 @@ class Job:
     seconds: float
     warmup: float = 0.0
     tally: Tally = field(default_factory=Tally)
+    pace: float = 0.0  # seconds from one request's start to the next on a connection; 0: none
     count_from: float = 0.0
     stop_at: float = 0.0
 
@@ -105,10 +106,13 @@ class Connection(asyncio.Protocol):
             return
         answered_at = time.perf_counter()
         self.job.record(status, self.sent_at, answered_at)
-        if answered_at < self.job.stop_at:
-            self.send()
-        else:
+        if answered_at >= self.job.stop_at:
             self.finish()
+        elif self.job.pace:  # an offered rate: the next request when its time comes
+            delay = max(0.0, self.sent_at + self.job.pace - answered_at)
+            asyncio.get_running_loop().call_later(delay, self.send)
+        else:
+            self.send()
 
     def finish(self) -> None:
         if self.transport is not None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dialtrail.app import create_app
 from dialtrail.collector import store
 from dialtrail.numbers import leasing
-from dialtrail.numbers.gate import LeaseGate, Requester, client_network, is_bot
+from dialtrail.numbers.gate import LeaseGate, client_network, is_bot
 from dialtrail.numbers.models import NumberLease, PoolUsage
 from dialtrail.numbers.usage import usage_of
 from dialtrail.projects.models import Project
@@ -157,7 +157,7 @@ def page_from(
 
 
 def holder_page(browser: Browser, address: str, at: datetime = START) -> str | None:
-    browser.requester = Requester(address, CHROME)
+    browser.client = store.Client(address, CHROME)
     return browser.page(at)
 
 

@@ -36,6 +36,7 @@ class Browser:
         self.visitor, self.session = client_id(), client_id()
         self.page_view = client_id()
         self.jobs = jobs.Jobs()  # a server process of its own
+        self.client = CLIENT  # who asks, for the lease gate
 
     def page(self, at: datetime) -> str | None:
         self.page_view = client_id()
@@ -56,7 +57,7 @@ class Browser:
 
     def send(self, event: PageViewEvent | PingEvent, at: datetime) -> Answer:
         with self.database.sessions() as db:
-            accepted = jobs.Accepted(self.project, event, CLIENT, at)
+            accepted = jobs.Accepted(self.project, event, self.client, at)
             (outcome,) = self.jobs.write_plans(db, [accepted])
             db.commit()
         self.jobs.committed()

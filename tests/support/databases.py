@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from dialtrail.collector.deriver import catch_up
+from dialtrail.collector.deriver import CATCH_UP_PROJECTS, catch_up
 from dialtrail.models import metadata
 from dialtrail.settings import Settings, load
 from dialtrail.storage import migrate
@@ -54,6 +54,9 @@ class Database:
                 connection.execute(table.delete())
             # Ids are never reused (AUTOINCREMENT, sequences); restart their counters too.
             connection.execute(text(RESTART_COUNTERS[self.backend]))
+        # Project 1 of the next test is another project: the deriver must not remember this
+        # one's entities (ids are reused only here, never in production).
+        CATCH_UP_PROJECTS.forget()
 
 
 RESTART_COUNTERS = {
