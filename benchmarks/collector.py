@@ -288,7 +288,9 @@ def seed_projects(arguments: argparse.Namespace, url: str) -> list[tuple[str, po
     for project, level in zip(prepared, arguments.open_leases, strict=True):
         if arguments.pool:
             say(f"  seeding {arguments.pool} pool numbers and {level:,} open leases")
-            leases = pool.seed(url, project.project_id, arguments.pool, level)
+            # Sessions with several page views keep their lease, as on a real site.
+            hold = 0 if arguments.pages_per_session == 1 else int(pool.HOLD.total_seconds())
+            leases = pool.seed(url, project.project_id, arguments.pool, level, hold)
         else:
             leases = pool.Seeded(project.project_id, 0, 0, datetime.now(UTC))
         seeded.append((project.public_key, leases))

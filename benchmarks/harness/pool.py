@@ -64,7 +64,9 @@ class Seeded:
     at: datetime  # when the seed was written: the run's leases start after it
 
 
-def seed(url: str, project_id: int, pool: int, open_leases: int) -> Seeded:
+def seed(url: str, project_id: int, pool: int, open_leases: int, run_hold: int = 0) -> Seeded:
+    """``run_hold``: the project's hold during the run (0: each run lease ends at once, see
+    above; the hold of a real site, when sessions come back for more pages)."""
     now = datetime.now(UTC)
     engine = scratch.engine_for(url)
     try:
@@ -75,7 +77,7 @@ def seed(url: str, project_id: int, pool: int, open_leases: int) -> Seeded:
             if COUNTED:
                 connection.execute(text(RECOUNT), {"project": project_id})
             run_leases_end_at_once = update(Project).where(Project.id == project_id)
-            connection.execute(run_leases_end_at_once.values(hold_seconds=0))
+            connection.execute(run_leases_end_at_once.values(hold_seconds=run_hold))
     finally:
         engine.dispose()
     return Seeded(project_id, pool, open_leases, datetime.now(UTC))

@@ -41,6 +41,15 @@ def run_with(
 
 @contextmanager
 def serving(environment: dict[str, str], cwd: Path | None = None) -> Iterator[str]:
+    with serve_process(environment, cwd) as (_, base_url):
+        yield base_url
+
+
+@contextmanager
+def serve_process(
+    environment: dict[str, str], cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`dialtrail serve` and its base URL; stopped afterwards unless the test killed it."""
     port = free_port()
     process = subprocess.Popen(
         [DIALTRAIL, "serve", "--port", str(port)],
@@ -59,9 +68,10 @@ def serving(environment: dict[str, str], cwd: Path | None = None) -> Iterator[st
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(base_url, process)
-        yield base_url
+        yield process, base_url
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.communicate(timeout=20)
 
 

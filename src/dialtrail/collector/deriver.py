@@ -43,10 +43,10 @@ RETENTION = timedelta(hours=48)
 
 
 class Projects:
-    """Project contexts by id. An event is derived with its project as it was when the event
-    arrived or later: a context read before the event was received is read again (at most
-    once per project and batch), so an entity declared just before a page view keeps its
-    value; and none is kept longer than PROJECT_SECONDS."""
+    """Project contexts by id, read again every PROJECT_SECONDS, as the collector's own cache
+    (jobs.ProjectCache) is: an entity declared a moment before its first value arrives may
+    miss that value, as it always could. A context read more than PROJECT_SECONDS before an
+    event arrived (a catch-up, a replay, a deriver that was stopped) is read again first."""
 
     def __init__(self, gate: LeaseGate = ANYONE, ttl: float = PROJECT_SECONDS) -> None:
         self.gate = gate
@@ -58,8 +58,10 @@ class Projects:
     ) -> store.ProjectContext | None:
         ticks = time.monotonic()
         cached = self.entries.get(project_id)
-        if cached is not None and ticks - cached[0] < self.ttl and cached[1] >= received_at:
-            return cached[2]
+        if cached is not None and ticks - cached[0] < self.ttl:
+            loaded_at = cached[1]
+            if (received_at - loaded_at).total_seconds() < self.ttl:
+                return cached[2]
         if len(self.entries) > 10_000:
             self.entries.clear()
         project = store.load_project_by_id(db, project_id, self.gate)
