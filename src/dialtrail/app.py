@@ -26,6 +26,7 @@ from dialtrail.api.schemas import ERROR_RESPONSES
 from dialtrail.calls.adapters import SETTINGS as ADAPTER_SETTINGS
 from dialtrail.calls.adapters import adapter_routers
 from dialtrail.calls.adapters.receipts import ReceiptNotes
+from dialtrail.calls.adapters.telnyx.commands import TelnyxApi
 from dialtrail.calls.api import router as calls_router
 from dialtrail.calls.telephony_api import router as telephony_router
 from dialtrail.collector.deriver import Deriver
@@ -93,6 +94,7 @@ def create_app(
     app.state.session_factory = create_session_factory(app.state.engine)
     app.state.clock = clock or utcnow
     app.state.telephony_receipts = ReceiptNotes()
+    app.state.telnyx_api = TelnyxApi()  # where Call Control commands go (tests: a local server)
     app.state.metrics = CollectorRegistry()
     app.state.metrics.register(QueueCollector(app.state.session_factory, app.state.clock))
     app.state.metrics.register(

@@ -5,7 +5,9 @@ imports it, so every process that wires itself has all its tables."""
 
 from dialtrail.admin import models as admin_models
 from dialtrail.calls import models as calls_models
+from dialtrail.calls.adapters.telnyx import models as telnyx_models
 from dialtrail.calls.adapters.twilio import models as twilio_models
+from dialtrail.calls.adapters.vonage import models as vonage_models
 from dialtrail.collector import models as collector_models
 from dialtrail.entities import models as entities_models
 from dialtrail.numbers import models as numbers_models
@@ -25,6 +27,8 @@ __all__ = [
     "numbers_models",
     "projects_models",
     "sessions_models",
+    "telnyx_models",
     "twilio_models",
+    "vonage_models",
     "webhooks_models",
 ]

@@ -6,7 +6,9 @@ to ``ingest.record_event`` and answers in the provider's terms. Its routes are s
 
 1. ``calls/adapters/<name>/``: ``routes.py`` (an ``APIRouter`` named ``router``; check the
    provider's signature before anything is stored), ``mapping.py`` (pure: provider fields to
-   events, dispositions), and what else the provider needs (``twiml.py`` for Twilio);
+   events, dispositions), ``console.py`` (the URLs to paste, ``public_urls.py``), and what
+   else the provider needs (``twiml.py`` for Twilio, ``ncco.py`` for Vonage, ``commands.py``
+   for Telnyx's Call Control API, sent through ``outbound.py``);
 2. register it in ``ADAPTERS`` below;
 3. its settings in its own table (``models.py``, a migration; credentials sealed with
    ``secrets.SecretBox``), never columns on ``projects``, with their API in
@@ -21,15 +23,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dialtrail.calls.adapters import twilio
+from dialtrail.calls.adapters import telnyx, twilio, vonage
+from dialtrail.calls.adapters.telnyx import settings_api as telnyx_settings
 from dialtrail.calls.adapters.twilio import settings_api as twilio_settings
+from dialtrail.calls.adapters.vonage import settings_api as vonage_settings
 
 ADAPTERS: dict[str, APIRouter] = {
     "twilio": twilio.router,
+    "telnyx": telnyx.router,
+    "vonage": vonage.router,
 }
 # Each adapter's settings API, served under /api/v1 with the rest of the API.
 SETTINGS: dict[str, APIRouter] = {
     "twilio": twilio_settings.router,
+    "telnyx": telnyx_settings.router,
+    "vonage": vonage_settings.router,
 }
 
 
