@@ -7,7 +7,7 @@ Owners change settings; members see them read-only; outsiders get 404.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -17,7 +17,15 @@ from phonenumbers import SUPPORTED_REGIONS
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from dialtrail.admin.auth import Admin, CheckedForm, OwnedProject, ReadableProject, SignedIn
+from dialtrail.admin import telephony_sections
+from dialtrail.admin.auth import (
+    Admin,
+    CheckedForm,
+    NotFound,
+    OwnedProject,
+    ReadableProject,
+    SignedIn,
+)
 from dialtrail.admin.flash import flash
 from dialtrail.admin.forms import (
     FormErrors,
@@ -227,7 +235,9 @@ def settings_form(
     bad_lines: dict[str, Any] | None = None,
     status: int = 200,
     notice: str | None = None,
+    typed: Mapping[str, telephony_sections.Typed] | None = None,
 ) -> Response:
+    """``typed``: a refused provider section's own values and errors, by provider."""
     project = access.project
     twilio_found = credentials.find(db, project.id)
     return render(
@@ -242,6 +252,7 @@ def settings_form(
         twilio_token_stored=bool(twilio_found and twilio_found.auth_token),
         twilio=twilio_setup(request, project),
         twilio_last=last_receipt(db, project.id, TWILIO),
+        providers=telephony_sections.sections(request, db, project, typed or {}),
         values=values,
         errors=errors or FormErrors(),
         bad_lines=bad_lines or {},
@@ -277,6 +288,30 @@ def update_settings(
         return settings_form(request, admin, access, db, values, errors, bad_lines, status)
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/settings?saved=1")
+
+
+@router.post("/{project_id}/settings/telephony/{provider}")
+def update_provider(
+    request: Request,
+    provider: str,
+    admin: SignedIn,
+    form: CheckedForm,
+    access: OwnedProject,
+    db: DatabaseSession,
+) -> Response:
+    """A provider section's own form (Telnyx, Vonage): saves that provider's keys alone."""
+    spec = telephony_sections.FORMS.get(provider)
+    if spec is None:
+        raise NotFound
+    given, refused = telephony_sections.checked(spec, form)
+    if refused is not None:
+        values = stored_values(db, access.project)
+        typed = {provider: refused}
+        return settings_form(request, admin, access, db, values, status=422, typed=typed)
+    box = SecretBox(secret_key(request.app.state.settings))
+    spec.update(db, access.project.id, given, box)
+    db.commit()
+    return redirect(request, f"/admin/projects/{access.project.id}/settings?saved=1#{provider}")
 
 
 @router.get("/{project_id}/settings/delete")

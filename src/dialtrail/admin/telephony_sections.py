@@ -1,0 +1,152 @@
+"""Project settings → the Telnyx and Vonage sections: each provider's keys in a form of its
+own (saved through the adapter's own request model and credentials, so every rule and message
+is the API's), the URLs to paste into the provider's console, and its last request.
+
+A secret (Telnyx's API key, Vonage's signature secret) is write-only, as in the API: a blank
+box keeps the stored one, only the tick box removes it, and it is never shown again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from dialtrail.admin.forms import FormErrors, plain_problems
+from dialtrail.api.errors import FieldProblem
+from dialtrail.api.schemas import RequestBody
+from dialtrail.calls.adapters.receipts import last_receipt
+from dialtrail.calls.adapters.telnyx import console as telnyx_console
+from dialtrail.calls.adapters.telnyx import credentials as telnyx_credentials
+from dialtrail.calls.adapters.telnyx.settings_api import TelnyxSettingsUpdate
+from dialtrail.calls.adapters.vonage import console as vonage_console
+from dialtrail.calls.adapters.vonage import credentials as vonage_credentials
+from dialtrail.calls.adapters.vonage.settings_api import VonageSettingsUpdate
+from dialtrail.calls.models import TelephonyReceipt
+from dialtrail.projects.models import Project
+from dialtrail.secrets import SecretBox
+from dialtrail.settings import Settings
+
+
+@dataclass(frozen=True)
+class ProviderForm:
+    """One provider's section: its request model, its fields, its credentials module."""
+
+    name: str  # the adapter's name, and the prefix of its form fields ("telnyx_api_key")
+    title: str  # as people write it
+    model: type[RequestBody]
+    plain_fields: tuple[str, ...]  # shown again as stored
+    secret_field: str  # write-only
+    find: Callable[[Session, int], Any]
+    is_configured: Callable[[Any], bool]
+    update: Callable[[Session, int, Mapping[str, str | None], SecretBox], Any]
+    console_setup: Callable[[str, str, int], Any]
+
+
+FORMS = {
+    "telnyx": ProviderForm(
+        "telnyx",
+        "Telnyx",
+        TelnyxSettingsUpdate,
+        ("public_key",),
+        "api_key",
+        telnyx_credentials.find,
+        telnyx_credentials.is_configured,
+        telnyx_credentials.update,
+        telnyx_console.console_setup,
+    ),
+    "vonage": ProviderForm(
+        "vonage",
+        "Vonage",
+        VonageSettingsUpdate,
+        ("api_key",),
+        "signature_secret",
+        vonage_credentials.find,
+        vonage_credentials.is_configured,
+        vonage_credentials.update,
+        vonage_console.console_setup,
+    ),
+}
+
+
+@dataclass
+class Typed:
+    """What was typed in a refused section, to show it again with its errors."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: FormErrors = field(default_factory=FormErrors)
+
+
+@dataclass(frozen=True)
+class Section:
+    form: ProviderForm
+    configured: bool
+    secret_stored: bool
+    values: dict[str, str]  # field name (prefixed) → shown value
+    errors: FormErrors
+    setup: Any  # the adapter's ConsoleSetup
+    last: TelephonyReceipt | None
+
+
+def sections(
+    request: Request, db: Session, project: Project, typed: Mapping[str, Typed]
+) -> list[Section]:
+    settings: Settings = request.app.state.settings
+    return [section(db, project, form, typed.get(name), settings) for name, form in FORMS.items()]
+
+
+def section(
+    db: Session, project: Project, form: ProviderForm, typed: Typed | None, settings: Settings
+) -> Section:
+    found = form.find(db, project.id)
+    stored = {
+        f"{form.name}_{name}": (getattr(found, name) if found else None) or ""
+        for name in form.plain_fields
+    }
+    return Section(
+        form=form,
+        configured=form.is_configured(found),
+        secret_stored=bool(found and getattr(found, form.secret_field)),
+        values=typed.values if typed else stored,
+        errors=typed.errors if typed else FormErrors(),
+        setup=form.console_setup(settings.base_url, settings.public_url, project.id),
+        last=last_receipt(db, project.id, form.name),
+    )
+
+
+def posted(form: ProviderForm, fields: Mapping[str, str]) -> dict[str, str | None]:
+    """The API's request body the section's form stands for."""
+    body: dict[str, str | None] = {
+        name: fields.get(f"{form.name}_{name}", "").strip() or None for name in form.plain_fields
+    }
+    secret = fields.get(f"{form.name}_{form.secret_field}", "").strip()
+    if secret:
+        body[form.secret_field] = secret
+    elif fields.get(f"forget_{form.name}_{form.secret_field}") == "on":
+        body[form.secret_field] = None
+    return body
+
+
+def checked(
+    form: ProviderForm, fields: Mapping[str, str]
+) -> tuple[dict[str, str | None], Typed | None]:
+    """The fields to save, or what to show again (never the secret) with the problems."""
+    try:
+        body = form.model.model_validate(posted(form, fields))
+    except ValidationError as error:
+        problems = plain_problems(error, {})
+        errors = FormErrors({f"{form.name}_{p.field}": prefixed(form, p) for p in problems})
+        shown = {
+            f"{form.name}_{name}": fields.get(f"{form.name}_{name}", "")
+            for name in form.plain_fields
+        }
+        return {}, Typed(shown, errors)
+    return {name: getattr(body, name) for name in body.model_fields_set}, None
+
+
+def prefixed(form: ProviderForm, problem: FieldProblem) -> FieldProblem:
+    return FieldProblem(f"{form.name}_{problem.field}", problem.message, problem.position)
