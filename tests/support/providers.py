@@ -5,7 +5,7 @@ server of the test's own (its clock chosen, its Telnyx API a local receiver)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -56,12 +56,12 @@ def send_telnyx(
     project_id: int,
     fixture: str,
     at: datetime,
+    changes: Mapping[str, Any] | None = None,
     key: Ed25519PrivateKey = test_telnyx.PRIVATE_KEY,
-    **changes: Any,
 ) -> httpx.Response:
     """Telnyx's recorded webhook, its ``data.payload`` changed by ``changes``, signed at ``at``."""
     body = test_telnyx.recorded(fixture)
-    body["data"]["payload"].update(changes)
+    body["data"]["payload"].update(changes or {})
     body["data"]["occurred_at"] = at.isoformat()
     raw = json.dumps(body).encode()
     with httpx.Client(base_url=server_url, timeout=30) as client:
@@ -78,12 +78,12 @@ def send_vonage(
     hook: str,
     fixture: str,
     at: datetime,
+    changes: Mapping[str, Any] | None = None,
     signed_at: datetime | None = None,
-    **changes: Any,
 ) -> httpx.Response:
     """Vonage's recorded request to ``hook``, changed by ``changes``, its token signed at
     ``signed_at`` (default ``at``)."""
-    body = {**test_vonage.recorded(fixture), **changes}
+    body = {**test_vonage.recorded(fixture), **(changes or {})}
     if "timestamp" in body:
         body["timestamp"] = at.isoformat()
     raw = json.dumps(body).encode()
