@@ -27,6 +27,7 @@ from dialtrail.calls.adapters import SETTINGS as ADAPTER_SETTINGS
 from dialtrail.calls.adapters import adapter_routers
 from dialtrail.calls.adapters.receipts import ReceiptNotes
 from dialtrail.calls.adapters.telnyx.commands import TelnyxApi
+from dialtrail.calls.adapters.vonage.signature import SeenTokens
 from dialtrail.calls.api import router as calls_router
 from dialtrail.calls.telephony_api import router as telephony_router
 from dialtrail.collector.deriver import Deriver
@@ -95,6 +96,7 @@ def create_app(
     app.state.clock = clock or utcnow
     app.state.telephony_receipts = ReceiptNotes()
     app.state.telnyx_api = TelnyxApi()  # where Call Control commands go (tests: a local server)
+    app.state.vonage_tokens = SeenTokens()  # Vonage tokens taken, refused if sent again
     app.state.metrics = CollectorRegistry()
     app.state.metrics.register(QueueCollector(app.state.session_factory, app.state.clock))
     app.state.metrics.register(

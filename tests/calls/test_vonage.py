@@ -21,7 +21,7 @@ from sqlalchemy import select
 from dialtrail.app import create_app
 from dialtrail.calls.adapters.vonage import mapping
 from dialtrail.calls.adapters.vonage.models import VonageSettings
-from dialtrail.calls.adapters.vonage.signature import token_for
+from dialtrail.calls.adapters.vonage.signature import TOLERANCE, SeenTokens, token_for
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene, T
 from tests.support.databases import Database
 from tests.support.server import serve
@@ -266,6 +266,28 @@ def unsigned(raw: bytes) -> str:
     """A token with ``alg: none``: claims anyone can write."""
     claims = {"iat": int(T.timestamp()), "api_key": API_KEY}
     return "Bearer " + jwt.encode(claims, "", algorithm="none")
+
+
+def test_a_token_sent_again_is_refused_as_a_replay(vonage: Vonage) -> None:
+    # A GET's query is not covered by the token: a copy with another caller must not pass.
+    headers = {"Authorization": bearer(b"")}
+    first = vonage.client.get(vonage.path("answer"), params=recorded("answer"), headers=headers)
+    forged = {**recorded("answer"), "from": "380991234567", "conversation_uuid": "CON-forged"}
+
+    again = vonage.client.get(vonage.path("answer"), params=forged, headers=headers)
+
+    assert (first.status_code, again.status_code) == (200, 403)
+    assert "already used" in again.json()["message"]
+    assert [call.external_id for call in vonage.scene.calls()] == [CONVERSATION]
+
+
+def test_a_token_is_remembered_for_twice_the_tolerance() -> None:
+    seen = SeenTokens()
+
+    assert seen.first_use("a", T)
+    assert not seen.first_use("a", T + TOLERANCE * 2)
+    assert seen.first_use("b", T + TOLERANCE * 2 + timedelta(seconds=1))  # forgets "a" now
+    assert list(seen.seen) == ["b"]
 
 
 def test_a_token_of_another_api_key_is_refused(vonage: Vonage) -> None:

@@ -24,7 +24,12 @@ from dialtrail.calls.adapters.public_urls import hook_url
 from dialtrail.calls.adapters.receipts import SignatureMismatch, noted
 from dialtrail.calls.adapters.vonage import credentials, mapping, ncco
 from dialtrail.calls.adapters.vonage.console import PROVIDER
-from dialtrail.calls.adapters.vonage.signature import BadToken, verified_claims
+from dialtrail.calls.adapters.vonage.signature import (
+    BadToken,
+    SeenTokens,
+    check_once,
+    verified_claims,
+)
 from dialtrail.calls.events import WITHHELD, TelephonyEvent, caller_field, phone_field
 from dialtrail.calls.ingest import record_event
 from dialtrail.projects.models import Project
@@ -141,12 +146,18 @@ def verified_project(
     api_key, secret = credentials.opened(session, project.id, box)
     try:
         claims = verified_claims(secret, request.headers.get("authorization"), body, now)
+        check_once(claims, seen_tokens(request), now)
     except BadToken as error:
         raise SignatureMismatch(str(error)) from None
     # Checked when both say it: a secret is the account's own, so this only names the mistake.
     if api_key and claims.get("api_key") not in (None, api_key):
         raise forbidden("the request is for another Vonage account than the project's API key")
     return project
+
+
+def seen_tokens(request: Request) -> SeenTokens:
+    seen: SeenTokens = request.app.state.vonage_tokens
+    return seen
 
 
 def event_url(request: Request, project: Project) -> str:

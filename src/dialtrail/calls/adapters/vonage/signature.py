@@ -7,13 +7,16 @@ The token is checked with the secret, its ``iat`` must lie within ``TOLERANCE`` 
 server's clock (a token copied from a request cannot be sent again later), and its
 ``payload_hash`` must be the body's, so a body changed in transit or a token moved to another
 request's body is refused. The query string of a GET is not covered: set the Answer URL to
-POST (docs/telephony.md).
+POST (docs/telephony.md). Within the 5 minutes, a token is taken once (``SeenTokens``, by its
+``jti``): a copy sent again, perhaps with another query string, is refused as a replay.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,6 +59,41 @@ def verified_claims(
     return claims
 
 
+class SeenTokens:
+    """The ``jti`` of every token taken by this server process in the last ``2 * TOLERANCE``
+    (a token older than ``TOLERANCE`` is refused anyway). Per process and in memory: a
+    restart or another process forgets them, which costs at most a repeat of an event Vonage
+    already sent, and events are idempotent; the GET query a repeat could change is what
+    this stops."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, datetime] = {}  # in the order taken
+        self.lock = threading.Lock()
+
+    def first_use(self, jti: str, now: datetime) -> bool:
+        with self.lock:
+            self.forget_before(now - 2 * TOLERANCE)
+            if jti in self.seen:
+                return False
+            self.seen[jti] = now
+            return True
+
+    def forget_before(self, moment: datetime) -> None:
+        for jti, taken in list(self.seen.items()):
+            if taken >= moment:
+                break
+            del self.seen[jti]
+
+
+def check_once(claims: dict[str, Any], seen: SeenTokens, now: datetime) -> None:
+    jti = claims.get("jti")
+    if isinstance(jti, str) and jti and not seen.first_use(jti[:200], now):
+        raise BadToken(
+            f"the token {jti[:40]!r} was already used: a replayed request (Vonage signs each "
+            "request anew)"
+        )
+
+
 def check_fresh(iat: Any, now: datetime) -> None:
     if not isinstance(iat, int | float) or isinstance(iat, bool):
         raise BadToken("the token's iat is not a Unix time")
@@ -84,7 +122,7 @@ def token_for(secret: str, body: bytes, at: datetime, **claims: Any) -> str:
     """A token as Vonage signs it: for tests and for checking a set-up by hand."""
     payload = {
         "iat": int(at.timestamp()),
-        "jti": hashlib.sha256(body + str(at).encode()).hexdigest()[:32],
+        "jti": secrets.token_hex(16),
         "iss": "Vonage",
         "payload_hash": hashlib.sha256(body).hexdigest(),
         **claims,
