@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -203,7 +204,9 @@ def test_a_repeated_webhook_changes_nothing(telnyx: Telnyx) -> None:
     assert len(ids) == 1
 
 
-def test_it_keeps_a_hangup_that_contradicts_the_start(telnyx: Telnyx) -> None:
+def test_it_keeps_a_hangup_that_contradicts_the_start(
+    telnyx: Telnyx, caplog: pytest.LogCaptureFixture
+) -> None:
     # Telnyx never resends a webhook it got a 422 for: a contradicting event is kept (with a
     # warning in the log) and the call's times put in order.
     telnyx.send("call-initiated")
@@ -214,9 +217,11 @@ def test_it_keeps_a_hangup_that_contradicts_the_start(telnyx: Telnyx) -> None:
     early["data"]["occurred_at"] = "2026-03-02T11:58:00Z"
     raw = json.dumps(early).encode()
 
-    answer = telnyx.client.post(telnyx.path(), content=raw, headers=signed_headers(raw))
+    with caplog.at_level(logging.WARNING, logger="dialtrail.calls.ingest"):
+        answer = telnyx.client.post(telnyx.path(), content=raw, headers=signed_headers(raw))
 
     assert answer.status_code == 200, answer.text
+    assert f"call {SESSION_ID}: kept a ended event that contradicts the call" in caplog.text
     [call] = telnyx.scene.calls()
     assert [event for _, event in telnyx.scene.events()] == ["started", "answered", "ended"]
     assert call.ended_at is not None

@@ -6,6 +6,7 @@ checked against the shape Vonage documents."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -217,13 +218,17 @@ def test_without_a_destination_it_apologises_and_records_a_failed_call(vonage: V
     assert (call.disposition, call.ended_at) == ("failed", T)
 
 
-def test_an_event_that_contradicts_the_call_is_kept(vonage: Vonage) -> None:
+def test_an_event_that_contradicts_the_call_is_kept(
+    vonage: Vonage, caplog: pytest.LogCaptureFixture
+) -> None:
     # Vonage does not resend an event it got a 422 for: it is kept, its times put in order.
     vonage.answer()
 
-    answer = vonage.send("event", "event-completed-inbound", timestamp="2026-03-02T11:58:00Z")
+    with caplog.at_level(logging.WARNING, logger="dialtrail.calls.ingest"):
+        answer = vonage.send("event", "event-completed-inbound", timestamp="2026-03-02T11:58:00Z")
 
     assert answer.status_code == 200, answer.text
+    assert f"call {CONVERSATION}: kept a ended event that contradicts the call" in caplog.text
     [call] = vonage.scene.calls()
     assert call.ended_at is not None
     assert call.ended_at >= call.started_at
