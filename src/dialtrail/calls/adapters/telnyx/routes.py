@@ -78,16 +78,20 @@ def handle(session: Session, project_id: int, request: Request, body: bytes) -> 
     step = mapping.step(hook, caller.leg_id if caller else None)
     if step.event == "started":
         return Work(found.api_key, start(session, project, hook, now))
-    commands: list[Command] = []
-    assert caller is not None or step is mapping.NOTHING, "only a call.initiated has no caller"
+    if caller is None:
+        return Work(found.api_key, [])  # mapping.step said NOTHING: no leg to tell apart
     if step.event is not None:
         event = leg_event(project, hook, step, mapping.event_time(hook, now))
         record_event(session, project, event, now, lenient=True)  # Telnyx cannot act on a 422
-    if caller is not None and step.command == "transfer":
-        commands.append(forward(caller))
-    elif caller is not None and step.command == "hangup":
-        commands.append(Command("hangup", caller.control_id, caller.leg_id))
-    return Work(found.api_key, commands)
+    return Work(found.api_key, caller_commands(caller, step))
+
+
+def caller_commands(caller: CallerLeg, step: mapping.Step) -> list[Command]:
+    if step.command == "transfer":
+        return [forward(caller)]
+    if step.command == "hangup":
+        return [Command("hangup", caller.control_id, caller.leg_id)]
+    return []
 
 
 def start(
