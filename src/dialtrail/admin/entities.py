@@ -20,6 +20,7 @@ from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem
 from dialtrail.api.schemas import EntityId
+from dialtrail.collector.deriver import caught_up
 from dialtrail.entities import rules, sensitive, service
 from dialtrail.entities.expressions import ExpressionError, parse_path
 from dialtrail.entities.models import TrackingEntity
@@ -57,6 +58,7 @@ def console_checks(name: str, value: str) -> list[str]:
 def entity_list(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
+    caught_up(db)  # entity health is derived from the collector's journal
     entities = service.list_entities(db, access.project)
     found = healths(db, access.project.id, entities)
     rows = [

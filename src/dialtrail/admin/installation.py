@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from dialtrail.admin.auth import ReadableProject, SignedIn, clock_of
 from dialtrail.admin.rendering import render
 from dialtrail.api.database import DatabaseSession
+from dialtrail.collector.deriver import caught_up
 from dialtrail.projects.models import OriginRefusal
 from dialtrail.sessions.queries import latest_page_view
 
@@ -28,6 +29,7 @@ def script_origin(request: Request) -> str:
 def installation(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
+    caught_up(db)  # the last page view is derived from the collector's journal
     src = f"{script_origin(request)}/s/{access.project.public_key}.js"
     return render(
         request,

@@ -20,6 +20,7 @@ from dialtrail.admin.rendering import render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, not_found
 from dialtrail.api.schemas import MAX_ID, RequestBody
+from dialtrail.collector.deriver import caught_up
 from dialtrail.entities import service as entities
 from dialtrail.sessions import queries
 from dialtrail.sessions.api import detail, summary
@@ -72,6 +73,7 @@ def searched(request: Request) -> dict[str, str]:
 def session_list(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
+    caught_up(db)  # visits are derived from the collector's journal: the newest too
     given = searched(request)
     errors, items, next_cursor = FormErrors(), list[Any](), None
     try:
@@ -123,6 +125,7 @@ def session_detail(
     # PostgreSQL cannot compare text holding NUL; no stored key is longer than the limit.
     if "\x00" in session_key or len(session_key) > CLIENT_ID_LENGTH:
         raise not_found("session")
+    caught_up(db)
     found = queries.find_session(db, access.project.id, session_key)
     if found is None:
         raise not_found("session")
