@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -23,8 +23,9 @@ from dialtrail.api.errors import unauthorized
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.query import refuse_unknown_query_parameters
 from dialtrail.api.schemas import ERROR_RESPONSES
+from dialtrail.calls.adapters import LISTENERS, adapter_routers
 from dialtrail.calls.adapters import SETTINGS as ADAPTER_SETTINGS
-from dialtrail.calls.adapters import adapter_routers
+from dialtrail.calls.adapters.pbx.listener import build_listeners, listening
 from dialtrail.calls.adapters.receipts import ReceiptNotes
 from dialtrail.calls.adapters.telnyx.commands import TelnyxApi
 from dialtrail.calls.adapters.vonage.signature import SeenTokens
@@ -135,20 +136,23 @@ def create_app(
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """`dialtrail serve` derives the collector's journal (unless DIALTRAIL_DERIVER=0) and
-    delivers webhooks (unless DIALTRAIL_WORKER=0) too."""
+    """`dialtrail serve` derives the collector's journal (unless DIALTRAIL_DERIVER=0),
+    delivers webhooks (unless DIALTRAIL_WORKER=0) and follows the configured PBXs (unless
+    DIALTRAIL_PBX_LISTENERS=0) too."""
+    settings: Settings = app.state.settings
     deriver: Deriver = app.state.deriver
-    if app.state.settings.deriver:
-        deriver.start()
-    try:
-        if not app.state.settings.worker:
-            yield
-            return
-        worker = build_worker(app.state.session_factory, app.state.settings, app.state.clock)
-        async with running(worker):
-            yield
-    finally:
-        deriver.stop()
+    async with AsyncExitStack() as stack:
+        if settings.deriver:
+            deriver.start()
+            stack.callback(deriver.stop)
+        if settings.worker:
+            worker = build_worker(app.state.session_factory, settings, app.state.clock)
+            await stack.enter_async_context(running(worker))
+        if settings.pbx_listeners:
+            pbxes = list(LISTENERS.values())
+            listeners = build_listeners(app.state.session_factory, settings, pbxes)
+            await stack.enter_async_context(listening(listeners))
+        yield
 
 
 def observe_all(histogram: Histogram, values: list[float]) -> None:

@@ -1,5 +1,5 @@
-"""The ``dialtrail`` command: serve, worker, deriver, journal, migrate, createadmin,
-createuser, setpassword, token, demo, prune, simulate-call."""
+"""The ``dialtrail`` command: serve, worker, deriver, journal, asterisk, freeswitch, migrate,
+createadmin, createuser, setpassword, token, demo, prune, simulate-call."""
 
 from __future__ import annotations
 
@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serving HTTP; several may run, one works at a time)",
     )
     add_journal(commands)
+    for name in ("asterisk", "freeswitch"):
+        add_listener(commands, name)
     add_command(commands, "migrate", run_migrate, "create or upgrade the database schema")
     add_createadmin(commands)
     add_setpassword(commands)
@@ -83,6 +85,13 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     parser = add_command(commands, "serve", run_serve, "serve the web app and API")
     parser.add_argument("--host", help="overrides DIALTRAIL_HOST")
     parser.add_argument("--port", type=int, help="overrides DIALTRAIL_PORT")
+
+
+def add_listener(commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str) -> None:
+    title = {"asterisk": "Asterisk PBXs (AMI)", "freeswitch": "FreeSWITCH PBXs (event socket)"}
+    help_text = f"follow the calls of the {title[name]} set up in projects (without serving HTTP)"
+    parser = add_command(commands, name, run_listener, help_text)
+    parser.set_defaults(pbx=name)
 
 
 def add_createadmin(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -318,6 +327,27 @@ def since_time(text: str, now: datetime) -> datetime:
     if moment.tzinfo is None:
         raise CommandError(f"--since {text!r}: add the offset, e.g. +00:00 for UTC")
     return moment
+
+
+def run_listener(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    import asyncio
+    import signal
+
+    from dialtrail.calls.adapters import LISTENERS
+    from dialtrail.calls.adapters.pbx.listener import build_listeners
+
+    sessions = create_session_factory(open_database(config))
+    listeners = build_listeners(sessions, config, [LISTENERS[arguments.pbx]])
+    print(f"Dialtrail {__version__} {arguments.pbx} listener started", flush=True)
+
+    async def listen() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        await listeners.run(stop)
+
+    asyncio.run(listen())
 
 
 def run_migrate(arguments: argparse.Namespace, config: settings.Settings) -> None:

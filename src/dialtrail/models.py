@@ -5,6 +5,8 @@ imports it, so every process that wires itself has all its tables."""
 
 from dialtrail.admin import models as admin_models
 from dialtrail.calls import models as calls_models
+from dialtrail.calls.adapters.asterisk import models as asterisk_models
+from dialtrail.calls.adapters.freeswitch import models as freeswitch_models
 from dialtrail.calls.adapters.telnyx import models as telnyx_models
 from dialtrail.calls.adapters.twilio import models as twilio_models
 from dialtrail.calls.adapters.vonage import models as vonage_models
@@ -20,9 +22,11 @@ metadata = Base.metadata
 
 __all__ = [
     "admin_models",
+    "asterisk_models",
     "calls_models",
     "collector_models",
     "entities_models",
+    "freeswitch_models",
     "metadata",
     "numbers_models",
     "projects_models",

@@ -212,6 +212,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "`dialtrail journal replay --since` can derive them again after a fix; "
         "`dialtrail prune` removes older ones.",
     ),
+    Declaration(
+        "PBX_LISTENERS",
+        parse_bool,
+        "1",
+        "1: `dialtrail serve` also keeps the connections to the Asterisk and FreeSWITCH PBXs "
+        "configured in projects' settings; 0: run them apart with `dialtrail asterisk` and "
+        "`dialtrail freeswitch`.",
+    ),
     Declaration("LOG_LEVEL", parse_log_level, "info", "debug, info, warning or error."),
     Declaration(
         "COLLECTOR_RATE",
@@ -297,6 +305,7 @@ class Settings:
     worker: bool
     deriver: bool
     journal_retention_hours: int
+    pbx_listeners: bool
     log_level: str
     collector_rate: float
     collector_burst: int

@@ -17,13 +17,25 @@ to ``ingest.record_event`` and answers in the provider's terms. Its routes are s
 4. tests with recorded request fixtures in ``tests/calls/fixtures/<name>/``, signed in the
    test the way the provider signs;
 5. a section in ``docs/telephony.md``.
+
+A self-hosted PBX is not called over HTTP: Dialtrail connects to it. Its folder has
+``models.py`` (the shared columns of ``pbx/models.py``), the protocol's client (``ami.py``,
+``esl.py``: ``login`` and the events as fields), ``mapping.py`` (pure: a tracker following
+calls through the events, emitting ``pbx/events.PbxEvent``) and a ``Pbx`` in its
+``__init__.py``, registered in ``LISTENERS`` below; ``pbx/listener.py`` keeps one connection per
+configured PBX, ``pbx/settings_api.py`` gives it its settings API (register it in ``SETTINGS``)
+and the admin's Project settings its section. Tests replay the vendor's documented events
+through a scripted server (``tests/support/pbx_servers.py``).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dialtrail.calls.adapters import telnyx, twilio, vonage
+from dialtrail.calls.adapters import asterisk, freeswitch, telnyx, twilio, vonage
+from dialtrail.calls.adapters.asterisk import settings_api as asterisk_settings
+from dialtrail.calls.adapters.freeswitch import settings_api as freeswitch_settings
+from dialtrail.calls.adapters.pbx.adapter import Pbx
 from dialtrail.calls.adapters.telnyx import settings_api as telnyx_settings
 from dialtrail.calls.adapters.twilio import settings_api as twilio_settings
 from dialtrail.calls.adapters.vonage import settings_api as vonage_settings
@@ -38,6 +50,13 @@ SETTINGS: dict[str, APIRouter] = {
     "twilio": twilio_settings.router,
     "telnyx": telnyx_settings.router,
     "vonage": vonage_settings.router,
+    "asterisk": asterisk_settings.router,
+    "freeswitch": freeswitch_settings.router,
+}
+# The PBXs Dialtrail connects to (pbx/listener.py), by name.
+LISTENERS: dict[str, Pbx] = {
+    "asterisk": asterisk.PBX,
+    "freeswitch": freeswitch.PBX,
 }
 
 

@@ -1,0 +1,140 @@
+"""The Asterisk Manager Interface's line protocol, client side, read-only.
+
+On connecting, Asterisk sends one greeting line ("Asterisk Call Manager/5.0.1"). Every
+message after that, both ways, is lines of ``Key: Value`` ended by CR LF, and a blank line
+ends the message. The client logs in with ``Action: Login`` (Username, Secret, and Events:
+the classes of events it wants); the answer is ``Response: Success`` or ``Response: Error``
+with a Message ("Authentication failed"). Events then arrive as messages with an ``Event``
+key. ``Action: Ping`` (answered by ``Response: Success`` and ``Ping: Pong``) keeps a quiet
+connection known to be alive. Dialtrail sends no other action: the AMI user needs read
+permissions only (docs/telephony.md, "Asterisk").
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+
+from dialtrail.calls.adapters.pbx.connections import (
+    ConnectionProblem,
+    Target,
+    close,
+    lost,
+    open_tcp,
+    timed_out,
+    wrong_credentials,
+)
+
+GREETING = "Asterisk Call Manager"
+# call: channels, dials, bridges, hang-ups; dialplan: VarSet (DIALTRAIL_DID and the recording).
+EVENT_CLASSES = "call,dialplan"
+LOGIN_ID = "dialtrail-login"
+IDLE_SECONDS = 60.0  # a Ping after this long without a message; no answer in as long: lost
+MAX_LINE = 64 * 1024
+WHAT = "the Asterisk Manager Interface (manager.conf: enabled = yes, port, bindaddr)"
+
+
+def action(name: str, fields: Mapping[str, str]) -> bytes:
+    lines = [f"Action: {name}", *(f"{key}: {value}" for key, value in fields.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def parse_message(lines: list[str]) -> dict[str, str]:
+    """Pure: a message's lines as its fields (the first of a repeated key stands; a line
+    without ``: `` is not a field, as in a command's output, and is skipped)."""
+    fields: dict[str, str] = {}
+    for line in lines:
+        key, separator, value = line.partition(":")
+        if separator and key.strip():
+            fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
+class AmiConnection:
+    def __init__(
+        self, target: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.target = target
+        self.reader = reader
+        self.writer = writer
+        self.idle = IDLE_SECONDS
+
+    async def line(self) -> str:
+        try:
+            raw = await self.reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError:
+            raise lost(self.target, "closed by Asterisk") from None
+        except asyncio.LimitOverrunError:
+            raise lost(self.target, "a line longer than 64 KiB") from None
+        except OSError as error:
+            raise lost(self.target, error.strerror or str(error)) from None
+        return raw.decode("utf-8", "replace").rstrip("\r\n")
+
+    async def message(self) -> dict[str, str]:
+        lines: list[str] = []
+        while True:
+            line = await self.line()
+            if not line:
+                if lines:
+                    return parse_message(lines)
+                continue  # blank lines between messages
+            lines.append(line)
+
+    async def send(self, name: str, fields: Mapping[str, str]) -> None:
+        try:
+            self.writer.write(action(name, fields))
+            await self.writer.drain()
+        except OSError as error:
+            raise lost(self.target, error.strerror or str(error)) from None
+
+    async def messages(self) -> AsyncIterator[Mapping[str, str]]:
+        pinged = False
+        while True:
+            try:
+                message = await asyncio.wait_for(self.message(), self.idle)
+            except TimeoutError:
+                if pinged:
+                    raise lost(self.target, "no answer to Ping") from None
+                await self.send("Ping", {"ActionID": "dialtrail-ping"})
+                pinged = True
+                continue
+            pinged = False
+            if "Event" in message:
+                yield message
+
+    async def close(self) -> None:
+        await close(self.writer)
+
+
+async def login(target: Target, timeout: float) -> AmiConnection:
+    reader, writer = await open_tcp(target, WHAT, timeout)
+    connection = AmiConnection(target, reader, writer)
+    try:
+        await asyncio.wait_for(logged_in(connection), timeout)
+    except TimeoutError:
+        await connection.close()
+        raise timed_out(target, timeout) from None
+    except ConnectionProblem:
+        await connection.close()
+        raise
+    return connection
+
+
+async def logged_in(connection: AmiConnection) -> None:
+    target = connection.target
+    greeting = await connection.line()
+    if not greeting.startswith(GREETING):
+        raise ConnectionProblem(
+            "not_ami",
+            f"{target.address} answered, but not as an Asterisk Manager Interface "
+            f"({greeting[:60]!r}): check the port (AMI listens on 5038 by default)",
+        )
+    fields = {"ActionID": LOGIN_ID, "Username": target.username, "Secret": target.secret}
+    await connection.send("Login", fields | {"Events": EVENT_CLASSES})
+    while True:
+        answer = await connection.message()
+        if answer.get("ActionID") == LOGIN_ID or "Response" in answer:
+            break
+    if answer.get("Response", "").lower() != "success":
+        said = answer.get("Message") or answer.get("Response") or "no reason given"
+        raise wrong_credentials(target, said)

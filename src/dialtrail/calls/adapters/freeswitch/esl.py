@@ -1,0 +1,133 @@
+"""FreeSWITCH's event socket (ESL), inbound mode, client side, read-only.
+
+Every message from FreeSWITCH is a block of ``Name: value`` header lines ended by a blank line
+(LF); when the headers carry ``Content-Length``, that many bytes of body follow. On connecting,
+FreeSWITCH sends ``Content-Type: auth/request``; the client answers ``auth <password>`` and a
+blank line, and gets ``Content-Type: command/reply`` with ``Reply-Text: +OK accepted`` or
+``-ERR invalid``. ``event plain <names>`` subscribes to events, which then arrive as
+``Content-Type: text/event-plain`` messages whose body is the event's own header block, each
+value URL-encoded. ``text/disconnect-notice`` says FreeSWITCH is closing the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from urllib.parse import unquote
+
+from dialtrail.calls.adapters.pbx.connections import (
+    ConnectionProblem,
+    Target,
+    close,
+    lost,
+    open_tcp,
+    timed_out,
+    wrong_credentials,
+)
+
+EVENTS = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE"
+MAX_BODY = 1024 * 1024
+WHAT = "FreeSWITCH's event socket (event_socket.conf.xml: listen-ip, listen-port, the ACL)"
+
+
+def header_block(text: str, decode: bool = False) -> dict[str, str]:
+    """Pure: ``Name: value`` lines as fields; ``decode``: values are URL-encoded (an event's)."""
+    fields: dict[str, str] = {}
+    for line in text.split("\n"):
+        name, separator, value = line.partition(":")
+        if separator and name.strip():
+            value = value.strip()
+            fields.setdefault(name.strip(), unquote(value) if decode else value)
+    return fields
+
+
+def event_fields(body: str) -> dict[str, str]:
+    """Pure: a text/event-plain body's headers (a body of its own after a blank line, as
+    some events carry, is not a header and is left out)."""
+    headers, _, _ = body.replace("\r\n", "\n").partition("\n\n")
+    return header_block(headers, decode=True)
+
+
+class EslConnection:
+    def __init__(
+        self, target: Target, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.target = target
+        self.reader = reader
+        self.writer = writer
+
+    async def message(self) -> tuple[dict[str, str], str]:
+        """The next message's headers and body."""
+        try:
+            raw = await self.reader.readuntil(b"\n\n")
+            headers = header_block(raw.decode("utf-8", "replace"))
+            length = int(headers.get("Content-Length", "0") or "0")
+            if not 0 <= length <= MAX_BODY:
+                raise lost(self.target, f"a message of {length} bytes")
+            body = await self.reader.readexactly(length) if length else b""
+        except asyncio.IncompleteReadError:
+            raise lost(self.target, "closed by FreeSWITCH") from None
+        except asyncio.LimitOverrunError:
+            raise lost(self.target, "a header block longer than 64 KiB") from None
+        except ValueError:
+            raise lost(self.target, "a Content-Length that is not a number") from None
+        except OSError as error:
+            raise lost(self.target, error.strerror or str(error)) from None
+        return headers, body.decode("utf-8", "replace")
+
+    async def command(self, text: str) -> str:
+        """Sends a command and returns its Reply-Text."""
+        try:
+            self.writer.write(f"{text}\n\n".encode())
+            await self.writer.drain()
+        except OSError as error:
+            raise lost(self.target, error.strerror or str(error)) from None
+        while True:
+            headers, _ = await self.message()
+            if headers.get("Content-Type") == "command/reply":
+                return headers.get("Reply-Text", "")
+            if headers.get("Content-Type") == "text/disconnect-notice":
+                raise lost(self.target, "FreeSWITCH closed the connection")
+
+    async def messages(self) -> AsyncIterator[Mapping[str, str]]:
+        while True:
+            headers, body = await self.message()
+            kind = headers.get("Content-Type")
+            if kind == "text/event-plain":
+                yield event_fields(body)
+            elif kind == "text/disconnect-notice":
+                raise lost(self.target, "FreeSWITCH closed the connection")
+
+    async def close(self) -> None:
+        await close(self.writer)
+
+
+async def login(target: Target, timeout: float) -> EslConnection:
+    reader, writer = await open_tcp(target, WHAT, timeout)
+    connection = EslConnection(target, reader, writer)
+    try:
+        await asyncio.wait_for(subscribed(connection), timeout)
+    except TimeoutError:
+        await connection.close()
+        raise timed_out(target, timeout) from None
+    except ConnectionProblem:
+        await connection.close()
+        raise
+    return connection
+
+
+async def subscribed(connection: EslConnection) -> None:
+    target = connection.target
+    headers, _ = await connection.message()
+    if headers.get("Content-Type") != "auth/request":
+        raise ConnectionProblem(
+            "not_esl",
+            f"{target.address} answered, but not as FreeSWITCH's event socket: check the "
+            "port (8021 by default)",
+        )
+    reply = await connection.command(f"auth {target.secret}")
+    if not reply.startswith("+OK"):
+        raise wrong_credentials(target, reply or "no reply")
+    reply = await connection.command(f"event plain {EVENTS}")
+    if not reply.startswith("+OK"):
+        raise ConnectionProblem("refused_events", f"{target.address} refused the events: {reply}")

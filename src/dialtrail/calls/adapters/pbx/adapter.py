@@ -1,0 +1,40 @@
+"""What each PBX adapter provides to the shared listener: how to log in, how to follow calls
+in its events, and its settings table. asterisk/ and freeswitch/ each define one ``Pbx``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from dialtrail.calls.adapters.pbx.connections import Target
+from dialtrail.calls.adapters.pbx.events import PbxEvent
+from dialtrail.calls.adapters.pbx.models import PbxSettingsColumns
+
+
+class Connection(Protocol):
+    """A logged-in connection following the PBX's events."""
+
+    def messages(self) -> AsyncIterator[Mapping[str, str]]:
+        """Each event as its fields; raises ConnectionProblem when the connection is lost."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Tracker(Protocol):
+    """Pure: follows calls through the PBX's events and says what happened to each."""
+
+    def feed(self, message: Mapping[str, str], now: datetime) -> list[PbxEvent]: ...
+
+
+@dataclass(frozen=True)
+class Pbx:
+    name: str  # the provider's name in calls.provider and the URLs: "asterisk"
+    title: str  # "Asterisk (AMI)"
+    model: type[PbxSettingsColumns]
+    default_port: int
+    needs_username: bool  # AMI logs in with a user; FreeSWITCH's event socket with a password
+    login: Callable[[Target, float], Awaitable[Connection]]
+    tracker: Callable[[], Tracker]

@@ -1,0 +1,95 @@
+"""Opening a TCP connection to a PBX, and the problems a connection or a login can meet, each
+in words the admin can act on ("refused", "timed out", "wrong credentials")."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from contextlib import suppress
+from dataclasses import dataclass
+
+CONNECT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a listener connects and how it logs in (the secret in clear)."""
+
+    host: str
+    port: int
+    username: str
+    secret: str
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class ConnectionProblem(Exception):
+    """A connection or a login that failed; ``kind`` for tests and the admin, the message in
+    words."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def refused(target: Target, what: str) -> ConnectionProblem:
+    return ConnectionProblem(
+        "refused",
+        f"{target.address} refused the connection: is {what} enabled and listening on this "
+        "address and port (and not only on 127.0.0.1)?",
+    )
+
+
+def timed_out(target: Target, seconds: float) -> ConnectionProblem:
+    return ConnectionProblem(
+        "timed_out",
+        f"no answer from {target.address} within {seconds:g} s: a firewall drops the "
+        "connection, or the host is wrong",
+    )
+
+
+def wrong_credentials(target: Target, said: str) -> ConnectionProblem:
+    return ConnectionProblem(
+        "wrong_credentials", f"{target.address} refused the login ({said}): check the credentials"
+    )
+
+
+def lost(target: Target, why: str) -> ConnectionProblem:
+    return ConnectionProblem("lost", f"the connection to {target.address} was lost: {why}")
+
+
+async def open_tcp(
+    target: Target, what: str, timeout: float = CONNECT_TIMEOUT
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(target.host, target.port), timeout
+        )
+    except ConnectionRefusedError:
+        raise refused(target, what) from None
+    except TimeoutError:
+        raise timed_out(target, timeout) from None
+    except socket.gaierror:
+        raise ConnectionProblem("unknown_host", f"no such host: {target.host}") from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConnectionProblem("unreachable", f"cannot reach {target.address}: {reason}") from None
+    keep_alive(writer)
+    return reader, writer
+
+
+def keep_alive(writer: asyncio.StreamWriter) -> None:
+    # A PBX that vanished (power cut, a NAT that forgot the connection) otherwise leaves the
+    # listener waiting for ever on a quiet line.
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+
+
+async def close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with suppress(OSError):  # already reset by the other side
+        await writer.wait_closed()

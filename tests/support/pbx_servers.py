@@ -1,0 +1,215 @@
+"""Scripted PBXs on free ports: an Asterisk Manager Interface and a FreeSWITCH event socket
+that speak each protocol (greeting, login, events) and replay an event sequence written in the
+vendor's documented wire format (tests/calls/fixtures/asterisk/, …/freeswitch/). What we do
+not own and cannot run here is the PBX itself; the listener under test is the real one.
+
+A sequence file holds the events as the PBX sends them; ``-- drop --`` on a line of its own
+closes the connection there, and the rest is sent once the listener has logged in again.
+``{t+N}`` is the replay's start plus N seconds (AMI's ``Timestamp``), ``{us+N}`` the same in
+microseconds (ESL's ``Event-Date-Timestamp``), so that calls happen now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from dialtrail.calls.adapters import LISTENERS
+from dialtrail.calls.adapters.pbx.listener import Backoff, Listeners
+from dialtrail.secrets import SecretBox, secret_key
+from tests.support.databases import Database
+from tests.support.waiting import wait_for
+
+FIXTURES = Path(__file__).resolve().parent.parent / "calls" / "fixtures"
+DROP = "-- drop --"
+PLACEHOLDER = re.compile(r"\{(t|us)\+(\d+)\}")
+
+
+def sequence(path: Path, start: float) -> list[list[str]]:
+    """The file's parts between drops, each a list of messages (their text)."""
+
+    def fill(match: re.Match[str]) -> str:
+        moment = start + int(match.group(2))
+        return f"{moment:.6f}" if match.group(1) == "t" else str(int(moment * 1_000_000))
+
+    text = PLACEHOLDER.sub(fill, path.read_text())
+    parts = text.split(DROP)
+    return [[block.strip() for block in part.split("\n\n") if block.strip()] for part in parts]
+
+
+@dataclass
+class ScriptedServer:
+    """The protocol-independent part: a server in a thread of its own, sending what is
+    queued to the connection logged in now."""
+
+    username: str = "dialtrail"
+    secret: str = "s3cret-Password"
+    port: int = 0
+    logins: int = 0
+    refused_logins: int = 0
+    loop: asyncio.AbstractEventLoop | None = None
+    queue: asyncio.Queue[str] | None = None
+    ready: threading.Event = field(default_factory=threading.Event)
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if await self.logged_in(reader, writer):
+                self.logins += 1
+                await self.send_queued(writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def send_queued(self, writer: asyncio.StreamWriter) -> None:
+        assert self.queue is not None
+        while True:
+            message = await self.queue.get()
+            if message == DROP:
+                return
+            writer.write(self.encode(message))
+            await writer.drain()
+
+    async def logged_in(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        raise NotImplementedError
+
+    def encode(self, message: str) -> bytes:
+        raise NotImplementedError
+
+    def push(self, *messages: str) -> None:
+        assert self.loop is not None
+        assert self.queue is not None
+        for message in messages:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, message)
+
+    def replay(self, path: Path, start: float | None = None) -> None:
+        """Sends the sequence; at each drop, closes the connection and waits for the
+        listener to log in again before sending the rest."""
+        parts = sequence(path, time.time() if start is None else start)
+        for number, messages in enumerate(parts):
+            if number:
+                logins = self.logins
+                self.push(DROP)
+                self.wait_for_login(logins + 1)
+            self.push(*messages)
+
+    def wait_for_login(self, logins: int) -> None:
+        wait_for(lambda: self.logins >= logins, f"login number {logins}")
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.queue = asyncio.Queue()
+        server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        self.ready.set()
+        async with server:
+            await stop.wait()
+
+
+class ScriptedAmi(ScriptedServer):
+    async def logged_in(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"Asterisk Call Manager/5.0.1\r\n")
+        login = await read_ami(reader)
+        action_id = login.get("ActionID", "")
+        if login.get("Username") == self.username and login.get("Secret") == self.secret:
+            writer.write(ami(f"Response: Success\nActionID: {action_id}\n"
+                             "Message: Authentication accepted"))  # fmt: skip
+            writer.write(ami("Event: FullyBooted\nPrivilege: system,all\nStatus: Fully Booted"))
+            return True
+        self.refused_logins += 1
+        writer.write(ami(f"Response: Error\nActionID: {action_id}\nMessage: Authentication failed"))
+        await writer.drain()
+        return False
+
+    def encode(self, message: str) -> bytes:
+        return ami(message)
+
+
+def ami(message: str) -> bytes:
+    return ("\r\n".join(message.strip().splitlines()) + "\r\n\r\n").encode()
+
+
+async def read_ami(reader: asyncio.StreamReader) -> dict[str, str]:
+    raw = await reader.readuntil(b"\r\n\r\n")
+    lines = raw.decode().strip().split("\r\n")
+    return dict(line.split(": ", 1) for line in lines if ": " in line)
+
+
+class ScriptedEsl(ScriptedServer):
+    """FreeSWITCH's event socket: a sequence file holds each event's headers as plain
+    ``Name: value`` lines; they are URL-encoded and framed here, as FreeSWITCH does."""
+
+    async def logged_in(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"Content-Type: auth/request\n\n")
+        command = (await reader.readuntil(b"\n\n")).decode().strip()
+        if command != f"auth {self.secret}":
+            self.refused_logins += 1
+            writer.write(b"Content-Type: command/reply\nReply-Text: -ERR invalid\n\n")
+            writer.write(b"Content-Type: text/disconnect-notice\nContent-Length: 0\n\n")
+            await writer.drain()
+            return False
+        writer.write(b"Content-Type: command/reply\nReply-Text: +OK accepted\n\n")
+        command = (await reader.readuntil(b"\n\n")).decode().strip()
+        assert command.startswith("event plain CHANNEL_CREATE"), command
+        writer.write(
+            b"Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n"
+        )
+        return True
+
+    def encode(self, message: str) -> bytes:
+        lines = []
+        for line in message.strip().splitlines():
+            name, _, value = line.partition(": ")
+            lines.append(f"{name}: {quote(value, safe='')}")
+        body = ("\n".join(lines) + "\n\n").encode()
+        head = f"Content-Length: {len(body)}\nContent-Type: text/event-plain\n\n"
+        return head.encode() + body
+
+
+@contextmanager
+def running(server: ScriptedServer) -> Iterator[ScriptedServer]:
+    stop = asyncio.Event()
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(stop)), daemon=True)
+    thread.start()
+    assert server.ready.wait(10), "the scripted PBX did not start"
+    try:
+        yield server
+    finally:
+        assert server.loop is not None
+        server.loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+
+
+@contextmanager
+def listening(
+    database: Database, names: tuple[str, ...] = ("asterisk", "freeswitch"),
+) -> Iterator[Listeners]:  # fmt: skip
+    """The real listeners, in a thread and event loop of their own, reading the settings
+    every 0.1 s and trying again after 0.05 s."""
+    box = SecretBox(secret_key(database.settings))
+    listeners = Listeners(
+        database.sessions, box, [LISTENERS[name] for name in names],
+        refresh=0.1, backoff=Backoff(0.05, 0.2),
+    )  # fmt: skip
+    stop = asyncio.Event()
+    loop_box: list[asyncio.AbstractEventLoop] = []
+
+    async def main() -> None:
+        loop_box.append(asyncio.get_running_loop())
+        await listeners.run(stop)
+
+    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+    thread.start()
+    wait_for(lambda: loop_box, "the listeners to start")
+    try:
+        yield listeners
+    finally:
+        loop_box[0].call_soon_threadsafe(stop.set)
+        thread.join(10)
