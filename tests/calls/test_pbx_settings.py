@@ -1,0 +1,245 @@
+"""A project's Asterisk and FreeSWITCH settings over the API: owners change them, the secret is
+write-only and sealed, bad values are 422s naming the field; Check connection logs in and says
+exactly why not (refused, timed out, wrong credentials); the listeners pick up a change
+without a restart and say their state; an event that contradicts the call is kept."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dialtrail.calls.adapters import LISTENERS
+from dialtrail.calls.adapters.asterisk.models import AsteriskSettings
+from dialtrail.calls.adapters.pbx.connections import Target
+from dialtrail.calls.adapters.pbx.credentials import check_connection
+from dialtrail.calls.adapters.pbx.events import PbxEvent
+from dialtrail.calls.adapters.pbx.recording import record
+from dialtrail.calls.models import CallEvent
+from tests.calls.test_pbx_listeners import CALLER, calls, configure, settings_of
+from tests.support.databases import Database
+from tests.support.pbx_servers import (
+    FIXTURES,
+    ScriptedAmi,
+    ScriptedEsl,
+    listening,
+    running,
+)
+from tests.support.people import World
+from tests.support.waiting import wait_for
+
+
+def url(world: World, name: str) -> str:
+    return f"/api/v1/projects/{world.project_id}/telephony/{name}"
+
+
+def test_the_secret_is_write_only_and_sealed(world: World, database: Database) -> None:
+    body = {"host": "pbx.example.com", "username": "dialtrail", "secret": "s3cret-Password"}
+    response = world.owner.client.patch(url(world, "asterisk"), json=body)
+
+    assert response.status_code == 200, response.text
+    shown = response.json()
+    assert "s3cret" not in response.text
+    assert (shown["secret_stored"], shown["configured"], shown["port"]) == (True, True, 5038)
+    with database.session() as session:
+        stored = session.scalars(select(AsteriskSettings)).one()
+    assert stored.secret is not None
+    assert "s3cret" not in stored.secret
+    # Changing the host keeps the secret; null clears it.
+    kept = world.owner.client.patch(url(world, "asterisk"), json={"host": "10.0.0.5"}).json()
+    assert (kept["host"], kept["secret_stored"]) == ("10.0.0.5", True)
+    cleared = world.owner.client.patch(url(world, "asterisk"), json={"secret": None}).json()
+    assert (cleared["secret_stored"], cleared["configured"]) == (False, False)
+
+
+@pytest.mark.storage_agnostic
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("host", "pbx.example.com\r\nAction: Originate"),
+        ("port", 70000),
+        ("username", "two words"),
+        ("secret", "line\nbreak"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_field(
+    world: World, database: Database, field: str, value: Any
+) -> None:
+    response = world.owner.client.patch(url(world, "asterisk"), json={field: value})
+
+    assert response.status_code == 422
+    assert [problem["field"] for problem in response.json()["fields"]] == [field]
+    with database.session() as session:
+        assert session.scalars(select(AsteriskSettings)).all() == []
+
+
+@pytest.mark.storage_agnostic
+def test_members_read_owners_change_outsiders_see_nothing(world: World) -> None:
+    assert world.member.client.get(url(world, "freeswitch")).status_code == 200
+    assert world.member.client.patch(url(world, "freeswitch"), json={}).status_code == 403
+    assert world.member.client.post(url(world, "freeswitch") + "/check").status_code == 403
+    assert world.outsider.client.get(url(world, "freeswitch")).status_code == 404
+    assert world.anonymous.get(url(world, "freeswitch")).status_code == 401
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # closed: nothing listens there
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """Accepts connections and never says a word (a firewall's tarpit, a wrong service)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def check(world: World, name: str) -> dict[str, Any]:
+    response = world.owner.client.post(url(world, name) + "/check")
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@pytest.mark.storage_agnostic
+@pytest.mark.parametrize("name", ["asterisk", "freeswitch"])
+def test_check_connection_logs_in_or_says_the_credentials_are_wrong(
+    world: World, name: str
+) -> None:
+    server = ScriptedAmi() if name == "asterisk" else ScriptedEsl()
+    with running(server):
+        configure(world, name, server)
+        assert check(world, name) | {"message": ""} == {"ok": True, "kind": "ok", "message": ""}
+        assert f"127.0.0.1:{server.port}" in check(world, name)["message"]
+
+        world.owner.client.patch(url(world, name), json={"secret": "not-the-secret"})
+        result = check(world, name)
+    assert (result["ok"], result["kind"]) == (False, "wrong_credentials")
+    said = "Authentication failed" if name == "asterisk" else "-ERR invalid"
+    assert said in result["message"]
+    assert server.refused_logins == 1
+
+
+@pytest.mark.storage_agnostic
+def test_check_connection_says_refused_and_not_configured(world: World) -> None:
+    assert check(world, "asterisk")["kind"] == "not_configured"
+    body = {"host": "127.0.0.1", "port": free_port(), "username": "u", "secret": "s"}
+    world.owner.client.patch(url(world, "asterisk"), json=body)
+
+    result = check(world, "asterisk")
+
+    assert (result["ok"], result["kind"]) == (False, "refused")
+    assert f"127.0.0.1:{body['port']} refused the connection" in result["message"]
+
+
+@pytest.mark.storage_agnostic
+@pytest.mark.parametrize("name", ["asterisk", "freeswitch"])
+def test_check_connection_says_timed_out_when_nothing_answers(name: str) -> None:
+    with silent_server() as port:
+        target = Target("127.0.0.1", port, "dialtrail", "secret")
+        result = asyncio.run(check_connection(LISTENERS[name], target, timeout=0.2))
+
+    assert (result.ok, result.kind) == (False, "timed_out")
+    assert result.message.startswith(f"no answer from 127.0.0.1:{port} within 0.2 s")
+
+
+def test_a_changed_setting_is_picked_up_and_the_state_shown(
+    world: World, database: Database
+) -> None:
+    with running(ScriptedAmi()) as first, running(ScriptedAmi()) as second:
+        configure(world, "asterisk", first)
+        with listening(database):
+            first.wait_for_login(1)
+            state = wait_for(
+                lambda: (s := settings_of(world, "asterisk"))["state"] == "connected" and s,
+                "the connected state",
+            )
+            assert state["state_reason"] == f"logged in to 127.0.0.1:{first.port} as dialtrail"
+
+            world.owner.client.patch(url(world, "asterisk"), json={"port": second.port})
+            second.wait_for_login(1)
+
+            world.owner.client.patch(url(world, "asterisk"), json={"enabled": False})
+            off = wait_for(
+                lambda: (s := settings_of(world, "asterisk"))["state"] == "off" and s,
+                "the off state",
+            )
+    assert off["state_reason"] == "turned off in the settings"
+    assert (first.logins, second.logins) == (1, 1)
+
+
+def test_a_refused_login_shows_as_failed_and_is_tried_again(
+    world: World, database: Database
+) -> None:
+    with running(ScriptedAmi()) as server:
+        configure(world, "asterisk", server, secret="wrong")
+        with listening(database):
+            wait_for(lambda: server.refused_logins >= 2, "a second try")
+            failed = wait_for(
+                lambda: (s := settings_of(world, "asterisk"))["state"] == "failed" and s,
+                "the failed state",
+            )
+    assert "refused the login (Authentication failed)" in failed["state_reason"]
+
+
+def test_calls_to_other_numbers_are_ignored_and_noted(world: World, database: Database) -> None:
+    with running(ScriptedAmi()) as server:
+        configure(world, "asterisk", server)
+        with listening(database):
+            server.wait_for_login(1)
+            server.replay(FIXTURES / "asterisk" / "missed.ami")
+            noted = wait_for(
+                lambda: (
+                    (events := settings_of(world, "asterisk")["recent_events"])
+                    and events[0]["event"] == "ended"
+                    and events
+                ),
+                "the events noted",
+            )
+    assert [(event["event"], event["outcome"], event["detail"]) for event in noted] == [
+        ("ended", "recorded", ""),
+        ("started", "recorded", ""),
+        ("started", "ignored", "2125550999 is not one of the project's tracking numbers"),
+    ]
+    assert [call["tracking_number"] for call in calls(world)] == ["+12125550191"]
+
+
+def test_an_event_that_contradicts_the_call_is_kept(world: World, database: Database) -> None:
+    """Keep facts: a PBX never sends an event again. An answer reported after the end (a
+    clock that jumped) is recorded, with a warning in the log, not refused."""
+    with running(ScriptedAmi()) as server:
+        configure(world, "asterisk", server)
+    start = datetime.now(UTC) - timedelta(minutes=1)
+    ended = PbxEvent("1764900000.1", "ended", "2125550191", CALLER, start + timedelta(seconds=30),
+                     disposition="no_answer", duration_seconds=30, talk_seconds=0)  # fmt: skip
+    answered = PbxEvent("1764900000.1", "answered", "2125550191", CALLER,
+                        start + timedelta(seconds=90))  # fmt: skip
+    outcomes = []
+    for event in (
+        PbxEvent("1764900000.1", "started", "2125550191", CALLER, start),
+        ended,
+        answered,
+    ):
+        with database.session() as session:
+            outcome = record(session, AsteriskSettings, "asterisk", world.project_id, event,
+                             datetime.now(UTC))  # fmt: skip
+            session.commit()
+        outcomes.append(outcome.kind)
+
+    assert outcomes == ["recorded", "recorded", "recorded"]
+    with database.session() as session:
+        kinds = session.scalars(select(CallEvent.event).order_by(CallEvent.id)).all()
+    assert kinds == ["started", "ended", "answered"]
