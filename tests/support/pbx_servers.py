@@ -62,20 +62,31 @@ class ScriptedServer:
         try:
             if await self.logged_in(reader, writer):
                 self.logins += 1
-                await self.send_queued(writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
+                await self.send_queued(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # the client left, or the server stops
         finally:
             writer.close()
 
-    async def send_queued(self, writer: asyncio.StreamWriter) -> None:
+    async def send_queued(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Until a drop or the client closes (a Check connection logs in and leaves): what
+        is queued goes to the connection logged in now, never to one already gone."""
         assert self.queue is not None
-        while True:
-            message = await self.queue.get()
-            if message == DROP:
-                return
-            writer.write(self.encode(message))
-            await writer.drain()
+        closed = asyncio.create_task(until_closed(reader))
+        try:
+            while True:
+                getter = asyncio.create_task(self.queue.get())
+                await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    return
+                message = getter.result()
+                if message == DROP:
+                    return
+                writer.write(self.encode(message))
+                await writer.drain()
+        finally:
+            closed.cancel()
 
     async def logged_in(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         raise NotImplementedError
@@ -130,6 +141,11 @@ class ScriptedAmi(ScriptedServer):
 
     def encode(self, message: str) -> bytes:
         return ami(message)
+
+
+async def until_closed(reader: asyncio.StreamReader) -> None:
+    while await reader.read(4096):
+        pass  # what the client sends after logging in (a Ping) needs no answer here
 
 
 def ami(message: str) -> bytes:

@@ -26,6 +26,7 @@ from dialtrail.admin import (
     members,
     numbers,
     passwords,
+    pbx_settings,
     project_settings,
     sessions,
     signin,
@@ -49,6 +50,7 @@ SECTION_ROUTERS = (
     webhook_deliveries.router,
     installation.router,
     project_settings.router,
+    pbx_settings.router,
     members.router,
 )
 

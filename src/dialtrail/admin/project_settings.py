@@ -34,6 +34,7 @@ from dialtrail.admin.forms import (
     errors_with_lines,
     plain_problems,
 )
+from dialtrail.admin.pbx_sections import PbxForm, pbx_sections
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem, invalid
@@ -236,6 +237,7 @@ def settings_form(
     status: int = 200,
     notice: str | None = None,
     typed: Mapping[str, telephony_sections.Typed] | None = None,
+    pbx_forms: Mapping[str, PbxForm] | None = None,
 ) -> Response:
     """``typed``: a refused provider section's own values and errors, by provider."""
     project = access.project
@@ -253,6 +255,7 @@ def settings_form(
         twilio=twilio_setup(request, project),
         twilio_last=last_receipt(db, project.id, TWILIO),
         providers=telephony_sections.sections(request, db, project, typed or {}),
+        pbx_sections=pbx_sections(db, project, pbx_forms),
         values=values,
         errors=errors or FormErrors(),
         bad_lines=bad_lines or {},

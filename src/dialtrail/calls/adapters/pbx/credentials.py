@@ -89,6 +89,26 @@ async def check_connection(
     return CheckResult(True, "ok", f"connected and logged in to {target.address}{who}")
 
 
+def check_given(
+    db: Session, pbx: Pbx, project_id: int, given: Mapping[str, Any], box: SecretBox
+) -> CheckResult:
+    """The check of settings typed and not saved: ``given`` over what is stored (the
+    stored secret when none is given)."""
+    found = find(db, pbx, project_id)
+    merged = {field: getattr(found, field) if found else None for field in FIELDS}
+    merged.update({field: value for field, value in given.items() if field != "secret"})
+    sealed = box.seal(given["secret"]) if given.get("secret") else merged["secret"]
+    draft = pbx.model()
+    draft.host, draft.port, draft.username = merged["host"], merged["port"], merged["username"]
+    draft.secret = sealed
+    try:
+        target = stored_target(pbx, draft, box)
+    except ConnectionProblem as problem:
+        return CheckResult(False, problem.kind, problem.message)
+    db.rollback()  # no transaction held open while waiting on the network
+    return asyncio.run(check_connection(pbx, target))
+
+
 def check_stored(
     db: Session, pbx: Pbx, project_id: int, box: SecretBox, timeout: float = CONNECT_TIMEOUT
 ) -> CheckResult:
