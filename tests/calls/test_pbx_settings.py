@@ -243,3 +243,24 @@ def test_an_event_that_contradicts_the_call_is_kept(world: World, database: Data
     with database.session() as session:
         kinds = session.scalars(select(CallEvent.event).order_by(CallEvent.id)).all()
     assert kinds == ["started", "ended", "answered"]
+
+
+def test_a_listener_restarted_mid_call_still_ends_the_call(
+    world: World, database: Database
+) -> None:
+    """Its new tracker never saw the call start; the Hangup of a call already recorded ends
+    it all the same."""
+    blocks = (FIXTURES / "asterisk" / "ivr.ami").read_text().strip().split("\n\n")
+    fixture_start, fixture_hangup = blocks[:2], blocks[-1]
+    with running(ScriptedAmi()) as server:
+        configure(world, "asterisk", server)
+        now = datetime.now(UTC).timestamp()
+        with listening(database):
+            server.wait_for_login(1)
+            server.push(*(block.replace("{t+0}", f"{now:.6f}") for block in fixture_start))
+            wait_for(lambda: calls(world), "the call to start")
+        with listening(database):
+            server.wait_for_login(2)
+            server.push(fixture_hangup.replace("{t+15}", f"{now + 15:.6f}"))
+            [call] = wait_for(lambda: [c for c in calls(world) if c["ended_at"]], "the end")
+    assert call["duration_seconds"] == 15
