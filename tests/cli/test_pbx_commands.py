@@ -1,0 +1,52 @@
+"""The PBX listeners as they run in production: `dialtrail asterisk` as a process of its own,
+and inside `dialtrail serve` (DIALTRAIL_PBX_LISTENERS, on by default), each following a call
+through a scripted PBX into the shared database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+from tests.calls.test_pbx_listeners import NUMBERS, calls, configure
+from tests.support.databases import TEST_SECRET_KEY, Database
+from tests.support.pbx_servers import FIXTURES, ScriptedAmi, ScriptedEsl, running
+from tests.support.people import World
+from tests.support.processes import DIALTRAIL, database_url, serving
+from tests.support.waiting import wait_for
+
+
+def test_dialtrail_asterisk_follows_calls_and_stops_on_sigterm(
+    world: World, database: Database
+) -> None:
+    environment = {
+        **os.environ,
+        "DIALTRAIL_DATABASE_URL": database_url(database),
+        "DIALTRAIL_SECRET_KEY": TEST_SECRET_KEY,
+    }
+    with running(ScriptedAmi()) as asterisk:
+        configure(world, "asterisk", asterisk)
+        process = subprocess.Popen(
+            [DIALTRAIL, "asterisk"], env=environment, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            asterisk.wait_for_login(1)
+            asterisk.replay(FIXTURES / "asterisk" / "answered.ami")
+            [call] = wait_for(lambda: [c for c in calls(world) if c["ended_at"]], "the call")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "asterisk listener started" in output
+    assert (call["provider"], call["disposition"]) == ("asterisk", "answered")
+
+
+def test_dialtrail_serve_follows_a_freeswitch_call(world: World, database: Database) -> None:
+    with running(ScriptedEsl()) as freeswitch:
+        configure(world, "freeswitch", freeswitch)
+        with serving({"DIALTRAIL_DATABASE_URL": database_url(database)}):
+            freeswitch.wait_for_login(1)
+            freeswitch.replay(FIXTURES / "freeswitch" / "missed.esl")
+            [call] = wait_for(lambda: [c for c in calls(world) if c["ended_at"]], "the call")
+    assert (call["tracking_number"], call["disposition"]) == (NUMBERS["freeswitch"], "no_answer")
