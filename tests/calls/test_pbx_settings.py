@@ -5,7 +5,6 @@ without a restart and say their state; an event that contradicts the call is kep
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from dialtrail.calls.adapters.pbx.recording import record
 from dialtrail.calls.models import CallEvent
 from tests.calls.test_pbx_listeners import CALLER, calls, configure, settings_of
 from tests.support.databases import Database
+from tests.support.loops import run_in_own_loop
 from tests.support.pbx_servers import (
     FIXTURES,
     ScriptedAmi,
@@ -150,7 +150,7 @@ def test_check_connection_says_refused_and_not_configured(world: World) -> None:
 def test_check_connection_says_timed_out_when_nothing_answers(name: str) -> None:
     with silent_server() as port:
         target = Target("127.0.0.1", port, "dialtrail", "secret")
-        result = asyncio.run(check_connection(LISTENERS[name], target, timeout=0.2))
+        result = run_in_own_loop(lambda: check_connection(LISTENERS[name], target, timeout=0.2))
 
     assert (result.ok, result.kind) == (False, "timed_out")
     assert result.message.startswith(f"no answer from 127.0.0.1:{port} within 0.2 s")
