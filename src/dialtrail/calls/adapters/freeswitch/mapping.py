@@ -132,7 +132,7 @@ class FreeswitchCalls:
             return []
         call = self.calls.pop(unique_id, None)
         if call is None:
-            return []
+            return self.unknown_end(message, at)
         answered = call.answered_at is not None
         return [
             PbxEvent(
@@ -149,6 +149,18 @@ class FreeswitchCalls:
                 received=dict(message),
             )
         ]
+
+    def unknown_end(self, message: Mapping[str, str], at: datetime) -> list[PbxEvent]:
+        """The end of an inbound call this process did not see start (it started before the
+        listener did): recorded only when the call is already known (pbx/recording.py)."""
+        unique_id = message.get("Unique-ID", "")
+        first_leg = (message.get("Channel-Call-UUID") or unique_id) == unique_id
+        if not unique_id or not first_leg or message.get("Call-Direction") != "inbound":
+            return []
+        duration = whole_seconds(message.get("variable_duration"))
+        received = dict(message)
+        return [PbxEvent(unique_id, "ended", None, message.get("Caller-Caller-ID-Number"), at,
+                         duration_seconds=duration, received=received)]  # fmt: skip
 
     def event(
         self, call: FollowedCall, kind: CallEventKind, at: datetime, message: Mapping[str, str]
