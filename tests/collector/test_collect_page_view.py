@@ -47,6 +47,7 @@ def test_a_first_page_view_starts_a_session_with_its_sources(world: World, visit
     assert session["ga_client_id"] == "1234567890.1700000000"
     assert session["ip"] == "127.0.0.0"
     assert session["page_views"] == 1
+    assert session["channel"] == "Paid Search"
 
 
 def test_later_pages_join_the_session_without_changing_its_sources(

@@ -52,7 +52,12 @@ def test_the_collector_reads_every_landing_parameter_and_the_session_stores_it()
 
 
 def test_the_sessions_api_shows_the_landing_parameters_referrer_and_landing_page() -> None:
-    assert set(SourceFields.model_fields) == {*LANDING_PARAMETERS, "referrer", "landing_page"}
+    assert set(SourceFields.model_fields) == {
+        *LANDING_PARAMETERS,
+        "referrer",
+        "landing_page",
+        "channel",
+    }
 
 
 def test_the_stored_snapshot_is_plain_json_with_the_time_in_utc_text() -> None:

@@ -220,3 +220,33 @@ def test_upgrading_moves_twilio_credentials_to_their_own_table(empty_database_ur
     assert [tuple(row) for row in moved] == [(2, "AC0123", "sealed-token")]
     assert visitors == 1
     assert not {"twilio_account_sid", "twilio_auth_token"} & columns
+
+
+def test_upgrading_gives_every_session_its_channel(empty_database_url: str) -> None:
+    """0016: sessions get sessions.channel, classified from what they already hold."""
+    engine = create_engine(settings_for(empty_database_url))
+    migrate.upgrade(engine, "0012")
+    with engine.begin() as connection:
+        for statement in OLD_POOL[:3]:
+            connection.execute(text(statement))
+        connection.execute(
+            text(
+                "INSERT INTO sessions (id, project_id, visitor_id, key, started_at,"
+                " last_activity_at, landing_page, referrer, user_agent, ip, page_views,"
+                " utm_source, utm_medium) VALUES (2, 1, 1, 't', '2026-01-01 09:00:00',"
+                " '2026-01-01 09:00:00', '', '', '', '', 1, 'google', 'cpc'),"
+                " (3, 1, 1, 'u', '2026-01-01 09:00:00', '2026-01-01 09:00:00', '',"
+                " 'https://www.bing.com/', '', '', 1, NULL, NULL)"
+            )
+        )
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, channel FROM sessions ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (1, "Direct"),
+        (2, "Paid Search"),
+        (3, "Organic Search"),
+    ]

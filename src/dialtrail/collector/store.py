@@ -26,6 +26,7 @@ from dialtrail.numbers.gate import ANYONE, LeaseGate
 from dialtrail.numbers.leasing import PoolSettings
 from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects.models import OriginRefusal, Project
+from dialtrail.sessions.channels import channel_of
 from dialtrail.sessions.models import (
     EntityObservation,
     PageView,
@@ -180,7 +181,7 @@ class BatchStatements:
 VISITOR_KEYS = ("project_id", "key", "first_seen_at", "last_seen_at")
 SESSION_KEYS = (
     *("project_id", "visitor_id", "key", "started_at", "last_activity_at", "landing_page"),
-    *("referrer", "ga_client_id", "user_agent", "ip", "page_views", *LANDING_PARAMETERS),
+    *("referrer", "ga_client_id", "user_agent", "ip", "page_views", "channel", *LANDING_PARAMETERS),
 )
 PAGE_VIEW_KEYS = ("session_id", "key", "url", "title", "referrer", "viewed_at")
 OBSERVATION_KEYS = ("session_id", "page_view_id", "entity_id", "value", "truncated", "observed_at")
@@ -244,6 +245,7 @@ def session_row(
 ) -> dict[str, Any]:
     """A new session, as its first page view starts it (``ip`` already truncated); its page
     views are counted as they are recorded (batch.py), this one too."""
+    sources_of_landing = sources.source_fields(event.url)
     return {
         "project_id": project_id,
         "visitor_id": visitor_id,
@@ -256,7 +258,8 @@ def session_row(
         "user_agent": user_agent[:1000],
         "ip": ip,
         "page_views": 0,
-        **sources.source_fields(event.url),
+        **sources_of_landing,
+        "channel": channel_of(sources_of_landing, event.referrer),
     }
 
 

@@ -49,6 +49,8 @@ class WebSession(Base):
         UniqueConstraint("project_id", "key", name="uq_sessions_project_key"),
         Index("ix_sessions_project_started", "project_id", "started_at"),
         Index("ix_sessions_project_ga", "project_id", "ga_client_id"),
+        # Reports count a period's sessions per channel from the index alone.
+        Index("ix_sessions_project_started_channel", "project_id", "started_at", "channel"),
         NEVER_REUSE_IDS,
     )
 
@@ -71,6 +73,9 @@ class WebSession(Base):
     fbclid: Mapped[str | None] = mapped_column(String(255), default=None)
     yclid: Mapped[str | None] = mapped_column(String(255), default=None)
     ga_client_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # GA4's default channel group (sessions/channels.py), set when the visit starts. No check
+    # constraint: adding one on SQLite rebuilds the table, which would cascade-delete its rows.
+    channel: Mapped[str] = mapped_column(String(32), default="Unassigned")
     user_agent: Mapped[str] = mapped_column(Text, default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     page_views: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,6 +18,9 @@ class SourceFields(BaseModel):
     gclid: str | None
     fbclid: str | None
     yclid: str | None
+    channel: str = Field(
+        description="Google Analytics 4's default channel group (docs/reports.md)."
+    )
 
 
 class EntityValue(BaseModel):

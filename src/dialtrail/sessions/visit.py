@@ -45,6 +45,11 @@ class VisitSnapshot:
     gclid: str | None = field(metadata=about("Google Ads click id.", "Cj0KCQ…", landing=True))
     fbclid: str | None = field(metadata=about("Facebook (Meta) click id.", "IwAR2x…", landing=True))
     yclid: str | None = field(metadata=about("Yandex Direct click id.", "4834271…", landing=True))
+    channel: str | None = field(
+        metadata=about(
+            "The visit's channel: Google Analytics 4's default channel group.", "Paid Search"
+        )
+    )
     referrer: str | None = field(
         metadata=about("Where the visitor came from.", "https://www.google.com/")
     )
