@@ -23,13 +23,13 @@ LAYERS = [
     ["sessions"],
     ["numbers"],
     ["calls"],
-    ["webhooks", "collector", "tracker"],
+    ["webhooks", "collector", "tracker", "reports"],
     ["admin", "demo", "demo_site"],
     ["app", "cli", "serving", "wiring", "models", "storage.migrations"],
 ]
 COMPOSITION = set(LAYERS[-1])
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
-DOMAIN_TOP = RANK["tracker"]
+DOMAIN_TOP = RANK["reports"]
 
 
 def unit(parts: tuple[str, ...]) -> str:

@@ -41,6 +41,7 @@ from dialtrail.numbers.gate import LeaseGate
 from dialtrail.projects.api import router as projects_router
 from dialtrail.projects.api import tokens_router
 from dialtrail.projects.auth import CurrentUser
+from dialtrail.reports.api import router as reports_router
 from dialtrail.secrets import derived_key, secret_key
 from dialtrail.sessions.api import router as sessions_router
 from dialtrail.settings import Settings
@@ -188,6 +189,7 @@ def api_router() -> APIRouter:
     router.include_router(deliveries_router)
     router.include_router(webhooks_router)
     router.include_router(sessions_router)
+    router.include_router(reports_router)
     router.include_router(calls_router)
     router.include_router(tokens_router)
     router.include_router(telephony_router)

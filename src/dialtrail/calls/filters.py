@@ -7,11 +7,11 @@ Every refusal is a 422 naming the parameter as the client spelt it (``from``, no
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import AwareDatetime
 
 from dialtrail.api.errors import invalid_field
@@ -34,6 +34,10 @@ class CallFilters:
     value: str | None = None
     session_key: str | None = None
     source: str | None = None
+    channel: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    landing_page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class CallParameters:
     value: str | None
     session_id: str | None
     source: str | None = None
+    channel: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    landing_page: str | None = None
 
 
 def call_parameters(
@@ -62,6 +70,13 @@ def call_parameters(
         AwareDatetime | None,
         Query(alias="to", description="Started before (ISO 8601 with an offset)."),
     ] = None,
+    *,
+    others: Annotated[CallParameters, Depends(filter_parameters)],
+) -> CallParameters:
+    return replace(others, start=start, end=end)
+
+
+def filter_parameters(
     attribution: Annotated[
         list[str] | None,
         Query(description="One or several (repeat it, or separate with commas).", max_length=20),
@@ -83,19 +98,33 @@ def call_parameters(
         str | None,
         Query(max_length=255, description="The call's source: its `utm_source` or static label."),
     ] = None,
+    channel: Annotated[
+        str | None, Query(max_length=32, description="The visit's channel (docs/reports.md).")
+    ] = None,
+    utm_medium: Annotated[str | None, Query(max_length=255)] = None,
+    utm_campaign: Annotated[str | None, Query(max_length=255)] = None,
+    landing_page: Annotated[
+        str | None,
+        Query(max_length=2000, description="The visit's landing page, without its query."),
+    ] = None,
 ) -> CallParameters:
+    """Every filter but the time range: the reports take their period in days instead."""
     return CallParameters(
-        start,
-        end,
-        attribution or [],
-        disposition or [],
-        utm_source,
-        tracking_number,
-        caller,
-        entity,
-        value,
-        session_id,
-        source,
+        start=None,
+        end=None,
+        attribution=attribution or [],
+        disposition=disposition or [],
+        utm_source=utm_source,
+        tracking_number=tracking_number,
+        caller=caller,
+        entity=entity,
+        value=value,
+        session_id=session_id,
+        source=source,
+        channel=channel,
+        utm_medium=utm_medium,
+        utm_campaign=utm_campaign,
+        landing_page=landing_page,
     )
 
 
@@ -118,6 +147,10 @@ def check_parameters(parameters: CallParameters, country: str | None) -> CallFil
         value=parameters.value,
         session_key=parameters.session_id,
         source=parameters.source,
+        channel=parameters.channel,
+        utm_medium=parameters.utm_medium,
+        utm_campaign=parameters.utm_campaign,
+        landing_page=parameters.landing_page,
     )
 
 
@@ -131,6 +164,10 @@ def refuse_nul_characters(parameters: CallParameters) -> None:
         "value": parameters.value,
         "session_id": parameters.session_id,
         "source": parameters.source,
+        "channel": parameters.channel,
+        "utm_medium": parameters.utm_medium,
+        "utm_campaign": parameters.utm_campaign,
+        "landing_page": parameters.landing_page,
     }
     for name, text in texts.items():
         if text is not None and "\x00" in text:

@@ -71,7 +71,34 @@ def conditions(project_id: int, filters: CallFilters) -> list[ColumnElement[bool
     ]
     if filters.session_key is not None:
         found.append(Call.session_id.in_(session_ids(project_id, filters.session_key)))
+    visit = visit_conditions(filters)
+    if visit:
+        found.append(Call.session_id.in_(select(WebSession.id).where(*visit)))
     return found
+
+
+def visit_conditions(filters: CallFilters) -> list[ColumnElement[bool]]:
+    """Filters on the attributed visit, read from its session: the columns the reports group
+    by (a call's snapshot copies them, and calls from before channels existed lack one)."""
+    return [
+        *equal(WebSession.channel, filters.channel),
+        *equal(WebSession.utm_medium, filters.utm_medium),
+        *equal(WebSession.utm_campaign, filters.utm_campaign),
+        *landing_page(filters.landing_page),
+    ]
+
+
+def landing_page(page: str | None) -> list[ColumnElement[bool]]:
+    # The page without its query or fragment: the address a report groups landing pages by.
+    if page is None:
+        return []
+    return [
+        or_(
+            WebSession.landing_page == page,
+            WebSession.landing_page.startswith(page + "?", autoescape=True),
+            WebSession.landing_page.startswith(page + "#", autoescape=True),
+        )
+    ]
 
 
 def time_range(filters: CallFilters) -> list[ColumnElement[bool]]:

@@ -1,0 +1,1 @@
+"""Reports: calls (and the visits behind them) counted per period and group."""

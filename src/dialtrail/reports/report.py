@@ -1,0 +1,179 @@
+"""A calls report put together: its spans, the sums of queries.py per span and group, the
+previous period's, and every figure derived (docs/reports.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, fields, replace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from dialtrail.calls.filters import CallFilters
+from dialtrail.reports import queries
+from dialtrail.reports.figures import Counts, Figures, figures
+from dialtrail.reports.groupings import Grouping
+from dialtrail.reports.periods import Interval, Period, Span, spans, whole
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    project_id: int
+    timezone: str
+    period: Period
+    interval: Interval
+    grouping: Grouping
+    filters: CallFilters  # without a time range: the period is the range
+    compare: bool
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    key: str | None  # None: calls without the value (no visit, no campaign, …)
+    figures: Figures
+    previous: Figures | None
+
+
+@dataclass(frozen=True)
+class IntervalRow:
+    span: Span
+    total: Figures
+    groups: list[tuple[str | None, Figures]]  # the groups with calls or sessions in the span
+
+
+@dataclass(frozen=True)
+class Report:
+    request: ReportRequest
+    previous_period: Period | None
+    totals: Figures
+    previous_totals: Figures | None
+    groups: list[GroupRow]
+    intervals: list[IntervalRow]
+
+
+@dataclass(frozen=True)
+class Summed:
+    """One span list's sums: per (span, group), per span, per group over all spans."""
+
+    by_span_and_group: dict[tuple[int, str | None], Counts]
+    by_span: dict[int, Counts]
+    by_group: dict[str | None, Counts]
+    total: Counts
+
+
+def build(db: Session, request: ReportRequest) -> Report:
+    zone = ZoneInfo(request.timezone)
+    report_spans = spans(request.period, request.interval, zone)
+    current = summed(db, request, report_spans, zone)
+    previous_period = request.period.previous() if request.compare else None
+    previous = summed(db, request, [], zone, previous_period) if previous_period else None
+    keys = ordered_keys(current.by_group)
+    return Report(
+        request=request,
+        previous_period=previous_period,
+        totals=figures(current.total),
+        previous_totals=figures(previous.total) if previous else None,
+        groups=[group_row(key, current, previous) for key in keys],
+        intervals=interval_rows(current, report_spans, keys),
+    )
+
+
+def summed(
+    db: Session,
+    request: ReportRequest,
+    report_spans: list[Span],
+    zone: ZoneInfo,
+    period: Period | None = None,
+) -> Summed:
+    """The sums over ``report_spans`` (the whole period's per-group sums read in one span of
+    their own: unique callers do not add up across spans). With no spans: only the period's
+    per-group sums and total (the previous period)."""
+    period = period or request.period
+    overall = [whole(period, zone)]
+    project, filters, grouping = request.project_id, request.filters, request.grouping
+    by_group = with_sessions(
+        queries.call_counts(db, project, filters, overall, grouping),
+        queries.session_counts(db, project, overall, grouping),
+        grouping.counts_sessions,
+    )
+    total = with_sessions(
+        queries.call_counts(db, project, filters, overall, None),
+        queries.session_counts(db, project, overall, None),
+        counts_sessions=True,
+    )
+    by_span_and_group: dict[tuple[int, str | None], Counts] = {}
+    by_span: dict[int, Counts] = {}
+    if report_spans:
+        by_span_and_group = with_sessions(
+            queries.call_counts(db, project, filters, report_spans, grouping),
+            queries.session_counts(db, project, report_spans, grouping),
+            grouping.counts_sessions,
+        )
+        by_span_keys = with_sessions(
+            queries.call_counts(db, project, filters, report_spans, None),
+            queries.session_counts(db, project, report_spans, None),
+            counts_sessions=True,
+        )
+        by_span = {number: counts for (number, _), counts in by_span_keys.items()}
+    return Summed(
+        by_span_and_group,
+        by_span,
+        {key: counts for (_, key), counts in by_group.items()},
+        total.get((0, None), Counts(sessions=0)),
+    )
+
+
+def with_sessions(
+    calls: dict[tuple[int, str | None], Counts],
+    sessions: dict[tuple[int, str | None], int],
+    counts_sessions: bool,
+) -> dict[tuple[int, str | None], Counts]:
+    """Each key's call counts with its sessions; a key with sessions and no calls too."""
+    if not counts_sessions:
+        return calls
+    merged = {key: replace(counts, sessions=sessions.get(key, 0)) for key, counts in calls.items()}
+    for key, number in sessions.items():
+        merged.setdefault(key, Counts(sessions=number))
+    return merged
+
+
+def ordered_keys(by_group: dict[str | None, Counts]) -> list[str | None]:
+    """Most calls first, then most sessions, then by name; calls without the value last."""
+    return sorted(
+        by_group,
+        key=lambda key: (
+            key is None,
+            -by_group[key].calls,
+            -(by_group[key].sessions or 0),
+            key or "",
+        ),
+    )
+
+
+def group_row(key: str | None, current: Summed, previous: Summed | None) -> GroupRow:
+    before = None
+    if previous is not None:
+        before = figures(previous.by_group.get(key, empty_like(current.by_group[key])))
+    return GroupRow(key, figures(current.by_group[key]), before)
+
+
+def empty_like(counts: Counts) -> Counts:
+    return Counts(sessions=None if counts.sessions is None else 0)
+
+
+def interval_rows(
+    current: Summed, report_spans: list[Span], keys: list[str | None]
+) -> list[IntervalRow]:
+    found: dict[int, list[tuple[str | None, Figures]]] = defaultdict(list)
+    for key in keys:
+        for number in range(len(report_spans)):
+            counts = current.by_span_and_group.get((number, key))
+            if counts is not None:
+                found[number].append((key, figures(counts)))
+    return [
+        IntervalRow(span, figures(current.by_span.get(number, Counts(sessions=0))), found[number])
+        for number, span in enumerate(report_spans)
+    ]
+
+
+FIGURE_NAMES = tuple(field.name for field in fields(Figures))
