@@ -109,5 +109,5 @@ def test_a_superuser_resets_a_forgotten_password(
     forgetful.get_by_label("E-mail address").fill(world.member.email)
     forgetful.get_by_label("Password").fill(NEW)
     forgetful.get_by_role("button", name="Sign in").click()
-    forgetful.wait_for_url("**/entities")
+    forgetful.wait_for_url("**/dashboard")
     forgetful.context.close()

@@ -20,6 +20,9 @@ def test_it_adds_an_entity_through_the_form_after_showing_where_the_expression_i
     page.goto(world.base_url + "/admin/")
     shoot(page, "sign-in", database)
     sign_in(page, world, world.owner.email)
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Tracking entities"
+    ).click()
     shoot(page, "entities-empty", database)
     page.get_by_role("link", name="Add an entity").click()
 
@@ -81,6 +84,9 @@ def test_a_hostile_value_shows_as_text_on_every_page_and_runs_nothing(
     page.on("dialog", record)
 
     sign_in(page, world, world.owner.email)
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Tracking entities"
+    ).click()
     assert page.get_by_test_id("last-value").inner_text() == HOSTILE
     shoot(page, "entities", database)
     page.get_by_role("link", name="Sessions").click()

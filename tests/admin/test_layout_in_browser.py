@@ -16,6 +16,8 @@ pytestmark = pytest.mark.storage_agnostic
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 PROJECT_PAGES = (
+    "dashboard",
+    "reports",
     "entities",
     "entities/new",
     "numbers",
@@ -71,6 +73,9 @@ def test_a_variable_path_in_the_reads_column_stays_on_one_line(
 ) -> None:
     seed(world, database)
     sign_in(page, world, world.owner.email)
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Tracking entities"
+    ).click()
 
     reads = page.get_by_test_id("reads").first
     assert reads.inner_text() == "r7k12_si"

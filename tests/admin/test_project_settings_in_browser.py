@@ -98,5 +98,5 @@ def test_a_project_created_in_the_ui_opens_on_its_installation_page(
     shoot(page, "project-delete", database)
     page.get_by_label("Type the project's name").fill("Second shop")
     page.get_by_role("button", name="Delete Second shop").click()
-    page.wait_for_url("**/entities")
+    page.wait_for_url("**/dashboard")
     assert page.locator("#project-switcher option").all_inner_texts() == ["Acme"]

@@ -43,7 +43,7 @@ def test_it_signs_in_with_an_http_only_same_site_cookie(world: World, client: ht
     assert "Max-Age=1209600" in cookie  # 14 days
     assert "Secure" not in cookie  # the test server's public URL is http
     home = client.get("/admin/").headers["location"]
-    assert home == f"/admin/projects/{world.project_id}/entities"
+    assert home == f"/admin/projects/{world.project_id}/dashboard"
 
 
 def test_it_marks_the_cookie_secure_when_the_public_url_is_https(

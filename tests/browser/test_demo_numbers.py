@@ -115,7 +115,7 @@ def sign_in_as(page: Page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/entities")
+    page.wait_for_url("**/dashboard")
 
 
 def test_headless_chromium_is_a_bot_and_sees_the_sites_own_number(

@@ -19,7 +19,7 @@ def sign_in(page: Page, world: World, email: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/entities")
+    page.wait_for_url("**/dashboard")
 
 
 def shoot(page: Page, name: str, database: Database) -> None:

@@ -30,13 +30,17 @@ from dialtrail.calls.models import ATTRIBUTIONS, DISPOSITIONS
 from dialtrail.calls.schemas import CallEventOut, CallOut, call_out
 from dialtrail.entities import service as entities
 from dialtrail.projects.models import Project
+from dialtrail.sessions.channels import CHANNELS
 
 router = APIRouter(prefix="/projects/{project_id}")
 
 PAGE_SIZE = 50
 FIRST_DAY = date(1970, 1, 1)
 LAST_DAY = date(9998, 12, 31)
-FILTERS = ("from", "to", "attribution", "disposition", "source", "entity", "value")
+FILTERS = ("from", "to", "attribution", "disposition", "source", "entity", "value", "channel")
+# Filters a report's group links to (admin/reports.py): kept while paging and shown as text.
+GROUP_FILTERS = ("utm_campaign", "utm_medium", "landing_page", "tracking_number")
+ALL_FILTERS = (*FILTERS, *GROUP_FILTERS)
 
 
 class CallSearch(RequestBody):
@@ -51,6 +55,11 @@ class CallSearch(RequestBody):
     source: str | None = Field(None, max_length=255)
     entity: str | None = Field(None, max_length=64)
     value: str | None = Field(None, max_length=1000)
+    channel: str | None = Field(None, max_length=32)
+    utm_campaign: str | None = Field(None, max_length=255)
+    utm_medium: str | None = Field(None, max_length=255)
+    landing_page: str | None = Field(None, max_length=2000)
+    tracking_number: str | None = Field(None, max_length=64)
     cursor: int | None = Field(None, ge=1, le=MAX_ID)
 
     def parameters(self, timezone: str) -> CallParameters:
@@ -62,12 +71,16 @@ class CallSearch(RequestBody):
             attribution=[self.attribution] if self.attribution else [],
             disposition=[self.disposition] if self.disposition else [],
             utm_source=None,
-            tracking_number=None,
+            tracking_number=self.tracking_number,
             caller=None,
             entity=self.entity,
             value=self.value,
             session_id=None,
             source=self.source,
+            channel=self.channel,
+            utm_medium=self.utm_medium,
+            utm_campaign=self.utm_campaign,
+            landing_page=self.landing_page,
         )
 
 
@@ -76,7 +89,7 @@ def day_start(day: date | None, zone: ZoneInfo) -> datetime | None:
 
 
 def searched(request: Request) -> dict[str, str]:
-    given = {name: request.query_params.get(name, "") for name in (*FILTERS, "cursor")}
+    given = {name: request.query_params.get(name, "") for name in (*ALL_FILTERS, "cursor")}
     return {name: value for name, value in given.items() if value != ""}
 
 
@@ -87,7 +100,7 @@ def checked_search(
         search = CallSearch.model_validate(given)
         return check_parameters(search.parameters(project.timezone), project.country), search.cursor
     except (ValidationError, ApiError) as error:
-        return in_the_forms_words(form_errors(error, (*FILTERS, "cursor")))
+        return in_the_forms_words(form_errors(error, (*ALL_FILTERS, "cursor")))
 
 
 # The API names its parameters (`from`, `entity`); the journal's form has labels for them.
@@ -119,7 +132,9 @@ def call_list(
         admin=admin,
         project=project,
         section="calls",
-        search={name: given.get(name, "") for name in FILTERS},
+        search={name: given.get(name, "") for name in ALL_FILTERS},
+        group_filters=[(name, given[name]) for name in GROUP_FILTERS if name in given],
+        channels=CHANNELS,
         errors=errors,
         items=items,
         entity_names=[entity.name for entity in entities.list_entities(db, project)],
@@ -139,7 +154,7 @@ def listing(
     try:
         return FormErrors(), *find(db, project.id, *checked)
     except ApiError as error:  # a cursor that is not a call of this project
-        return form_errors(error, (*FILTERS, "cursor")), [], None
+        return form_errors(error, (*ALL_FILTERS, "cursor")), [], None
 
 
 def find(

@@ -14,6 +14,8 @@ class Section:
 
 
 PROJECT_SECTIONS: tuple[Section, ...] = (
+    Section("dashboard", "Dashboard", "Call tracking"),
+    Section("reports", "Reports", "Call tracking"),
     Section("entities", "Tracking entities", "Call tracking"),
     Section("numbers", "Numbers", "Call tracking"),
     Section("sessions", "Sessions", "Call tracking"),

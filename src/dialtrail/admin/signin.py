@@ -143,7 +143,7 @@ def sign_out(request: Request, admin: SignedIn, form: CheckedForm, db: DatabaseS
 def home(request: Request, admin: SignedIn) -> Response:
     if admin.projects:
         first, _ = admin.projects[0]
-        return redirect(request, f"/admin/projects/{first.id}/entities")
+        return redirect(request, f"/admin/projects/{first.id}/dashboard")
     return render(request, "no_projects.html", admin=admin)
 
 

@@ -125,3 +125,10 @@ def session_counts(
         .group_by(table.c.number, *([key] if per_group else []))
     )
     return {(row[0], row[1]): int(row[2]) for row in db.execute(query)}
+
+
+def has_activity(db: Session, project_id: int) -> bool:
+    """Has the project ever had a visit or a call (else the pages say how to get some)?"""
+    call = select(Call.id).where(Call.project_id == project_id).limit(1)
+    visit = select(WebSession.id).where(WebSession.project_id == project_id).limit(1)
+    return db.scalar(call) is not None or db.scalar(visit) is not None
