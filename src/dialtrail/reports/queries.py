@@ -9,20 +9,23 @@ the query, identically on SQLite and PostgreSQL. Sessions are counted the same w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
+    bindparam,
     case,
-    column,
     func,
     null,
     select,
-    values,
+    text,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import CTE
@@ -39,17 +42,31 @@ from dialtrail.storage.base import UTCDateTime
 Key = tuple[int, str | None]  # (span number, group key)
 
 
-def span_table(spans: Sequence[Span]) -> CTE:
-    """``WITH spans (number, start_at, end_at) AS (VALUES …)``: SQLite takes VALUES only in a
-    common table expression, PostgreSQL anywhere."""
-    table = values(
-        column("number", Integer),
-        column("start_at", UTCDateTime),
-        column("end_at", UTCDateTime),
-        name="spans",
-    )
-    rows = [(number, span.start, span.end) for number, span in enumerate(spans)]
-    return table.data(rows).cte("spans")
+def span_table(spans: Sequence[Span], dialect: str) -> CTE:
+    """``spans (number, start_at, end_at)``, read from one JSON parameter: a VALUES list of a
+    year of days was a thousand bound parameters, and compiling it cost more than the query."""
+    boundaries = json.dumps([[stored(span.start), stored(span.end)] for span in spans])
+    rows = SPAN_ROWS[dialect].bindparams(bindparam("spans", boundaries, type_=String))
+    return rows.columns(number=Integer, start_at=UTCDateTime, end_at=UTCDateTime).cte("spans")
+
+
+def stored(moment: datetime) -> str:
+    """As UTCDateTime stores it: UTC without a zone (SQLite compares the text)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+SPAN_ROWS = {
+    "sqlite": text(
+        "SELECT CAST(key AS INTEGER) AS number, json_extract(value, '$[0]') AS start_at,"
+        " json_extract(value, '$[1]') AS end_at FROM json_each(:spans)"
+    ),
+    "postgresql": text(
+        "SELECT CAST(ordinality - 1 AS INTEGER) AS number,"
+        " CAST(boundary ->> 0 AS TIMESTAMP WITHOUT TIME ZONE) AS start_at,"
+        " CAST(boundary ->> 1 AS TIMESTAMP WITHOUT TIME ZONE) AS end_at"
+        " FROM json_array_elements(CAST(:spans AS JSON)) WITH ORDINALITY AS t(boundary, ordinality)"
+    ),
+}
 
 
 def call_counts(
@@ -60,11 +77,22 @@ def call_counts(
     grouping: Grouping | None,
 ) -> dict[Key, Counts]:
     """Per span and group (``grouping`` None: per span only, the key None)."""
-    dialect = db.get_bind().dialect.name
-    table = span_table(spans)
+    query = call_counts_query(db.get_bind().dialect.name, project_id, filters, spans, grouping)
+    rows = db.execute(query)
+    return {(row[0], row[1]): Counts(*(int(value or 0) for value in row[2:])) for row in rows}
+
+
+def call_counts_query(
+    dialect: str,
+    project_id: int,
+    filters: CallFilters,
+    spans: Sequence[Span],
+    grouping: Grouping | None,
+) -> Select[Any]:
+    table = span_table(spans, dialect)
     key = grouping.call_key(dialect) if grouping else null()
     per_group = [key] if grouping else []  # PostgreSQL refuses GROUP BY NULL
-    query = (
+    query: Select[Any] = (
         select(table.c.number, key.label("group_key"), *call_sums())
         .select_from(table)
         .join(
@@ -80,8 +108,7 @@ def call_counts(
     )
     if grouping is not None and grouping.counts_sessions:
         query = query.outerjoin(WebSession, WebSession.id == Call.session_id)
-    rows = db.execute(query)
-    return {(row[0], row[1]): Counts(*(int(value or 0) for value in row[2:])) for row in rows}
+    return query
 
 
 def call_sums() -> list[ColumnElement[Any]]:
@@ -108,7 +135,7 @@ def session_counts(
 ) -> dict[Key, int]:
     """Sessions started per span and group (grouping None or by a call's field: per span)."""
     dialect = db.get_bind().dialect.name
-    table = span_table(spans)
+    table = span_table(spans, dialect)
     per_group = grouping is not None and grouping.counts_sessions
     key = grouping.session_key(dialect) if grouping and per_group else null()
     query: Select[Any] = (

@@ -85,20 +85,22 @@ def summed(
     zone: ZoneInfo,
     period: Period | None = None,
 ) -> Summed:
-    """The sums over ``report_spans`` (the whole period's per-group sums read in one span of
-    their own: unique callers do not add up across spans). With no spans: only the period's
-    per-group sums and total (the previous period)."""
+    """The sums over ``report_spans`` (the whole period's per-group call sums read in one span
+    of their own: unique callers do not add up across spans). With no spans: only the period's
+    per-group sums and total (the previous period). Sessions do add up: they are counted once,
+    per span and group, and every other sum of them is added here."""
     period = period or request.period
     overall = [whole(period, zone)]
     project, filters, grouping = request.project_id, request.filters, request.grouping
+    sessions = queries.session_counts(db, project, report_spans or overall, grouping)
     by_group = with_sessions(
         queries.call_counts(db, project, filters, overall, grouping),
-        queries.session_counts(db, project, overall, grouping),
+        added(sessions, per_span=False),
         grouping.counts_sessions,
     )
     total = with_sessions(
         queries.call_counts(db, project, filters, overall, None),
-        queries.session_counts(db, project, overall, None),
+        {(0, None): sum(sessions.values())},
         counts_sessions=True,
     )
     by_span_and_group: dict[tuple[int, str | None], Counts] = {}
@@ -106,12 +108,12 @@ def summed(
     if report_spans:
         by_span_and_group = with_sessions(
             queries.call_counts(db, project, filters, report_spans, grouping),
-            queries.session_counts(db, project, report_spans, grouping),
+            sessions,
             grouping.counts_sessions,
         )
         by_span_keys = with_sessions(
             queries.call_counts(db, project, filters, report_spans, None),
-            queries.session_counts(db, project, report_spans, None),
+            added(sessions, per_span=True),
             counts_sessions=True,
         )
         by_span = {number: counts for (number, _), counts in by_span_keys.items()}
@@ -121,6 +123,16 @@ def summed(
         {key: counts for (_, key), counts in by_group.items()},
         total.get((0, None), Counts(sessions=0)),
     )
+
+
+def added(
+    sessions: dict[tuple[int, str | None], int], *, per_span: bool
+) -> dict[tuple[int, str | None], int]:
+    """Per span (over groups), or per group (over spans, as span 0)."""
+    sums: dict[tuple[int, str | None], int] = defaultdict(int)
+    for (number, key), count in sessions.items():
+        sums[(number, None) if per_span else (0, key)] += count
+    return dict(sums)
 
 
 def with_sessions(

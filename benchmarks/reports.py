@@ -1,0 +1,266 @@
+"""Reports on a year of a busy site: how long the calls report takes for the last 30 days and
+for a whole year, grouped by channel and by campaign, with the previous period (as the admin's
+Reports page asks for it).
+
+    .venv/bin/python benchmarks/reports.py [--database sqlite|postgresql]
+        [--calls N] [--sessions-per-call 10] [--repeat 3]
+
+A scratch database (harness/scratch.py) is migrated and filled set-based, in the database
+itself (PostgreSQL: ``generate_series``; SQLite: a recursive CTE): ``--sessions-per-call`` times
+``--calls`` sessions spread evenly over the 365 days before 1 December 2026, over ten channels
+and 200 campaigns (one visit in eight without), a visitor per four sessions, and ``--calls``
+calls, each attributed to a session and started two minutes after it, with realistic visit
+and entity snapshots. Then ``ANALYZE`` (PostgreSQL: ``VACUUM ANALYZE``, which also marks the
+pages all-visible for index-only scans), and each report is built ``--repeat`` times with
+``reports.report.build``, the function behind the API and the page: the first (cold) and the
+median times are reported. The plan of the largest query (a year, per day and channel) is
+saved next to the figures.
+
+Defaults: the issue's volumes (PostgreSQL: 1,000,000 calls and 10,000,000 sessions; SQLite a
+tenth). Results: a table on stdout and benchmarks/results/reports-<backend>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from harness import cli, report, scratch
+from harness.report import say
+from sqlalchemy import Connection, text
+
+from dialtrail.calls.filters import CallFilters
+from dialtrail.reports import queries
+from dialtrail.reports.groupings import Grouping
+from dialtrail.reports.periods import Period, spans
+from dialtrail.reports.report import ReportRequest, build
+from dialtrail.storage import engine as storage_engine
+
+END = datetime(2026, 12, 1, tzinfo=UTC)
+YEAR_SECONDS = 365 * 86400
+CHANNELS = (
+    "Paid Search", "Organic Search", "Direct", "Referral", "Paid Social", "Organic Social",
+    "Email", "Display", "Affiliates", "Unassigned",
+)  # fmt: skip
+CASES = (
+    ("30 days", Period(date(2026, 11, 1), date(2026, 11, 30)), "day"),
+    ("one year", Period(date(2025, 12, 1), date(2026, 11, 30)), "day"),
+)
+GOALS = {"30 days": 1.0, "one year": 3.0}
+
+
+def main() -> int:
+    parser = cli.parser_for(__doc__)
+    cli.add_database_arguments(parser)
+    parser.add_argument("--calls", type=int, help="default: 1,000,000 (SQLite 100,000)")
+    parser.add_argument("--sessions-per-call", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3)
+    arguments = parser.parse_args()
+    if arguments.calls is None:
+        arguments.calls = 1_000_000 if arguments.database == "postgresql" else 100_000
+    with scratch.database(arguments.database, arguments.postgres_url) as database:
+        return run(arguments, database)
+
+
+def run(arguments: argparse.Namespace, database: scratch.Scratch) -> int:
+    project_id = scratch.prepare_project(database.url).project_id
+    calls = arguments.calls
+    sessions = calls * arguments.sessions_per_call
+    engine = scratch.engine_for(database.url)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        fill(connection, database.backend, project_id, sessions, calls)
+    filled = time.perf_counter() - started
+    say(f"filled {sessions:,} sessions and {calls:,} calls in {filled:.0f} s")
+    analyse(engine, database.backend)
+    factory = storage_engine.create_session_factory(engine)
+    rows = [
+        measure(factory, project_id, case, grouping, arguments.repeat)
+        for case in CASES
+        for grouping in ("channel", "campaign")
+    ]
+    plan = explain(engine, database.backend, project_id)
+    engine.dispose()
+    show(rows)
+    result = {
+        "backend": database.backend,
+        "calls": calls,
+        "sessions": sessions,
+        "fill_seconds": round(filled, 1),
+        "reports": rows,
+        "plan": plan,
+        **report.environment(),
+    }
+    path = report.write_json(f"reports-{database.backend}.json", result)
+    say(f"results: {path}")
+    return 0 if all(row["median_seconds"] < GOALS[row["period"]] for row in rows) else 1
+
+
+def fill(connection: Connection, backend: str, project_id: int, sessions: int, calls: int) -> None:
+    """Visitors, sessions and calls, written by the database from a series of numbers."""
+    parameters = {
+        "project": project_id,
+        "sessions": sessions,
+        "visitors": max(1, sessions // 4),
+        "calls": calls,
+        "per_call": sessions // calls,
+        "step": YEAR_SECONDS / sessions,
+    }
+    for statement in (visitors_sql, sessions_sql, calls_sql):
+        connection.execute(text(statement(backend)), parameters)
+
+
+def series(backend: str, count: str) -> str:
+    """The numbers 1 … count as a row source ``n(i)``."""
+    if backend == "postgresql":
+        return f"generate_series(1, {count}) AS n(i)"
+    return (
+        f"(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})"  # noqa: S608
+        " SELECT i FROM n) AS n"
+    )
+
+
+def moment(backend: str, seconds: str) -> str:
+    """SQL for 1 December 2025 plus ``seconds``, as each database stores UTCDateTime."""
+    if backend == "postgresql":
+        return f"(timestamp '2025-12-01 00:00:00' + ({seconds}) * interval '1 second')"
+    return (
+        "(strftime('%Y-%m-%d %H:%M:%S', '2025-12-01 00:00:00', '+' || CAST("
+        f"{seconds} AS INTEGER) || ' seconds') || '.000000')"
+    )
+
+
+def visitors_sql(backend: str) -> str:
+    start = moment(backend, "0")
+    return (
+        "INSERT INTO visitors (project_id, key, first_seen_at, last_seen_at) "  # noqa: S608 (constants only)
+        f"SELECT :project, 'v' || i, {start}, {start} FROM {series(backend, ':visitors')}"
+    )
+
+
+def sessions_sql(backend: str) -> str:
+    at = moment(backend, "i * :step")
+    return (
+        "INSERT INTO sessions (project_id, visitor_id, key, started_at, last_activity_at,"  # noqa: S608 (constants only)
+        " landing_page, referrer, utm_source, utm_medium, utm_campaign, user_agent, ip,"
+        " page_views, channel) "
+        f"SELECT :project, 1 + (i % :visitors), 's' || i, {at}, {at},"
+        " 'https://shop.example.com/offer/' || (i % 40) || '?utm_source=google&gclid=Cj0' || i,"
+        " 'https://www.google.com/', 'google', 'cpc',"
+        " CASE WHEN i % 8 = 0 THEN NULL ELSE 'campaign-' || (i % 200) END,"
+        " 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0',"
+        f" '203.0.113.0', 1 + i % 6, {channel_case()} FROM {series(backend, ':sessions')}"
+    )
+
+
+def channel_case() -> str:
+    whens = " ".join(f"WHEN {index} THEN '{name}'" for index, name in enumerate(CHANNELS))
+    return f"CASE i % {len(CHANNELS)} {whens} END"
+
+
+# A call's visit snapshot as ingest stores it (sessions/visit.py), about 600 bytes.
+VISIT_JSON = (
+    '{"session_id": "s", "visitor_id": "v", "ga_client_id": "123.456", "utm_source": "google",'
+    ' "utm_medium": "cpc", "utm_campaign": "campaign-7", "utm_content": null, "utm_term": null,'
+    ' "gclid": "Cj0KCQ", "fbclid": null, "yclid": null, "channel": "Paid Search",'
+    ' "referrer": "https://www.google.com/", "landing_page": "https://shop.example.com/offer/7",'
+    ' "page_url": "https://shop.example.com/contacts", "started_at": "2026-11-27T10:02:11Z",'
+    ' "page_views": 3, "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0"}'
+)
+
+
+def calls_sql(backend: str) -> str:
+    session = "(i * :per_call)"
+    at = moment(backend, f"{session} * :step + 120")
+    json = "::json" if backend == "postgresql" else ""
+    entities = (
+        """'{"visit_id": {"value": "V-' || (i % 1000) || '", "observed_at": null,"""
+        """ "page_url": null}}'"""
+    )
+    return (
+        "INSERT INTO calls (project_id, provider, external_id, direction, caller,"  # noqa: S608 (constants only)
+        " tracking_number, started_at, ended_at, wait_seconds, talk_seconds, duration_seconds,"
+        " disposition, insertion_type, attribution, session_id, visitor_id,"
+        " candidate_session_ids, is_first_call, visit, entities, created_at, updated_at) "
+        "SELECT :project, 'api', 'c' || i, 'incoming', '+4420' || (10000000 + i % 400000),"
+        f" '+442079460958', {at}, {at}, 5 + i % 40,"
+        " CASE WHEN i % 4 < 2 THEN 30 + i % 600 END, 35 + i % 640,"
+        " CASE i % 4 WHEN 0 THEN 'answered' WHEN 1 THEN 'answered' WHEN 2 THEN 'no_answer'"
+        " ELSE 'busy' END, 'dynamic', 'session',"
+        f" {session}, 1 + ({session} % :visitors), '[]'{json}, i % 3 <> 0,"
+        f" '{VISIT_JSON}'{json}, ({entities}){json}, {at}, {at}"
+        f" FROM {series(backend, ':calls')}"
+    )
+
+
+def analyse(engine: Any, backend: str) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE" if backend == "postgresql" else "ANALYZE"))
+
+
+def measure(
+    factory: Any, project_id: int, case: tuple[str, Period, str], grouping: str, repeat: int
+) -> dict[str, Any]:
+    name, period, _ = case
+    request = ReportRequest(
+        project_id, "Europe/Kyiv", period, "day", Grouping(grouping), CallFilters(), compare=True
+    )
+    times = []
+    for _ in range(repeat):
+        with factory() as db:
+            started = time.perf_counter()
+            built = build(db, request)
+            times.append(time.perf_counter() - started)
+    return {
+        "period": name,
+        "group_by": grouping,
+        "calls": built.totals.calls,
+        "groups": len(built.groups),
+        "first_seconds": round(times[0], 3),
+        "median_seconds": round(statistics.median(times), 3),
+    }
+
+
+def explain(engine: Any, backend: str, project_id: int) -> str:
+    """The plan of the largest statement: a year of days, per day and channel."""
+    year = spans(CASES[1][1], "day", ZoneInfo("Europe/Kyiv"))
+    query = queries.call_counts_query(backend, project_id, CallFilters(), year, Grouping("channel"))
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if backend == "postgresql" else "EXPLAIN QUERY PLAN "
+    with engine.connect() as connection:
+        compiled = query.compile(connection)
+        values = {name: stored(value, backend) for name, value in compiled.params.items()}
+        if backend == "sqlite":  # qmark placeholders: the values in their order
+            ordered = tuple(values[name] for name in compiled.positiontup or ())
+            rows = connection.exec_driver_sql(prefix + str(compiled), ordered).all()
+        else:
+            rows = connection.exec_driver_sql(prefix + str(compiled), values).all()
+    return "\n".join(" | ".join(str(part) for part in row) for row in rows)
+
+
+def stored(value: Any, backend: str) -> Any:
+    """A bound value as UTCDateTime stores it (the statement runs on the driver's cursor)."""
+    if not isinstance(value, datetime):
+        return value
+    naive = value.astimezone(UTC).replace(tzinfo=None)
+    return naive if backend == "postgresql" else naive.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def show(rows: list[dict[str, Any]]) -> None:
+    header = f"{'period':10} {'group by':10} {'calls':>10} {'groups':>7}"
+    say(f"{header} {'first s':>8} {'median s':>9}  goal")
+    for row in rows:
+        goal = GOALS[row["period"]]
+        verdict = "ok" if row["median_seconds"] < goal else "MISSED"
+        say(
+            f"{row['period']:10} {row['group_by']:10} {row['calls']:>10,} {row['groups']:>7}"
+            f" {row['first_seconds']:>8.3f} {row['median_seconds']:>9.3f}  < {goal:.0f} s {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
