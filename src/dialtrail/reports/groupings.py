@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, null
+from sqlalchemy import ColumnElement, case, func, null, select
 
 from dialtrail.calls.models import Call
 from dialtrail.sessions.models import WebSession
@@ -88,16 +88,22 @@ JOURNAL_FILTERS = {
 
 def call_keys(dialect: str) -> dict[str, Any]:
     return {
-        "channel": WebSession.channel,
+        "channel": of_visit(WebSession.channel),
         # What the journal calls a call's source: the visit's utm_source, else a static label.
-        "source": func.coalesce(WebSession.utm_source, Call.source_label),
-        "medium": WebSession.utm_medium,
-        "campaign": WebSession.utm_campaign,
-        "landing_page": page_address(WebSession.landing_page, dialect),
+        "source": func.coalesce(of_visit(WebSession.utm_source), Call.source_label),
+        "medium": of_visit(WebSession.utm_medium),
+        "campaign": of_visit(WebSession.utm_campaign),
+        "landing_page": of_visit(page_address(WebSession.landing_page, dialect)),
         "tracking_number": Call.tracking_number,
         "attribution": Call.attribution,
         "disposition": Call.disposition,
     }
+
+
+def of_visit(value: Any) -> Any:
+    """The call's session's value, looked up by primary key per call: the planner cannot
+    mistake it for a join over every session."""
+    return select(value).where(WebSession.id == Call.session_id).scalar_subquery()
 
 
 def session_keys(dialect: str) -> dict[str, Any]:
