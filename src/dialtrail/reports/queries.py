@@ -1,10 +1,11 @@
 """The report's sums, read in a few grouped queries.
 
-Each query joins a small table of the report's spans (``VALUES``: number, start, end in UTC)
-to the calls by their start, so the database walks ``ix_calls_project_started`` once per span
-and sums per span and group; time zones and DST are settled in Python (periods.py) before
-the query, identically on SQLite and PostgreSQL. Sessions are counted the same way from
-``ix_sessions_project_started_channel``. ARCHITECTURE.md ("Reports") explains the plan.
+Each call (and session) of the period gets its span number in SQL from boundaries computed in
+Python (periods.py settles time zones and DST, identically on both databases): on PostgreSQL by
+``width_bucket`` within one index range of ``ix_calls_project_started``; on SQLite by joining a
+small table of spans (one JSON parameter), one index range per span. The call's visit
+dimensions are looked up per call by the session's primary key. ARCHITECTURE.md ("Reports")
+explains the plans and what the benchmark measured.
 """
 
 from __future__ import annotations
