@@ -24,6 +24,7 @@ from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError
 from dialtrail.api.schemas import RequestBody
 from dialtrail.calls.filters import CallFilters, CallParameters
+from dialtrail.collector.deriver import caught_up
 from dialtrail.entities import service as entities
 from dialtrail.projects.models import Project
 from dialtrail.reports import report as reports
@@ -74,6 +75,7 @@ def checked(
 def report_page(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
+    caught_up(db)  # sessions are derived from the collector's journal
     project = access.project
     given = searched(request)
     outcome = checked(request, project, given)
@@ -143,6 +145,7 @@ def journal_url(project: Project, days: dict[str, str], calls_filter: dict[str, 
 def report_csv(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
+    caught_up(db)  # sessions are derived from the collector's journal
     project = access.project
     outcome = checked(request, project, searched(request))
     if isinstance(outcome, FormErrors):
@@ -161,6 +164,7 @@ def report_csv(
 def dashboard(
     request: Request, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
+    caught_up(db)  # sessions are derived from the collector's journal
     project = access.project
     today = local_today(project, request.app.state.clock())
     monday = today - timedelta(days=today.weekday())

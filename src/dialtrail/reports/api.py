@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import ProjectId
+from dialtrail.collector.deriver import caught_up
 from dialtrail.projects.access import readable_project
 from dialtrail.projects.auth import CurrentUser
 from dialtrail.reports import report
@@ -25,6 +26,7 @@ def calls_report(
     request: Request,
 ) -> ReportOut:
     project = readable_project(db, user, project_id).project
+    caught_up(db)  # sessions are derived from the collector's journal
     checked = check_request(parameters, project, request.app.state.clock())
     return report_out(report.build(db, checked))
 
@@ -43,6 +45,7 @@ def calls_report_csv(
     request: Request,
 ) -> Response:
     project = readable_project(db, user, project_id).project
+    caught_up(db)  # sessions are derived from the collector's journal
     checked = check_request(parameters, project, request.app.state.clock())
     period = checked.period
     name = f"report-{project.id}-{checked.grouping.name}-{period.first_day}-{period.last_day}.csv"
