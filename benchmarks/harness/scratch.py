@@ -41,9 +41,12 @@ class Scratch:
 
 
 @contextlib.contextmanager
-def database(backend: str, postgres_url: str | None = None) -> Iterator[Scratch]:
+def database(
+    backend: str, postgres_url: str | None = None, folder: str | None = None
+) -> Iterator[Scratch]:
+    """``folder``: where SQLite's file goes (default: the system's temporary folder)."""
     if backend == "sqlite":
-        with sqlite_database() as scratch:
+        with sqlite_database(folder) as scratch:
             yield scratch
     else:
         server_url = postgres_url or settings.load_test_settings().test_postgres_url
@@ -52,8 +55,8 @@ def database(backend: str, postgres_url: str | None = None) -> Iterator[Scratch]
 
 
 @contextlib.contextmanager
-def sqlite_database() -> Iterator[Scratch]:
-    folder = Path(tempfile.mkdtemp(prefix="dialtrail-bench-"))
+def sqlite_database(parent: str | None = None) -> Iterator[Scratch]:
+    folder = Path(tempfile.mkdtemp(prefix="dialtrail-bench-", dir=parent))
     try:
         path = folder / "bench.sqlite3"
         yield Scratch("sqlite", f"sqlite:///{path}", path.name)
