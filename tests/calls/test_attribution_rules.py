@@ -57,19 +57,56 @@ def test_it_does_not_call_late_a_call_after_the_window() -> None:
     assert (found.attribution, found.session_id, found.insertion_type) == ("none", None, "dynamic")
 
 
-def test_it_gives_a_late_call_to_the_last_holder_not_an_earlier_one() -> None:
+def test_it_flags_a_late_call_two_holders_could_have_made() -> None:
+    # Both leases ended within the late window: either visitor may be calling late.
     leases = [lease(1, -30, -20), lease(2, -15, -10)]
 
-    assert attribute(POOL, leases, T, LATE).session_id == 2
+    found = attribute(POOL, leases, T, LATE)
+
+    assert (found.attribution, found.session_id) == ("ambiguous", 2)  # the last to end
+    assert found.candidate_session_ids == (1,)
     assert attribute(POOL, leases, T, 0).attribution == "none"
 
 
-def test_it_prefers_the_live_lease_of_a_newer_visitor_over_a_late_guess() -> None:
+def test_it_flags_a_live_lease_whose_number_the_previous_holder_left_within_the_window() -> None:
+    # Visitor 1 left 5 minutes ago and may be calling late; visitor 2 holds the number now.
     leases = [lease(1, -30, -5), lease(2, -4, 10)]
 
     found = attribute(POOL, leases, T, LATE)
 
+    assert (found.attribution, found.session_id) == ("ambiguous", 2)
+    assert found.candidate_session_ids == (1,)
+
+
+def test_it_names_the_holder_without_doubt_once_the_previous_one_is_past_the_window() -> None:
+    leases = [lease(1, -60, -31), lease(2, -4, 10)]
+
+    found = attribute(POOL, leases, T, LATE)
+
     assert (found.attribution, found.session_id) == ("session", 2)
+
+
+def test_it_flags_a_call_from_a_caller_whose_earlier_call_named_another_session() -> None:
+    # The caller rang this number before, from session 9's visit: calling back from the log.
+    found = attribute(POOL, [lease(2, -4, 10)], T, LATE, earlier=[9])
+
+    assert (found.attribution, found.session_id, found.candidate_session_ids) == (
+        "ambiguous",
+        2,
+        (9,),
+    )
+
+
+def test_it_has_no_doubt_when_the_earlier_call_named_the_same_session() -> None:
+    found = attribute(POOL, [lease(2, -4, 10)], T, LATE, earlier=[2])
+
+    assert (found.attribution, found.session_id) == ("session", 2)
+
+
+def test_an_earlier_call_alone_names_nobody() -> None:
+    found = attribute(POOL, [], T, LATE, earlier=[9])
+
+    assert (found.attribution, found.session_id) == ("none", None)
 
 
 def test_it_labels_a_call_to_a_static_number_with_its_source() -> None:

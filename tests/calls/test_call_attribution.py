@@ -202,3 +202,32 @@ def test_it_takes_the_destination_from_the_number_else_the_project(scene: Scene)
 
     destinations = [scene.call(answer["call_id"]).destination for answer in (pool, static)]
     assert destinations == ["+380501112233", "sip:desk@pbx.example.com"]
+
+
+def test_it_flags_a_caller_back_whose_earlier_call_named_another_visit(scene: Scene) -> None:
+    # Days ago the caller rang this number from the first visit; today another visit holds it.
+    number = scene.number()
+    first, first_key = scene.visit(started=-3 * 24 * 60)
+    now_holding, holding_key = scene.visit()
+    scene.lease(number, first, -3 * 24 * 60, -3 * 24 * 60 + 10, released=-3 * 24 * 60 + 10)
+    scene.lease(number, now_holding, -10, 5)
+    earlier = scene.report(call_id="CA0", at=at(-3 * 24 * 60 + 5)).json()
+    assert (earlier["attribution"], earlier["session_id"]) == ("session", first_key)
+
+    answer = scene.report().json()
+
+    assert (answer["attribution"], answer["session_id"]) == ("ambiguous", holding_key)
+    assert scene.call(answer["call_id"]).candidate_session_ids == [first]
+
+
+def test_a_withheld_caller_is_never_taken_for_a_caller_back(scene: Scene) -> None:
+    number = scene.number()
+    first, _ = scene.visit(started=-3 * 24 * 60)
+    now_holding, holding_key = scene.visit()
+    scene.lease(number, first, -3 * 24 * 60, -3 * 24 * 60 + 10, released=-3 * 24 * 60 + 10)
+    scene.lease(number, now_holding, -10, 5)
+    scene.report(call_id="CA0", caller="anonymous", at=at(-3 * 24 * 60 + 5))
+
+    answer = scene.report(caller="anonymous").json()
+
+    assert (answer["attribution"], answer["session_id"]) == ("session", holding_key)

@@ -167,7 +167,9 @@ def new_call(
         raise invalid_field("called", "the number dialled is needed to record a new call")
     start = event.at if event.event == "started" else first_event_start(event)
     moment = attributed_at or start
-    found, number = attribute_call(db, project.id, event.called, moment, project.late_call_seconds)
+    found, number = attribute_call(
+        db, project.id, event.called, moment, project.late_call_seconds, event.caller
+    )
     taken = snapshots.take(db, project.id, found.session_id, moment)
     call = Call(
         project_id=project.id,

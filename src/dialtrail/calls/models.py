@@ -84,7 +84,8 @@ class Call(Base):
     visitor_id: Mapped[int | None] = mapped_column(
         ForeignKey("visitors.id", ondelete="SET NULL"), default=None
     )
-    # Attribution "ambiguous": the other sessions that shared the number at call start.
+    # Attribution "ambiguous": the other sessions that could have dialled the number at call
+    # start (calls/attribution.py: holders, late leavers, the caller's earlier sessions).
     candidate_session_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     is_first_call: Mapped[bool] = mapped_column(Boolean, default=True)
     # docs/design.md §5: source fields of §1 plus the page URL at call time; {} when unattributed.

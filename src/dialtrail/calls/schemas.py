@@ -61,7 +61,11 @@ class CallOut(BaseModel):
     )
     visitor_id: str | None = Field(description="The visitor (the _dt_v cookie).")
     candidate_session_ids: list[str] = Field(
-        description="Attribution `ambiguous`: the other sessions that shared the number."
+        description=(
+            "Attribution `ambiguous`: the other sessions that could have dialled the number "
+            "(sharing it, leaving it within the late window, or named by the caller's earlier "
+            "call to it)."
+        )
     )
     is_first_call: bool = Field(description="The caller never called this project before.")
     visit: dict[str, Any] = Field(
