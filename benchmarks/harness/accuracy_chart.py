@@ -12,7 +12,8 @@ PANEL_GAP = 24
 PLOT_TOP = 40
 PLOT_HEIGHT = 220
 LEFT = 44
-LEGEND_HEIGHT = 56
+LEGEND_HEIGHT = 44
+LEGEND_COLUMN = 240
 # Outcome, legend text, colour: correct in greens, flagged in blues and greys, silent in red.
 OUTCOMES = (
     ("session", "session, correct", "#1b7837"),
@@ -39,8 +40,8 @@ class Panel:
 
 
 def svg(panels: list[Panel], title: str) -> str:
-    width = LEFT + len(panels) * (PANEL_WIDTH + PANEL_GAP)
-    height = PLOT_TOP + PLOT_HEIGHT + 40 + LEGEND_HEIGHT
+    width = max(LEFT + len(panels) * (PANEL_WIDTH + PANEL_GAP), LEFT + 4 * LEGEND_COLUMN)
+    height = PLOT_TOP + PLOT_HEIGHT + 56 + LEGEND_HEIGHT
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
@@ -50,7 +51,7 @@ def svg(panels: list[Panel], title: str) -> str:
     ]
     for index, panel in enumerate(panels):
         parts += panel_parts(panel, LEFT + index * (PANEL_WIDTH + PANEL_GAP))
-    parts += legend(PLOT_TOP + PLOT_HEIGHT + 40)
+    parts += legend(PLOT_TOP + PLOT_HEIGHT + 56)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -76,6 +77,10 @@ def panel_parts(panel: Panel, left: float) -> list[str]:
             f'<line x1="{left}" x2="{left + PANEL_WIDTH}" y1="{y:.1f}" y2="{y:.1f}" '
             'stroke="#dddddd"/>'
         )
+    parts.append(
+        f'<text x="{left + PANEL_WIDTH / 2}" y="{PLOT_TOP + PLOT_HEIGHT + 42}" '
+        'text-anchor="middle" fill="#555555">pool: times the recommended size, numbers</text>'
+    )
     slot = PANEL_WIDTH / max(1, len(panel.bars))
     for index, bar in enumerate(panel.bars):
         parts += bar_parts(bar, left + index * slot + slot * 0.15, slot * 0.7)
@@ -108,7 +113,7 @@ def bar_parts(bar: Bar, x: float, width: float) -> list[str]:
 def legend(top: float) -> list[str]:
     parts = []
     for index, (_, name, colour) in enumerate(OUTCOMES):
-        x = LEFT + (index % 4) * 240
+        x = LEFT + (index % 4) * LEGEND_COLUMN
         y = top + (index // 4) * 18
         parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>')
         parts.append(f'<text x="{x + 18}" y="{y + 10}">{escape(name)}</text>')

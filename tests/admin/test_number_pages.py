@@ -5,6 +5,7 @@ utilisation chart with the recommended size."""
 from __future__ import annotations
 
 import html
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from dialtrail.numbers.models import PoolUsage
+from dialtrail.numbers.usage import expected_accuracy
 from tests.admin.conftest import SignedIn
 from tests.support.admin import signed_in
 from tests.support.collector import Visit, public_key
@@ -263,10 +265,13 @@ def test_the_usage_chart_draws_hourly_peaks_and_marks_exhaustions(
     assert chart.count('<path class="exhausted"') == 1
     assert "the pool ran out 3 times</title>" in chart
     assert '<polyline class="pool-size"' in chart
+    expected = math.floor(expected_accuracy(2 / 7) * 100)
     assert text_of(page, "recommendation") == (
         "Recommended pool size: 7 — the busiest hour of the last 7 days had 5 sessions holding "
-        "a number at once, and the pool ran out 3 times; 7 leaves room for a busier hour "
-        "(you have 2: add 5)."
+        "a number at once and 0 new ones taking one, and the pool ran out 3 times; 7 lets each "
+        "released number rest through the 30-minute late-call window and leaves room for a "
+        f"busier hour (you have 2: add 5). At 2 numbers, expect about {expected} % of calls "
+        "attributed to their visit; the others are flagged, never given to the wrong visit."
     )
 
 

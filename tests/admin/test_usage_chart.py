@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from dialtrail.admin.usage_chart import (
@@ -13,14 +14,16 @@ from dialtrail.admin.usage_chart import (
     recommendation,
     usage_chart,
 )
-from dialtrail.numbers.usage import Hour, Usage
+from dialtrail.numbers.usage import Hour, Usage, expected_accuracy
 
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 THIS_HOUR = NOW.replace(minute=0)
 
 
-def usage(*hours: Hour, pool_size: int = 4) -> Usage:
-    return Usage(pool_size=pool_size, current_leases=0, hours=list(hours))
+def usage(*hours: Hour, pool_size: int = 4, leases: int = 0) -> Usage:
+    return Usage(
+        pool_size=pool_size, current_leases=0, hours=list(hours), busiest_hour_leases=leases
+    )
 
 
 def hour(hours_ago: int, peak: int, pool: int = 4, exhaustions: int = 0) -> Hour:
@@ -69,14 +72,19 @@ def test_a_day_starting_too_near_the_right_edge_gets_no_clipped_label() -> None:
     assert all(label.x + LABEL_ROOM <= WIDTH for label in chart.labels)
 
 
-def test_the_recommendation_gives_its_reason_in_one_sentence() -> None:
-    busy = usage(hour(2, 10, exhaustions=3), pool_size=8)
-    calm = usage(hour(2, 1), pool_size=4)
+def test_the_recommendation_gives_its_reason_and_the_accuracy_to_expect() -> None:
+    # 10 at once and 40 new leases in the hour: 20 numbers rest through the 30-minute late
+    # window; 30 needed, and 3 more of headroom.
+    busy = usage(hour(2, 10, exhaustions=3), pool_size=8, leases=40)
+    calm = usage(hour(2, 1), pool_size=4, leases=1)
 
     assert recommendation(busy, 7) == (
-        "Recommended pool size: 13 — the busiest hour of the last 7 days had 10 sessions "
-        "holding a number at once, and the pool ran out 3 times; 13 leaves room for a busier "
-        "hour (you have 8: add 5)."
+        "Recommended pool size: 33 — the busiest hour of the last 7 days had 10 sessions "
+        "holding a number at once and 40 new ones taking one, and the pool ran out 3 times; 33 "
+        "lets each released number rest through the 30-minute late-call window and leaves "
+        "room for a busier hour (you have 8: add 25). At 8 numbers, expect about "
+        f"{math.floor(expected_accuracy(8 / 33) * 100)} % of calls attributed to their visit; "
+        "the others are flagged, never given to the wrong visit."
     )
-    assert recommendation(calm, 7).endswith("(you have 4: keep it).")
+    assert "(you have 4: keep it)" in recommendation(calm, 7)
     assert recommendation(usage(), 7).startswith("No recommendation yet: no session held")

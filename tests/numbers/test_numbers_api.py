@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -161,7 +162,11 @@ def test_usage_reports_leases_peaks_and_a_recommended_size(
         "current_leases": 3,
         "peak_sessions": 3,
         "exhaustions": 1,
-        "recommended_pool_size": 5,  # 3 + at least two numbers of headroom
+        # 3 at once, plus the leases of the busiest hour resting through the 30-minute late
+        # window (half an hour's worth), plus at least two numbers of headroom.
+        "recommended_pool_size": 3 + math.ceil(after["busiest_hour_leases"] / 2) + 2,
+        "busiest_hour_leases": after["busiest_hour_leases"],
+        "expected_accuracy": after["expected_accuracy"],
         "shared_numbers": 1,
         "refused_bots": 0,
         "refused_network": 0,
@@ -178,6 +183,8 @@ def test_usage_reports_leases_peaks_and_a_recommended_size(
     # the turn of an hour (then the first hour holds the earlier page views alone).
     assert 1 <= len(after["hours"]) <= 2
     assert (after["hours"][-1]["peak_sessions"], after["hours"][-1]["exhaustions"]) == (3, 1)
+    assert 1 <= after["busiest_hour_leases"] <= 3  # the third lease, and those of its hour
+    assert 0 <= after["expected_accuracy"] < 1  # 2 numbers, far below the recommendation
 
 
 def test_outsiders_see_nothing_and_strangers_need_a_token(world: World) -> None:

@@ -117,6 +117,14 @@ class Result:
         return self.share(*CORRECT)
 
     @property
+    def first_calls_correct(self) -> float:
+        """The share of correct calls among all but the repeat calls from the log (timing
+        ``again``), which no lease can attribute: only the caller's number links them to the
+        visit, and the rules use it to flag doubt, never to name a session."""
+        first = [call for call in self.calls if call.timing != "again"]
+        return sum(call.outcome in CORRECT for call in first) / max(1, len(first))
+
+    @property
     def silent(self) -> int:
         counts = self.counts()
         return sum(counts[outcome] for outcome in SILENT)

@@ -81,7 +81,16 @@ class UsageOut(BaseModel):
     current_leases: int
     peak_sessions: int = Field(description="The busiest hour's concurrently leased sessions.")
     exhaustions: int = Field(description="New sessions that found no free number.")
-    recommended_pool_size: int | None = Field(description="None until the pool has been used.")
+    recommended_pool_size: int | None = Field(
+        description="The busiest hour's peak, plus the numbers that rest through a late-call "
+        "window at its rate of new leases, plus headroom (docs/numbers.md); None until the "
+        "pool has been used."
+    )
+    busiest_hour_leases: int = Field(description="Leases started in the busiest hour.")
+    expected_accuracy: float | None = Field(
+        description="The share of calls to expect attributed to their visit at the current "
+        "pool size (0-1), as measured by simulation; None until the pool has been used."
+    )
     refused_bots: int = Field(
         description="Page views of bots (crawlers, headless browsers) shown the default number."
     )
@@ -103,6 +112,8 @@ class UsageOut(BaseModel):
             peak_sessions=usage.peak_sessions,
             exhaustions=usage.exhaustions,
             recommended_pool_size=usage.recommended_pool_size,
+            busiest_hour_leases=usage.busiest_hour_leases,
+            expected_accuracy=usage.expected_accuracy,
             refused_bots=usage.refused_bots,
             refused_network=usage.refused_network,
             hours=[UsageHour(**hour.__dict__) for hour in usage.hours],
