@@ -26,7 +26,7 @@ from dialtrail.admin.auth import (
 from dialtrail.admin.flash import flash
 from dialtrail.admin.forms import FormErrors, PastedLines, errors_with_lines, form_errors
 from dialtrail.admin.rendering import redirect, render
-from dialtrail.admin.usage_chart import recommendation, usage_chart
+from dialtrail.admin.usage_chart import expectation, recommendation, usage_chart
 from dialtrail.api.database import DatabaseSession, Now
 from dialtrail.api.errors import ApiError
 from dialtrail.api.schemas import NumberId
@@ -80,6 +80,7 @@ def numbers_page(
         usage=usage,
         chart=usage_chart(usage, now, USAGE_DAYS * 24, access.project.timezone),
         recommendation=recommendation(usage, USAGE_DAYS),
+        expectation=expectation(usage),
         **context,
     )
 

@@ -139,7 +139,7 @@ def local_hour(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def recommendation(usage: Usage, days: int) -> str:
-    """The recommended size with its reason, and the accuracy to expect at the current size."""
+    """The recommended size with its reason."""
     size = usage.recommended_pool_size
     if size is None:
         return (
@@ -149,13 +149,22 @@ def recommendation(usage: Usage, days: int) -> str:
     ran_out = f", and the pool ran out {usage.exhaustions} times" if usage.exhaustions else ""
     verdict = "keep it" if size <= usage.pool_size else f"add {size - usage.pool_size}"
     window = f"{usage.late_call_seconds // 60}-minute late-call window"
-    accuracy = math.floor((usage.expected_accuracy or 0.0) * 100)
     return (
         f"Recommended pool size: {size} — the busiest hour of the last {days} days had "
         f"{usage.peak_sessions} sessions holding a number at once and "
         f"{usage.busiest_hour_leases} new ones taking one{ran_out}; {size} lets each released "
         f"number rest through the {window} and leaves room for a busier hour (you have "
-        f"{usage.pool_size}: {verdict}). At {usage.pool_size} numbers, expect about {accuracy} % "
-        "of calls attributed to their visit; the others are flagged, never given to the "
-        "wrong visit."
+        f"{usage.pool_size}: {verdict})."
+    )
+
+
+def expectation(usage: Usage) -> str | None:
+    """The share of calls to expect attributed at the current size; None without usage."""
+    if usage.expected_accuracy is None:
+        return None
+    accuracy = math.floor(usage.expected_accuracy * 100)
+    return (
+        f"At {usage.pool_size} numbers, expect about {accuracy} % of calls attributed to their "
+        "visit (measured by simulation at this traffic); the others are flagged ambiguous, "
+        "never given to the wrong visit."
     )
