@@ -23,7 +23,6 @@ runs a small fixed-seed simulation (tests/numbers/test_attribution_simulation.py
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 from collections import Counter
@@ -45,6 +44,7 @@ from dialtrail.numbers.usage import usage_of
 from dialtrail.projects.models import Project
 from dialtrail.sessions.models import WebSession
 from dialtrail.wiring import wire
+from tests.support.loops import run_in_own_loop
 from tests.support.traffic import PlannedCall, TrafficShape, Visit, visits
 
 START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # a Monday, midnight UTC
@@ -221,7 +221,9 @@ class Simulation:
 
     def replay(self, planned: list[Visit], until: datetime) -> Result:
         """Plays these visits (and their calls) in time order; the pool's usage as of ``until``."""
-        asyncio.run(self.play(timeline(planned)))
+        # In a loop of its own: a browser test may have left Playwright's in this thread.
+        steps = timeline(planned)
+        run_in_own_loop(lambda: self.play(steps))
         self.note_usage(until)
         return self.result
 
