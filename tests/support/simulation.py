@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialtrail.calls.events import TelephonyEvent
 from dialtrail.calls.ingest import record_event
+from dialtrail.collector.deriver import catch_up
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.routes import Collector
 from dialtrail.numbers.gate import LeaseGate
@@ -211,10 +212,17 @@ class Simulation:
         self.project = add_project(sessions, rules)
         self.clock = Clock(START)
         limiter = RateLimiter(1e9, 1_000_000_000)
-        self.collector = Collector(sessions, limiter, self.clock, GATE)
+        self.collector = Collector(sessions, limiter, self.clock, GATE, wake=self.derive)
         self.shown: dict[int, str | None] = {}  # session index → the number its page shows
         self.calls_made = 0
         self.result = Result(rules)
+
+    def derive(self) -> None:
+        """The deriver, right behind the collector's each commit (in production it runs
+        within a second, a moment of simulated time)."""
+        with self.sessions() as db:
+            catch_up(db, self.clock())
+            db.commit()
 
     def run(self, shape: TrafficShape, seed: int) -> Result:
         return self.replay(visits(shape, START, seed), START + timedelta(hours=shape.hours))
