@@ -13,15 +13,17 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, func, select
 
-from dialtrail.collector import deriver
+from dialtrail.collector import batch, deriver
 from dialtrail.collector.models import DeriverProgress, JournalEvent
 from dialtrail.sessions.models import EntityObservation, PageView, SessionValue, WebSession
 from dialtrail.storage.base import Base
 from tests.support.collector import Visit
 from tests.support.databases import Database
 from tests.support.people import World
+from tests.support.waiting import wait_for
 
 HOME = "https://shop.example.com/"
 
@@ -188,3 +190,62 @@ def test_a_call_right_after_a_value_change_carries_that_value(
     assert (answer.json()["attribution"], answer.json()["session_id"]) == ("session", visit.session)
     detail = world.owner.client.get(answer.json()["url"]).json()
     assert detail["entities"]["visit_id"]["value"] == "just-now"
+
+
+def test_a_row_the_deriver_cannot_apply_is_passed_over_not_holding_up_the_rest(
+    database: Database, visit: Visit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poisoned = Visit(visit.base_url, visit.key)
+    visit.page(HOME, {"visit_id": "before"})
+    poisoned.page(HOME, {"visit_id": "poison"})
+    Visit(visit.base_url, visit.key).page(HOME, {"visit_id": "after"})
+    real_derive = batch.derive
+
+    def failing_on_the_poisoned_row(connection: Any, items: Any, **options: Any) -> Any:
+        if any(item.event.session == poisoned.session for item in items):
+            raise RuntimeError("a bug in deriving this row")
+        return real_derive(connection, items, **options)
+
+    monkeypatch.setattr(batch, "derive", failing_on_the_poisoned_row)
+    monkeypatch.setattr(deriver, "FAILURE_PAUSE", 0.01)
+    loop = deriver.Deriver(database.sessions, lambda: datetime.now(UTC))
+    loop.start()
+    try:
+        wait_for(lambda: count(database, SessionValue) == 2, "the rows around the bad one")
+    finally:
+        loop.stop()
+
+    with database.sessions() as db:
+        values = sorted(value or "" for value in db.scalars(select(SessionValue.value)))
+        through = db.scalar(select(DeriverProgress.derived_through))
+    assert values == ["after", "before"]
+    assert through == journal_rows(database)[-1].id  # passed over, still in the journal
+    assert len(journal_rows(database)) == 3
+
+
+def test_a_call_is_recorded_even_when_catching_up_fails(
+    world: World, database: Database, visit: Visit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = f"/api/v1/projects/{world.project_id}"
+    number = "+12125550178"
+    assert world.owner.client.post(f"{project}/numbers", json={"number": number}).is_success
+    assert visit.page(HOME, {"visit_id": "pending"}).json() == {"number": number}
+
+    def broken(connection: Any, items: Any, **options: Any) -> Any:
+        raise RuntimeError("a bug in deriving")
+
+    monkeypatch.setattr(batch, "derive", broken)
+    call = {
+        "project_id": world.project_id,
+        "call_id": "CA-broken-deriver",
+        "event": "started",
+        "caller": "+380671234567",
+        "called": number,
+        "at": datetime.now(UTC).isoformat(),
+    }
+    answer = world.owner.client.post("/api/v1/telephony/events", json=call)
+
+    assert answer.status_code == 201, answer.text  # attributed by its lease all the same
+    assert (answer.json()["attribution"], answer.json()["session_id"]) == ("session", visit.session)
+    detail = world.owner.client.get(answer.json()["url"]).json()
+    assert detail["entities"]["visit_id"]["value"] is None  # the value was still pending

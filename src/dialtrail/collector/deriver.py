@@ -38,6 +38,7 @@ BATCH_ROWS = 2_000
 IDLE_SECONDS = 0.25  # between looks at the journal when nothing woke the deriver
 PROJECT_SECONDS = 2.0  # as the collector's project cache: entities, pool settings
 FAILURE_PAUSE = 1.0
+SKIP_AFTER = 3  # failures of a one-row batch before that row is passed over
 PRUNE_SECONDS = 600.0
 RETENTION = timedelta(hours=48)
 
@@ -127,14 +128,22 @@ def readable(
 
 def catch_up(db: Session, now: datetime | None = None) -> int:
     """Derives every row acknowledged so far, in the caller's transaction (a call's
-    attribution: calls/ingest.py); returns how many rows."""
+    attribution: calls/ingest.py); returns how many rows. A failure to derive (a row the
+    deriver cannot apply) is logged and undone, never the caller's failure: the call is
+    recorded all the same, with what was derived before."""
     moment = now or datetime.now(UTC)
     total = 0
-    while True:
-        step = derive_once(db, CATCH_UP_PROJECTS, moment)
-        total += step.rows
-        if step.rows < BATCH_ROWS:
-            return total
+    try:
+        with db.begin_nested():
+            while True:
+                step = derive_once(db, CATCH_UP_PROJECTS, moment)
+                total += step.rows
+                if step.rows < BATCH_ROWS:
+                    return total
+    except Exception:
+        logger.exception("catching up with the collector's journal failed; going on without")
+        CATCH_UP_PROJECTS.forget()
+        return 0
 
 
 CATCH_UP_PROJECTS = Projects()
@@ -203,6 +212,8 @@ class Deriver:
         self.projects = Projects(gate)
         self.observe = observe
         self.woken = threading.Event()
+        self.limit = BATCH_ROWS  # rows a batch, smaller after a failure (``failed``)
+        self.failures = 0  # in a row
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -222,16 +233,47 @@ class Deriver:
     def run(self) -> None:
         while not self.stopping.is_set():
             self.woken.clear()
+            limit = self.limit
             try:
                 rows = self.step()
             except Exception:
                 logger.exception("deriving the collector's journal failed; trying again")
-                self.projects.forget()  # an entity deleted meanwhile, say
-                self.stopping.wait(FAILURE_PAUSE)
+                self.failed()
                 continue
-            if rows < BATCH_ROWS:
+            self.failures = 0
+            self.limit = min(BATCH_ROWS, self.limit * 2)
+            if rows < limit:
                 self.prune_when_due()
                 self.woken.wait(IDLE_SECONDS)
+
+    def failed(self) -> None:
+        """After a failure, smaller batches, down to one row: a row that fails alone
+        SKIP_AFTER times is passed over (logged with its id; it stays in the journal for a
+        replay after a fix) rather than holding up every event after it."""
+        self.projects.forget()  # an entity deleted meanwhile, say
+        self.failures += 1
+        if self.limit > 1:
+            self.limit = max(1, self.limit // 10)
+        elif self.failures >= SKIP_AFTER:
+            self.skip_one()
+        self.stopping.wait(FAILURE_PAUSE)
+
+    def skip_one(self) -> None:
+        with self.sessions() as db:
+            connection = db.connection()
+            sql = journal.statements(connection.dialect.name)
+            after = claimed(connection)
+            found = connection.execute(sql.after, {"b_after": after, "b_limit": 1}).first()
+            if found is not None:
+                connection.execute(sql.advance, {"b_through": found[0], "b_at": self.clock()})
+                logger.error(
+                    "journal row %s could not be derived %s times and was passed over; "
+                    "derive it with `dialtrail journal replay` after a fix",
+                    found[0],
+                    SKIP_AFTER,
+                )
+            db.commit()
+        self.failures = 0
 
     def prune_when_due(self) -> None:
         """The journal keeps derived events for ``retention`` (DIALTRAIL_JOURNAL_RETENTION_HOURS),
@@ -248,7 +290,7 @@ class Deriver:
 
     def step(self) -> int:
         with self.sessions() as db:
-            step = derive_once(db, self.projects, self.clock())
+            step = derive_once(db, self.projects, self.clock(), self.limit)
             db.commit()
         self.observe(step.lags)
         return step.rows
