@@ -1,21 +1,30 @@
 """Collector throughput: page views per second with a durable commit, as a ratio to a bare ASGI
-endpoint served by the same server in the same run (docs/design.md §8: goal ≥ 0.4).
+endpoint served by the same server in the same run (docs/design.md §8: goal ≥ 0.4); the total
+CPU per page view, the collector's deriver included (goal: half of 265 µs SQLite / 422 µs
+PostgreSQL); the derivation lag at half the maximum rate (goal: p99 ≤ 1 s).
 
     .venv/bin/python benchmarks/collector.py [--database sqlite|postgresql]
         [--duration 10] [--connections 32] [--rounds 2] [--profile cpu|wall]
-        [--pool 50] [--open-leases 10,10000]
+        [--pool 50] [--open-leases 10,10000] [--pages-per-session 4] [--lag-seconds 5]
 
 One uvicorn process (one worker) serves Dialtrail's app plus ``/bare``, a framework-less ASGI
-callable. This process is the load generator: ``--connections`` keep-alive connections send
-requests back to back. Each page view starts a new visitor and session with three entity
-values, so it writes a visitor, a session, a page view, three observations and three session
-values, and leases a number. One project per ``--open-leases`` level, each with a pool of
-``--pool`` numbers and that many open leases of a steady state written beforehand
-(harness/pool.py: the leases a 300 s hold keeps open; past the pool's size the pool is
-exhausted and new sessions share numbers). The endpoints (bare, then the collector of each
-project) take turns (``--rounds`` slices each, after a warm-up of each) so that all see the
-same noise of a shared machine. At the end the page views in the database must equal the 2xx
-answers (an acknowledged page view was never lost) and the seeded leases must still be open.
+callable, with its deriver thread running as in ``dialtrail serve``. This process is the load
+generator: ``--connections`` keep-alive connections send requests back to back. One page view
+in ``--pages-per-session`` starts a new visitor and session (and leases a number); the others
+are further pages of a recent session, answered from the lease the server remembers. Each
+carries three entity values, so each derives a page view, three observations and three
+session values. After each slice of load the generator waits until the journal is derived,
+and that work's CPU counts towards the collector's. One project per ``--open-leases`` level,
+each with a pool of ``--pool`` numbers and that many open leases of a steady state written
+beforehand (harness/pool.py; with one page view per session, each run lease ends at once, as
+before the journal, so each new session closes a lease and takes one; with more, a real 300 s
+hold, and new sessions share numbers once the pool is exhausted). The endpoints (bare, then
+the collector of each project) take turns (``--rounds`` slices each, after a warm-up of each)
+so that all see the same noise of a shared machine. Then ``--lag-seconds`` of load at half the
+collector's rate measure the derivation lag (the server's lag histogram). At the end the page
+views in the database must equal the 2xx answers (an acknowledged page view was never lost)
+and the seeded leases must still be open. ``--before-journal`` measures a version without the
+journal (benchmarks/README.md, "Measuring another version").
 
 Results: a table on stdout and benchmarks/results/collector-<backend>.json. With ``--profile``
 only the collector is loaded, the server runs under cProfile and the summary says where the
@@ -44,6 +53,10 @@ from harness.report import say
 from harness.usage import CpuMeter, Reading, cores
 
 GOAL = 0.4
+# docs/design.md §8: half the total CPU per page view before the journal (265 µs SQLite,
+# 422 µs PostgreSQL, measured on a quiet machine with this script's first version).
+CPU_GOAL_US = {"sqlite": 265 / 2, "postgresql": 422 / 2}
+LAG_GOAL_SECONDS = 1.0
 # CPU per page view with the most open leases over the same with the fewest (issue #21).
 LEASE_COST_GOAL = 1.2
 WARMUP_SECONDS = 2.0
@@ -144,7 +157,8 @@ class Run:
                     f"  round {round_number + 1}: {endpoint:<14} "
                     f"{tally.succeeded / seconds:>9,.0f} req/s"
                 )
-        if not self.arguments.profile and self.arguments.lag_seconds > 0:
+        lag_wanted = self.arguments.lag_seconds > 0 and not self.arguments.before_journal
+        if not self.arguments.profile and lag_wanted:
             first = self.collectors[0]
             rate = report.summarise(self.tallies[first])["requests_per_second"] / 2
             say(f"  derivation lag at {rate:,.0f} page views/s (half the maximum) ...")
@@ -154,7 +168,8 @@ class Run:
         job = Job(self.paths[endpoint], self.visitors[endpoint].body, seconds, warmup)
         before = self.meter.read()
         tally = await run_job(self.port, job, self.arguments.connections)
-        if endpoint != BARE:  # the deriver's work is the page views' too: wait for it
+        if endpoint != BARE and not self.arguments.before_journal:
+            # The deriver's work is the page views' too: wait for it, and count its CPU.
             started = time.perf_counter()
             await asyncio.to_thread(journal.wait_until_derived, self.port)
             self.drain_seconds[endpoint] += time.perf_counter() - started
@@ -208,6 +223,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=4,
         help="page views per session: one in this many starts a new session (1: every one)",
+    )
+    parser.add_argument(
+        "--before-journal",
+        action="store_true",
+        help="measuring a version before the journal (benchmarks/README.md, 'Measuring "
+        "another version'): nothing to wait for, no lag to read",
     )
     parser.add_argument(
         "--lag-seconds",
@@ -266,8 +287,9 @@ def benchmark(arguments: argparse.Namespace) -> int:
         premises = [pool.premise(database.url, level) for _, level in seeded if level.pool]
         floor = None if arguments.profile else collector_floor.measure(database.url, marker)
     acknowledged = sum(run.acknowledged[name] for name in run.collectors)
+    started = sum(run.visitors[name].sessions_started for name in run.collectors)
     check = lost_page_view_check(
-        acknowledged, counts, sum(level.open_leases for _, level in seeded)
+        acknowledged, counts, sum(level.open_leases for _, level in seeded), started
     )
     say(describe_check(check))
     for premise in premises:
@@ -334,7 +356,10 @@ def conclude(
         "rounds": arguments.rounds,
         "warmup_seconds": WARMUP_SECONDS,
         "pool": arguments.pool,
+        "pages_per_session": arguments.pages_per_session,
         "bare": bare,
+        "derivation_lag": run.lag_figures,
+        "cpu_goal_us": CPU_GOAL_US[arguments.database],
         # The fewest open leases: the figures docs/design.md §8's goal is read from.
         "collector": fewest["collector"],
         "ratio": fewest["ratio"],
@@ -380,16 +405,18 @@ def cpu_per_page_view(level: dict[str, Any]) -> float:
     return float(collector["server_cpu_us_per_request"] + collector["database_cpu_us_per_request"])
 
 
-def lost_page_view_check(acknowledged: int, counts: dict[str, int], seeded: int) -> dict[str, Any]:
+def lost_page_view_check(
+    acknowledged: int, counts: dict[str, int], seeded: int, started: int
+) -> dict[str, Any]:
     page_views = counts["page_views"]
     entities = len(scratch.ENTITY_NAMES)  # per project
     return {
         "acknowledged": acknowledged,
         "page_views": page_views,
         "passed": page_views == acknowledged,
-        # Every page view opened its own session with one observation per entity; the seeded
-        # leases' sessions have no page view.
-        "sessions_match": counts["sessions"] == page_views + seeded,
+        # Each session the generator started, with one observation per entity and page view;
+        # the seeded leases' sessions have no page view.
+        "sessions_match": counts["sessions"] == started + seeded,
         "observations_match": counts["entity_observations"] == page_views * entities,
     }
 
@@ -427,6 +454,7 @@ def describe(result: dict[str, Any], path: Path) -> str:
     ]
     for level in result["levels"]:
         lines += level_lines(result["database"], bare, level)
+    lines += [cpu_goal_line(result), lag_line(result["derivation_lag"])]
     lines += [lease_cost_line(result), floor_line(result["database_floor"]), f"written to {path}"]
     return "\n".join(lines)
 
@@ -439,6 +467,29 @@ def level_lines(database: str, bare: dict[str, Any], level: dict[str, Any]) -> l
         f"  ratio collector/bare: {level['ratio']:.3f} ({verdict} the goal of {GOAL}); "
         f"per round: {rounds}; CPU cost ratio {level['cpu_cost_ratio']:.3f}",
     ]
+
+
+def cpu_goal_line(result: dict[str, Any]) -> str:
+    spent = cpu_per_page_view(result["levels"][0])
+    goal = result["cpu_goal_us"]
+    verdict = "meets" if spent <= goal else "ABOVE"
+    return (
+        f"total CPU per page view (server with its deriver, plus PostgreSQL backends), "
+        f"{result['pages_per_session']} page views per session: {spent:,.0f} µs ({verdict} the "
+        f"goal of {goal:,.0f} µs, half of the figure before the journal)"
+    )
+
+
+def lag_line(lag: dict[str, Any] | None) -> str:
+    if lag is None:
+        return "derivation lag: not measured"
+    verdict = "meets" if lag["p99_at_most_seconds"] <= LAG_GOAL_SECONDS else "ABOVE"
+    return (
+        f"derivation lag at {lag['achieved_per_second']:,.0f} page views/s (offered "
+        f"{lag['offered_per_second']:,.0f}, half the maximum): p50 ≤ "
+        f"{lag['p50_at_most_seconds']:g} s, p99 ≤ {lag['p99_at_most_seconds']:g} s over "
+        f"{lag['rows_derived']:,} rows ({verdict} the goal of {LAG_GOAL_SECONDS:g} s)"
+    )
 
 
 def lease_cost_line(result: dict[str, Any]) -> str:

@@ -122,8 +122,8 @@ class Jobs:
 
 
 def journal_row(item: Accepted) -> dict[str, Any]:
-    ip = sources.truncate_ip(item.client.ip)
-    return journal.row(item.project.id, item.event, ip, item.client.user_agent, item.now)
+    seen = item.observed()
+    return journal.row(seen.project.id, seen.event, seen.ip, seen.user_agent, seen.now)
 
 
 class Answering:

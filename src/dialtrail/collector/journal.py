@@ -11,7 +11,6 @@ commit (about one fsync); SQLite serialises every write transaction anyway.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -182,7 +181,3 @@ def prune(connection: Connection, before: datetime) -> int:
     """Deletes the rows received before ``before`` that are derived; returns how many."""
     sql = statements(connection.dialect.name)
     return connection.execute(sql.prune, {"b_before": before}).rowcount
-
-
-def compact(document: dict[str, Any]) -> str:
-    return json.dumps(document, separators=(",", ":"))
