@@ -49,7 +49,7 @@ def test_numbers_are_pasted_removed_and_the_pool_is_charted(
     page.on("dialog", lambda dialog: dialog.accept())  # "Remove …?" asks first
     record_usage(database, world.project_id)
     sign_in(page, world, world.owner.email)
-    page.get_by_role("link", name="Numbers").click()
+    page.get_by_role("link", name="Numbers", exact=True).click()
 
     page.get_by_label("Numbers, one a line").fill(f"{POOL[0]}\n12\n{POOL[1]}\n{POOL[2]}")
     page.get_by_role("button", name="Add these numbers").click()
