@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, get_args
 from urllib.parse import urlsplit
 
@@ -154,8 +155,11 @@ def matches(source: str, sites: frozenset[str]) -> bool:
     return any(label in sites for label in labels[:-1])
 
 
+@lru_cache(maxsize=4096)
 def classify(traffic: Traffic) -> Channel:
-    """GA4's rules in GA4's order: the first that holds names the channel."""
+    """GA4's rules in GA4's order: the first that holds names the channel. Cached: the
+    collector classifies every new session, and a site's sessions come from a few sources
+    (the rules cost about 0.1 ms a session)."""
     for channel, rule in RULES:
         if rule(traffic):
             return channel
