@@ -25,7 +25,10 @@ EXPECTED = {
         ("tracking_numbers", PRIMARY_KEY),
     },
     "renew": {("number_leases", PRIMARY_KEY)},
-    "renew_by_session": {("number_leases", "uq_number_leases_open_session")},
+    "renew_by_session": {
+        ("number_leases", "uq_number_leases_open_session"),
+        ("number_leases", PRIMARY_KEY),
+    },
     "close_expired": {("number_leases", "ix_number_leases_open_expires")},
     "network_leases": {("number_leases", "ix_number_leases_open_network")},
     "pool_order": {("tracking_numbers", "ix_tracking_numbers_pool_order")},

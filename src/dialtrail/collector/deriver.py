@@ -30,6 +30,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from dialtrail.collector import batch, journal, store
+from dialtrail.collector.writer import tried
 from dialtrail.numbers.gate import ANYONE, LeaseGate
 
 logger = logging.getLogger(__name__)
@@ -289,8 +290,14 @@ class Deriver:
             logger.exception("pruning the collector's journal failed; trying again later")
 
     def step(self) -> int:
+        # A batch that lost a conflict with another transaction (PostgreSQL's deadlock
+        # detection) runs again, as the collector's do; that is no failure of a row.
+        step: Step = tried(self.derive_and_commit)
+        self.observe(step.lags)
+        return step.rows
+
+    def derive_and_commit(self) -> Step:
         with self.sessions() as db:
             step = derive_once(db, self.projects, self.clock(), self.limit)
             db.commit()
-        self.observe(step.lags)
-        return step.rows
+        return step

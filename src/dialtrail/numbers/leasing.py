@@ -432,11 +432,16 @@ class Statements:
         )
         # Derived renewals (collector/deriver.py) only move a lease forward: a replayed event
         # never shortens it.
-        self.renew_by_session = (
-            update(leases)
+        # Rows another transaction holds are skipped (SKIP LOCKED; SQLite has one writer
+        # anyway): that is the collector renewing or leasing right now, which moves the lease
+        # and its number at least as far, and waiting for it could deadlock.
+        renewable = (
+            select(leases.c.id)
             .where(*self.live_lease_of_session, leases.c.renewed_at <= at("b_now"))
-            .values(renewed)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
         )
+        self.renew_by_session = update(leases).where(leases.c.id == renewable).values(renewed)
         # Counts up to the cap only: a flooding network costs no more than a well-behaved one.
         self.network_leases = select(func.count()).select_from(
             select(leases.c.id)
@@ -492,7 +497,13 @@ class Statements:
         session_number = (
             select(leases.c.number_id).where(*self.live_lease_of_session).scalar_subquery()
         )
-        self.extend_number_of_session = self.extended(numbers, numbers.c.id == session_number)
+        extendable = (
+            select(numbers.c.id)
+            .where(numbers.c.id == session_number, numbers.c.leased_until < at("b_expires"))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        self.extend_number_of_session = self.extended(numbers, numbers.c.id == extendable)
         self.mark_released = self.build_mark_released(numbers)
 
     @staticmethod
