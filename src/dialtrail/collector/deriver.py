@@ -78,7 +78,7 @@ class Projects:
 class Step:
     rows: int  # journal rows read (derived, or skipped as unreadable)
     through: int  # derived_through after the step
-    lags: list[float]  # seconds from each row's acceptance to its derivation
+    received: list[datetime]  # when each row was accepted
 
 
 def derive_once(db: Session, projects: Projects, now: datetime, limit: int = BATCH_ROWS) -> Step:
@@ -93,7 +93,7 @@ def derive_once(db: Session, projects: Projects, now: datetime, limit: int = BAT
     batch.derive(connection, observed)
     through = rows[-1][0]
     connection.execute(sql.advance, {"b_through": through, "b_at": now})
-    return Step(len(rows), through, [(now - row[-1]).total_seconds() for row in rows])
+    return Step(len(rows), through, [row[-1] for row in rows])
 
 
 def claimed(connection: Connection) -> int:
@@ -293,7 +293,8 @@ class Deriver:
         # A batch that lost a conflict with another transaction (PostgreSQL's deadlock
         # detection) runs again, as the collector's do; that is no failure of a row.
         step: Step = tried(self.derive_and_commit)
-        self.observe(step.lags)
+        derived_at = self.clock()  # committed: the lag runs from acceptance to here
+        self.observe([(derived_at - received).total_seconds() for received in step.received])
         return step.rows
 
     def derive_and_commit(self) -> Step:
