@@ -52,14 +52,7 @@ class Observed:
         return (self.project.id, self.event.session)
 
 
-@dataclass
-class Derived:
-    page_views: int = 0  # newly recorded
-    pings: int = 0
-    unknown_sessions: int = 0  # pings whose session was never recorded: nothing to apply
-
-
-def derive(connection: Connection, batch: list[Observed], *, replaying: bool = False) -> Derived:
+def derive(connection: Connection, batch: list[Observed], *, replaying: bool = False) -> None:
     """Applies the batch, in arrival order, in the caller's transaction."""
     driver = driver_statements(connection)
     views = [item for item in batch if isinstance(item.event, PageViewEvent)]
@@ -67,9 +60,7 @@ def derive(connection: Connection, batch: list[Observed], *, replaying: bool = F
     wanted = {item.session_key for item in batch if item.session_key not in sessions}
     sessions.update(find_sessions(connection, wanted))
     page_views = record_page_views(connection, driver, views, sessions)
-    derived = Derived(page_views=len(page_views.created))
-    write_consequences(connection, driver, batch, sessions, page_views, derived, replaying)
-    return derived
+    write_consequences(connection, driver, batch, sessions, page_views, replaying)
 
 
 def first_page_views(views: Iterable[Observed]) -> list[Observed]:
@@ -171,7 +162,6 @@ def write_consequences(
     batch: list[Observed],
     sessions: dict[Key, int],
     page_views: PageViews,
-    derived: Derived,
     replaying: bool,
 ) -> None:
     """Touches, observations, session values, renewals and error reports, gathered in arrival
@@ -195,8 +185,7 @@ def write_consequences(
             continue
         session_id = sessions.get(item.session_key)
         if session_id is None:
-            derived.unknown_sessions += 1
-            continue
+            continue  # a ping whose session was never recorded: nothing to apply
         key = (session_id, item.event.page_view)
         if isinstance(item.event, PageViewEvent):
             page_view_id = page_views.created.pop(key, None)
@@ -205,7 +194,6 @@ def write_consequences(
             page_views.existing[key] = page_view_id  # later events of the page see it
             touches.add(session_id, item.now, item.event.ga, added=1)
         else:
-            derived.pings += 1
             touches.add(session_id, item.now, item.event.ga, added=0)
             page_view_id = page_views.id_of(key)
         if item.project.pool is not None:

@@ -77,7 +77,6 @@ class Projects:
 @dataclass
 class Step:
     rows: int  # journal rows read (derived, or skipped as unreadable)
-    through: int  # derived_through after the step
     received: list[datetime]  # when each row was accepted
 
 
@@ -88,12 +87,12 @@ def derive_once(db: Session, projects: Projects, now: datetime, limit: int = BAT
     after = claimed(connection)
     rows = connection.execute(sql.after, {"b_after": after, "b_limit": limit}).all()
     if not rows:
-        return Step(0, after, [])
+        return Step(0, [])
     observed = readable(db, projects, rows, now)
     batch.derive(connection, observed)
     through = rows[-1][0]
     connection.execute(sql.advance, {"b_through": through, "b_at": now})
-    return Step(len(rows), through, [row[-1] for row in rows])
+    return Step(len(rows), [row[-1] for row in rows])
 
 
 def claimed(connection: Connection) -> int:

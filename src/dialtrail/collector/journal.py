@@ -131,7 +131,6 @@ class Statements:
         self.first_after_time = select(func.min(journal.c.id)).where(
             journal.c.received_at >= bindparam("b_since", type_=UTCDateTime())
         )
-        self.newest = select(func.max(journal.c.id))
         self.oldest_pending = select(func.min(journal.c.received_at)).where(
             journal.c.id > select(progress.c.derived_through).scalar_subquery()
         )
