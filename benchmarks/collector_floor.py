@@ -24,10 +24,10 @@ from harness.usage import CpuMeter
 from sqlalchemy import Connection, select
 
 from dialtrail.collector import store
-from dialtrail.collector.driver import DriverStatement
 from dialtrail.collector.payloads import PageViewEvent
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.projects.models import Project
+from dialtrail.storage.driver import DriverStatement
 
 BATCH = 256  # the writer's largest batch (collector.writer.MAX_BATCH)
 BATCHES = 40

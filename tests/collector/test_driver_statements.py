@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from dialtrail.collector import driver, store
+from dialtrail.collector import store
 from dialtrail.projects.models import Project
 from dialtrail.sessions.models import Visitor
+from dialtrail.storage import driver
 from tests.support.collector import client_id
 from tests.support.databases import Database
 

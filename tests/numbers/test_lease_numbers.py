@@ -294,3 +294,90 @@ def numbers_counted(database: Database) -> dict[str, tuple[int, int]]:
     with database.session() as db:
         numbers = db.scalars(select(TrackingNumber)).all()
     return {number.number: (number.open_leases, leases.count(number.number)) for number in numbers}
+
+
+def arrive_together(database: Database, project: store.ProjectContext, count: int) -> list[str]:
+    """``count`` new sessions' first page views in one batch of one server process, as a busy
+    site's arrive between two commits; the numbers shown, in arrival order."""
+    collector = jobs.Jobs()
+    batch = [Browser(database, project) for _ in range(count)]
+    accepted = [
+        jobs.Accepted(
+            project,
+            PageViewEvent(
+                visitor=browser.visitor,
+                session=browser.session,
+                page_view=browser.page_view,
+                url="https://shop.example.com/",
+            ),
+            CLIENT,
+            START + timedelta(milliseconds=n),
+        )
+        for n, browser in enumerate(batch)
+    ]
+    with database.sessions() as db:
+        outcomes = collector.write_plans(db, accepted)
+        db.commit()
+    collector.committed()
+    shown = []
+    for outcome in outcomes:
+        assert isinstance(outcome, Answer)
+        shown.append(json.loads(outcome.body)["number"])
+    return shown
+
+
+@pytest.mark.parametrize("policy", ["reuse_oldest", "default_number"])
+def test_sessions_arriving_together_get_what_they_would_one_by_one(
+    database: Database, policy: str
+) -> None:
+    """New sessions of one batch take their numbers with one statement per step, not per
+    session: the numbers, shares, counts and usage must be those of one page view at a
+    time (the Browser tests above), free numbers least recently released first, then shares
+    in turn, or the default number."""
+    numbers = [f"+38044111{n:04d}" for n in range(5)]
+    together = make_project(database, numbers, policy)
+    alone = make_project(database, [n.replace("+38044111", "+38044222") for n in numbers], policy)
+    shown = arrive_together(database, together, 12)
+    one_by_one = [
+        Browser(database, alone).page(START + timedelta(milliseconds=n)) for n in range(12)
+    ]
+    renamed = [None if n is None else n.replace("+38044222", "+38044111") for n in one_by_one]
+    assert shown == renamed
+    if policy == "reuse_oldest":
+        assert shown == numbers + numbers + numbers[:2]
+    else:
+        assert shown == numbers + [SITE_NUMBER] * 7
+    with database.session() as db:
+        rows = db.scalars(select(PoolUsage).order_by(PoolUsage.project_id)).all()
+        assert [(r.peak_sessions, r.pool_size, r.exhaustions) for r in rows] == [
+            (12 if policy == "reuse_oldest" else 5, 5, 7)
+        ] * 2
+    counted = numbers_counted(database)
+    assert all(mine == counted_one_by_one for mine, counted_one_by_one in counted.values())
+
+
+def test_a_batch_after_the_leases_expired_takes_the_least_recently_released_first(
+    database: Database,
+) -> None:
+    project = make_project(database)
+    for second in (0, 20, 10):  # released at 300, 320 and 310 s
+        Browser(database, project).page(START + timedelta(seconds=second))
+    collector = jobs.Jobs()
+    later = START + timedelta(seconds=400)
+    visitors = [Browser(database, project) for _ in range(2)]
+    accepted = [
+        jobs.Accepted(
+            project,
+            PageViewEvent(
+                visitor=b.visitor, session=b.session, page_view=b.page_view, url="https://a.b/"
+            ),
+            CLIENT,
+            later,
+        )
+        for b in visitors
+    ]
+    with database.sessions() as db:
+        outcomes = collector.write_plans(db, accepted)
+        db.commit()
+    assert [json.loads(o.body)["number"] for o in outcomes] == [POOL[0], POOL[2]]
+    assert numbers_counted(database) == {POOL[0]: (1, 1), POOL[1]: (0, 0), POOL[2]: (1, 1)}

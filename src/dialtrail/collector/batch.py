@@ -56,7 +56,7 @@ def derive(connection: Connection, batch: list[Observed], *, replaying: bool = F
     """Applies the batch, in arrival order, in the caller's transaction."""
     driver = driver_statements(connection)
     views = [item for item in batch if isinstance(item.event, PageViewEvent)]
-    sessions = ensure_sessions(connection, driver, views)
+    sessions = ensure_sessions(connection, driver, views).ids
     wanted = {item.session_key for item in batch if item.session_key not in sessions}
     sessions.update(find_sessions(connection, wanted))
     page_views = record_page_views(connection, driver, views, sessions)
@@ -72,13 +72,21 @@ def first_page_views(views: Iterable[Observed]) -> list[Observed]:
     return list(firsts.values())
 
 
+@dataclass(frozen=True)
+class Sessions:
+    """The sessions of a batch's page views by key, and the keys of those it started."""
+
+    ids: dict[Key, int]
+    started: set[Key]
+
+
 def ensure_sessions(
     connection: Connection, driver: DriverStatements, views: list[Observed]
-) -> dict[Key, int]:
+) -> Sessions:
     """The session of every page view, started by its first one when it is new (a session
     another request started meanwhile is kept: the first one stays)."""
     if not views:
-        return {}
+        return Sessions({}, set())
     visitor_ids = upsert_visitors(connection, driver, views)
     rows = []
     for item in first_page_views(views):
@@ -91,9 +99,10 @@ def ensure_sessions(
         (project, key): id
         for project, key, id in driver.insert_sessions.returning(connection, rows)
     }
-    wanted = {item.session_key for item in views} - found.keys()
+    started = set(found)
+    wanted = {item.session_key for item in views} - started
     found.update(find_sessions(connection, wanted))
-    return found
+    return Sessions(found, started)
 
 
 def find_sessions(connection: Connection, wanted: set[Key]) -> dict[Key, int]:

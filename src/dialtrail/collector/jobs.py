@@ -69,6 +69,7 @@ class Jobs:
 
     def __init__(self, gate: LeaseGate = ANYONE, wake: Callable[[], None] = lambda: None) -> None:
         self.projects = ProjectCache(gate=gate)
+        gate.warm()
         self.refusals = RefusalNotes()
         self.memory = Memory()
         self.lessons: list[tuple[Key, Known]] = []  # of the transaction under way
@@ -193,28 +194,61 @@ class Answering:
 
     def lease(self, positions: list[int]) -> None:
         """Page views whose session has no lease this process trusts: the session is recorded
-        now (a lease needs its row), then each asks for its number, in arrival order."""
+        now (a lease needs its row); the sessions started just now get their numbers together,
+        per project (they cannot hold a lease yet); the others ask one by one, in arrival
+        order."""
         if not positions:
             return
         items = [self.accepted[position] for position in positions]
         driver = store.driver_statements(self.connection)
         sessions = batch.ensure_sessions(self.connection, driver, [i.observed() for i in items])
+        asking: dict[int, list[tuple[int, Accepted]]] = {}  # by project
+        others: list[tuple[int, Accepted]] = []
         for position, item in zip(positions, items, strict=True):
-            pool = item.project.pool
-            assert pool is not None  # a project without a pool is answered from_memory
-            session_id = sessions[item.session_key]
-            number = self.memory.number(item.session_key, item.now)  # an earlier one's lease
-            if number is None:
-                requester = Requester(item.client.ip, item.client.user_agent)
-                shown = leasing.number_for_page_view(
-                    self.connection, pool, session_id, item.now, requester
-                )
-                number = shown.number
-                if shown.leased and number is not None:
-                    self.teach_lease(item, session_id, number)
-                else:
-                    self.teach(item.session_key, Known(session_id))
+            key = item.session_key
+            if key in sessions.started:
+                sessions.started.discard(key)  # its next page view renews what this one gets
+                asking.setdefault(item.project.id, []).append((position, item))
+            else:
+                others.append((position, item))
+        for project_asking in asking.values():
+            self.lease_new_sessions(project_asking, sessions.ids)
+        for position, item in others:
+            self.lease_one(position, item, sessions.ids[item.session_key])
+
+    def lease_new_sessions(
+        self, asking: list[tuple[int, Accepted]], sessions: dict[Key, int]
+    ) -> None:
+        pool = asking[0][1].project.pool
+        assert pool is not None  # a project without a pool is answered from_memory
+        asks = [
+            leasing.Ask(sessions[item.session_key], requester(item), item.now) for _, item in asking
+        ]
+        for (position, item), ask, shown in zip(
+            asking, asks, leasing.numbers_for_new_sessions(self.connection, pool, asks), strict=True
+        ):
+            self.answer_shown(position, item, ask.session_id, shown)
+
+    def lease_one(self, position: int, item: Accepted, session_id: int) -> None:
+        pool = item.project.pool
+        assert pool is not None
+        number = self.memory.number(item.session_key, item.now)  # an earlier one's lease
+        if number is not None:
             self.answers_by_position[position] = page_view_answer(number)
+            return
+        shown = leasing.number_for_page_view(
+            self.connection, pool, session_id, item.now, requester(item)
+        )
+        self.answer_shown(position, item, session_id, shown)
+
+    def answer_shown(
+        self, position: int, item: Accepted, session_id: int, shown: leasing.Shown
+    ) -> None:
+        if shown.leased and shown.number is not None:
+            self.teach_lease(item, session_id, shown.number)
+        else:
+            self.teach(item.session_key, Known(session_id))
+        self.answers_by_position[position] = page_view_answer(shown.number)
 
     def check_pings(self, positions: list[int]) -> None:
         """Pings of sessions this process does not know: recorded, or still in the journal
@@ -245,6 +279,10 @@ class Answering:
         pool = item.project.pool
         assert pool is not None
         self.teach(item.session_key, trusted(session_id, number, item.now, pool.hold))
+
+
+def requester(item: Accepted) -> Requester:
+    return Requester(item.client.ip, item.client.user_agent)
 
 
 def origin_refusal(host: str | None) -> str:

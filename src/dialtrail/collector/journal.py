@@ -20,10 +20,10 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dialtrail.collector.driver import DriverStatement
 from dialtrail.collector.models import DeriverProgress, JournalEvent
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
 from dialtrail.storage.base import UTCDateTime
+from dialtrail.storage.driver import DriverStatement
 
 EVENT_MODELS: dict[str, type[PageViewEvent | PingEvent | ErrorsEvent]] = {
     "pageview": PageViewEvent,

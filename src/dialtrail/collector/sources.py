@@ -50,9 +50,11 @@ def source_values(url: str) -> tuple[str | None, ...]:
     )
 
 
+@lru_cache(maxsize=CACHED)
 def ga_client_id(cookie: str | None) -> str | None:
     """``GA1.1.123456789.1700000000`` → ``123456789.1700000000`` (the _ga cookie's last two
-    parts, whatever the version and domain-depth prefix)."""
+    parts, whatever the version and domain-depth prefix). Cached: a visitor's cookie comes
+    with each of its events."""
     if not cookie:
         return None
     parts = cookie.strip().split(".")

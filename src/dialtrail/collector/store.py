@@ -18,7 +18,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dialtrail.collector import sources
-from dialtrail.collector.driver import DriverStatement
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, ValuesEvent
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.entities.rules import newest_wins
@@ -36,6 +35,7 @@ from dialtrail.sessions.models import (
 )
 from dialtrail.sessions.visit import LANDING_PARAMETERS
 from dialtrail.storage.base import Base, UTCDateTime
+from dialtrail.storage.driver import DriverStatement
 
 
 @dataclass(frozen=True)

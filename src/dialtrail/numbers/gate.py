@@ -49,6 +49,12 @@ class LeaseGate:
     def refuses_bot(self, requester: Requester) -> bool:
         return not self.lease_to_bots and is_bot(requester.user_agent)
 
+    def warm(self) -> None:
+        """Compiles the crawler list now (some 50 ms, once per process), not in the first
+        visitor's request."""
+        if not self.lease_to_bots:
+            is_bot("Mozilla/5.0")
+
     def network_of(self, requester: Requester) -> str | None:
         """The requester's network as stored with a lease; None when not counted."""
         if not self.per_network:

@@ -29,13 +29,25 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Table, bindparam, case, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Integer,
+    Table,
+    bindparam,
+    case,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import BindParameter
 
 from dialtrail.numbers.gate import ANYONE, BOT, CROWDED_NETWORK, LeaseGate, Requester
 from dialtrail.numbers.models import IN_POOL, NumberLease, PoolUsage, TrackingNumber
 from dialtrail.storage.base import Base, UTCDateTime
+from dialtrail.storage.driver import DriverStatement
 
 # Numbers read from the front of the pool's order per attempt: a lost race usually costs one
 # candidate, not a new query.
@@ -117,13 +129,110 @@ def number_for_page_view(
         return Shown(latest.number, leased=True)
     refused, network = admission(connection, pool, requester, now)
     if refused is not None:
-        record_usage(connection, pool.project_id, now, refused=refused)
+        record_usage(connection, pool.project_id, now, Tally.refusal(refused))
         return Shown(pool.default_number, leased=False)  # a bot, or a crowded network
     previous = latest.number_id if latest is not None else None
     lease = new_lease(connection, pool, session_id, now, previous, network)
     if lease is not None:
         return Shown(lease.number, leased=True)
     return Shown(pool.default_number, leased=False)  # policy default_number, pool exhausted
+
+
+@dataclass(frozen=True)
+class Ask:
+    """The first page view of a session started in the caller's transaction, asking for a
+    number at ``now``."""
+
+    session_id: int
+    requester: Requester | None
+    now: datetime
+
+
+def numbers_for_new_sessions(
+    connection: Connection, pool: PoolSettings, asks: Sequence[Ask]
+) -> list[Shown]:
+    """The numbers of sessions the caller's transaction has just started, in order: the rules
+    of ``number_for_page_view`` for sessions that cannot hold a lease yet, with the statements
+    every new lease would repeat run once for all of them (expired leases closed once, one
+    read of the pool's front, one insert of all the leases, one count of them, the usage
+    once). A session whose free number another process took meanwhile asks again the
+    one-by-one way of ``take_number``."""
+    if not asks:
+        return []
+    if pool.gate.per_network:
+        # The cap counts the network's leases before each new one: one by one.
+        return [
+            number_for_page_view(connection, pool, ask.session_id, ask.now, ask.requester)
+            for ask in asks
+        ]
+    shown: list[Shown | None] = [None] * len(asks)
+    admitted: list[tuple[int, Ask]] = []
+    tally = Tally()
+    for position, ask in enumerate(asks):
+        if ask.requester is not None and pool.gate.refuses_bot(ask.requester):
+            tally.refused_bots += 1
+            shown[position] = Shown(pool.default_number, leased=False)
+        else:
+            admitted.append((position, ask))
+    latest = max(ask.now for ask in asks)
+    if admitted:
+        close_expired(connection, pool.project_id, latest)
+        answers = lease_from_front(connection, pool, [ask for _, ask in admitted], latest, tally)
+        for position, ask in admitted:
+            lease = answers.get(ask.session_id)
+            if ask.session_id not in answers:
+                lease, exhausted = take_number(
+                    connection, pool, Client(ask.session_id), ask.now, None
+                )
+                tally.exhaustions += exhausted
+            number = None if lease is None else lease.number
+            shown[position] = Shown(number or pool.default_number, leased=lease is not None)
+    record_usage(connection, pool.project_id, latest, tally)
+    return [answer for answer in shown if answer is not None]
+
+
+def lease_from_front(
+    connection: Connection, pool: PoolSettings, asks: list[Ask], now: datetime, tally: Tally
+) -> dict[int, Lease | None]:
+    """One read of the front of the pool's order: its free numbers go to the sessions in turn;
+    when they run out, the pool is exhausted (the order puts every free number first) and,
+    with reuse_oldest, the rest share the least recently active numbers in turn, as one by one
+    they would (sharing moves a number to the back). All the leases are inserted with one
+    statement and counted with another. The answer by session id: its lease, or None for the
+    default number (policy default_number); a session missing from it lost its free number to
+    another process (the unique index refused it) and asks again one by one."""
+    sql = statements_for(connection.dialect.name)
+    wanted = {"b_project": pool.project_id, "b_limit": len(asks) + CANDIDATES}
+    order = [PoolNumber(*row) for row in connection.execute(sql.pool_order, wanted)]
+    free = [number for number in order if number.free(now)]
+    busy = [number for number in order if not number.free(now)]
+    pairs = list(zip(asks, free, strict=False))
+    answers: dict[int, Lease | None] = {}
+    rest = asks[len(pairs) :]
+    if rest and busy:
+        tally.exhaustions += len(rest)
+        if pool.on_pool_exhausted != "reuse_oldest":
+            answers.update((ask.session_id, None) for ask in rest)
+        else:
+            pairs += [(ask, busy[turn % len(busy)]) for turn, ask in enumerate(rest)]
+    if not pairs:
+        return answers
+    rows = [
+        lease_row(pool, number.id, ask.session_id, ask.now, shared=not number.free(now))
+        for ask, number in pairs
+    ]
+    granted = {
+        session_id: number_id
+        for number_id, session_id in connection.execute(sql.insert_leases, rows)
+    }
+    counted = []
+    for (ask, number), row in zip(pairs, rows, strict=True):
+        if granted.get(ask.session_id) == number.id:
+            counted.append({"b_number": number.id, "b_now": now, "b_expires": row["expires_at"]})
+            answers[ask.session_id] = Lease(number.number, shared=row["shared"])
+    if counted:
+        connection.execute(sql.count_lease, counted)
+    return answers
 
 
 def renew_live_lease(
@@ -187,7 +296,7 @@ def renew_all(connection: Connection, renewals: list[tuple[PoolSettings, int, da
     all, and one for their numbers."""
     if not renewals:
         return
-    sql = statements_for(connection.dialect.name)
+    driver = driver_statements(connection)
     rows = [
         {
             "b_session": session_id,
@@ -197,8 +306,8 @@ def renew_all(connection: Connection, renewals: list[tuple[PoolSettings, int, da
         }
         for pool, session_id, now in renewals
     ]
-    connection.execute(sql.renew_by_session, rows)
-    connection.execute(sql.extend_number_of_session, rows)
+    driver.renew_by_session.execute_many(connection, rows)
+    driver.extend_number_of_session.execute_many(connection, rows)
 
 
 def new_lease(
@@ -214,7 +323,7 @@ def new_lease(
     close_expired(connection, pool.project_id, now)
     client = Client(session_id, network)
     lease, exhausted = take_number(connection, pool, client, now, previous)
-    record_usage(connection, pool.project_id, now, exhausted=exhausted)
+    record_usage(connection, pool.project_id, now, Tally(exhaustions=int(exhausted)))
     return lease
 
 
@@ -280,7 +389,8 @@ def pool_order(
     """The front of the pool's order; the session's previous number first when it is free,
     so a returning visitor whose lease lapsed sees the same number again."""
     sql = statements_for(connection.dialect.name)
-    rows = connection.execute(sql.pool_order, {"b_project": project_id}).all()
+    wanted = {"b_project": project_id, "b_limit": CANDIDATES}
+    rows = connection.execute(sql.pool_order, wanted).all()
     order = [PoolNumber(*row) for row in rows]
     if previous is None:
         return order
@@ -352,14 +462,22 @@ def lease_row(
     }
 
 
-def record_usage(
-    connection: Connection,
-    project_id: int,
-    now: datetime,
-    *,
-    exhausted: bool = False,
-    refused: str | None = None,
-) -> None:
+@dataclass
+class Tally:
+    """What an hour's usage row adds up: exhaustions and refusals."""
+
+    exhaustions: int = 0
+    refused_bots: int = 0
+    refused_network: int = 0
+
+    @classmethod
+    def refusal(cls, refused: str) -> Tally:
+        return cls(
+            refused_bots=int(refused == BOT), refused_network=int(refused == CROWDED_NETWORK)
+        )
+
+
+def record_usage(connection: Connection, project_id: int, now: datetime, tally: Tally) -> None:
     """The hour's peak of concurrently leased sessions, pool size, exhaustions and refusals."""
     sql = statements_for(connection.dialect.name)
     leased, size = connection.execute(sql.pool_state, {"b_project": project_id}).one()
@@ -369,9 +487,9 @@ def record_usage(
         "hour": hour,
         "peak_sessions": leased,
         "pool_size": size,
-        "exhaustions": 1 if exhausted else 0,
-        "refused_bots": 1 if refused == BOT else 0,
-        "refused_network": 1 if refused == CROWDED_NETWORK else 0,
+        "exhaustions": tally.exhaustions,
+        "refused_bots": tally.refused_bots,
+        "refused_network": tally.refused_network,
     }
     connection.execute(sql.upsert_usage, row)
 
@@ -390,6 +508,12 @@ class Statements:
         self.build_lease_statements(numbers, leases)
         self.build_number_statements(numbers, leases)
         self.insert_lease = insert(leases).on_conflict_do_nothing().returning(leases.c.id)
+        # Several sessions' leases in one statement (a multi-row VALUES: insertmanyvalues).
+        self.insert_leases = (
+            insert(leases)
+            .on_conflict_do_nothing()
+            .returning(leases.c.number_id, leases.c.session_id)
+        )
         upsert = insert(usage)
         self.upsert_usage = upsert.on_conflict_do_update(
             index_elements=["project_id", "hour"],
@@ -472,7 +596,7 @@ class Statements:
             select(*pool_columns)
             .where(numbers.c.project_id == bindparam("b_project"), in_pool)
             .order_by(numbers.c.leased_until, numbers.c.id)
-            .limit(CANDIDATES)
+            .limit(bindparam("b_limit", type_=Integer()))
         )
         # By its key alone (the planner might walk the pool's index otherwise); whether the
         # number is still in the pool is checked on the row.
@@ -561,3 +685,28 @@ def table(model: type[Base]) -> Table:
 @cache
 def statements_for(dialect: str) -> Statements:
     return Statements(dialect)
+
+
+RENEWAL_KEYS = ("b_session", "b_now", "b_expires", "b_padded")
+
+
+class DriverStatements:
+    """The statements run for many rows at once, on the driver's cursor (storage/driver.py):
+    SQLAlchemy's work per row of an executemany was most of the deriver's renewals."""
+
+    def __init__(self, sql: Statements, dialect: Dialect) -> None:
+        self.renew_by_session = DriverStatement(sql.renew_by_session, dialect, RENEWAL_KEYS)
+        self.extend_number_of_session = DriverStatement(
+            sql.extend_number_of_session, dialect, RENEWAL_KEYS
+        )
+
+
+DRIVER_STATEMENTS: dict[str, DriverStatements] = {}
+
+
+def driver_statements(connection: Connection) -> DriverStatements:
+    found = DRIVER_STATEMENTS.get(connection.dialect.name)
+    if found is None:
+        found = DriverStatements(statements_for(connection.dialect.name), connection.dialect)
+        DRIVER_STATEMENTS[connection.dialect.name] = found
+    return found

@@ -1,6 +1,7 @@
-"""Running the collector's batch statements on the database driver's cursor.
+"""Running statements of many rows on the database driver's cursor: the collector's batch
+writes (collector/store.py), its deriver's lease renewals (numbers/leasing.py).
 
-The statements are still SQLAlchemy constructs (store.py), compiled once per dialect here; what
+The statements are still SQLAlchemy constructs, compiled once per dialect here; what
 this skips is SQLAlchemy's work per execution and per row (execution context, parameter
 dictionaries, bind processing through several layers), which cost the writer thread more
 than the database did. Each value still goes through the column type's own bind processor
