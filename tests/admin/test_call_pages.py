@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from dialtrail.calls.adapters.pbx.recording import INFERRED
 from tests.admin.conftest import SignedIn
 from tests.support.call_rows import NOW, CallRows, entity_snapshot
 from tests.support.databases import Database
@@ -186,6 +187,19 @@ def test_the_call_page_shows_snapshots_trail_candidates_and_events(
     events = page[page.index('data-testid="events"') :]
     assert events.index("started") < events.index("ended")
     assert "2026-11-27 12:00:00" in page  # the project's zone is UTC
+
+
+def test_an_end_dialtrail_inferred_says_so_next_to_the_event(
+    owner: SignedIn, rows: CallRows
+) -> None:
+    call_id = rows.call(NOW)
+    rows.event(call_id, "started", NOW)
+    rows.event(call_id, "ended", NOW + timedelta(seconds=90), note=INFERRED)
+
+    page = owner.client.get(f"{owner.project}/calls/{call_id}").text
+
+    notes = re.findall(r'data-testid="event-note">([^<]*)<', page)
+    assert [html.unescape(note) for note in notes] == [INFERRED]
 
 
 def test_visitor_urls_are_links_only_when_http_and_never_pass_on_the_referrer(

@@ -69,9 +69,11 @@ def test_it_lists_the_events_in_the_order_they_happened(world: World, rows: Call
     events = detail(world, call_id)["events"]
 
     assert events == [
-        {"event": "started", "at": "2026-11-27T12:00:00Z", "received_at": "2026-11-27T12:00:01Z"},
-        {"event": "ended", "at": "2026-11-27T12:00:30Z", "received_at": "2026-11-27T12:00:31Z"},
-    ]
+        {"event": "started", "at": "2026-11-27T12:00:00Z", "received_at": "2026-11-27T12:00:01Z",
+         "note": None},
+        {"event": "ended", "at": "2026-11-27T12:00:30Z", "received_at": "2026-11-27T12:00:31Z",
+         "note": None},
+    ]  # fmt: skip
 
 
 def test_the_trail_stops_at_the_call_start(world: World, rows: CallRows) -> None:

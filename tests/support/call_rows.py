@@ -132,9 +132,16 @@ class CallRows:
             session.add_all(rows)
             session.commit()
 
-    def event(self, call_id: int, event: str, at: datetime) -> int:
+    def event(self, call_id: int, event: str, at: datetime, note: str | None = None) -> int:
+        payload = {"note": note} if note else {}
         return self.add(
-            CallEvent(call_id=call_id, event=event, at=at, received_at=at + timedelta(seconds=1))
+            CallEvent(
+                call_id=call_id,
+                event=event,
+                at=at,
+                received_at=at + timedelta(seconds=1),
+                payload=payload,
+            )
         )
 
 

@@ -5,13 +5,22 @@ not own and cannot run here is the PBX itself; the listener under test is the re
 
 A sequence file holds the events as the PBX sends them; ``-- drop --`` on a line of its own
 closes the connection there, and the rest is sent once the listener has logged in again.
+After a drop, the events before a ``-- reconnected --`` line happen while the listener is
+away: nobody receives them, but they change which channels the PBX lists as up.
 ``{t+N}`` is the replay's start plus N seconds (AMI's ``Timestamp``), ``{us+N}`` the same in
 microseconds (ESL's ``Event-Date-Timestamp``), so that calls happen now.
+
+Like the PBX, each server keeps the channels its events created and did not hang up, and
+lists them when asked: AMI's ``CoreShowChannels`` (a Response, one ``CoreShowChannel`` event
+per channel, ``CoreShowChannelsComplete``), the event socket's ``api show channels as json``
+(an ``api/response`` whose body is ``{"row_count": N, "rows": [...]}``).
+``refuse_channel_list`` answers as a PBX that does not allow it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 import time
@@ -29,19 +38,34 @@ from tests.support.waiting import wait_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "calls" / "fixtures"
 DROP = "-- drop --"
+RECONNECTED = "-- reconnected --"
+UNHEARD = "unheard:"
 PLACEHOLDER = re.compile(r"\{(t|us)\+(\d+)\}")
 
 
-def sequence(path: Path, start: float) -> list[list[str]]:
-    """The file's parts between drops, each a list of messages (their text)."""
+@dataclass(frozen=True)
+class Part:
+    """What happens between two drops: unheard while the listener is away, then sent."""
+
+    unheard: list[str]
+    heard: list[str]
+
+
+def sequence(path: Path, start: float) -> list[Part]:
+    """The file's parts between drops, their messages as text."""
 
     def fill(match: re.Match[str]) -> str:
         moment = start + int(match.group(2))
         return f"{moment:.6f}" if match.group(1) == "t" else str(int(moment * 1_000_000))
 
-    text = PLACEHOLDER.sub(fill, path.read_text())
-    parts = text.split(DROP)
-    return [[block.strip() for block in part.split("\n\n") if block.strip()] for part in parts]
+    def blocks(text: str) -> list[str]:
+        return [block.strip() for block in text.split("\n\n") if block.strip()]
+
+    parts = []
+    for part in PLACEHOLDER.sub(fill, path.read_text()).split(DROP):
+        unheard, _, heard = part.rpartition(RECONNECTED)
+        parts.append(Part(blocks(unheard), blocks(heard)))
+    return parts
 
 
 @dataclass
@@ -54,6 +78,10 @@ class ScriptedServer:
     port: int = 0
     logins: int = 0
     refused_logins: int = 0
+    refuse_channel_list: bool = False
+    channel_lists: int = 0  # how many times the channels up were asked for
+    # The channels up (created, not hung up), by their id, with the event that created them.
+    channels: dict[str, dict[str, str]] = field(default_factory=dict)
     loop: asyncio.AbstractEventLoop | None = None
     queue: asyncio.Queue[str] | None = None
     ready: threading.Event = field(default_factory=threading.Event)
@@ -72,7 +100,7 @@ class ScriptedServer:
         """Until a drop or the client closes (a Check connection logs in and leaves): what
         is queued goes to the connection logged in now, never to one already gone."""
         assert self.queue is not None
-        closed = asyncio.create_task(until_closed(reader))
+        closed = asyncio.create_task(self.answer(reader, writer))
         try:
             while True:
                 getter = asyncio.create_task(self.queue.get())
@@ -83,15 +111,50 @@ class ScriptedServer:
                 message = getter.result()
                 if message == DROP:
                     return
+                if message.startswith(UNHEARD):  # happens on the PBX, sent to nobody
+                    self.track(message.removeprefix(UNHEARD))
+                    continue
+                self.track(message)
                 writer.write(self.encode(message))
                 await writer.drain()
         finally:
             closed.cancel()
 
+    def track(self, message: str) -> None:
+        """Keeps the channel table as the PBX would after ``message``."""
+        fields = dict(line.split(": ", 1) for line in message.splitlines() if ": " in line)
+        created, ended, channel = self.channel_change(fields)
+        if created:
+            self.channels[channel] = fields
+        elif ended:
+            self.channels.pop(channel, None)
+
+    async def answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Answers what the client asks after logging in, until it closes."""
+        try:
+            while request := await self.request(reader):
+                answer = self.answer_to(request)
+                if answer:
+                    writer.write(answer)
+                    await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client left
+
     async def logged_in(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         raise NotImplementedError
 
     def encode(self, message: str) -> bytes:
+        raise NotImplementedError
+
+    def channel_change(self, fields: dict[str, str]) -> tuple[bool, bool, str]:
+        """(created, hung up, the channel's id) for an event's fields."""
+        raise NotImplementedError
+
+    async def request(self, reader: asyncio.StreamReader) -> str:
+        """The client's next request as text; empty when it closed."""
+        raise NotImplementedError
+
+    def answer_to(self, request: str) -> bytes:
         raise NotImplementedError
 
     def push(self, *messages: str) -> None:
@@ -104,12 +167,14 @@ class ScriptedServer:
         """Sends the sequence; at each drop, closes the connection and waits for the
         listener to log in again before sending the rest."""
         parts = sequence(path, time.time() if start is None else start)
-        for number, messages in enumerate(parts):
+        for number, part in enumerate(parts):
             if number:
                 logins = self.logins
+                # Queued before the drop, so that they are in the table before the next login.
+                self.push(*(UNHEARD + message for message in part.unheard))
                 self.push(DROP)
                 self.wait_for_login(logins + 1)
-            self.push(*messages)
+            self.push(*part.heard)
 
     def wait_for_login(self, logins: int) -> None:
         wait_for(lambda: self.logins >= logins, f"login number {logins}")
@@ -142,10 +207,44 @@ class ScriptedAmi(ScriptedServer):
     def encode(self, message: str) -> bytes:
         return ami(message)
 
+    def channel_change(self, fields: dict[str, str]) -> tuple[bool, bool, str]:
+        event = fields.get("Event")
+        return event == "Newchannel", event == "Hangup", fields.get("Uniqueid", "")
 
-async def until_closed(reader: asyncio.StreamReader) -> None:
-    while await reader.read(4096):
-        pass  # what the client sends after logging in (a Ping) needs no answer here
+    async def request(self, reader: asyncio.StreamReader) -> str:
+        raw = await reader.readuntil(b"\r\n\r\n")
+        return raw.decode().strip()
+
+    def answer_to(self, request: str) -> bytes:
+        fields = dict(line.split(": ", 1) for line in request.split("\r\n") if ": " in line)
+        action, action_id = fields.get("Action", "").lower(), fields.get("ActionID", "")
+        if action == "ping":
+            return ami(f"Response: Success\nActionID: {action_id}\nPing: Pong\n"
+                       f"Timestamp: {time.time():.6f}")  # fmt: skip
+        if action != "coreshowchannels":
+            return ami(f"Response: Error\nActionID: {action_id}\nMessage: Invalid/unknown command")
+        self.channel_lists += 1
+        if self.refuse_channel_list:
+            return ami(f"Response: Error\nActionID: {action_id}\nMessage: Permission denied")
+        listed = [ami(core_show_channel(action_id, channel)) for channel in self.channels.values()]
+        return b"".join([
+            ami(f"Response: Success\nActionID: {action_id}\nEventList: start\n"
+                "Message: Channels will follow"),
+            *listed,
+            ami(f"Event: CoreShowChannelsComplete\nActionID: {action_id}\nEventList: Complete\n"
+                f"ListItems: {len(listed)}"),
+        ])  # fmt: skip
+
+
+def core_show_channel(action_id: str, created: dict[str, str]) -> str:
+    """A CoreShowChannel event for a channel, from its Newchannel's fields."""
+    names = ("Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "CallerIDName",
+             "ConnectedLineNum", "ConnectedLineName", "Language", "AccountCode", "Context",
+             "Exten", "Priority", "Uniqueid", "Linkedid")  # fmt: skip
+    lines = ["Event: CoreShowChannel", f"ActionID: {action_id}"]
+    lines += [f"{name}: {created.get(name, '')}" for name in names]
+    lines += ["BridgeId: ", "Application: Dial", "ApplicationData: PJSIP/101", "Duration: 00:00:09"]
+    return "\n".join(lines)
 
 
 def ami(message: str) -> bytes:
@@ -187,6 +286,49 @@ class ScriptedEsl(ScriptedServer):
         body = ("\n".join(lines) + "\n\n").encode()
         head = f"Content-Length: {len(body)}\nContent-Type: text/event-plain\n\n"
         return head.encode() + body
+
+    def channel_change(self, fields: dict[str, str]) -> tuple[bool, bool, str]:
+        event = fields.get("Event-Name")
+        ended = event in ("CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY")
+        return event == "CHANNEL_CREATE", ended, fields.get("Unique-ID", "")
+
+    async def request(self, reader: asyncio.StreamReader) -> str:
+        raw = await reader.readuntil(b"\n\n")
+        return raw.decode().strip()
+
+    def answer_to(self, request: str) -> bytes:
+        if request != "api show channels as json":
+            body = f"-ERR {request.split()[0]} Command not found!\n".encode()
+        else:
+            self.channel_lists += 1
+            body = self.channel_list()
+        return f"Content-Type: api/response\nContent-Length: {len(body)}\n\n".encode() + body
+
+    def channel_list(self) -> bytes:
+        if self.refuse_channel_list:
+            return b"-ERR show Command not found!\n"
+        rows = [esl_channel_row(created) for created in self.channels.values()]
+        listing = {"row_count": len(rows), "rows": rows} if rows else {"row_count": 0}
+        return (json.dumps(listing) + "\n").encode()
+
+
+def esl_channel_row(created: dict[str, str]) -> dict[str, str]:
+    """A row of ``show channels as json`` for a channel, from its CHANNEL_CREATE's fields."""
+    return {
+        "uuid": created.get("Unique-ID", ""),
+        "direction": created.get("Call-Direction", ""),
+        "created": created.get("Event-Date-Local", ""),
+        "created_epoch": created.get("Event-Date-Timestamp", "")[:10],
+        "name": created.get("Channel-Name", ""),
+        "state": created.get("Channel-State", ""),
+        "cid_name": created.get("Caller-Caller-ID-Name", ""),
+        "cid_num": created.get("Caller-Caller-ID-Number", ""),
+        "dest": created.get("Caller-Destination-Number", ""),
+        "context": created.get("Caller-Context", ""),
+        "callstate": created.get("Channel-Call-State", ""),
+        "call_uuid": created.get("Channel-Call-UUID", ""),
+        "hostname": created.get("FreeSWITCH-Hostname", ""),
+    }
 
 
 @contextmanager

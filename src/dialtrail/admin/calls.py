@@ -214,10 +214,7 @@ def call_detail(
         project=access.project,
         section="calls",
         call=shown,
-        events=[
-            CallEventOut(event=event.event, at=event.at, received_at=event.received_at)
-            for event in queries.events(db, row.call.id)
-        ],
+        events=[CallEventOut.of(event) for event in queries.events(db, row.call.id)],
         trail=visit_trail,
         page_urls={view.id: view.url for view in visit_trail.page_views},
         visit_fields=visit_fields(shown.visit),

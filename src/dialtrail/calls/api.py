@@ -90,10 +90,7 @@ def show_call(
         raise not_found(f"call {call_id}")
     keys = queries.session_keys(db, [row.call])
     base = call_out(row.call, row.session_key, row.visitor_key, keys)
-    events = [
-        CallEventOut(event=event.event, at=event.at, received_at=event.received_at)
-        for event in queries.events(db, row.call.id)
-    ]
+    events = [CallEventOut.of(event) for event in queries.events(db, row.call.id)]
     return CallDetail(**dict(base), events=events, trail=trail(db, row.call))
 
 

@@ -45,6 +45,9 @@ class TelephonyEvent:
     # None when ``caller`` holds the number or the caller is withheld.
     caller_raw: str | None = None
     received: Mapping[str, Any] = field(default_factory=dict)  # as the provider sent it
+    # What Dialtrail says about the event itself (an end it inferred), shown with the call's
+    # events; not one of the facts the call's progress is rebuilt from.
+    note: str | None = None
 
     def fields_json(self) -> dict[str, Any]:
         """What this event says, as stored in ``call_events.payload["fields"]``: a call's
@@ -62,7 +65,8 @@ class TelephonyEvent:
         }
 
     def payload(self) -> dict[str, Any]:
-        return {"fields": self.fields_json(), "received": dict(self.received)}
+        stored = {"fields": self.fields_json(), "received": dict(self.received)}
+        return stored | ({"note": self.note} if self.note else {})
 
 
 def from_payload(

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from dialtrail.calls.models import Attribution, Call, Disposition, InsertionType
+from dialtrail.calls.models import Attribution, Call, CallEvent, Disposition, InsertionType
 from dialtrail.sessions.schemas import ObservationOut, PageViewOut
 from dialtrail.sessions.visit import VISIT_FIELDS
 
@@ -87,6 +87,16 @@ class CallEventOut(BaseModel):
     event: str = Field(description="`started`, `answered` or `ended`.")
     at: datetime = Field(description="When it happened, as the telephony reported it.")
     received_at: datetime
+    note: str | None = Field(
+        None,
+        description="What Dialtrail says about the event, when anything: an end it inferred "
+        "because the PBX's channels were gone after a lost connection.",
+    )
+
+    @classmethod
+    def of(cls, event: CallEvent) -> CallEventOut:
+        note = (event.payload or {}).get("note")
+        return cls(event=event.event, at=event.at, received_at=event.received_at, note=note)
 
 
 class VisitTrail(BaseModel):

@@ -1,4 +1,4 @@
-"""The Asterisk Manager Interface's line protocol, client side, read-only.
+"""The Asterisk Manager Interface's line protocol, client side; it changes nothing on the PBX.
 
 On connecting, Asterisk sends one greeting line ("Asterisk Call Manager/5.0.1"). Every
 message after that, both ways, is lines of ``Key: Value`` ended by CR LF, and a blank line
@@ -6,8 +6,12 @@ ends the message. The client logs in with ``Action: Login`` (Username, Secret, a
 the classes of events it wants); the answer is ``Response: Success`` or ``Response: Error``
 with a Message ("Authentication failed"). Events then arrive as messages with an ``Event``
 key. ``Action: Ping`` (answered by ``Response: Success`` and ``Ping: Pong``) keeps a quiet
-connection known to be alive. Dialtrail sends no other action: the AMI user needs read
-permissions only (docs/telephony.md, "Asterisk").
+connection known to be alive. After each login, ``Action: CoreShowChannels`` lists the
+channels up (a ``Response`` with ``EventList: start``, one ``CoreShowChannel`` event per
+channel, then ``CoreShowChannelsComplete``, all with the action's ActionID), so that the
+calls that ended while the connection was down can be closed. That action is in the
+``reporting`` class: the AMI user needs ``write = reporting`` for it, and nothing that can
+change a call (docs/telephony.md, "Asterisk").
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from dialtrail.calls.adapters.pbx.connections import (
     timed_out,
     wrong_credentials,
 )
+from dialtrail.calls.adapters.pbx.events import ChannelsUp
 
 GREETING = "Asterisk Call Manager"
 # call: channels, dials, bridges, hang-ups; dialplan: VarSet (DIALTRAIL_DID and the recording).
 EVENT_CLASSES = "call,dialplan"
 LOGIN_ID = "dialtrail-login"
+CHANNELS_ID = "dialtrail-channels"
 IDLE_SECONDS = 60.0  # a Ping after this long without a message; no answer in as long: lost
 MAX_LINE = 64 * 1024
 WHAT = "the Asterisk Manager Interface (manager.conf: enabled = yes, port, bindaddr)"
@@ -48,6 +54,25 @@ def parse_message(lines: list[str]) -> dict[str, str]:
         if separator and key.strip():
             fields.setdefault(key.strip(), value.strip())
     return fields
+
+
+class ChannelListing:
+    """Pure: the answer to CoreShowChannels, gathered from the messages carrying its
+    ActionID."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    def take(self, message: Mapping[str, str]) -> ChannelsUp | None:
+        """The list once it is complete (or refused); None while it goes on."""
+        if message.get("Response", "").lower() == "error":
+            return ChannelsUp(None, message.get("Message") or "an error without a message")
+        event = message.get("Event")
+        if event == "CoreShowChannel":
+            self.ids.update(v for v in (message.get("Uniqueid"), message.get("Linkedid")) if v)
+        elif event == "CoreShowChannelsComplete":
+            return ChannelsUp(frozenset(self.ids))
+        return None
 
 
 class AmiConnection:
@@ -87,7 +112,9 @@ class AmiConnection:
         except OSError as error:
             raise lost(self.target, error.strerror or str(error)) from None
 
-    async def messages(self) -> AsyncIterator[Mapping[str, str]]:
+    async def messages(self) -> AsyncIterator[Mapping[str, str] | ChannelsUp]:
+        await self.send("CoreShowChannels", {"ActionID": CHANNELS_ID})
+        listing = ChannelListing()
         pinged = False
         while True:
             try:
@@ -99,7 +126,11 @@ class AmiConnection:
                 pinged = True
                 continue
             pinged = False
-            if "Event" in message:
+            if message.get("ActionID") == CHANNELS_ID:
+                answer = listing.take(message)
+                if answer is not None:
+                    yield answer
+            elif "Event" in message:
                 yield message
 
     async def close(self) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -95,6 +95,13 @@ class AsteriskCalls:
             "BridgeEnter": self.bridge_enter,
             "Hangup": self.hangup,
         }
+
+    def following(self) -> set[str]:
+        return set(self.calls)
+
+    def forget(self, call_ids: Iterable[str]) -> None:
+        for call_id in call_ids:
+            self.calls.pop(call_id, None)
 
     def feed(self, message: Mapping[str, str], now: datetime) -> list[PbxEvent]:
         handler = self.handlers.get(message.get("Event", ""))

@@ -1,4 +1,4 @@
-"""FreeSWITCH's event socket (ESL), inbound mode, client side, read-only.
+"""FreeSWITCH's event socket (ESL), inbound mode, client side; it changes nothing on the PBX.
 
 Every message from FreeSWITCH is a block of ``Name: value`` header lines ended by a blank line
 (LF); when the headers carry ``Content-Length``, that many bytes of body follow. On connecting,
@@ -7,11 +7,16 @@ blank line, and gets ``Content-Type: command/reply`` with ``Reply-Text: +OK acce
 ``-ERR invalid``. ``event plain <names>`` subscribes to events, which then arrive as
 ``Content-Type: text/event-plain`` messages whose body is the event's own header block, each
 value URL-encoded. ``text/disconnect-notice`` says FreeSWITCH is closing the connection.
+After subscribing, ``api show channels as json`` lists the channels up, answered by an
+``api/response`` message whose body is ``{"row_count": N, "rows": [{"uuid": …, "call_uuid":
+…, …}]}`` (no ``rows`` when there are none), or ``-ERR …``: the calls that ended while the
+connection was down are closed from it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Mapping
 from urllib.parse import unquote
 
@@ -24,9 +29,12 @@ from dialtrail.calls.adapters.pbx.connections import (
     timed_out,
     wrong_credentials,
 )
+from dialtrail.calls.adapters.pbx.events import ChannelsUp
 
 EVENTS = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE"
-MAX_BODY = 1024 * 1024
+# The channel list of a busy PBX is about 2 KB per channel.
+MAX_BODY = 16 * 1024 * 1024
+CHANNELS = "api show channels as json"
 WHAT = "FreeSWITCH's event socket (event_socket.conf.xml: listen-ip, listen-port, the ACL)"
 
 
@@ -46,6 +54,28 @@ def event_fields(body: str) -> dict[str, str]:
     some events carry, is not a header and is left out)."""
     headers, _, _ = body.replace("\r\n", "\n").partition("\n\n")
     return header_block(headers, decode=True)
+
+
+def channels_up(body: str) -> ChannelsUp:
+    """Pure: the answer to ``show channels as json``."""
+    text = body.strip()
+    if text.startswith("-ERR"):
+        return ChannelsUp(None, text[:200])
+    try:
+        listing = json.loads(text)
+    except ValueError:
+        return ChannelsUp(None, "an answer to show channels that is not JSON")
+    rows = listing.get("rows", []) if isinstance(listing, dict) else None
+    if not isinstance(rows, list):
+        return ChannelsUp(None, "an answer to show channels without its rows")
+    ids = {
+        str(row[key])
+        for row in rows
+        if isinstance(row, dict)
+        for key in ("uuid", "call_uuid")
+        if row.get(key)
+    }
+    return ChannelsUp(frozenset(ids))
 
 
 class EslConnection:
@@ -75,13 +105,16 @@ class EslConnection:
             raise lost(self.target, error.strerror or str(error)) from None
         return headers, body.decode("utf-8", "replace")
 
-    async def command(self, text: str) -> str:
-        """Sends a command and returns its Reply-Text."""
+    async def send(self, text: str) -> None:
         try:
             self.writer.write(f"{text}\n\n".encode())
             await self.writer.drain()
         except OSError as error:
             raise lost(self.target, error.strerror or str(error)) from None
+
+    async def command(self, text: str) -> str:
+        """Sends a command and returns its Reply-Text."""
+        await self.send(text)
         while True:
             headers, _ = await self.message()
             if headers.get("Content-Type") == "command/reply":
@@ -89,12 +122,15 @@ class EslConnection:
             if headers.get("Content-Type") == "text/disconnect-notice":
                 raise lost(self.target, "FreeSWITCH closed the connection")
 
-    async def messages(self) -> AsyncIterator[Mapping[str, str]]:
+    async def messages(self) -> AsyncIterator[Mapping[str, str] | ChannelsUp]:
+        await self.send(CHANNELS)
         while True:
             headers, body = await self.message()
             kind = headers.get("Content-Type")
             if kind == "text/event-plain":
                 yield event_fields(body)
+            elif kind == "api/response":
+                yield channels_up(body)
             elif kind == "text/disconnect-notice":
                 raise lost(self.target, "FreeSWITCH closed the connection")
 

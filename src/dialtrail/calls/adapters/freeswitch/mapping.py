@@ -22,7 +22,7 @@ Times are the events' ``Event-Date-Timestamp`` (microseconds since 1970).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -89,6 +89,13 @@ def recording(message: Mapping[str, str]) -> str | None:
 class FreeswitchCalls:
     def __init__(self) -> None:
         self.calls: OrderedDict[str, FollowedCall] = OrderedDict()
+
+    def following(self) -> set[str]:
+        return set(self.calls)
+
+    def forget(self, call_ids: Iterable[str]) -> None:
+        for call_id in call_ids:
+            self.calls.pop(call_id, None)
 
     def feed(self, message: Mapping[str, str], now: datetime) -> list[PbxEvent]:
         name, at = message.get("Event-Name"), event_time(message, now)

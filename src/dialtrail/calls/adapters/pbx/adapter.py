@@ -3,21 +3,23 @@ in its events, and its settings table. asterisk/ and freeswitch/ each define one
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from dialtrail.calls.adapters.pbx.connections import Target
-from dialtrail.calls.adapters.pbx.events import PbxEvent
+from dialtrail.calls.adapters.pbx.events import ChannelsUp, PbxEvent
 from dialtrail.calls.adapters.pbx.models import PbxSettingsColumns
 
 
 class Connection(Protocol):
     """A logged-in connection following the PBX's events."""
 
-    def messages(self) -> AsyncIterator[Mapping[str, str]]:
-        """Each event as its fields; raises ConnectionProblem when the connection is lost."""
+    def messages(self) -> AsyncIterator[Mapping[str, str] | ChannelsUp]:
+        """First asks the PBX which channels are up; then yields each event as its fields, and
+        the answer to that question where it comes in the stream (once). Raises
+        ConnectionProblem when the connection is lost."""
         ...
 
     async def close(self) -> None: ...
@@ -27,6 +29,14 @@ class Tracker(Protocol):
     """Pure: follows calls through the PBX's events and says what happened to each."""
 
     def feed(self, message: Mapping[str, str], now: datetime) -> list[PbxEvent]: ...
+
+    def following(self) -> set[str]:
+        """The ids of the calls followed now (started, not ended)."""
+        ...
+
+    def forget(self, call_ids: Iterable[str]) -> None:
+        """Stops following these calls (their channels are gone: no end will come)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,12 @@ restart. A connection that fails or drops is tried again with a growing delay (B
 its call tracker is kept across reconnections, so a call followed before a drop goes on after
 it; events seen twice are recorded once (ingest.record_event is idempotent). The state of each
 connection is written to its settings row for the admin, when it changes.
+
+After each login the PBX is asked which channels are up. A PBX does not replay what happened
+while nobody listened, so a call in progress at the login (recorded without an end, or
+followed by the tracker) whose channel is no longer listed ended meanwhile: it is closed as
+of now, its end marked as inferred (recording.close_inferred). Calls still listed go on as
+usual; calls that start after the login are followed live and never closed this way.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from dialtrail.calls.adapters.pbx.connections import (
     Target,
     lost,
 )
-from dialtrail.calls.adapters.pbx.events import PbxEvent
+from dialtrail.calls.adapters.pbx.events import ChannelsUp, PbxEvent
 from dialtrail.calls.adapters.pbx.models import PbxSettingsColumns
 from dialtrail.secrets import SecretBox, UnreadableSecret, secret_key
 from dialtrail.settings import Settings
@@ -38,6 +44,14 @@ from dialtrail.storage.base import utcnow
 logger = logging.getLogger(__name__)
 REFRESH_SECONDS = 5.0
 Key = tuple[str, int]  # (PBX name, project id)
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """The calls in progress when a connection logged in, before any of its events."""
+
+    recorded: frozenset[str]  # recorded without an end (this process's or an earlier one's)
+    followed: frozenset[str]  # followed by the tracker (also calls to other numbers)
 
 
 @dataclass(frozen=True)
@@ -146,7 +160,9 @@ class Listeners:
         who = f" as {target.username}" if pbx.needs_username else ""
         await self.state(pbx, project_id, "connected", f"logged in to {target.address}{who}")
         try:
-            await self.read(pbx, project_id, connection, tracker)
+            recorded = await asyncio.to_thread(self.recorded_in_progress, pbx, project_id)
+            before = InProgress(recorded, frozenset(tracker.following()))
+            await self.read(pbx, project_id, connection, tracker, before)
             return lost(target, "closed by the PBX")
         except ConnectionProblem as problem:
             return problem
@@ -157,28 +173,62 @@ class Listeners:
             await connection.close()
 
     async def read(
-        self, pbx: Pbx, project_id: int, connection: Connection, tracker: Tracker
-    ) -> None:
+        self, pbx: Pbx, project_id: int, connection: Connection, tracker: Tracker,
+        before: InProgress,
+    ) -> None:  # fmt: skip
         async for message in connection.messages():
+            if isinstance(message, ChannelsUp):
+                await self.settle(pbx, project_id, tracker, before, message)
+                continue
             for event in tracker.feed(message, self.clock()):
                 await self.record(pbx, project_id, event)
 
+    def recorded_in_progress(self, pbx: Pbx, project_id: int) -> frozenset[str]:
+        with self.sessions() as db:
+            return frozenset(recording.calls_in_progress(db, pbx.name, project_id))
+
+    async def settle(
+        self, pbx: Pbx, project_id: int, tracker: Tracker, before: InProgress, up: ChannelsUp
+    ) -> None:
+        """Closes the calls in progress at the login whose channels are gone."""
+        if up.ids is None:
+            logger.warning("%s of project %s did not list its channels: %s",
+                           pbx.name, project_id, up.problem)  # fmt: skip
+            reason = (f"{self.states.get((pbx.name, project_id), ('', ''))[1]}; the PBX did not "
+                      f"list its channels ({up.problem}): calls that ended while the connection "
+                      "was down stay without an end")  # fmt: skip
+            await self.state(pbx, project_id, "connected", reason)
+            return
+        tracker.forget(before.followed - up.ids)
+        for call_id in sorted(before.recorded - up.ids):
+            await self.retried(pbx, call_id, self.close_now, pbx, project_id, call_id)
+
     async def record(self, pbx: Pbx, project_id: int, event: PbxEvent) -> None:
-        # The event exists only in memory until it is committed: a database that is away is
-        # waited for (the PBX's events queue up in the connection meanwhile).
+        await self.retried(pbx, event.call_id, self.record_now, pbx, project_id, event)
+
+    async def retried(
+        self, pbx: Pbx, call_id: str, work: Callable[..., object], *arguments: object
+    ) -> None:
+        # What the PBX said exists only in memory until it is committed: a database that is
+        # away is waited for (the PBX's events queue up in the connection meanwhile).
         failures = 0
         while True:
             try:
-                await asyncio.to_thread(self.record_now, pbx, project_id, event)
+                await asyncio.to_thread(work, *arguments)
                 return
             except Exception:
                 failures += 1
-                logger.exception("%s event of call %s not recorded yet", pbx.name, event.call_id)
+                logger.exception("%s event of call %s not recorded yet", pbx.name, call_id)
                 await asyncio.sleep(self.backoff.delay(failures))
 
     def record_now(self, pbx: Pbx, project_id: int, event: PbxEvent) -> None:
         with self.sessions() as db:
             recording.record(db, pbx.model, pbx.name, project_id, event, self.clock())
+            db.commit()
+
+    def close_now(self, pbx: Pbx, project_id: int, call_id: str) -> None:
+        with self.sessions() as db:
+            recording.close_inferred(db, pbx.model, pbx.name, project_id, call_id, self.clock())
             db.commit()
 
     async def state(self, pbx: Pbx, project_id: int, state: str, reason: str) -> None:

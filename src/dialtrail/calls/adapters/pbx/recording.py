@@ -3,10 +3,16 @@ event once (ingest.record_event is idempotent by provider, call id and event), a
 when it contradicts the call's other events (docs/design.md §5): a PBX never sends an event
 again, so refusing it would lose the fact. Each outcome is noted on the settings row for the
 admin (the last RECENT_EVENTS), in the event's own transaction.
+
+A call whose channels were gone when the listener logged in again ended while nobody listened:
+``close_inferred`` ends it as of then, from what is known (answered: answered, talk time up to
+then; else no answer), with a note on the event and a warning in the log saying so.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,15 +21,21 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError
-from dialtrail.calls.adapters.pbx.events import PbxEvent
+from dialtrail.calls.adapters.pbx.events import PbxEvent, seconds_between
 from dialtrail.calls.adapters.pbx.models import RECENT_EVENTS, PbxSettingsColumns
 from dialtrail.calls.events import TelephonyEvent, caller_field
 from dialtrail.calls.ingest import locked_call, record_event
+from dialtrail.calls.models import Call
 from dialtrail.numbers.models import TrackingNumber
 from dialtrail.projects import validation
 from dialtrail.projects.models import Project
 
+logger = logging.getLogger(__name__)
 MAX_DETAIL = 300
+INFERRED = (
+    "the end was inferred: the connection to the PBX was lost, and when it was back the "
+    "call's channels were gone; ended as of then"
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,50 @@ def known_call(db: Session, project_id: int, provider: str, event: PbxEvent) -> 
     if event.called is not None:
         return False
     return locked_call(db, project_id, provider, event.call_id) is not None
+
+
+def calls_in_progress(db: Session, provider: str, project_id: int) -> Iterator[str]:
+    """The PBX's ids of the project's calls recorded without an end."""
+    found = select(Call.external_id).where(
+        Call.project_id == project_id, Call.provider == provider, Call.ended_at.is_(None)
+    )
+    yield from db.scalars(found)
+
+
+def close_inferred(
+    db: Session, model: type[PbxSettingsColumns], provider: str, project_id: int,
+    call_id: str, now: datetime,
+) -> Outcome:  # fmt: skip
+    """Ends the call as of ``now``; nothing when it has ended meanwhile. The caller commits."""
+    project = db.get(Project, project_id)
+    call = locked_call(db, project_id, provider, call_id)
+    if project is None or call is None or call.ended_at is not None:
+        return Outcome("duplicate")
+    event = inferred_end(call, now)
+    record_event(db, project, event, now, lenient=True)
+    logger.warning("%s call %s of project %s: %s", provider, call_id, project_id, INFERRED)
+    outcome = Outcome("recorded", INFERRED)
+    noted = PbxEvent(call_id, "ended", call.tracking_number, call.caller, now)
+    note_event(db, model, project_id, noted, outcome, now)
+    return outcome
+
+
+def inferred_end(call: Call, now: datetime) -> TelephonyEvent:
+    answered = call.answered_at is not None
+    return TelephonyEvent(
+        provider=call.provider,
+        project_id=call.project_id,
+        external_id=call.external_id,
+        event="ended",
+        caller=call.caller,
+        caller_raw=call.caller_raw,
+        called=call.tracking_number,
+        at=now,
+        disposition="answered" if answered else "no_answer",
+        duration_seconds=seconds_between(call.started_at, now),
+        talk_seconds=seconds_between(call.answered_at, now) if answered else 0,
+        note=INFERRED,
+    )
 
 
 def telephony_event(
