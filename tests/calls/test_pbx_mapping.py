@@ -89,3 +89,54 @@ def test_an_end_without_its_start_is_passed_on_without_a_number() -> None:
     [ended] = AsteriskCalls().feed({"Event": "Hangup", **CALL, "Cause": "16"}, NOW)
     assert (ended.call_id, ended.called) == ("1.1", None)
     assert FreeswitchCalls().feed({"Event-Name": "CHANNEL_HANGUP_COMPLETE", **B_LEG}, NOW) == []
+
+
+CREATE = {"Event-Name": "CHANNEL_CREATE", **A_LEG, "Caller-Destination-Number": "1000"}
+LATER = datetime(2026, 12, 5, 1, 0, 9, tzinfo=UTC)
+
+
+def test_freeswitch_reads_the_dialled_number_from_the_header_the_settings_name() -> None:
+    calls = FreeswitchCalls("variable_sip_to_user")
+    [started] = calls.feed(CREATE | {"variable_sip_to_user": "2125550192"}, NOW)
+    assert (started.event, started.called) == ("started", "2125550192")
+    # Without the setting, the channel's destination number stands.
+    [started] = FreeswitchCalls().feed(CREATE | {"variable_sip_to_user": "2125550192"}, NOW)
+    assert started.called == "1000"
+
+
+def test_a_variable_the_dialplan_sets_later_starts_the_call_as_of_its_creation() -> None:
+    """``variable_dialtrail_did`` is not in CHANNEL_CREATE: the agent's answer comes first, the
+    inbound channel's hang-up carries the variable; each event comes out once, in order."""
+    calls = FreeswitchCalls("variable_dialtrail_did")
+    assert calls.feed(CREATE, NOW) == []
+    answer = {"Event-Name": "CHANNEL_ANSWER", **B_LEG}
+    assert calls.feed(answer, datetime(2026, 12, 5, 1, 0, 4, tzinfo=UTC)) == []
+    hangup = {"Event-Name": "CHANNEL_HANGUP_COMPLETE", **A_LEG, "Hangup-Cause": "NORMAL_CLEARING",
+              "variable_dialtrail_did": "+12125550192"}  # fmt: skip
+    events = calls.feed(hangup, LATER)
+
+    assert [(e.event, e.called, e.at.second) for e in events] == [
+        ("started", "+12125550192", 0), ("answered", "+12125550192", 4),
+        ("ended", "+12125550192", 9),
+    ]  # fmt: skip
+    assert (events[-1].disposition, events[-1].talk_seconds) == ("answered", 5)
+
+
+def test_the_inbound_channels_own_answer_can_bring_the_number() -> None:
+    calls = FreeswitchCalls("variable_dialtrail_did")
+    calls.feed(CREATE, NOW)
+    ivr = {"Event-Name": "CHANNEL_ANSWER", **A_LEG, "variable_dialtrail_did": "2125550192"}
+    [started] = calls.feed(ivr, LATER)
+    assert (started.event, started.called, started.at) == ("started", "2125550192", NOW)
+    hangup = {"Event-Name": "CHANNEL_HANGUP_COMPLETE", **A_LEG, "Hangup-Cause": "NORMAL_CLEARING",
+              "variable_dialtrail_did": "2125550192"}  # fmt: skip
+    [ended] = calls.feed(hangup, LATER)  # started once only
+    assert (ended.event, ended.disposition) == ("ended", "no_answer")
+
+
+def test_a_call_that_never_carries_the_number_is_not_a_tracked_call() -> None:
+    calls = FreeswitchCalls("variable_dialtrail_did")
+    calls.feed(CREATE, NOW)
+    hangup = {"Event-Name": "CHANNEL_HANGUP_COMPLETE", **A_LEG, "Hangup-Cause": "NORMAL_CLEARING"}
+    assert calls.feed(hangup, LATER) == []
+    assert calls.following() == set()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from dialtrail.calls.adapters import LISTENERS
 from dialtrail.calls.adapters.asterisk.models import AsteriskSettings
+from dialtrail.calls.adapters.freeswitch.models import FreeswitchSettings
 from dialtrail.calls.adapters.pbx.connections import Target
 from dialtrail.calls.adapters.pbx.credentials import check_connection
 from dialtrail.calls.adapters.pbx.events import PbxEvent
@@ -76,6 +77,45 @@ def test_bad_values_are_refused_naming_the_field(
     assert response.status_code == 422
     assert [problem["field"] for problem in response.json()["fields"]] == [field]
     with database.session() as session:
+        assert session.scalars(select(AsteriskSettings)).all() == []
+
+
+@pytest.mark.storage_agnostic
+def test_freeswitch_keeps_the_header_its_dialled_number_is_in(world: World) -> None:
+    changed = world.owner.client.patch(
+        url(world, "freeswitch"),
+        json={"host": "10.0.0.6", "did_variable": " variable_sip_to_user "},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["did_variable"] == "variable_sip_to_user"
+    read = world.owner.client.get(url(world, "freeswitch")).json()
+    assert read["did_variable"] == "variable_sip_to_user"
+    cleared = world.owner.client.patch(url(world, "freeswitch"), json={"did_variable": None})
+    assert cleared.json()["did_variable"] is None  # Caller-Destination-Number again
+
+
+@pytest.mark.storage_agnostic
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("freeswitch", "sip_to_user"),
+        ("freeswitch", "variable_sip to user"),
+        ("freeswitch", "variable_did\r\nauth x"),
+        ("freeswitch", ""),
+        ("asterisk", "variable_sip_to_user"),
+    ],
+)
+def test_a_bad_did_variable_is_refused_naming_the_field(
+    world: World, database: Database, name: str, value: str
+) -> None:
+    response = world.owner.client.patch(url(world, name), json={"host": "h", "did_variable": value})
+
+    assert response.status_code == 422
+    [problem] = response.json()["fields"]
+    assert problem["field"] == "did_variable"
+    assert ("no such setting" in problem["message"]) == (name == "asterisk")
+    with database.session() as session:
+        assert session.scalars(select(FreeswitchSettings)).all() == []
         assert session.scalars(select(AsteriskSettings)).all() == []
 
 
@@ -264,3 +304,17 @@ def test_a_listener_restarted_mid_call_still_ends_the_call(
             server.push(fixture_hangup.replace("{t+15}", f"{now + 15:.6f}"))
             [call] = wait_for(lambda: [c for c in calls(world) if c["ended_at"]], "the end")
     assert call["duration_seconds"] == 15
+
+
+def test_a_freeswitch_site_whose_did_is_in_a_variable_gets_its_calls(
+    world: World, database: Database
+) -> None:
+    """The trunk delivers to extension 1000; the DID is in the SIP To header's user part."""
+    with running(ScriptedEsl()) as server:
+        configure(world, "freeswitch", server, did_variable="variable_sip_to_user")
+        with listening(database, ("freeswitch",)):
+            server.wait_for_login(1)
+            server.replay(FIXTURES / "freeswitch" / "sip-to-user.esl")
+            [call] = wait_for(lambda: [c for c in calls(world) if c["ended_at"]], "the call")
+    assert (call["tracking_number"], call["caller"]) == ("+12125550192", CALLER)
+    assert (call["disposition"], call["talk_seconds"]) == ("answered", 34)

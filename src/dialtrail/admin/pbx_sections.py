@@ -55,11 +55,12 @@ class PbxSection:
 
 def stored_values(found: PbxSettingsColumns | None) -> dict[str, Any]:
     if found is None:
-        return {"host": "", "port": "", "username": "", "enabled": True}
+        return {"host": "", "port": "", "username": "", "did_variable": "", "enabled": True}
     return {
         "host": found.host or "",
         "port": found.port or "",
         "username": found.username or "",
+        "did_variable": getattr(found, "did_variable", None) or "",
         "enabled": found.enabled,
     }
 

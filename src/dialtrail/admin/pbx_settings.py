@@ -24,7 +24,7 @@ from dialtrail.calls.adapters.pbx.settings_api import PbxSettingsUpdate
 from dialtrail.secrets import SecretBox, secret_key
 
 router = APIRouter(prefix="/projects")
-TYPED = ("host", "port", "username")
+TYPED = ("host", "port", "username", "did_variable")
 
 
 def pbx_named(name: str) -> Pbx:
@@ -40,6 +40,8 @@ def posted(form: dict[str, str], pbx: Pbx) -> dict[str, Any]:
     body: dict[str, Any] = {name: form.get(name, "").strip() or None for name in TYPED}
     if not pbx.needs_username:
         del body["username"]
+    if pbx.did_variable_default is None:
+        del body["did_variable"]
     body["enabled"] = form.get("enabled") == "on"
     if form.get("secret", ""):
         body["secret"] = form["secret"]

@@ -15,5 +15,5 @@ PBX = Pbx(
     default_port=5038,
     needs_username=True,
     login=login,
-    tracker=AsteriskCalls,
+    tracker=lambda target: AsteriskCalls(),
 )

@@ -4,7 +4,7 @@ listener (docs/telephony.md, "FreeSWITCH")."""
 from __future__ import annotations
 
 from dialtrail.calls.adapters.freeswitch.esl import login
-from dialtrail.calls.adapters.freeswitch.mapping import FreeswitchCalls
+from dialtrail.calls.adapters.freeswitch.mapping import DESTINATION, FreeswitchCalls
 from dialtrail.calls.adapters.freeswitch.models import FreeswitchSettings
 from dialtrail.calls.adapters.pbx.adapter import Pbx
 
@@ -15,5 +15,6 @@ PBX = Pbx(
     default_port=8021,
     needs_username=False,
     login=login,
-    tracker=FreeswitchCalls,
+    tracker=lambda target: FreeswitchCalls(target.did_variable),
+    did_variable_default=DESTINATION,
 )

@@ -6,7 +6,12 @@ agent's leg, a forwarded leg, a transferred leg) carry it as ``Channel-Call-UUID
 transferred between agents stays one call.
 
 - ``started``: the inbound channel's CHANNEL_CREATE (Call-Direction inbound, not another
-  channel's leg), the dialled number in ``Caller-Destination-Number``.
+  channel's leg), the dialled number in ``Caller-Destination-Number``, or in the header the
+  settings name (``did_variable``: ``variable_sip_to_user``, a ``variable_dialtrail_did`` the
+  dialplan sets…). A variable the dialplan sets is not in CHANNEL_CREATE yet: the call is then
+  followed without a number, and started (as of its creation) by the first event of its
+  inbound channel that carries it, its hang-up at the latest; an agent's answer seen before is
+  recorded right after.
 - ``answered``: the first CHANNEL_ANSWER of another leg of the call (an agent or a forwarded
   number picked up). The inbound channel's own answer is not one: an IVR answers it.
 - ``ended``: the inbound channel's CHANNEL_HANGUP_COMPLETE; disposition from whether it was
@@ -43,6 +48,7 @@ NOT_ANSWERED = frozenset(
     }
 )
 FORGET_AFTER = 10_000
+DESTINATION = "Caller-Destination-Number"
 
 
 @dataclass
@@ -53,6 +59,7 @@ class FollowedCall:
     started_at: datetime
     answered_at: datetime | None = None
     leg_cause: str | None = None  # the hang-up cause of the last other leg
+    answer: Mapping[str, str] | None = None  # the agent's answer, while the number is unknown
 
 
 def disposition(call: FollowedCall, own_cause: str) -> str:
@@ -87,8 +94,9 @@ def recording(message: Mapping[str, str]) -> str | None:
 
 
 class FreeswitchCalls:
-    def __init__(self) -> None:
+    def __init__(self, did_header: str | None = None) -> None:
         self.calls: OrderedDict[str, FollowedCall] = OrderedDict()
+        self.did_header = did_header or DESTINATION
 
     def following(self) -> set[str]:
         return set(self.calls)
@@ -111,23 +119,42 @@ class FreeswitchCalls:
         unique_id = message.get("Unique-ID", "")
         call_uuid = message.get("Channel-Call-UUID") or unique_id
         inbound = message.get("Call-Direction", "").lower() == "inbound"
-        did = message.get("Caller-Destination-Number", "")
-        if not unique_id or call_uuid != unique_id or not inbound or not did:
+        if not unique_id or call_uuid != unique_id or not inbound:
             return []
         if unique_id in self.calls:
             return []  # seen again after a reconnection
-        call = FollowedCall(unique_id, did, message.get("Caller-Caller-ID-Number"), at)
+        call = FollowedCall(unique_id, "", message.get("Caller-Caller-ID-Number"), at)
         self.calls[unique_id] = call
         if len(self.calls) > FORGET_AFTER:
             self.calls.popitem(last=False)
-        return [self.event(call, "started", at, message)]
+        return self.numbered(call, message)
+
+    def numbered(self, call: FollowedCall, message: Mapping[str, str]) -> list[PbxEvent]:
+        """The start (and an answer seen before it) once an event of the inbound channel
+        carries the dialled number; nothing before, nor after the first time."""
+        did = message.get(self.did_header, "").strip()
+        if call.did or not did or message.get("Unique-ID") != call.call_id:
+            return []
+        call.did = did
+        started = [self.event(call, "started", call.started_at, message)]
+        if call.answered_at is None or call.answer is None:
+            return started
+        answer, call.answer = call.answer, None
+        return [*started, self.event(call, "answered", call.answered_at, answer)]
 
     def answered(self, message: Mapping[str, str], at: datetime) -> list[PbxEvent]:
         unique_id = message.get("Unique-ID", "")
         call = self.calls.get(message.get("Channel-Call-UUID", ""))
-        if call is None or unique_id == call.call_id or call.answered_at is not None:
+        if call is None:
+            return []
+        if unique_id == call.call_id:
+            return self.numbered(call, message)  # the IVR answered: not an answer, maybe a DID
+        if call.answered_at is not None:
             return []
         call.answered_at = at
+        if not call.did:
+            call.answer = dict(message)
+            return []
         return [self.event(call, "answered", at, message)]
 
     def hung_up(self, message: Mapping[str, str], at: datetime) -> list[PbxEvent]:
@@ -140,8 +167,12 @@ class FreeswitchCalls:
         call = self.calls.pop(unique_id, None)
         if call is None:
             return self.unknown_end(message, at)
+        before = self.numbered(call, message)
+        if not call.did:
+            return []  # never had a number: not a call to a tracking number
         answered = call.answered_at is not None
         return [
+            *before,
             PbxEvent(
                 call_id=call.call_id,
                 event="ended",
@@ -154,7 +185,7 @@ class FreeswitchCalls:
                 talk_seconds=seconds_between(call.answered_at, at) if answered else 0,
                 recording=recording(message),
                 received=dict(message),
-            )
+            ),
         ]
 
     def unknown_end(self, message: Mapping[str, str], at: datetime) -> list[PbxEvent]:

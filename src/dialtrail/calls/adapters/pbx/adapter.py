@@ -47,4 +47,7 @@ class Pbx:
     default_port: int
     needs_username: bool  # AMI logs in with a user; FreeSWITCH's event socket with a password
     login: Callable[[Target, float], Awaitable[Connection]]
-    tracker: Callable[[], Tracker]
+    tracker: Callable[[Target], Tracker]
+    # The header read for the dialled number unless the settings name another (their
+    # did_variable column); None: not a setting of this PBX (Asterisk reads DIALTRAIL_DID).
+    did_variable_default: str | None = None

@@ -19,6 +19,9 @@ class Target:
     port: int
     username: str
     secret: str
+    # FreeSWITCH: the event header holding the dialled number, when not the usual one; a
+    # change gives the connection a new tracker, as a change of address does.
+    did_variable: str | None = None
 
     @property
     def address(self) -> str:

@@ -118,7 +118,8 @@ class Listeners:
         except UnreadableSecret as error:
             return None, str(error)
         port = row.port or pbx.default_port
-        return Target(row.host, port, row.username or "", secret), ""
+        did_variable = getattr(row, "did_variable", None)
+        return Target(row.host, port, row.username or "", secret, did_variable), ""
 
     async def reconcile(self, wanted: dict[Key, Target]) -> None:
         for key, (target, task) in list(self.running.items()):
@@ -138,7 +139,7 @@ class Listeners:
 
     async def follow(self, pbx: Pbx, project_id: int, target: Target) -> None:
         """Connects, follows, reconnects: until cancelled."""
-        tracker = pbx.tracker()  # kept across reconnections
+        tracker = pbx.tracker(target)  # kept across reconnections
         failures = 0
         while True:
             await self.state(pbx, project_id, "connecting", f"connecting to {target.address}")

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
 
 from dialtrail.api.database import DatabaseSession
+from dialtrail.api.errors import invalid_field
 from dialtrail.api.schemas import ProjectId, RequestBody
 from dialtrail.calls.adapters.pbx import credentials
 from dialtrail.calls.adapters.pbx.adapter import Pbx
@@ -24,6 +25,9 @@ from dialtrail.secrets import SecretBox, secret_key
 HOST = re.compile(r"^[A-Za-z0-9._:\[\]-]{1,255}$")
 USERNAME = re.compile(r"^[^\s:]{1,128}$")
 SECRET = re.compile(r"^[^\r\n\x00]{1,128}$")
+# An event header naming the dialled number: one of the caller profile's (Caller-…) or a
+# channel variable as events carry it (variable_…).
+DID_VARIABLE = re.compile(r"^(Caller-[A-Za-z-]{1,60}|variable_[A-Za-z0-9_]{1,100})$")
 
 
 def stripped(value: str | None, pattern: re.Pattern[str], expected: str) -> str | None:
@@ -47,6 +51,12 @@ class PbxSettingsUpdate(RequestBody):
         "encrypted, never returned); null clears it.",
     )
     enabled: bool | None = Field(None, description="false: keep the settings, do not connect.")
+    did_variable: str | None = Field(
+        None,
+        description="FreeSWITCH only: the event header holding the dialled number (DID), such "
+        "as `variable_sip_to_user` or `variable_dialtrail_did`; null: "
+        "`Caller-Destination-Number`.",
+    )
 
     @field_validator("host")
     @classmethod
@@ -57,6 +67,16 @@ class PbxSettingsUpdate(RequestBody):
     @classmethod
     def check_username(cls, value: str | None) -> str | None:
         return stripped(value, USERNAME, "expected a user name without spaces or colons")
+
+    @field_validator("did_variable")
+    @classmethod
+    def check_did_variable(cls, value: str | None) -> str | None:
+        return stripped(
+            value,
+            DID_VARIABLE,
+            "expected Caller-Destination-Number or another Caller- header, or variable_ "
+            "followed by a channel variable's name (variable_sip_to_user)",
+        )
 
     @field_validator("secret")
     @classmethod
@@ -79,6 +99,10 @@ class PbxSettingsOut(BaseModel):
     host: str | None
     port: int = Field(description="The port connected to (the usual one when none was set).")
     username: str | None
+    did_variable: str | None = Field(
+        description="FreeSWITCH: the header read for the dialled number, when not "
+        "Caller-Destination-Number; always null for Asterisk."
+    )
     secret_stored: bool
     enabled: bool
     configured: bool = Field(description="Everything needed to connect is set.")
@@ -96,18 +120,30 @@ class CheckOut(BaseModel):
 
 def settings_out(pbx: Pbx, found: PbxSettingsColumns | None) -> PbxSettingsOut:
     values: dict[str, Any] = {
-        "host": None, "port": pbx.default_port, "username": None, "secret_stored": False,
+        "host": None, "port": pbx.default_port, "username": None, "did_variable": None,
+        "secret_stored": False,
         "enabled": True, "state": "off", "state_reason": "not configured", "state_at": None,
         "recent_events": [],
     }  # fmt: skip
     if found is not None:
         values.update(
             host=found.host, port=found.port or pbx.default_port, username=found.username,
+            did_variable=getattr(found, "did_variable", None),
             secret_stored=bool(found.secret), enabled=found.enabled, state=found.state,
             state_reason=found.state_reason, state_at=found.state_at,
             recent_events=found.recent_events or [],
         )  # fmt: skip
     return PbxSettingsOut(configured=credentials.is_configured(pbx, found), **values)
+
+
+def refuse_foreign_fields(pbx: Pbx, given: dict[str, Any]) -> None:
+    """A 422 for a setting this PBX does not have (null is accepted: nothing to clear)."""
+    if pbx.did_variable_default is None and given.pop("did_variable", None) is not None:
+        raise invalid_field(
+            "did_variable",
+            f"{pbx.title} has no such setting: it reads the dialled number from the channel's "
+            "Exten, or from the DIALTRAIL_DID dialplan variable",
+        )
 
 
 def settings_router(pbx: Pbx) -> APIRouter:
@@ -132,6 +168,7 @@ def settings_router(pbx: Pbx) -> APIRouter:
     ) -> PbxSettingsOut:
         access = owned_project(session, user, project_id)
         given = {name: getattr(body, name) for name in body.model_fields_set}
+        refuse_foreign_fields(pbx, given)
         box = SecretBox(secret_key(request.app.state.settings))
         found = credentials.update(session, pbx, access.project.id, given, box)
         session.commit()

@@ -1,0 +1,27 @@
+"""freeswitch_settings.did_variable: the event header a FreeSWITCH site's dialled number is in
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-05 22:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from dialtrail.storage.migrate import refuse_downgrade
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Null for every existing row: Caller-Destination-Number, as before.
+    op.add_column("freeswitch_settings", sa.Column("did_variable", sa.String(length=128)))
+
+
+def downgrade() -> None:
+    refuse_downgrade(revision)
