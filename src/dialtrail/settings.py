@@ -112,6 +112,18 @@ def parse_forwarded_allow_ips(raw: str) -> str:
     return ",".join(entries)
 
 
+def parse_networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for entry in (part.strip() for part in raw.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an address or a network (10.0.0.0/8)") from None
+    return tuple(networks)
+
+
 def parse_log_level(raw: str) -> str:
     level = raw.strip().lower()
     if level not in {"debug", "info", "warning", "error"}:
@@ -220,6 +232,15 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "configured in projects' settings; 0: run them apart with `dialtrail asterisk` and "
         "`dialtrail freeswitch`.",
     ),
+    Declaration(
+        "PBX_ALLOWED_NETWORKS",
+        parse_networks,
+        "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+        "The networks (comma-separated addresses or CIDRs) where projects' Asterisk and "
+        "FreeSWITCH hosts may be: the listeners and Check connection connect only to addresses "
+        "in them, after DNS resolution. The default allows the private ranges; add 127.0.0.1 "
+        "for a PBX on the same host, or a PBX's public address. Empty: none.",
+    ),
     Declaration("LOG_LEVEL", parse_log_level, "info", "debug, info, warning or error."),
     Declaration(
         "COLLECTOR_RATE",
@@ -306,6 +327,7 @@ class Settings:
     deriver: bool
     journal_retention_hours: int
     pbx_listeners: bool
+    pbx_allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     log_level: str
     collector_rate: float
     collector_burst: int

@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 from typing import Any
 
 import pytest
@@ -190,7 +191,10 @@ def test_check_connection_says_refused_and_not_configured(world: World) -> None:
 def test_check_connection_says_timed_out_when_nothing_answers(name: str) -> None:
     with silent_server() as port:
         target = Target("127.0.0.1", port, "dialtrail", "secret")
-        result = run_in_own_loop(lambda: check_connection(LISTENERS[name], target, timeout=0.2))
+        loopback = [ip_network("127.0.0.0/8")]
+        result = run_in_own_loop(
+            lambda: check_connection(LISTENERS[name], target, loopback, timeout=0.2)
+        )
 
     assert (result.ok, result.kind) == (False, "timed_out")
     assert result.message.startswith(f"no answer from 127.0.0.1:{port} within 0.2 s")

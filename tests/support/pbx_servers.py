@@ -100,7 +100,14 @@ class ScriptedServer:
         """Until a drop or the client closes (a Check connection logs in and leaves): what
         is queued goes to the connection logged in now, never to one already gone."""
         assert self.queue is not None
-        closed = asyncio.create_task(self.answer(reader, writer))
+        asked = asyncio.Event()
+        closed = asyncio.create_task(self.answer(reader, writer, asked))
+        # A listener asks which channels are up first thing: answered before anything queued
+        # is sent (one order a PBX may take), so that a drop queued next never cuts it off. A
+        # Check connection asks nothing and leaves.
+        first = asyncio.create_task(asked.wait())
+        await asyncio.wait({first, closed}, return_when=asyncio.FIRST_COMPLETED)
+        first.cancel()
         try:
             while True:
                 getter = asyncio.create_task(self.queue.get())
@@ -129,7 +136,9 @@ class ScriptedServer:
         elif ended:
             self.channels.pop(channel, None)
 
-    async def answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def answer(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, asked: asyncio.Event
+    ) -> None:
         """Answers what the client asks after logging in, until it closes."""
         try:
             while request := await self.request(reader):
@@ -137,6 +146,7 @@ class ScriptedServer:
                 if answer:
                     writer.write(answer)
                     await writer.drain()
+                asked.set()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the client left
 
@@ -355,6 +365,7 @@ def listening(
     listeners = Listeners(
         database.sessions, box, [LISTENERS[name] for name in names],
         refresh=0.1, backoff=Backoff(0.05, 0.2),
+        networks=database.settings.pbx_allowed_networks,
     )  # fmt: skip
     stop = asyncio.Event()
     loop_box: list[asyncio.AbstractEventLoop] = []

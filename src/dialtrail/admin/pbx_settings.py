@@ -17,6 +17,7 @@ from dialtrail.admin.pbx_sections import PbxForm
 from dialtrail.admin.project_settings import settings_form, stored_values
 from dialtrail.admin.rendering import redirect
 from dialtrail.api.database import DatabaseSession
+from dialtrail.api.errors import ApiError
 from dialtrail.calls.adapters import LISTENERS
 from dialtrail.calls.adapters.pbx import credentials
 from dialtrail.calls.adapters.pbx.adapter import Pbx
@@ -68,6 +69,13 @@ def save_pbx(
         return settings_form(request, admin, access, db, values, status=422,
                              pbx_forms={name: refused})  # fmt: skip
     given = {field: getattr(checked, field) for field in checked.model_fields_set}
+    try:
+        credentials.refuse_host(given, request.app.state.settings.pbx_allowed_networks)
+    except ApiError as error:
+        refused = PbxForm(typed_values(form), form_errors(error, (*TYPED, "secret", "enabled")))
+        values = stored_values(db, access.project)
+        return settings_form(request, admin, access, db, values, status=422,
+                             pbx_forms={name: refused})  # fmt: skip
     box = SecretBox(secret_key(request.app.state.settings))
     credentials.update(db, pbx, access.project.id, given, box)
     flash(request, admin, db, f"The {pbx.title} settings were saved.")
@@ -94,9 +102,11 @@ def check_pbx(
         refused = PbxForm(typed, form_errors(error, (*TYPED, "secret", "enabled")))
         return settings_form(request, admin, access, db, values, status=422,
                              pbx_forms={name: refused})  # fmt: skip
-    box = SecretBox(secret_key(request.app.state.settings))
+    settings = request.app.state.settings
+    box = SecretBox(secret_key(settings))
     given = {field: getattr(checked, field) for field in checked.model_fields_set}
-    result = credentials.check_given(db, pbx, access.project.id, given, box)
+    networks, now = settings.pbx_allowed_networks, request.app.state.clock()
+    result = credentials.check_given(db, pbx, access.project.id, given, box, networks, now)
     return settings_form(request, admin, access, db, values,
                          pbx_forms={name: PbxForm(typed, check=result)})  # fmt: skip
 

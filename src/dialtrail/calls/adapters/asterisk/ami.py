@@ -17,7 +17,7 @@ change a call (docs/telephony.md, "Asterisk").
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 from dialtrail.calls.adapters.pbx.connections import (
     ConnectionProblem,
@@ -29,6 +29,7 @@ from dialtrail.calls.adapters.pbx.connections import (
     wrong_credentials,
 )
 from dialtrail.calls.adapters.pbx.events import ChannelsUp
+from dialtrail.calls.adapters.pbx.networks import Network
 
 GREETING = "Asterisk Call Manager"
 # call: channels, dials, bridges, hang-ups; dialplan: VarSet (DIALTRAIL_DID and the recording).
@@ -137,8 +138,8 @@ class AmiConnection:
         await close(self.writer)
 
 
-async def login(target: Target, timeout: float) -> AmiConnection:
-    reader, writer = await open_tcp(target, WHAT, timeout)
+async def login(target: Target, timeout: float, networks: Sequence[Network]) -> AmiConnection:
+    reader, writer = await open_tcp(target, WHAT, timeout, networks)
     connection = AmiConnection(target, reader, writer)
     try:
         await asyncio.wait_for(logged_in(connection), timeout)
@@ -157,8 +158,9 @@ async def logged_in(connection: AmiConnection) -> None:
     if not greeting.startswith(GREETING):
         raise ConnectionProblem(
             "not_ami",
-            f"{target.address} answered, but not as an Asterisk Manager Interface "
-            f"({greeting[:60]!r}): check the port (AMI listens on 5038 by default)",
+            # What answered is not repeated: the check must not read other services' banners.
+            f"{target.address} answered, but not as an Asterisk Manager Interface: check the "
+            "port (AMI listens on 5038 by default)",
         )
     fields = {"ActionID": LOGIN_ID, "Username": target.username, "Secret": target.secret}
     await connection.send("Login", fields | {"Events": EVENT_CLASSES})

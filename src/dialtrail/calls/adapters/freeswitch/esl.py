@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from urllib.parse import unquote
 
 from dialtrail.calls.adapters.pbx.connections import (
@@ -30,6 +30,7 @@ from dialtrail.calls.adapters.pbx.connections import (
     wrong_credentials,
 )
 from dialtrail.calls.adapters.pbx.events import ChannelsUp
+from dialtrail.calls.adapters.pbx.networks import Network
 
 EVENTS = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE"
 # The channel list of a busy PBX is about 2 KB per channel.
@@ -138,8 +139,8 @@ class EslConnection:
         await close(self.writer)
 
 
-async def login(target: Target, timeout: float) -> EslConnection:
-    reader, writer = await open_tcp(target, WHAT, timeout)
+async def login(target: Target, timeout: float, networks: Sequence[Network]) -> EslConnection:
+    reader, writer = await open_tcp(target, WHAT, timeout, networks)
     connection = EslConnection(target, reader, writer)
     try:
         await asyncio.wait_for(subscribed(connection), timeout)

@@ -3,7 +3,7 @@ in its events, and its settings table. asterisk/ and freeswitch/ each define one
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -11,6 +11,7 @@ from typing import Protocol
 from dialtrail.calls.adapters.pbx.connections import Target
 from dialtrail.calls.adapters.pbx.events import ChannelsUp, PbxEvent
 from dialtrail.calls.adapters.pbx.models import PbxSettingsColumns
+from dialtrail.calls.adapters.pbx.networks import Network
 
 
 class Connection(Protocol):
@@ -46,7 +47,7 @@ class Pbx:
     model: type[PbxSettingsColumns]
     default_port: int
     needs_username: bool  # AMI logs in with a user; FreeSWITCH's event socket with a password
-    login: Callable[[Target, float], Awaitable[Connection]]
+    login: Callable[[Target, float, Sequence[Network]], Awaitable[Connection]]
     tracker: Callable[[Target], Tracker]
     # The header read for the dialled number unless the settings name another (their
     # did_variable column); None: not a setting of this PBX (Asterisk reads DIALTRAIL_DID).

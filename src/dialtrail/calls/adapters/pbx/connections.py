@@ -1,12 +1,16 @@
-"""Opening a TCP connection to a PBX, and the problems a connection or a login can meet, each
-in words the admin can act on ("refused", "timed out", "wrong credentials")."""
+"""Opening a TCP connection to a PBX (only to an address on the networks the operator allows,
+networks.py), and the problems a connection or a login can meet, each in words the admin can
+act on ("refused", "timed out", "wrong credentials")."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+
+from dialtrail.calls.adapters.pbx.networks import Network, allowed_addresses
 
 CONNECT_TIMEOUT = 5.0
 
@@ -65,12 +69,19 @@ def lost(target: Target, why: str) -> ConnectionProblem:
 
 
 async def open_tcp(
-    target: Target, what: str, timeout: float = CONNECT_TIMEOUT
+    target: Target, what: str, timeout: float, networks: Sequence[Network]
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connects to the first address the host resolves to, once every one is allowed (the
+    address checked is the one connected to: no second resolution to rebind)."""
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(target.host, target.port), timeout
+        addresses = await asyncio.wait_for(
+            allowed_addresses(target.host, target.port, networks), timeout
         )
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(addresses[0], target.port), timeout
+        )
+    except PermissionError as error:
+        raise ConnectionProblem("not_allowed", str(error)) from None
     except ConnectionRefusedError:
         raise refused(target, what) from None
     except TimeoutError:

@@ -37,6 +37,7 @@ from dialtrail.calls.adapters.pbx.connections import (
 )
 from dialtrail.calls.adapters.pbx.events import ChannelsUp, PbxEvent
 from dialtrail.calls.adapters.pbx.models import PbxSettingsColumns
+from dialtrail.calls.adapters.pbx.networks import Network
 from dialtrail.secrets import SecretBox, UnreadableSecret, secret_key
 from dialtrail.settings import Settings
 from dialtrail.storage.base import utcnow
@@ -74,13 +75,16 @@ class Listeners:
         clock: Callable[[], datetime] = utcnow,
         refresh: float = REFRESH_SECONDS,
         backoff: Backoff = Backoff(),
+        networks: Sequence[Network] = (),
     ) -> None:
+        """``networks``: where PBXs may be (DIALTRAIL_PBX_ALLOWED_NETWORKS)."""
         self.sessions = sessions
         self.box = box
         self.pbxes = {pbx.name: pbx for pbx in pbxes}
         self.clock = clock
         self.refresh = refresh
         self.backoff = backoff
+        self.networks = tuple(networks)
         self.running: dict[Key, tuple[Target, asyncio.Task[None]]] = {}
         self.states: dict[Key, tuple[str, str]] = {}
 
@@ -155,7 +159,7 @@ class Listeners:
     ) -> ConnectionProblem | None:
         """One connection, followed until it ends. None: it was up and then closed."""
         try:
-            connection = await pbx.login(target, CONNECT_TIMEOUT)
+            connection = await pbx.login(target, CONNECT_TIMEOUT, self.networks)
         except ConnectionProblem as problem:
             return problem
         who = f" as {target.username}" if pbx.needs_username else ""
@@ -252,7 +256,8 @@ class Listeners:
 def build_listeners(
     sessions: sessionmaker[Session], settings: Settings, pbxes: Sequence[Pbx]
 ) -> Listeners:
-    return Listeners(sessions, SecretBox(secret_key(settings)), pbxes)
+    box = SecretBox(secret_key(settings))
+    return Listeners(sessions, box, pbxes, networks=settings.pbx_allowed_networks)
 
 
 @asynccontextmanager

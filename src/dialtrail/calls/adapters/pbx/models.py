@@ -37,3 +37,6 @@ class PbxSettingsColumns:
     state_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The last RECENT_EVENTS events, newest first: {at, call, event, outcome, detail}.
     recent_events: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # When Check connection last ran (ISO times, newest first, at most CHECKS_PER_MINUTE): its
+    # rate limit, kept with the settings so that every server process counts the same checks.
+    recent_checks: Mapped[list[Any]] = mapped_column(JSON, default=list)

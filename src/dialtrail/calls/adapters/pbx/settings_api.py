@@ -114,7 +114,10 @@ class PbxSettingsOut(BaseModel):
 
 class CheckOut(BaseModel):
     ok: bool
-    kind: str = Field(description="ok, not_configured, refused, timed_out, wrong_credentials…")
+    kind: str = Field(
+        description="ok, not_configured, not_allowed, too_many_checks, refused, timed_out, "
+        "wrong_credentials…"
+    )
     message: str
 
 
@@ -169,6 +172,7 @@ def settings_router(pbx: Pbx) -> APIRouter:
         access = owned_project(session, user, project_id)
         given = {name: getattr(body, name) for name in body.model_fields_set}
         refuse_foreign_fields(pbx, given)
+        credentials.refuse_host(given, request.app.state.settings.pbx_allowed_networks)
         box = SecretBox(secret_key(request.app.state.settings))
         found = credentials.update(session, pbx, access.project.id, given, box)
         session.commit()
@@ -182,8 +186,10 @@ def settings_router(pbx: Pbx) -> APIRouter:
         project_id: ProjectId, user: CurrentUser, session: DatabaseSession, request: Request
     ) -> CheckOut:
         access = owned_project(session, user, project_id)
-        box = SecretBox(secret_key(request.app.state.settings))
-        result = credentials.check_stored(session, pbx, access.project.id, box)
+        settings = request.app.state.settings
+        box = SecretBox(secret_key(settings))
+        networks, now = settings.pbx_allowed_networks, request.app.state.clock()
+        result = credentials.check_stored(session, pbx, access.project.id, box, networks, now)
         return CheckOut(ok=result.ok, kind=result.kind, message=result.message)
 
     return router

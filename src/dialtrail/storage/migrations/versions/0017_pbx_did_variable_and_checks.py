@@ -1,4 +1,5 @@
-"""freeswitch_settings.did_variable: the event header a FreeSWITCH site's dialled number is in
+"""freeswitch_settings.did_variable (the event header a site's dialled number is in) and
+recent_checks on both PBX settings tables (Check connection's rate limit)
 
 Revision ID: 0017
 Revises: 0016
@@ -21,6 +22,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Null for every existing row: Caller-Destination-Number, as before.
     op.add_column("freeswitch_settings", sa.Column("did_variable", sa.String(length=128)))
+    for table in ("asterisk_settings", "freeswitch_settings"):
+        op.add_column(
+            table, sa.Column("recent_checks", sa.JSON(), nullable=False, server_default="[]")
+        )
 
 
 def downgrade() -> None:
