@@ -253,6 +253,49 @@ def test_session_gives_the_ids_the_number_and_the_google_analytics_client_id(
     assert site.received("pageview")[0]["ga"] == "GA1.1.123.456"
 
 
+@pytest.mark.parametrize(
+    ("ga4_cookie", "session_id", "number"),
+    [
+        ("GS1.1.1764921600.3.1.1764921700.0.0.0", "1764921600", 3),
+        ("GS2.1.s1764921600$o3$g1$t1764921700$j60$l0$h0", "1764921600", 3),
+    ],
+)
+def test_a_page_view_carries_ga4s_session_and_matomos_visitor_id(
+    page: Page, site: StaticSite, ga4_cookie: str, session_id: str, number: int
+) -> None:
+    page.context.add_cookies(
+        [
+            {"name": name, "value": value, "url": site.base_url}
+            for name, value in (
+                ("_ga", "GA1.1.123.456"),
+                ("_ga_K3Q9ZL2M7P", ga4_cookie),
+                ("_pk_id.1.1fff", "5f2c9a1e0b7d4c38.1764921600."),
+            )
+        ]
+    )
+    open_page(page, site, "/readers.html", config(endpoint=collector(site)))
+
+    sent = wait_for_sends(page, site, "pageview")[0]
+    assert (sent["ga_session_id"], sent["ga_session_number"]) == (session_id, number)
+    assert sent["matomo_visitor_id"] == "5f2c9a1e0b7d4c38"
+
+
+def test_malformed_or_absent_analytics_cookies_send_nothing_of_theirs(
+    page: Page, site: StaticSite
+) -> None:
+    page.context.add_cookies(
+        [
+            {"name": "_ga_K3Q9ZL2M7P", "value": "GS3.1.x$y", "url": site.base_url},
+            {"name": "_pk_id.1.1fff", "value": "not-hex-at-all00.1764921600", "url": site.base_url},
+        ]
+    )
+    open_page(page, site, "/readers.html", config(endpoint=collector(site)))
+
+    sent = wait_for_sends(page, site, "pageview")[0]
+    assert not {"ga_session_id", "ga_session_number", "matomo_visitor_id"} & set(sent)
+    assert sent["ga"] is None
+
+
 def test_a_data_layer_push_sends_the_changed_value(page: Page, site: StaticSite) -> None:
     settings = config(entity("user", 'datalayer("userId")'), endpoint=collector(site))
     open_page(page, site, "/readers.html", settings)

@@ -110,3 +110,32 @@ def test_an_overgrown_ga_cookie_does_not_lose_the_page_view(world: World, visit:
 
     assert response.status_code == 200
     assert session_of(world, visit)["ga_client_id"] == "123.456"
+
+
+ANALYTICS: dict[str, Any] = {
+    "ga_session_id": "1764921600",
+    "ga_session_number": 3,
+    "matomo_visitor_id": "5f2c9a1e0b7d4c38",
+}
+
+
+def test_the_session_keeps_ga4s_session_and_matomos_visitor_id(world: World, visit: Visit) -> None:
+    visit.page("https://shop.example.com/", **ANALYTICS)
+
+    session = session_of(world, visit)
+    assert {name: session[name] for name in ANALYTICS} == ANALYTICS
+
+
+def test_analytics_ids_set_later_arrive_with_a_ping_and_the_newest_wins(
+    world: World, visit: Visit
+) -> None:
+    visit.page("https://shop.example.com/")
+    assert {session_of(world, visit)[name] for name in ANALYTICS} == {None}
+
+    assert visit.ping(**ANALYTICS).status_code == 204
+    assert visit.ping(ga_session_id="1764925200", ga_session_number=4).status_code == 204
+    visit.page("https://shop.example.com/contacts")  # without them: what came before stays
+
+    session = session_of(world, visit)
+    assert (session["ga_session_id"], session["ga_session_number"]) == ("1764925200", 4)
+    assert session["matomo_visitor_id"] == "5f2c9a1e0b7d4c38"

@@ -102,6 +102,13 @@ MISSING = object()
         ({"values": {"visit_id": 42}}, 422, "values.visit_id"),
         ({"values": "visit_id=1"}, 422, "values"),
         ({"new_session": "yes"}, 422, "new_session"),
+        ({"ga_session_id": "s1764921600"}, 422, "ga_session_id"),
+        ({"ga_session_id": 1764921600}, 422, "ga_session_id"),
+        ({"ga_session_id": "0"}, 422, "ga_session_id"),
+        ({"ga_session_number": "3"}, 422, "ga_session_number"),
+        ({"ga_session_number": 0}, 422, "ga_session_number"),
+        ({"matomo_visitor_id": "5F2C9A1E0B7D4C38"}, 422, "matomo_visitor_id"),
+        ({"matomo_visitor_id": "5f2c9a1e0b7d4c3"}, 422, "matomo_visitor_id"),
     ],
 )
 def test_a_malformed_page_view_is_refused_naming_the_field(

@@ -9,9 +9,9 @@ from __future__ import annotations
 from tests.support.served_script import configuration, served
 
 BUDGET = 6 * 1024
-# Where the script stands today (5,840 bytes with the benchmark's 20 entities), with a little
+# Where the script stands today (5,971 bytes with the benchmark's 20 entities), with a little
 # room: a ratchet, so that growth is a decision rather than an accident.
-CEILING = 5_844  # 300 bytes of the budget left for what comes next
+CEILING = 5_975  # 169 bytes of the budget left for what comes next
 
 
 def test_it_measures_the_script_with_20_entities() -> None:

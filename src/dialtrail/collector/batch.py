@@ -19,7 +19,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from dialtrail.collector import sources
-from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
+from dialtrail.collector.payloads import (
+    ANALYTICS_IDS,
+    ErrorsEvent,
+    PageViewEvent,
+    PingEvent,
+    ValuesEvent,
+)
 from dialtrail.collector.store import (
     DriverStatements,
     ProjectContext,
@@ -201,9 +207,9 @@ def write_consequences(
             if page_view_id is None:
                 continue  # the same page view again (a retry or a replay): already recorded
             page_views.existing[key] = page_view_id  # later events of the page see it
-            touches.add(session_id, item.now, item.event.ga, added=1)
+            touches.add(session_id, item.now, item.event, added=1)
         else:
-            touches.add(session_id, item.now, item.event.ga, added=0)
+            touches.add(session_id, item.now, item.event, added=0)
             page_view_id = page_views.id_of(key)
         if item.project.pool is not None:
             renewals[session_id] = (item.project.pool, item.now)
@@ -221,12 +227,15 @@ class Touches:
     def __init__(self) -> None:
         self.rows: dict[int, dict[str, Any]] = {}
 
-    def add(self, session_id: int, now: datetime, ga: str | None, *, added: int) -> None:
+    def add(self, session_id: int, now: datetime, event: ValuesEvent, *, added: int) -> None:
         row = self.rows.setdefault(session_id, {"b_session": session_id, "b_added": 0})
         row["b_now"] = now
         row["b_added"] += added
-        # The newest GA client id wins; a touch without one keeps what came before.
-        row["b_ga"] = sources.ga_client_id(ga) or row.get("b_ga")
+        # The newest GA client id wins; a touch without one keeps what came before. So do
+        # GA4's session and Matomo's visitor id.
+        row["b_ga"] = sources.ga_client_id(event.ga) or row.get("b_ga")
+        for name in ANALYTICS_IDS:
+            row[f"b_{name}"] = getattr(event, name) or row.get(f"b_{name}")
 
     def run(self, connection: Connection, driver: DriverStatements) -> None:
         driver.touch_session.execute_many(connection, list(self.rows.values()))

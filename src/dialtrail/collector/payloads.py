@@ -36,6 +36,10 @@ EntityName = Annotated[str, StringConstraints(max_length=64), STORABLE]
 # older or foreign client sends more, so the limit here only stops absurd input.
 RawValue = Annotated[str, StringConstraints(max_length=4000), STORABLE] | None
 MAX_ENTITIES = 50
+# GA4's session id is the session's start in Unix seconds; Matomo's visitor id is 16 hex
+# digits (its tracking API's _id refuses anything else).
+GaSessionId = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,18}$")]
+MatomoVisitorId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 
 
 class Event(BaseModel):
@@ -50,8 +54,17 @@ class ValuesEvent(Event):
     # The raw _ga cookie; sites (and other tools) sometimes grow it, so it is only bounded
     # by the body cap and parsed leniently (sources.ga_client_id).
     ga: Annotated[str, STORABLE] | None = None
+    # Read by the script from GA4's _ga_<stream> and Matomo's _pk_id cookies, and sent only
+    # when well-formed, so anything else is not the script's and is refused by name.
+    ga_session_id: GaSessionId | None = None
+    ga_session_number: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    matomo_visitor_id: MatomoVisitorId | None = None
     values: dict[EntityName, RawValue] = Field(default_factory=dict, max_length=MAX_ENTITIES)
     truncated: list[EntityName] = Field(default_factory=list, max_length=MAX_ENTITIES)
+
+
+ANALYTICS_IDS = ("ga_session_id", "ga_session_number", "matomo_visitor_id")
+"""The analytics tools' ids a session stores as the newest event carrying each left it."""
 
 
 class PageViewEvent(ValuesEvent):

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dialtrail.collector import sources
-from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, ValuesEvent
+from dialtrail.collector.payloads import ANALYTICS_IDS, ErrorsEvent, PageViewEvent, ValuesEvent
 from dialtrail.entities.models import TrackingEntity
 from dialtrail.entities.rules import newest_wins
 from dialtrail.numbers.gate import ANYONE, LeaseGate
@@ -121,6 +121,11 @@ class Statements:
                 page_views=sessions.c.page_views + bindparam("b_added"),
                 # GA often sets _ga after the first page view; the newest id seen wins.
                 ga_client_id=func.coalesce(bindparam("b_ga"), sessions.c.ga_client_id),
+                # GA4's session and Matomo's visitor id, likewise set by their tags later.
+                **{
+                    name: func.coalesce(bindparam(f"b_{name}"), sessions.c[name])
+                    for name in ANALYTICS_IDS
+                },
             )
         )
         self.insert_observation = insert(table_of(EntityObservation))
@@ -181,11 +186,20 @@ class BatchStatements:
 VISITOR_KEYS = ("project_id", "key", "first_seen_at", "last_seen_at")
 SESSION_KEYS = (
     *("project_id", "visitor_id", "key", "started_at", "last_activity_at", "landing_page"),
-    *("referrer", "ga_client_id", "user_agent", "ip", "page_views", "channel", *LANDING_PARAMETERS),
+    *(
+        "referrer",
+        "ga_client_id",
+        *ANALYTICS_IDS,
+        "user_agent",
+        "ip",
+        "page_views",
+        "channel",
+        *LANDING_PARAMETERS,
+    ),
 )
 PAGE_VIEW_KEYS = ("session_id", "key", "url", "title", "referrer", "viewed_at")
 OBSERVATION_KEYS = ("session_id", "page_view_id", "entity_id", "value", "truncated", "observed_at")
-TOUCH_KEYS = ("b_session", "b_now", "b_added", "b_ga")
+TOUCH_KEYS = ("b_session", "b_now", "b_added", "b_ga", *(f"b_{name}" for name in ANALYTICS_IDS))
 
 
 class DriverStatements:
@@ -255,6 +269,7 @@ def session_row(
         "landing_page": event.url,
         "referrer": event.referrer,
         "ga_client_id": sources.ga_client_id(event.ga),
+        **{name: getattr(event, name) for name in ANALYTICS_IDS},
         "user_agent": user_agent[:1000],
         "ip": ip,
         "page_views": 0,

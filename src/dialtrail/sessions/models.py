@@ -73,6 +73,11 @@ class WebSession(Base):
     fbclid: Mapped[str | None] = mapped_column(String(255), default=None)
     yclid: Mapped[str | None] = mapped_column(String(255), default=None)
     ga_client_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # GA4's session (its _ga_<stream> cookie) and Matomo's visitor id (_pk_id), read by the
+    # script so a call can be sent to either tool as part of the visit it belongs to.
+    ga_session_id: Mapped[str | None] = mapped_column(String(20), default=None)
+    ga_session_number: Mapped[int | None] = mapped_column(Integer, default=None)
+    matomo_visitor_id: Mapped[str | None] = mapped_column(String(16), default=None)
     # GA4's default channel group (sessions/channels.py), set when the visit starts. No check
     # constraint: adding one on SQLite rebuilds the table, which would cascade-delete its rows.
     channel: Mapped[str] = mapped_column(String(32), default="Unassigned")

@@ -34,6 +34,9 @@ class SessionSummary(SourceFields):
     id: str = Field(description="The session id (the _dt_s cookie, as dialtrail.session() shows).")
     visitor_id: str
     ga_client_id: str | None
+    ga_session_id: str | None = Field(description="GA4's session id, from _ga_<stream>.")
+    ga_session_number: int | None = Field(description="GA4's session number, from _ga_<stream>.")
+    matomo_visitor_id: str | None = Field(description="Matomo's visitor id, from _pk_id.")
     started_at: datetime
     last_activity_at: datetime
     page_views: int

@@ -27,6 +27,15 @@ class VisitSnapshot:
     ga_client_id: str | None = field(
         metadata=about("Google Analytics client id (from _ga).", "123.456")
     )
+    ga_session_id: str | None = field(
+        metadata=about("Google Analytics 4 session id (from _ga_<stream>).", "1764921600")
+    )
+    ga_session_number: int | None = field(
+        metadata=about("Google Analytics 4 session number (from _ga_<stream>).", 3)
+    )
+    matomo_visitor_id: str | None = field(
+        metadata=about("Matomo visitor id (from _pk_id).", "5f2c9a1e0b7d4c38")
+    )
     utm_source: str | None = field(
         metadata=about("utm_source of the landing page.", "google", landing=True)
     )

@@ -472,7 +472,21 @@
   }
 
   const ids = (body, read) => Object.assign({visitor, session, page_view: pageView}, body, read);
-  const ping = (read) => send('ping', ids({ga: readCookie('_ga'), at: Date.now()}, read));
+  const ping = (read) => send('ping', ids(analytics({at: Date.now()}), read));
+
+  // The analytics tools' ids, so a call can be sent to them as part of this visit: the _ga
+  // client id (parsed by the server); GA4's session id and number from _ga_<stream>, written
+  // "GS1.1.<id>.<number>.…" or, since 2025, "GS2.1.s<id>$o<number>$…"; Matomo's visitor id,
+  // the 16 hex digits that start _pk_id.<site>.<hash>. Only well-formed ones are sent (the
+  // collector refuses others, which would cost the page view).
+  function analytics(body) {
+    body.ga = readCookie('_ga');
+    const ga4 = /\b_ga_\w+=GS[12]\.\d\.s?([1-9]\d{0,18})[.$]o?([1-9]\d{0,8})(?!\d)/.exec(cookieJar);
+    const matomo = /\b_pk_id\.[\w.]+=([\da-f]{16})\./.exec(cookieJar);
+    if (ga4) body.ga_session_id = ga4[1], body.ga_session_number = +ga4[2];
+    if (matomo) body.matomo_visitor_id = matomo[1];
+    return body;
+  }
 
   function sendChanges() {
     const read = changes();
@@ -498,9 +512,8 @@
     });
     pageViewStarted = Date.now();
     // Cut to the collector's limits: a refused page view would lose every value.
-    send('pageview', ids({new_session: newSession, url: pageUrl.slice(0, 4096),
-      title: document.title.slice(0, 2000), referrer: referrer.slice(0, 4096),
-      ga: readCookie('_ga'), at: Date.now()}, read)).then(guard((answer) => {
+    send('pageview', ids(analytics({new_session: newSession, url: pageUrl.slice(0, 4096),
+      title: document.title.slice(0, 2000), referrer: referrer.slice(0, 4096), at: Date.now()}), read)).then(guard((answer) => {
       if (!answer || !('number' in answer)) return;
       const given = /^\+\d{6,15}$/.test(answer.number) ? answer.number : null;
       log('number', given);
