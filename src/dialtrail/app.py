@@ -50,6 +50,7 @@ from dialtrail.storage.engine import create_engine, create_session_factory
 from dialtrail.tracker.serve import ScriptServer
 from dialtrail.webhooks.api import router as webhooks_router
 from dialtrail.webhooks.deliveries_api import router as deliveries_router
+from dialtrail.webhooks.integrations.api import router as integrations_router
 from dialtrail.webhooks.metrics import QueueCollector, exposition
 from dialtrail.webhooks.worker import build_worker, running
 from dialtrail.wiring import wire
@@ -188,6 +189,7 @@ def api_router() -> APIRouter:
     router.include_router(numbers_router)
     router.include_router(deliveries_router)
     router.include_router(webhooks_router)
+    router.include_router(integrations_router)
     router.include_router(sessions_router)
     router.include_router(reports_router)
     router.include_router(calls_router)

@@ -294,15 +294,18 @@ def try_page(hook: AdminWebhook, call_id: str, **context: Any) -> Response:
     )
 
 
-def rendered_for(hook: AdminWebhook, typed: str) -> tuple[RenderedRequest, str]:
+def rendered_for(
+    hook: AdminWebhook, typed: str, validate: bool = False
+) -> tuple[RenderedRequest, str]:
     data, source = call_to_render(hook.db, hook.project, typed)
-    return operations.preview(hook.webhook, hook.project, hook.box, data, hook.now()), source
+    request = operations.preview(hook.webhook, hook.project, hook.box, data, hook.now(), validate)
+    return request, source
 
 
 def shown(rendered: RenderedRequest, webhook: Webhook) -> dict[str, Any]:
     return {
         "method": rendered.method,
-        "url": rendered.url,
+        "url": rendered.logged_url,
         "headers": operations.masked_headers(rendered, webhook),
         "body": rendered.body.decode("utf-8", errors="replace"),
     }
@@ -361,7 +364,7 @@ async def test_send(hook: WritableWebhook) -> Response:
 
 
 def rendered_and_released(hook: AdminWebhook, typed: str) -> tuple[RenderedRequest, str]:
-    rendered_and_source = rendered_for(hook, typed)
+    rendered_and_source = rendered_for(hook, typed, validate=True)
     hook.db.commit()  # release the project's lock before waiting on the receiver
     return rendered_and_source
 

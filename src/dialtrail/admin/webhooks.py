@@ -196,7 +196,7 @@ def update_webhook(hook: WritableWebhook) -> Response:
         )
     except (ValidationError, ApiError) as error:
         hook.db.rollback()
-        hook.webhook = service.find_webhook(hook.db, hook.project, webhook_id)
+        hook.webhook = service.find_webhook(hook.db, hook.project, webhook_id, "webhook")
         return webhook_editor(hook, form, webhook_form.row_errors(error, rows))
     for notice in change.notices():
         flash(hook.request, hook.admin, hook.db, notice)

@@ -86,7 +86,7 @@ def show_webhook(
     box: Box,
 ) -> WebhookOut:
     project = readable_project(session, user, project_id).project
-    return webhook_out(service.find_webhook(session, project, webhook_id), box)
+    return webhook_out(service.find_webhook(session, project, webhook_id, "webhook"), box)
 
 
 @router.patch(
@@ -103,7 +103,7 @@ def update_webhook(
     private_targets: AllowPrivate,
 ) -> WebhookUpdated:
     project = writable_project(session, user, project_id).project
-    webhook = service.find_webhook(session, project, webhook_id)
+    webhook = service.find_webhook(session, project, webhook_id, "webhook")
     change = service.update_webhook(session, project, webhook, body, box, private_targets)
     session.commit()
     return WebhookUpdated(
@@ -119,7 +119,7 @@ def delete_webhook(
     project_id: ProjectId, webhook_id: WebhookId, user: CurrentUser, session: DatabaseSession
 ) -> Response:
     project = writable_project(session, user, project_id).project
-    session.delete(service.find_webhook(session, project, webhook_id))
+    session.delete(service.find_webhook(session, project, webhook_id, "webhook"))
     session.commit()
     return Response(status_code=204)
 

@@ -181,18 +181,23 @@ def preview(
 
 
 def rendered(
-    webhook: Webhook, body: TryBody, box: SecretBox, session: Session, now: datetime
+    webhook: Webhook,
+    body: TryBody,
+    box: SecretBox,
+    session: Session,
+    now: datetime,
+    validate: bool = False,
 ) -> RenderedRequest:
     """The webhook's request for the given call, or for a sample."""
     project = project_of(session, webhook)
     data = operations.sample_or_call_data(session, project, body.call_id)
-    return operations.preview(webhook, project, box, data, now)
+    return operations.preview(webhook, project, box, data, now, validate)
 
 
 def rendered_and_released(
     webhook: Webhook, body: TryBody, box: SecretBox, session: Session, now: datetime
 ) -> RenderedRequest:
-    request = rendered(webhook, body, box, session, now)
+    request = rendered(webhook, body, box, session, now, validate=True)
     session.commit()  # release the project's lock before waiting on the receiver
     return request
 

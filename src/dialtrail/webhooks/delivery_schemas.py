@@ -157,7 +157,7 @@ class RequestOut(BaseModel):
     def build(cls, request: RenderedRequest, headers: dict[str, str]) -> RequestOut:
         return cls(
             method=request.method,
-            url=request.url,
+            url=request.logged_url,
             headers=headers,
             body=request.body.decode("utf-8", errors="replace"),
         )

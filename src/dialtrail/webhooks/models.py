@@ -29,6 +29,8 @@ WebhookEvent = Literal["call.started", "call.answered", "call.completed"]
 Method = Literal["POST", "PUT", "PATCH", "GET"]
 Format = Literal["json", "form", "query"]
 DeliveryStatus = Literal["pending", "delivered", "failed", "dismissed"]
+# A webhook proper, or an integration riding on the same engine (webhooks/integrations/).
+WebhookKind = Literal["webhook", "ga4", "matomo"]
 WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = get_args(WebhookEvent)
 METHODS: tuple[Method, ...] = get_args(Method)
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -46,6 +48,11 @@ class Webhook(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    # No check constraint: adding one on SQLite rebuilds the table, which would cascade-delete
+    # its deliveries; the schemas take only WebhookKind's values.
+    kind: Mapped[str] = mapped_column(String(16), default="webhook", server_default="webhook")
+    # An integration's own settings (its secrets sealed with SecretBox); {} for a webhook.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     name: Mapped[str] = mapped_column(String(200))
     events: Mapped[list[Any]] = mapped_column(JSON)
     url: Mapped[str] = mapped_column(Text)

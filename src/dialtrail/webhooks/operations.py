@@ -21,9 +21,10 @@ from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox
 from dialtrail.sessions.visit import VISIT_FIELDS
 from dialtrail.webhooks.failing import refuse_if_off
+from dialtrail.webhooks.integrations import request_for
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from dialtrail.webhooks.outbox import event_data
-from dialtrail.webhooks.render import BodyTooLarge, RenderedRequest, render
+from dialtrail.webhooks.render import BodyTooLarge, NotSent, RenderedRequest
 from dialtrail.webhooks.rules import masked
 from dialtrail.webhooks.signing import new_secret, signed_headers
 from dialtrail.webhooks.worker import describe, signing_secrets, webhook_spec
@@ -187,12 +188,22 @@ def sample_data(db: Session, project: Project) -> EventData:
 
 
 def preview(
-    webhook: Webhook, project: Project, box: SecretBox, data: EventData, now: datetime
+    webhook: Webhook,
+    project: Project,
+    box: SecretBox,
+    data: EventData,
+    now: datetime,
+    validate: bool = False,
 ) -> RenderedRequest:
+    """The request a delivery of this event would send now; ``validate``: the test send's,
+    which an integration may send to its validation endpoint instead (GA4)."""
+    spec = webhook_spec(webhook, project, box)
     try:
-        return render(webhook_spec(webhook, project, box), preview_event(webhook), now, data)
+        return request_for(spec, preview_event(webhook), now, data, now, validate=validate)
     except BodyTooLarge as error:
         raise ApiError(422, "body_too_large", str(error)) from None
+    except NotSent as reason:
+        raise ApiError(422, "not_sent", f"Not sent: {reason}") from None
 
 
 def preview_event(webhook: Webhook) -> str:
@@ -229,7 +240,10 @@ def signed(
     webhook: Webhook, request: RenderedRequest, box: SecretBox, now: datetime, purpose: str
 ) -> RenderedRequest:
     """The request with the headers added at send time, as a send now would carry them; the
-    message id (``msg_test_…``, ``msg_preview_…``) says it is not a delivery."""
+    message id (``msg_test_…``, ``msg_preview_…``) says it is not a delivery. An
+    integration's request is sent as it is (worker.sending_headers)."""
+    if webhook.kind != "webhook":
+        return request
     headers = signed_headers(
         signing_secrets(webhook, box, now),
         f"msg_{purpose}_" + secrets.token_urlsafe(12),
@@ -237,7 +251,7 @@ def signed(
         request.body,
     )
     return RenderedRequest(
-        request.method, request.url, {**request.headers, **headers}, request.body
+        request.method, request.url, {**request.headers, **headers}, request.body, request.shown_url
     )
 
 

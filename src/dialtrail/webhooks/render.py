@@ -27,6 +27,11 @@ class BodyTooLarge(ValueError):
     """The rendered body exceeds docs/design.md §6's 64 KB: retrying cannot help."""
 
 
+class NotSent(Exception):
+    """An integration makes no request for this event, for the reason given (a GA4 event
+    without a client id, or older than GA4 accepts): the delivery is set aside, not failed."""
+
+
 @dataclass(frozen=True)
 class WebhookSpec:
     """What rendering needs of a webhook (header values already unsealed)."""
@@ -38,6 +43,10 @@ class WebhookSpec:
     headers: dict[str, str] = field(default_factory=dict)
     date_format: str = "iso8601"
     timezone: str = "UTC"
+    # "webhook", or the integration that renders the request (webhooks/integrations/), with
+    # its settings (secrets unsealed).
+    kind: str = "webhook"
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,13 @@ class RenderedRequest:
     url: str
     headers: dict[str, str]
     body: bytes
+    # The URL as logs and pages show it, when the URL itself carries a secret (GA4's
+    # api_secret); empty: the URL as it is.
+    shown_url: str = ""
+
+    @property
+    def logged_url(self) -> str:
+        return self.shown_url or self.url
 
 
 def render(

@@ -95,14 +95,23 @@ class WebhookChange:
 # --- Reading -----------------------------------------------------------------------------
 
 
-def list_webhooks(session: Session, project: Project) -> list[Webhook]:
+def list_webhooks(
+    session: Session, project: Project, kind: str | None = "webhook"
+) -> list[Webhook]:
+    """The project's webhooks (``kind``), or its integrations of a kind, or all (None)."""
     query = select(Webhook).where(Webhook.project_id == project.id).order_by(Webhook.id)
+    if kind is not None:
+        query = query.where(Webhook.kind == kind)
     return list(session.scalars(query))
 
 
-def find_webhook(session: Session, project: Project, webhook_id: int) -> Webhook:
+def find_webhook(
+    session: Session, project: Project, webhook_id: int, kind: str | None = None
+) -> Webhook:
+    """A webhook or integration of the project (its deliveries, tests and previews are the
+    same), or only one of ``kind``, where its own settings are edited."""
     webhook = session.get(Webhook, webhook_id)
-    if webhook is None or webhook.project_id != project.id:
+    if webhook is None or webhook.project_id != project.id or kind not in (None, webhook.kind):
         raise not_found(f"webhook {webhook_id}")
     return webhook
 
@@ -391,7 +400,7 @@ def webhooks_using_entity(session: Session, project: Project, name: str) -> list
     """The entities' ENTITY_USERS hook (wiring.py): the webhooks that send entity.<name>."""
     key = ENTITY_PREFIX + name
     uses = []
-    for webhook in list_webhooks(session, project):
+    for webhook in list_webhooks(session, project, kind=None):
         references = [ref for ref in entity_references(webhook) if ref.key == key]
         if references:
             places = [ref.place for ref in references]

@@ -39,9 +39,10 @@ from dialtrail.secrets import SecretBox, secret_key
 from dialtrail.settings import Settings
 from dialtrail.storage.base import utcnow
 from dialtrail.webhooks import metrics, retry
+from dialtrail.webhooks.integrations import opened_settings, request_for
 from dialtrail.webhooks.lanes import PER_WEBHOOK, Lanes, chosen
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
-from dialtrail.webhooks.render import BodyTooLarge, RenderedRequest, WebhookSpec, render
+from dialtrail.webhooks.render import BodyTooLarge, NotSent, RenderedRequest, WebhookSpec
 from dialtrail.webhooks.signing import signed_headers
 from dialtrail.webhooks.wakeup import WAKEUP
 
@@ -96,6 +97,7 @@ class Outcome:
     error: str | None = None
     retry_after: timedelta | None = None
     permanent: bool = False  # retrying cannot help (the body is too large)
+    not_sent: str | None = None  # an integration makes no request for it, for this reason
     unsent: bool = False  # handed back without an attempt: its claim is simply released
 
     @property
@@ -293,14 +295,12 @@ class DeliveryWorker:
     async def attempt(self, job: Job) -> Outcome:
         now = self.clock()
         try:
-            request = render(job.spec, job.event, job.occurred_at, job.data)
+            request = request_for(job.spec, job.event, job.occurred_at, job.data, now)
         except BodyTooLarge as error:
             return Outcome(job, now, None, error=str(error), permanent=True)
-        # The receiver checks webhook-timestamp against its own clock (replay protection),
-        # so it is the real time of sending, whatever clock schedules the retries.
-        body_headers = signed_headers(
-            job.signing_secrets, job.message_id, int(time.time()), request.body
-        )
+        except NotSent as reason:
+            return Outcome(job, now, None, not_sent=str(reason))
+        body_headers = sending_headers(job, request)
         try:
             answer = await self.outbound.send(
                 request.method, request.url, {**request.headers, **body_headers}, request.body
@@ -479,6 +479,16 @@ def job(
     )
 
 
+def sending_headers(job: Job, request: RenderedRequest) -> dict[str, str]:
+    """A webhook's signature headers; an integration's receiver (GA4, Matomo) checks its own
+    credentials instead, and is sent none."""
+    if job.spec.kind != "webhook":
+        return {}
+    # The receiver checks webhook-timestamp against its own clock (replay protection), so it
+    # is the real time of sending, whatever clock schedules the retries.
+    return signed_headers(job.signing_secrets, job.message_id, int(time.time()), request.body)
+
+
 def webhook_spec(webhook: Webhook, project: Project, box: SecretBox) -> WebhookSpec:
     return WebhookSpec(
         url=webhook.url,
@@ -488,6 +498,8 @@ def webhook_spec(webhook: Webhook, project: Project, box: SecretBox) -> WebhookS
         headers={name: box.open(value) for name, value in webhook.headers.items()},
         date_format=webhook.date_format,
         timezone=project.timezone,
+        kind=webhook.kind,
+        settings=opened_settings(webhook.kind, webhook.settings or {}, box.open),
     )
 
 
@@ -520,6 +532,13 @@ def record_outcome(
             return "ignored"  # our claim ran out and another worker holds it now: not ours to free
         delivery.claimed_until = None  # due again at once, for this worker or another
         return "released"
+    if outcome.not_sent is not None:
+        # Set aside with its reason, which the log shows: not a failure of the receiver, so
+        # it neither counts towards disabling the integration nor waits for a retry.
+        delivery.claimed_until = None
+        delivery.last_error = f"Not sent: {outcome.not_sent}"
+        finish(delivery, "dismissed", now)
+        return "not_sent"
     db.add(attempt_row(outcome))
     delivery.attempts += 1
     delivery.claimed_until = None
@@ -549,7 +568,7 @@ def attempt_row(outcome: Outcome) -> WebhookAttempt:
         delivery_id=outcome.job.delivery_id,
         attempted_at=outcome.attempted_at,
         request_method=request.method if request else outcome.job.spec.method,
-        request_url=request.url if request else outcome.job.spec.url,
+        request_url=request.logged_url if request else outcome.job.spec.url,
         status_code=outcome.status_code,
         latency_ms=outcome.latency_ms,
         response_body=outcome.response_body,

@@ -1,4 +1,5 @@
-"""sessions.ga_session_id, ga_session_number, matomo_visitor_id: the analytics tools' own ids
+"""sessions.ga_session_id, ga_session_number, matomo_visitor_id: the analytics tools' own ids;
+webhooks.kind and settings: GA4 and Matomo integrations on the webhook engine
 
 Revision ID: 0018
 Revises: 0016
@@ -25,6 +26,13 @@ def upgrade() -> None:
     op.add_column("sessions", sa.Column("ga_session_id", sa.String(length=20), nullable=True))
     op.add_column("sessions", sa.Column("ga_session_number", sa.Integer(), nullable=True))
     op.add_column("sessions", sa.Column("matomo_visitor_id", sa.String(length=16), nullable=True))
+    # Likewise for webhooks, whose deliveries cascade from them. Every existing row is a
+    # webhook, with no settings.
+    op.add_column(
+        "webhooks",
+        sa.Column("kind", sa.String(length=16), nullable=False, server_default="webhook"),
+    )
+    op.add_column("webhooks", sa.Column("settings", sa.JSON(), nullable=False, server_default="{}"))
 
 
 def downgrade() -> None:

@@ -1,0 +1,114 @@
+"""Request and response bodies of ``/api/v1/projects/{id}/integrations`` (docs/integrations.md).
+
+An integration is a webhook row of another kind, so events, filters and parameters are the
+webhooks' own shapes; what is particular to each tool is its settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from dialtrail.api.schemas import RequestBody
+from dialtrail.webhooks.integrations import ga4
+from dialtrail.webhooks.schemas import (
+    ConstantParameterOut,
+    Filter,
+    FilterOut,
+    MappedParameterOut,
+    Parameter,
+    WebhookName,
+)
+
+IntegrationEvent = Literal["call.started", "call.completed"]
+Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Events = Annotated[
+    list[IntegrationEvent],
+    Field(min_length=1, description="call.started and/or call.completed."),
+]
+
+
+def completed_only() -> list[IntegrationEvent]:
+    return ["call.completed"]
+
+
+class Ga4Fields(RequestBody):
+    filters: list[Filter] | None = Field(None, max_length=20)
+    parameters: list[Parameter] | None = Field(
+        None,
+        max_length=100,  # GA4's limit is checked on save, naming the place it is passed
+        description=f"At most {ga4.MAX_PARAMETERS}: GA4 takes 25 per event, and Dialtrail "
+        "sends session_id, session_number and engagement_time_msec itself.",
+    )
+    event_name: str | None = Field(None, description="Default phone_call.")
+    endpoint: str | None = Field(
+        None,
+        description="global (default), eu, or the https:// address of a server-side Tag "
+        "Manager container.",
+    )
+    enabled: bool | None = None
+
+
+class Ga4Create(Ga4Fields):
+    name: WebhookName = "Google Analytics 4"
+    events: Events = Field(default_factory=completed_only)
+    measurement_id: str = Field(examples=["G-K3Q9ZL2M7P"])
+    api_secret: Secret = Field(description="Write-only: shown masked after saving.")
+
+
+class Ga4Update(Ga4Fields):
+    name: WebhookName | None = None
+    events: Events | None = None
+    measurement_id: str | None = None
+    api_secret: Secret | None = None
+
+
+class MatomoFields(RequestBody):
+    filters: list[Filter] | None = Field(None, max_length=20)
+    parameters: list[Parameter] | None = Field(
+        None,
+        max_length=100,
+        description="e_c, e_a, e_n, e_v and dimension<ID>, each a catalogue value or a "
+        "constant; default: e_c 'Phone calls', e_a call.disposition.",
+    )
+    enabled: bool | None = None
+
+
+class MatomoCreate(MatomoFields):
+    name: WebhookName = "Matomo"
+    events: Events = Field(default_factory=completed_only)
+    url: str = Field(
+        description="The Matomo installation's address.", examples=["https://matomo.example.com"]
+    )
+    site_id: int = Field(ge=1, le=2**31 - 1)
+    token_auth: Secret = Field(description="Write-only: shown masked after saving.")
+
+
+class MatomoUpdate(MatomoFields):
+    name: WebhookName | None = None
+    events: Events | None = None
+    url: str | None = None
+    site_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    token_auth: Secret | None = None
+
+
+class IntegrationOut(BaseModel):
+    id: int = Field(description="Also the id of its deliveries log: /webhooks/{id}/deliveries.")
+    project_id: int
+    kind: Literal["ga4", "matomo"]
+    name: str
+    events: list[str]
+    url: str = Field(description="Where its requests go (GA4: without the query).")
+    parameters: list[MappedParameterOut | ConstantParameterOut]
+    filters: list[FilterOut]
+    settings: dict[str, Any] = Field(description="The tool's settings; secrets masked.")
+    enabled: bool
+    disabled_reason: str | None
+    failing_since: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IntegrationList(BaseModel):
+    items: list[IntegrationOut]
