@@ -83,8 +83,8 @@ def test_a_call_from_the_shop_reaches_ga4_and_matomo_as_the_visitors_event(
                 {"name": "dimension1", "value": "entity.visit_id"},
             ],
         }
-        for kind, body in (("ga4", ga4), ("matomo", matomo)):
-            added = world.owner.client.post(f"{project}/integrations/{kind}", json=body)
+        for kind, settings in (("ga4", ga4), ("matomo", matomo)):
+            added = world.owner.client.post(f"{project}/integrations/{kind}", json=settings)
             assert added.status_code == 201, added.text
 
         page.goto(shop.base_url + "/index.html")
