@@ -20,6 +20,7 @@ PROJECT_SECTIONS: tuple[Section, ...] = (
     Section("numbers", "Numbers", "Call tracking"),
     Section("sessions", "Sessions", "Call tracking"),
     Section("calls", "Calls journal", "Call tracking"),
+    Section("integrations", "All integrations", "Integrations"),
     Section("webhooks", "Webhooks 2.0", "Integrations"),
     Section("installation", "Installation", "Set-up"),
     Section("settings", "Project settings", "Set-up"),

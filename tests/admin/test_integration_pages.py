@@ -1,0 +1,133 @@
+"""Integrations in the admin: the overview lists Webhooks 2.0, GA4 and Matomo; GA4 and Matomo
+are set up through their forms only, with the API's rules shown at their field (a parameter's
+at its line), secrets kept sealed and write-only, and the webhooks' preview, test send and
+deliveries log working for them."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from dialtrail.webhooks.models import Webhook
+from tests.admin.conftest import SignedIn
+from tests.support.analytics_protocols import ga4_request
+from tests.support.databases import Database
+from tests.support.receiver import Receiver
+from tests.support.webhook_pages import field_error
+
+GA4_FORM = {
+    "name": "GA4",
+    "measurement_id": "G-K3Q9ZL2M7P",
+    "api_secret": "s3cr3t-Api_Value",
+    "event_name": "phone_call",
+    "endpoint": "global",
+    "call.completed": "on",
+    "only_answered": "on",
+    "enabled": "on",
+    "parameters": 'disposition = call.disposition\nsource = "dialtrail"',
+}
+
+
+def integrations(database: Database) -> list[Webhook]:
+    with database.session() as db:
+        query = select(Webhook).where(Webhook.kind != "webhook").order_by(Webhook.id)
+        return list(db.scalars(query))
+
+
+def test_ga4_is_set_up_from_the_form_and_listed_with_its_pages(
+    owner: SignedIn, database: Database
+) -> None:
+    saved = owner.post(f"{owner.project}/integrations/new/ga4", **GA4_FORM)
+
+    assert saved.status_code == 303, saved.text
+    (stored,) = integrations(database)
+    assert stored.kind == "ga4"
+    assert stored.settings["measurement_id"] == "G-K3Q9ZL2M7P"
+    assert "s3cr3t" not in json.dumps(stored.settings)  # sealed
+    assert stored.filters == [{"field": "call.disposition", "op": "eq", "value": "answered"}]
+    assert stored.parameters == [
+        {"name": "disposition", "value": "call.disposition"},
+        {"name": "source", "constant": "dialtrail"},
+    ]
+    overview = owner.client.get(f"{owner.project}/integrations").text
+    assert 'data-testid="integration-webhooks"' in overview
+    assert 'data-testid="integration-ga4"' in overview
+    assert f"/webhooks/{stored.id}/deliveries" in overview
+    edit = owner.client.get(f"{owner.project}/integrations/{stored.id}/edit").text
+    assert "s3cr3t" not in edit
+    assert "disposition = call.disposition" in html.unescape(edit)
+
+
+def test_a_blank_secret_on_edit_keeps_the_stored_one(owner: SignedIn, database: Database) -> None:
+    owner.post(f"{owner.project}/integrations/new/ga4", **GA4_FORM)
+    (stored,) = integrations(database)
+
+    changed = owner.post(
+        f"{owner.project}/integrations/{stored.id}/edit",
+        **{**GA4_FORM, "api_secret": "", "event_name": "call_done"},
+    )
+
+    assert changed.status_code == 303, changed.text
+    (after,) = integrations(database)
+    assert after.settings["event_name"] == "call_done"
+    assert after.settings["api_secret"] == stored.settings["api_secret"]
+
+
+@pytest.mark.storage_agnostic
+def test_ga4s_rules_are_shown_at_their_field_and_line_and_nothing_is_saved(
+    owner: SignedIn, database: Database
+) -> None:
+    fields = {
+        **GA4_FORM,
+        "event_name": "session_start",
+        "parameters": 'disposition = call.disposition\n\nga_source = "x"',
+    }
+
+    response = owner.post(f"{owner.project}/integrations/new/ga4", **fields)
+
+    assert response.status_code == 422
+    assert "reserves the event name" in field_error(response.text, "event_name")
+    assert "Line 3: GA4 reserves parameter names starting with &#39;ga_&#39;" in response.text
+    assert integrations(database) == []
+
+
+def test_the_preview_and_test_send_of_ga4_go_to_its_validation_endpoint(
+    owner: SignedIn, database: Database, receiver: Receiver
+) -> None:
+    owner.post(f"{owner.project}/integrations/new/ga4", **{**GA4_FORM, "endpoint": receiver.url})
+    (stored,) = integrations(database)
+    base = f"{owner.project}/webhooks/{stored.id}"
+
+    preview = owner.client.get(f"{base}/preview").text
+    tested = owner.post(f"{base}/test", call_id="")
+
+    assert "/mp/collect?measurement_id=G-K3Q9ZL2M7P&amp;api_secret=%E2%80%A2" in preview
+    assert "s3cr3t" not in preview
+    assert tested.status_code == 303
+    (received,) = receiver.received
+    assert received.path == "/debug/mp/collect"
+    ga4_request(received, datetime.now(UTC))
+
+
+def test_matomo_is_set_up_from_the_form(owner: SignedIn, database: Database) -> None:
+    fields = {
+        "name": "Matomo",
+        "url": "https://matomo.example.com",
+        "site_id": "3",
+        "token_auth": "0123456789abcdef0123456789abcdef",
+        "call.completed": "on",
+        "enabled": "on",
+        "parameters": 'e_c = "Phone calls"\ne_a = call.disposition\ndimension2 = visit.channel',
+    }
+
+    saved = owner.post(f"{owner.project}/integrations/new/matomo", **fields)
+
+    assert saved.status_code == 303, saved.text
+    (stored,) = integrations(database)
+    assert (stored.kind, stored.url) == ("matomo", "https://matomo.example.com/matomo.php")
+    assert stored.settings["site_id"] == 3
+    assert "0123456789abcdef" not in json.dumps(stored.settings)
