@@ -16,6 +16,8 @@ from dialtrail.webhooks.models import Webhook
 from tests.admin.conftest import SignedIn
 from tests.support.analytics_protocols import ga4_request
 from tests.support.databases import Database
+from tests.support.hooks import Clock, Hooks
+from tests.support.people import World
 from tests.support.receiver import Receiver
 from tests.support.webhook_pages import field_error
 
@@ -131,3 +133,31 @@ def test_matomo_is_set_up_from_the_form(owner: SignedIn, database: Database) -> 
     assert (stored.kind, stored.url) == ("matomo", "https://matomo.example.com/matomo.php")
     assert stored.settings["site_id"] == 3
     assert "0123456789abcdef" not in json.dumps(stored.settings)
+
+
+def test_the_deliveries_log_says_why_a_call_was_not_sent(
+    owner: SignedIn, database: Database, world: World
+) -> None:
+    owner.post(f"{owner.project}/integrations/new/ga4", **{**GA4_FORM, "only_answered": ""})
+    (stored,) = integrations(database)
+    event = {
+        "project_id": world.project_id,
+        "call_id": "CA-unattributed",
+        "event": "ended",
+        "caller": "+380671234567",
+        "called": "+380441112299",
+        "at": datetime.now(UTC).isoformat(),
+        "duration_seconds": 30,
+    }
+    assert world.owner.client.post("/api/v1/telephony/events", json=event).status_code == 201
+    hooks = Hooks(database, world, Receiver(), Clock(datetime.now(UTC)))
+    hooks.deliver()
+
+    log = owner.client.get(f"{owner.project}/webhooks/{stored.id}/deliveries").text
+
+    assert "dismissed" in log
+    assert "Not sent: the visit has no Google Analytics client id" in html.unescape(log)
+    assert f'href="{owner.project}/integrations/{stored.id}/edit">Edit' in log
+    overview = owner.client.get(f"{owner.project}/webhooks/{stored.id}")
+    assert overview.status_code == 303
+    assert overview.headers["location"].endswith(f"/integrations/{stored.id}/edit")

@@ -237,6 +237,10 @@ def secret_kind(webhook_id: int) -> str:
 
 @router.get("/{webhook_id}")
 def show_webhook(hook: ReadableWebhook) -> Response:
+    if hook.webhook.kind != "webhook":  # an integration: its own form is its page
+        return hook.redirect(
+            f"/admin/projects/{hook.project.id}/integrations/{hook.webhook.id}/edit"
+        )
     kept = take_once(hook.request, hook.admin, hook.db, secret_kind(hook.webhook.id))
     hook.db.commit()  # taken: a reload shows the page without the secret
     return webhook_page(hook, **(kept or {}))
