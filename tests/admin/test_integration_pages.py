@@ -18,7 +18,7 @@ from tests.support.analytics_protocols import ga4_request
 from tests.support.databases import Database
 from tests.support.hooks import Clock, Hooks
 from tests.support.people import World
-from tests.support.receiver import Receiver
+from tests.support.receiver import Answer, Receiver
 from tests.support.webhook_pages import field_error
 
 GA4_FORM = {
@@ -104,12 +104,20 @@ def test_the_preview_and_test_send_of_ga4_go_to_its_validation_endpoint(
     (stored,) = integrations(database)
     base = f"{owner.project}/webhooks/{stored.id}"
 
+    receiver.default = Answer(
+        body='{"validationMessages":[{"fieldPath":"events","description":"Event at index: '
+        '[0] has invalid name [x].","validationCode":"NAME_INVALID"}]}'
+    )
     preview = owner.client.get(f"{base}/preview").text
     tested = owner.post(f"{base}/test", call_id="")
+    shown = owner.client.get(f"{base}/preview").text
 
     assert "/mp/collect?measurement_id=G-K3Q9ZL2M7P&amp;api_secret=%E2%80%A2" in preview
     assert "s3cr3t" not in preview
     assert tested.status_code == 303
+    assert "found 1 problem" in shown
+    assert "has invalid name [x]." in shown
+    assert "NAME_INVALID" in shown
     (received,) = receiver.received
     assert received.path == "/debug/mp/collect"
     ga4_request(received, datetime.now(UTC))

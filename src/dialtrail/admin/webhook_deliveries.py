@@ -20,6 +20,7 @@ Everything goes through webhooks.operations, as the REST API's deliveries_api.py
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -374,6 +375,23 @@ def keep_tested(hook: AdminWebhook, tested: dict[str, Any]) -> None:
     hook.db.commit()
 
 
+def ga4_validation(result: operations.TestResult) -> list[dict[str, str]] | None:
+    """GA4's validation endpoint answers its findings as JSON (validationMessages, each with
+    fieldPath, description and validationCode); None when the answer is not that."""
+    try:
+        answer = json.loads(result.response_body or "")
+    except ValueError:
+        return None
+    messages = answer.get("validationMessages") if isinstance(answer, dict) else None
+    if not isinstance(messages, list):
+        return None
+    return [
+        {key: str(item.get(key, "")) for key in ("fieldPath", "description", "validationCode")}
+        for item in messages
+        if isinstance(item, dict)
+    ]
+
+
 def kept_test(result: operations.TestResult, webhook: Webhook, source: str) -> dict[str, Any]:
     """What the page shows of a test send, bounded: it is kept in the database until the
     page after the redirect takes it."""
@@ -386,6 +404,7 @@ def kept_test(result: operations.TestResult, webhook: Webhook, source: str) -> d
         "response_headers": {name: cut(value, KEPT_HEADER_CHARACTERS) for name, value in headers},
         "response_body": result.response_body,  # Outbound keeps 2 KB at most
         "error": cut(result.error, KEPT_HEADER_CHARACTERS) if result.error else None,
+        "validation": ga4_validation(result) if webhook.kind == "ga4" else None,
     }
     return {"request_shown": request, "source": source, "result": answer}
 
