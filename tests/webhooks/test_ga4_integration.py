@@ -194,3 +194,21 @@ def test_22_parameters_are_accepted(world: World) -> None:
     parameters = [{"name": f"p{index}", "constant": "x"} for index in range(22)]
 
     assert add_ga4(world, "eu", parameters=parameters).status_code == 201
+
+
+@pytest.mark.storage_agnostic
+def test_moving_the_endpoint_needs_the_api_secret_again(world: World) -> None:
+    created = add_ga4(world, "global").json()
+    url = f"/api/v1/projects/{world.project_id}/integrations/{created['id']}/ga4"
+
+    moved = world.member.client.patch(url, json={"endpoint": "https://sgtm.example.net"})
+    to_eu = world.member.client.patch(url, json={"endpoint": "eu"})  # also another server
+    again = world.member.client.patch(
+        url, json={"endpoint": "https://sgtm.example.net", "api_secret": "another-secret"}
+    )
+
+    assert moved.status_code == 422
+    assert moved.json()["fields"][0]["field"] == "api_secret"
+    assert to_eu.status_code == 422
+    assert again.status_code == 200, again.text
+    assert again.json()["url"] == "https://sgtm.example.net/mp/collect"

@@ -22,7 +22,7 @@ from dialtrail.webhooks.integrations.schemas import (
     MatomoUpdate,
 )
 from dialtrail.webhooks.models import Webhook
-from dialtrail.webhooks.rules import check_url, masked
+from dialtrail.webhooks.rules import check_url, masked, moved_origin
 from dialtrail.webhooks.service import Context, Problems
 from dialtrail.webhooks.signing import new_secret
 
@@ -95,6 +95,7 @@ def apply(context: Context, webhook: Webhook, fields: dict[str, Any]) -> None:
         columns["filters"] = service.clean_filters(context, fields["filters"], problems)
     if "parameters" in fields:
         columns["parameters"] = PARAMETER_CHECKS[kind](context, fields["parameters"], problems)
+    refuse_moved_secret(webhook, fields, problems)
     problems.raise_any()
     for name in SEALED[kind]:
         if name in fields:
@@ -104,6 +105,27 @@ def apply(context: Context, webhook: Webhook, fields: dict[str, Any]) -> None:
     webhook.settings = settings
     webhook.url = request_url(kind, settings)
     webhook.format = "json" if kind == "ga4" else "form"
+
+
+# Where each kind sends its secret: a change of that address needs the secret given again.
+SECRET_GOES_TO = {"ga4": ("endpoint", "api_secret"), "matomo": ("url", "token_auth")}
+
+
+def refuse_moved_secret(webhook: Webhook, fields: dict[str, Any], problems: Problems) -> None:
+    """The stored secret was entered for the stored address; whoever moves the address (a
+    member, say) must give it again rather than have it sent somewhere its owner never chose
+    (docs/webhooks.md, "Who may change what", for webhooks' headers)."""
+    if webhook.id is None:
+        return  # new: the secret is required anyway
+    address, secret = SECRET_GOES_TO[webhook.kind]
+    if address not in fields or secret in fields:
+        return
+    before = request_url(webhook.kind, webhook.settings)
+    after = request_url(webhook.kind, {**webhook.settings, address: fields[address]})
+    if moved_origin(before, after):
+        problems.add(
+            secret, f"{address} now points to another server: give the {secret} again for it"
+        )
 
 
 def request_url(kind: str, settings: dict[str, Any]) -> str:
