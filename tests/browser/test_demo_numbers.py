@@ -89,6 +89,11 @@ def test_a_demo_visit_then_simulate_call_tells_one_story(page: Page, database: D
     assert call["started_at"] >= visit["started_at"]  # the same ISO format, both UTC
     assert [view["title"] for view in call["trail"]["page_views"]] == ["Demo shop — home"]
     assert visit["ga_client_id"] == call["visit"]["ga_client_id"] == client_id
+    # The page's example GA4 and Matomo cookies reach the session and the call's visit.
+    assert re.fullmatch(r"[1-9]\d{9}", call["visit"]["ga_session_id"] or "")
+    assert call["visit"]["ga_session_number"] == 1
+    assert re.fullmatch(r"[0-9a-f]{16}", call["visit"]["matomo_visitor_id"] or "")
+    assert visit["matomo_visitor_id"] == call["visit"]["matomo_visitor_id"]
     assert "Demo shop — home" in trail
     assert client_id in call_page
     assert json.loads(receiver.received[0].body) == {"ga": client_id}
