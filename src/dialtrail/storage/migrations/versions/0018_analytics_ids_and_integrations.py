@@ -14,7 +14,7 @@ from alembic import op
 from dialtrail.storage.migrate import refuse_downgrade
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
