@@ -23,7 +23,7 @@ LAYERS = [
     ["sessions"],
     ["numbers"],
     ["calls"],
-    ["webhooks", "collector", "tracker", "reports"],
+    ["webhooks", "collector", "tracker", "reports", "conversions"],
     ["admin", "demo", "demo_site"],
     ["app", "cli", "serving", "wiring", "models", "storage.migrations"],
 ]

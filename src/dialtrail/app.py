@@ -35,6 +35,8 @@ from dialtrail.collector.deriver import Deriver
 from dialtrail.collector.metrics import JournalCollector, lag_histogram
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.routes import Collector, is_collector_path
+from dialtrail.conversions.api import router as conversions_router
+from dialtrail.conversions.feed_api import router as conversion_files_router
 from dialtrail.entities.api import router as entities_router
 from dialtrail.numbers.api import router as numbers_router
 from dialtrail.numbers.gate import LeaseGate
@@ -116,6 +118,7 @@ def create_app(
     errors.install(app)
     app.include_router(api_router(), prefix="/api/v1")
     app.include_router(service_router())
+    app.include_router(conversion_files_router)
     app.mount(
         "/admin", create_admin(settings, app.state.session_factory, lambda: app.state.clock())
     )
@@ -193,6 +196,7 @@ def api_router() -> APIRouter:
     router.include_router(sessions_router)
     router.include_router(reports_router)
     router.include_router(calls_router)
+    router.include_router(conversions_router)
     router.include_router(tokens_router)
     router.include_router(telephony_router)
     for settings_router in ADAPTER_SETTINGS.values():

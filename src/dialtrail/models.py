@@ -11,6 +11,7 @@ from dialtrail.calls.adapters.telnyx import models as telnyx_models
 from dialtrail.calls.adapters.twilio import models as twilio_models
 from dialtrail.calls.adapters.vonage import models as vonage_models
 from dialtrail.collector import models as collector_models
+from dialtrail.conversions import models as conversions_models
 from dialtrail.entities import models as entities_models
 from dialtrail.numbers import models as numbers_models
 from dialtrail.projects import models as projects_models
@@ -25,6 +26,7 @@ __all__ = [
     "asterisk_models",
     "calls_models",
     "collector_models",
+    "conversions_models",
     "entities_models",
     "freeswitch_models",
     "metadata",

@@ -5,7 +5,8 @@ Pure: values in, a channel name out. The collector stores it with the session wh
 starts (its sources never change afterwards), so reports group by a column instead of
 re-running these rules per row. GA4's rules read a session's *source*, *medium* and
 *campaign*; a visit without UTM tags gets them the way GA4 does: a click id says who paid for
-the click (``gclid`` Google, ``yclid`` Yandex: ``cpc``), a referrer gives its host as the source
+the click (``gclid``, ``gbraid``, ``wbraid`` Google, ``msclkid`` Bing, ``yclid`` Yandex:
+``cpc``), a referrer gives its host as the source
 (``organic`` for a search engine, ``referral`` otherwise), and nothing at all is
 ``(direct)`` / ``(none)``. Matching ignores case, as GA4's does.
 """
@@ -88,7 +89,14 @@ EMAIL_WORDS = frozenset({"email", "e-mail", "e_mail", "e mail"})
 REFERRAL_MEDIUMS = frozenset({"referral", "app", "link"})
 # Click ids of ad networks that mark a paid click: who the source is. Meta's fbclid is not
 # among them: Facebook adds it to organic links too, so GA4 reads those by their referrer.
-PAID_CLICK_IDS = (("gclid", "google"), ("yclid", "yandex"))
+# gbraid and wbraid replace gclid on clicks from iOS devices; msclkid is Microsoft Advertising's.
+PAID_CLICK_IDS = (
+    ("gclid", "google"),
+    ("gbraid", "google"),
+    ("wbraid", "google"),
+    ("msclkid", "bing"),
+    ("yclid", "yandex"),
+)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ class SourceFields(BaseModel):
     utm_content: str | None
     utm_term: str | None
     gclid: str | None
+    gbraid: str | None
+    wbraid: str | None
+    msclkid: str | None
     fbclid: str | None
     yclid: str | None
     channel: str = Field(

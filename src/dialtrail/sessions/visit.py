@@ -52,6 +52,15 @@ class VisitSnapshot:
         metadata=about("utm_term of the landing page.", "plumber", landing=True)
     )
     gclid: str | None = field(metadata=about("Google Ads click id.", "Cj0KCQ…", landing=True))
+    gbraid: str | None = field(
+        metadata=about("Google Ads click id of an iOS app-measured click.", "0AAAAA…", landing=True)
+    )
+    wbraid: str | None = field(
+        metadata=about("Google Ads click id of an iOS web-measured click.", "CkAKCQ…", landing=True)
+    )
+    msclkid: str | None = field(
+        metadata=about("Microsoft Advertising click id.", "f894f652ea33…", landing=True)
+    )
     fbclid: str | None = field(metadata=about("Facebook (Meta) click id.", "IwAR2x…", landing=True))
     yclid: str | None = field(metadata=about("Yandex Direct click id.", "4834271…", landing=True))
     channel: str | None = field(

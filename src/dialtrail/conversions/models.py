@@ -1,0 +1,56 @@
+"""A project's ads conversion definitions and the credentials of its conversion files.
+
+A definition says which calls count as a conversion (answered, talked at least N seconds,
+the caller's first call), under which name and with which value; every call that matches
+it and whose visit came from a paid click is a row of the Google Ads file (``gclid``) or of
+the Microsoft Advertising file (``msclkid``). The files are fetched by the ad networks with
+HTTP basic auth: one user name and password per project, the password kept only as a hash.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+
+NAME_LENGTH = 100  # Google Ads' and Microsoft Advertising's limit on a conversion name
+VALUE_LENGTH = 24
+
+
+class AdsConversion(Base):
+    __tablename__ = "ads_conversions"
+    __table_args__ = (
+        UniqueConstraint("project_id", "name", name="uq_ads_conversions_project_name"),
+        CheckConstraint("min_talk_seconds >= 0", name="min_talk_seconds"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    answered_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_talk_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    first_call_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The value as decimal text ("120.50"): exact, and written to the file as it was typed.
+    value: Mapped[str | None] = mapped_column(String(VALUE_LENGTH), default=None)
+    currency: Mapped[str | None] = mapped_column(String(3), default=None)  # ISO 4217
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AdsFeedCredentials(Base):
+    """The basic-auth pair the ad networks fetch the files with. The password is shown once,
+    when issued; only its SHA-256 is kept (it is random and long, so a slow hash adds
+    nothing, and the files are fetched often)."""
+
+    __tablename__ = "ads_feed_credentials"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
