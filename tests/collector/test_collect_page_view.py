@@ -22,6 +22,23 @@ def session_of(world: World, visit: Visit) -> dict[str, Any]:
     return body
 
 
+def test_the_ios_and_microsoft_click_ids_of_the_landing_page_are_kept(
+    world: World, visit: Visit
+) -> None:
+    landing = "https://shop.example.com/?gbraid=0AAAAAo&wbraid=CkAKCQ&msclkid=f894f652ea33"
+
+    assert visit.page(landing, new_session=True).status_code == 200
+
+    session = session_of(world, visit)
+    assert (session["gbraid"], session["wbraid"], session["msclkid"]) == (
+        "0AAAAAo",
+        "CkAKCQ",
+        "f894f652ea33",
+    )
+    assert session["gclid"] is None
+    assert session["channel"] == "Paid Search"
+
+
 def test_a_first_page_view_starts_a_session_with_its_sources(world: World, visit: Visit) -> None:
     response = visit.page(
         LANDING,

@@ -102,6 +102,14 @@ def test_a_google_or_yandex_click_id_is_paid_search() -> None:
     assert channel_of({"yclid": "483"}, "https://ya.ru/") == "Paid Search"
 
 
+def test_an_ios_google_click_id_is_google_paid_search_and_msclkid_bing_paid_search() -> None:
+    for click_id in ("gbraid", "wbraid"):
+        assert traffic_of({click_id: "0AAAAA"}, None) == Traffic("google", "cpc", "")
+    msclkid = {"msclkid": "f894f652ea334e73"}
+    assert traffic_of(msclkid, "https://www.bing.com/") == Traffic("bing", "cpc", "")
+    assert channel_of(msclkid, None) == "Paid Search"
+
+
 def test_utm_tags_win_over_click_ids_and_the_referrer() -> None:
     landing = {"utm_source": "newsletter", "utm_medium": "email", "gclid": "Cj0"}
 
