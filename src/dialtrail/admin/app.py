@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dialtrail.admin import (
     account,
+    ads_conversions,
     calls,
     entities,
     installation,
@@ -52,6 +53,7 @@ SECTION_ROUTERS = (
     integrations.router,
     webhooks.router,
     webhook_deliveries.router,
+    ads_conversions.router,
     installation.router,
     project_settings.router,
     pbx_settings.router,

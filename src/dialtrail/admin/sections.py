@@ -22,6 +22,7 @@ PROJECT_SECTIONS: tuple[Section, ...] = (
     Section("calls", "Calls journal", "Call tracking"),
     Section("integrations", "All integrations", "Integrations"),
     Section("webhooks", "Webhooks 2.0", "Integrations"),
+    Section("ads-conversions", "Ads conversions", "Integrations"),
     Section("installation", "Installation", "Set-up"),
     Section("settings", "Project settings", "Set-up"),
     Section("members", "Members", "Set-up"),
