@@ -24,6 +24,8 @@ PROJECT_PAGES = [
     "/settings",
     "/settings/delete",
     "/members",
+    "/ads-conversions",
+    "/ads-conversions/files/google.csv",
 ]
 OTHER_PAGES = [
     "/admin/",

@@ -104,7 +104,8 @@ def add_conversion(
     except (ValidationError, ApiError) as error:
         db.rollback()
         errors = form_errors(error, FIELDS)
-        return page(request, admin, db, access.project, 422, form=form, errors=errors)
+        shown = {**EMPTY_FORM, **form}
+        return page(request, admin, db, access.project, 422, form=shown, errors=errors)
     flash(request, admin, db, f"The conversion {body.name!r} was added.")
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/ads-conversions")
