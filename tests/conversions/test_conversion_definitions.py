@@ -26,6 +26,7 @@ def listed(world: World) -> list[dict[str, Any]]:
         ({"name": ""}, "name", "at least 1"),
         ({"name": "x" * 101}, "name", "at most 100"),
         ({"name": "a\nb"}, "name", "one line"),
+        ({"name": "=HYPERLINK(1)"}, "name", "may not start with '='"),
         ({"name": "Call", "value": "10", "currency": "EURO"}, "currency", "ISO 4217"),
         ({"name": "Call", "value": "10", "currency": "XYZ"}, "currency", "ISO 4217"),
         ({"name": "Call", "currency": "EUR"}, "currency", "needs a value"),

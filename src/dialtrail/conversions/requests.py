@@ -15,6 +15,7 @@ ConversionName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH)
 ]
 MAX_TALK_SECONDS = 86_400
+FORMULA_STARTS = "=+-@"
 
 
 class ConversionBody(RequestBody):
@@ -46,6 +47,9 @@ class ConversionBody(RequestBody):
     def refuse_line_breaks(cls, name: str) -> str:
         if any(character in name for character in "\r\n\t"):
             raise ValueError("a conversion name is one line, without tabs")
+        if name[0] in FORMULA_STARTS:
+            # The file is also downloaded and opened in spreadsheets, which would run it.
+            raise ValueError(f"a conversion name may not start with {name[0]!r}")
         return name
 
     @field_validator("currency")
