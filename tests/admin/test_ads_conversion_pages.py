@@ -23,6 +23,11 @@ def names(world: World) -> list[str]:
     return [item["name"] for item in world.owner.client.get(url).json()["items"]]
 
 
+def enabled(world: World) -> list[bool]:
+    url = f"/api/v1/projects/{world.project_id}/ads-conversions"
+    return [item["enabled"] for item in world.owner.client.get(url).json()["items"]]
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "words"),
     [
@@ -63,6 +68,11 @@ def test_a_conversion_is_added_with_its_filters_and_deleted(owner: SignedIn, wor
     conversion_id = world.owner.client.get(
         f"/api/v1/projects/{world.project_id}/ads-conversions"
     ).json()["items"][0]["id"]
+    switched = owner.post(f"{owner.project}/ads-conversions/{conversion_id}/switch", enabled="off")
+    assert switched.status_code == 303
+    assert enabled(world) == [False]
+    owner.post(f"{owner.project}/ads-conversions/{conversion_id}/switch", enabled="on")
+    assert enabled(world) == [True]
     deleted = owner.post(f"{owner.project}/ads-conversions/{conversion_id}/delete")
     assert deleted.status_code == 303
     assert names(world) == []

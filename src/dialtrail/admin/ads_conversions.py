@@ -123,6 +123,24 @@ def body_of(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
+@router.post("/{conversion_id}/switch")
+def switch_conversion(
+    request: Request,
+    admin: SignedIn,
+    access: WritableProject,
+    form: CheckedForm,
+    conversion_id: ConversionId,
+    db: DatabaseSession,
+) -> Response:
+    """Off keeps the definition for later; its rows leave the files meanwhile."""
+    enabled = form.get("enabled") == "on"
+    conversion = service.switch_conversion(db, access.project, conversion_id, enabled=enabled)
+    state = "on" if enabled else "off: its calls leave the files"
+    flash(request, admin, db, f"The conversion {conversion.name!r} is {state}.")
+    db.commit()
+    return redirect(request, f"/admin/projects/{access.project.id}/ads-conversions")
+
+
 @router.post("/{conversion_id}/delete")
 def delete_conversion(
     request: Request,

@@ -50,6 +50,15 @@ def replace_conversion(
     return conversion
 
 
+def switch_conversion(
+    db: Session, project: Project, conversion_id: int, *, enabled: bool
+) -> AdsConversion:
+    conversion = find_conversion(db, project, conversion_id)
+    conversion.enabled = enabled
+    db.flush()
+    return conversion
+
+
 def delete_conversion(db: Session, project: Project, conversion_id: int) -> None:
     db.delete(find_conversion(db, project, conversion_id))
     db.flush()
