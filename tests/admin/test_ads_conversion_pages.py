@@ -79,7 +79,9 @@ def test_a_conversion_is_added_with_its_filters_and_deleted(owner: SignedIn, wor
 
 
 def test_the_password_is_shown_once_and_a_rotation_asks_first(owner: SignedIn) -> None:
-    assert "No credentials yet" in page_of(owner)
+    html = page_of(owner)
+    assert "No credentials yet" in html
+    assert "DIALTRAIL_BASE_URL is not set" in html  # the URLs would not reach this server
 
     issued = owner.post(f"{owner.project}/ads-conversions/credentials")
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.support.admin_browser import sign_in
+from tests.support.admin_browser import shoot, sign_in
 from tests.support.collector import public_key
 from tests.support.databases import Database
 from tests.support.people import World
@@ -121,7 +121,7 @@ def table(response: httpx.Response, click_column: str) -> list[dict[str, str]]:
 
 
 def test_calls_from_ad_clicks_become_rows_of_the_files_the_networks_fetch(
-    browser: Browser, admin_page: Page, world: World, shop: StaticSite
+    browser: Browser, admin_page: Page, world: World, shop: StaticSite, database: Database
 ) -> None:
     files = set_up_in_the_admin(admin_page, world)
     visits = {parameter: visit_from_a_click(browser, shop, parameter) for parameter in CLICKS}
@@ -168,3 +168,4 @@ def test_calls_from_ad_clicks_become_rows_of_the_files_the_networks_fetch(
     preview = admin_page.get_by_test_id("rows-google")
     wait_for(lambda: preview.count() == 1, "the preview")
     assert CLICKS["gclid"] in preview.inner_text()
+    shoot(admin_page, "ads-conversions", database)

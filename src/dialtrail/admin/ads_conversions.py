@@ -26,6 +26,7 @@ from dialtrail.admin.rendering import finish, redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError
 from dialtrail.api.schemas import id_parameter
+from dialtrail.calls.adapters.public_urls import base_url_warning
 from dialtrail.conversions import service
 from dialtrail.conversions.feeds import feed_url
 from dialtrail.conversions.files import FILE_NAMES, HEADERS, conversion_file
@@ -58,7 +59,8 @@ def page(
     status: int = 200,
     **context: Any,
 ) -> Response:
-    public_url: str = request.app.state.settings.public_url
+    settings = request.app.state.settings
+    public_url: str = settings.public_url
     now = clock_of(request)
     previews = []
     for network in NETWORKS:
@@ -74,6 +76,7 @@ def page(
         conversions=service.list_conversions(db, project),
         credentials=service.find_credentials(db, project.id),
         urls={network: feed_url(public_url, project.id, network) for network in NETWORKS},
+        warning=base_url_warning(settings.base_url, public_url, "Google Ads"),
         previews=previews,
         form=context.get("form", EMPTY_FORM),
         errors=context.get("errors", FormErrors()),
