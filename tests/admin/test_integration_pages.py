@@ -58,6 +58,7 @@ def test_ga4_is_set_up_from_the_form_and_listed_with_its_pages(
     overview = owner.client.get(f"{owner.project}/integrations").text
     assert 'data-testid="integration-webhooks"' in overview
     assert 'data-testid="integration-ga4"' in overview
+    assert f'href="/admin/projects/{stored.project_id}/ads-conversions"' in overview
     assert f"/webhooks/{stored.id}/deliveries" in overview
     edit = owner.client.get(f"{owner.project}/integrations/{stored.id}/edit").text
     assert "s3cr3t" not in edit

@@ -15,7 +15,7 @@ from dialtrail.storage.base import UTCDateTime
 from dialtrail.storage.migrate import refuse_downgrade
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
