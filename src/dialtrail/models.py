@@ -15,6 +15,7 @@ from dialtrail.conversions import models as conversions_models
 from dialtrail.entities import models as entities_models
 from dialtrail.numbers import models as numbers_models
 from dialtrail.projects import models as projects_models
+from dialtrail.reports import models as reports_models
 from dialtrail.sessions import models as sessions_models
 from dialtrail.storage.base import Base
 from dialtrail.webhooks import models as webhooks_models
@@ -32,6 +33,7 @@ __all__ = [
     "metadata",
     "numbers_models",
     "projects_models",
+    "reports_models",
     "sessions_models",
     "telnyx_models",
     "twilio_models",

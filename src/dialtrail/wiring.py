@@ -11,10 +11,13 @@ from __future__ import annotations
 from dialtrail import models
 from dialtrail.calls.ingest import CATCH_UP
 from dialtrail.calls.listeners import CALL_EVENT_LISTENERS
+from dialtrail.calls.models import Call
 from dialtrail.calls.queries import sessions_calls_refer_to
 from dialtrail.collector.deriver import catch_up
 from dialtrail.entities.service import ENTITY_USERS, refuse_raw_js_off_while_used
 from dialtrail.projects.service import SETTINGS_CHECKS
+from dialtrail.sessions import changed_days
+from dialtrail.sessions.models import WebSession
 from dialtrail.sessions.retention import SESSION_KEEPERS
 from dialtrail.webhooks.outbox import enqueue
 from dialtrail.webhooks.service import webhooks_using_entity
@@ -34,3 +37,6 @@ def wire() -> None:
     SESSION_KEEPERS.wire(sessions_calls_refer_to)
     # A call's attribution first derives what the collector acknowledged (docs/design.md §3).
     CATCH_UP.wire(catch_up)
+    # The reports' per-day rollups recompute the days of calls and sessions written through
+    # the ORM (reports/rollup.py; the collector's deriver marks its sessions itself).
+    changed_days.watch(Call, WebSession)

@@ -39,6 +39,7 @@ from dialtrail.collector.store import (
     statements_for,
 )
 from dialtrail.numbers import leasing
+from dialtrail.sessions import changed_days
 
 Key = tuple[int, str]  # (project id, key) of a session; (session id, key) of a page view
 
@@ -105,6 +106,7 @@ def ensure_sessions(
         (project, key): id
         for project, key, id in driver.insert_sessions.returning(connection, rows)
     }
+    changed_days.mark_started(connection, rows)  # the reports' rollups (reports/rollup.py)
     started = set(found)
     wanted = {item.session_key for item in views} - started
     found.update(find_sessions(connection, wanted))

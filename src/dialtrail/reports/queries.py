@@ -93,11 +93,31 @@ def call_counts_query(
     spans: Sequence[Span],
     grouping: Grouping | None,
 ) -> Select[Any]:
-    """Each call with its span number and group key (a subquery, so the key, a lookup of the
-    call's session by primary key, is computed once per call), then summed per span and group."""
+    """Each call with its span number and group key, then summed per span and group."""
+    calls = each_call(dialect, project_id, filters, spans, grouping)
+    # PostgreSQL refuses GROUP BY NULL, and a column it does not group by.
+    group_key = calls.c.group_key if grouping else null()
+    per_group = [calls.c.group_key] if grouping else []
+    return select(calls.c.number, group_key, *call_sums(calls.c)).group_by(
+        calls.c.number, *per_group
+    )
+
+
+CALL_FIGURE_COLUMNS = ("disposition", "is_first_call", "caller", "wait_seconds", "talk_seconds")
+
+
+def each_call(
+    dialect: str,
+    project_id: int,
+    filters: CallFilters,
+    spans: Sequence[Span],
+    grouping: Grouping | None,
+) -> Any:
+    """Each call of the spans with its span number, group key and figure columns: a subquery,
+    so the key (a lookup of the call's session by primary key) is computed once per call."""
     spanning = spanned(dialect, spans, Call.started_at)
     key = grouping.call_key(dialect) if grouping else null()
-    calls = (
+    return (
         select(
             spanning.number.label("number"),
             key.label("group_key"),
@@ -108,15 +128,6 @@ def call_counts_query(
         .where(*conditions(project_id, filters))
         .subquery("each_call")
     )
-    # PostgreSQL refuses GROUP BY NULL, and a column it does not group by.
-    group_key = calls.c.group_key if grouping else null()
-    per_group = [calls.c.group_key] if grouping else []
-    return select(calls.c.number, group_key, *call_sums(calls.c)).group_by(
-        calls.c.number, *per_group
-    )
-
-
-CALL_FIGURE_COLUMNS = ("disposition", "is_first_call", "caller", "wait_seconds", "talk_seconds")
 
 
 @dataclass(frozen=True)
@@ -171,7 +182,13 @@ def session_counts(
     db: Session, project_id: int, spans: Sequence[Span], grouping: Grouping | None
 ) -> dict[Key, int]:
     """Sessions started per span and group (grouping None or by a call's field: per span)."""
-    dialect = db.get_bind().dialect.name
+    query = session_counts_query(db.get_bind().dialect.name, project_id, spans, grouping)
+    return {(number, group): int(count) for number, group, count in db.execute(query)}
+
+
+def session_counts_query(
+    dialect: str, project_id: int, spans: Sequence[Span], grouping: Grouping | None
+) -> Select[Any]:
     spanning = spanned(dialect, spans, WebSession.started_at)
     per_group = grouping is not None and grouping.counts_sessions
     key = grouping.session_key(dialect) if grouping and per_group else null()
@@ -182,10 +199,10 @@ def session_counts(
         .subquery("each_session")
     )
     group_key = each.c.group_key if per_group else null()
-    query = select(each.c.number, group_key, func.count()).group_by(
+    counted = func.count().label("sessions")
+    return select(each.c.number, group_key.label("group_key"), counted).group_by(
         each.c.number, *([each.c.group_key] if per_group else [])
     )
-    return {(number, group): int(count) for number, group, count in db.execute(query)}
 
 
 def has_activity(db: Session, project_id: int) -> bool:

@@ -4,16 +4,18 @@ previous period's, and every figure derived (docs/reports.md)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from dialtrail.calls.filters import CallFilters
-from dialtrail.reports import queries
+from dialtrail.reports import queries, rollup
 from dialtrail.reports.figures import Counts, Figures, figures
 from dialtrail.reports.groupings import Grouping
 from dialtrail.reports.periods import Interval, Period, Span, spans, whole
+from dialtrail.reports.queries import Key
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,27 @@ class Summed:
     total: Counts
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Where the sums come from: the per-day rollups, or the raw rows (a filtered report)."""
+
+    call_counts: Callable[
+        [Session, int, CallFilters, Sequence[Span], Grouping | None], dict[Key, Counts]
+    ]
+    session_counts: Callable[[Session, int, Sequence[Span], Grouping | None], dict[Key, int]]
+
+
+RAW = Reader(queries.call_counts, queries.session_counts)
+ROLLUP = Reader(rollup.call_counts, rollup.session_counts)
+
+
 def build(db: Session, request: ReportRequest) -> Report:
     zone = ZoneInfo(request.timezone)
     report_spans = spans(request.period, request.interval, zone)
-    current = summed(db, request, report_spans, zone)
     previous_period = request.period.previous() if request.compare else None
-    previous = summed(db, request, [], zone, previous_period) if previous_period else None
+    reader = prepared(db, request, previous_period)
+    current = summed(db, reader, request, report_spans, zone)
+    previous = summed(db, reader, request, [], zone, previous_period) if previous_period else None
     keys = ordered_keys(current.by_group)
     return Report(
         request=request,
@@ -78,8 +95,21 @@ def build(db: Session, request: ReportRequest) -> Report:
     )
 
 
+def prepared(db: Session, request: ReportRequest, previous: Period | None) -> Reader:
+    """The rollups, refreshed and committed (a refresh is work worth keeping, and releases
+    PostgreSQL's advisory lock), unless the report is filtered."""
+    if not rollup.usable(request.filters):
+        return RAW
+    periods = [request.period, *([previous] if previous else [])]
+    groupings = [request.grouping, None]
+    rollup.refresh(db, request.project_id, request.timezone, groupings, periods)
+    db.commit()
+    return ROLLUP
+
+
 def summed(
     db: Session,
+    reader: Reader,
     request: ReportRequest,
     report_spans: list[Span],
     zone: ZoneInfo,
@@ -92,14 +122,14 @@ def summed(
     period = period or request.period
     overall = [whole(period, zone)]
     project, filters, grouping = request.project_id, request.filters, request.grouping
-    sessions = queries.session_counts(db, project, report_spans or overall, grouping)
+    sessions = reader.session_counts(db, project, report_spans or overall, grouping)
     by_group = with_sessions(
-        queries.call_counts(db, project, filters, overall, grouping),
+        reader.call_counts(db, project, filters, overall, grouping),
         added(sessions, per_span=False),
         grouping.counts_sessions,
     )
     total = with_sessions(
-        queries.call_counts(db, project, filters, overall, None),
+        reader.call_counts(db, project, filters, overall, None),
         {(0, None): sum(sessions.values())},
         counts_sessions=True,
     )
@@ -107,12 +137,12 @@ def summed(
     by_span: dict[int, Counts] = {}
     if report_spans:
         by_span_and_group = with_sessions(
-            queries.call_counts(db, project, filters, report_spans, grouping),
+            reader.call_counts(db, project, filters, report_spans, grouping),
             sessions,
             grouping.counts_sessions,
         )
         by_span_keys = with_sessions(
-            queries.call_counts(db, project, filters, report_spans, None),
+            reader.call_counts(db, project, filters, report_spans, None),
             added(sessions, per_span=True),
             counts_sessions=True,
         )

@@ -8,10 +8,12 @@ non-empty observation), next to the full history in ``entity_observations``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -152,3 +154,20 @@ class SessionValue(Base):
     value: Mapped[str | None] = mapped_column(Text)
     truncated: Mapped[bool] = mapped_column(Boolean, default=False)
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChangedDay(Base):
+    """A UTC day of a project whose sessions or calls changed: the reports' per-day rollups
+    (reports/rollup.py) recompute the local days it touches before they are read again. Written
+    in the transaction of the change (sessions/changed_days.py), one row per change and day, never
+    updated: a reader deletes exactly the rows it has read, so a mark committed meanwhile stays."""
+
+    __tablename__ = "changed_days"
+    __table_args__ = (Index("ix_changed_days_project", "project_id", "id"), NEVER_REUSE_IDS)
+
+    # One row per change and day (every deriver batch marks today): 64-bit ids.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)  # the UTC date of the changed row's start

@@ -21,6 +21,7 @@ from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from dialtrail.hooks import Hooks
+from dialtrail.sessions import changed_days
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 
 BATCH = 500
@@ -85,6 +86,7 @@ def delete_sessions(db: Session, session_ids: Sequence[int]) -> Pruned:
         ),
         visitors=0,
     )
+    changed_days.mark_sessions(db, session_ids)  # the reports' rollups count them
     db.execute(delete(WebSession).where(WebSession.id.in_(session_ids)))
     return counted
 

@@ -1,0 +1,304 @@
+"""The per-day rollups a report reads instead of the raw rows (ARCHITECTURE.md, "Reports").
+
+Before a report without filters is read, ``refresh`` brings the rollups of its grouping (and of
+no grouping, for the totals) up to date for its periods, in the reader's transaction:
+
+1. rollups made in another time zone than the project's are dropped (the zone changed);
+2. the changed days marked since the last refresh (sessions/changed_days.py: new sessions, pruned
+   sessions, any change to a call) drop the local days they overlap, and the marks read go;
+3. each local day of the periods without a rolled row is summed from the raw rows, contiguous
+   days in one statement per table (reports/queries.py's row selections, so the rollup counts
+   exactly what the raw report counts).
+
+Sessions are summed per day and group; calls per day, group and caller, so that unique callers
+(which do not add up across days) are a count of distinct callers over a few narrow rows.
+On PostgreSQL a transaction-level advisory lock per project keeps two readers from summing the
+same day twice; SQLite's write lock does the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from dialtrail.calls.filters import CallFilters
+from dialtrail.reports import queries
+from dialtrail.reports.figures import Counts
+from dialtrail.reports.groupings import Grouping
+from dialtrail.reports.models import CallDay, RolledDay, SessionDay
+from dialtrail.reports.periods import Period, Span, spans
+from dialtrail.reports.queries import Key, Spanning, count_where
+from dialtrail.sessions.models import ChangedDay
+
+# Any fixed 32-bit number: with the project's id, the advisory lock a refresh holds (PostgreSQL).
+REFRESH_LOCK = 74_681_019
+LOCK = text("SELECT pg_advisory_xact_lock(CAST(:lock AS integer), CAST(:project AS integer))")
+CHUNK = 500  # days or mark ids per statement
+
+
+def usable(filters: CallFilters) -> bool:
+    """The rollups have no filters: a report filtered like the calls journal reads raw rows."""
+    return filters == CallFilters()
+
+
+def dimension(grouping: Grouping | None) -> str:
+    return grouping.name if grouping else ""
+
+
+def refresh(
+    db: Session,
+    project_id: int,
+    timezone: str,
+    groupings: Iterable[Grouping | None],
+    periods: Iterable[Period],
+) -> None:
+    """Makes the rollups of ``groupings`` exact for every day of ``periods`` (not committed)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(LOCK, {"lock": REFRESH_LOCK, "project": project_id})
+    zone = ZoneInfo(timezone)
+    drop_other_zones(db, project_id, timezone)
+    drop_changed_days(db, project_id, zone)
+    for grouping in groupings:
+        for period in periods:
+            for first, last in runs(missing_days(db, project_id, dimension(grouping), period)):
+                roll(db, project_id, zone, grouping, Period(first, last))
+
+
+def drop_other_zones(db: Session, project_id: int, timezone: str) -> None:
+    other = select(RolledDay.day).where(
+        RolledDay.project_id == project_id, RolledDay.timezone != timezone
+    )
+    if db.scalar(other.limit(1)) is not None:
+        for model in (RolledDay, SessionDay, CallDay):
+            db.execute(delete(model).where(model.project_id == project_id))
+
+
+def drop_changed_days(db: Session, project_id: int, zone: ZoneInfo) -> None:
+    marks = db.execute(
+        select(ChangedDay.id, ChangedDay.day).where(ChangedDay.project_id == project_id)
+    ).all()
+    if not marks:
+        return
+    days = sorted({local for _, day in marks for local in local_days(day, zone)})
+    for chunk in chunked(days):
+        for model in (RolledDay, SessionDay, CallDay):
+            db.execute(delete(model).where(model.project_id == project_id, model.day.in_(chunk)))
+    for ids in chunked([id for id, _ in marks]):
+        db.execute(delete(ChangedDay).where(ChangedDay.id.in_(ids)))
+
+
+def local_days(utc_day: date, zone: ZoneInfo) -> list[date]:
+    """The local days (one or two) a UTC day overlaps."""
+    start = datetime.combine(utc_day, time(), tzinfo=UTC)
+    first = start.astimezone(zone).date()
+    last = (start + timedelta(days=1, microseconds=-1)).astimezone(zone).date()
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def chunked(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def missing_days(db: Session, project_id: int, name: str, period: Period) -> list[date]:
+    rolled = set(
+        db.scalars(
+            select(RolledDay.day).where(
+                RolledDay.project_id == project_id,
+                RolledDay.dimension == name,
+                RolledDay.day.between(period.first_day, period.last_day),
+            )
+        )
+    )
+    every = (period.first_day + timedelta(days=offset) for offset in range(period.days))
+    return [day for day in every if day not in rolled]
+
+
+def runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as (first, last) runs of consecutive days."""
+    found: list[tuple[date, date]] = []
+    for day in days:
+        if found and found[-1][1] + timedelta(days=1) == day:
+            found[-1] = (found[-1][0], day)
+        else:
+            found.append((day, day))
+    return found
+
+
+def roll(
+    db: Session, project_id: int, zone: ZoneInfo, grouping: Grouping | None, period: Period
+) -> None:
+    """Sums the period's days from the raw rows, and records them as rolled."""
+    dialect = db.get_bind().dialect.name
+    days = spans(period, "day", zone)
+    name = dimension(grouping)
+    if grouping is None or grouping.counts_sessions:
+        db.execute(roll_sessions(dialect, project_id, name, days, grouping))
+    db.execute(roll_calls(dialect, project_id, name, days, grouping))
+    rows = [
+        {"project_id": project_id, "dimension": name, "day": span.first_day, "timezone": zone.key}
+        for span in days
+    ]
+    db.execute(insert(RolledDay), rows)
+
+
+def roll_sessions(
+    dialect: str, project_id: int, name: str, days: list[Span], grouping: Grouping | None
+) -> Any:
+    counted = queries.session_counts_query(dialect, project_id, days, grouping).subquery()
+    rows = select(
+        literal(project_id, Integer),
+        literal(name),
+        day_of(dialect, days[0].first_day, counted.c.number),
+        counted.c.group_key,
+        counted.c.sessions,
+    )
+    columns = ["project_id", "dimension", "day", "group_key", "sessions"]
+    return insert(SessionDay).from_select(columns, rows)
+
+
+def roll_calls(
+    dialect: str, project_id: int, name: str, days: list[Span], grouping: Grouping | None
+) -> Any:
+    """Per day, group and caller: the calls' sums (a caller is counted once per row)."""
+    each = queries.each_call(dialect, project_id, CallFilters(), days, grouping)
+    answered = each.c.disposition == "answered"
+    rows = select(
+        literal(project_id, Integer),
+        literal(name),
+        day_of(dialect, days[0].first_day, each.c.number),
+        each.c.group_key,
+        each.c.caller,
+        func.count(),
+        count_where(answered),
+        count_where(and_(each.c.disposition.is_not(None), each.c.disposition != "answered")),
+        count_where(each.c.is_first_call.is_(True)),
+        func.coalesce(func.sum(each.c.wait_seconds), 0),
+        func.count(each.c.wait_seconds),
+        func.coalesce(func.sum(case((answered, each.c.talk_seconds))), 0),
+        func.count(case((answered, each.c.talk_seconds))),
+    ).group_by(each.c.number, each.c.group_key, each.c.caller)
+    return insert(CallDay).from_select(CALL_DAY_COLUMNS, rows)
+
+
+CALL_DAY_COLUMNS = [
+    "project_id", "dimension", "day", "group_key", "caller", "calls", "answered", "missed",
+    "first_time_callers", "wait_seconds", "waits", "talk_seconds", "talks",
+]  # fmt: skip
+
+
+def day_of(dialect: str, first_day: date, number: Any) -> Any:
+    """The local day of span ``number`` (the spans are the run's days, in order), as each
+    database stores a Date."""
+    if dialect == "postgresql":
+        return bindparam("first_day", first_day, type_=Date) + number
+    offset = func.printf("+%d days", number)
+    return func.date(bindparam("first_day", first_day.isoformat()), offset)
+
+
+# Reading: the same shapes as reports/queries.py's call_counts and session_counts.
+
+
+def call_counts(
+    db: Session,
+    project_id: int,
+    filters: CallFilters,
+    report_spans: Sequence[Span],
+    grouping: Grouping | None,
+) -> dict[Key, Counts]:
+    assert usable(filters), "the rollups have no filters"
+    spanning = day_spanning(db.get_bind().dialect.name, report_spans, CallDay.day)
+    query = (
+        select(
+            spanning.number,
+            CallDay.group_key,
+            func.sum(CallDay.calls),
+            func.sum(CallDay.answered),
+            func.sum(CallDay.missed),
+            func.sum(CallDay.first_time_callers),
+            func.count(CallDay.caller.distinct()),
+            func.sum(CallDay.wait_seconds),
+            func.sum(CallDay.waits),
+            func.sum(CallDay.talk_seconds),
+            func.sum(CallDay.talks),
+        )
+        .select_from(*spanning.tables)
+        .where(CallDay.project_id == project_id, CallDay.dimension == dimension(grouping))
+        .where(*spanning.conditions)
+        .group_by(spanning.number, CallDay.group_key)
+    )
+    return {
+        (row[0], row[1]): Counts(*(int(value or 0) for value in row[2:]))
+        for row in db.execute(query)
+    }
+
+
+def session_counts(
+    db: Session, project_id: int, report_spans: Sequence[Span], grouping: Grouping | None
+) -> dict[Key, int]:
+    per_group = grouping if grouping is not None and grouping.counts_sessions else None
+    spanning = day_spanning(db.get_bind().dialect.name, report_spans, SessionDay.day)
+    query = (
+        select(spanning.number, SessionDay.group_key, func.sum(SessionDay.sessions))
+        .select_from(*spanning.tables)
+        .where(SessionDay.project_id == project_id, SessionDay.dimension == dimension(per_group))
+        .where(*spanning.conditions)
+        .group_by(spanning.number, SessionDay.group_key)
+    )
+    return {(number, group): int(count) for number, group, count in db.execute(query)}
+
+
+def day_spanning(dialect: str, report_spans: Sequence[Span], day: Any) -> Spanning:
+    """As queries.spanned, over local days: PostgreSQL ``width_bucket`` over the spans' first
+    days within one index range; SQLite the spans as a JSON table joined by range."""
+    firsts = [span.first_day for span in report_spans]
+    end = day_after(report_spans[-1])
+    if dialect == "postgresql":
+        edges = bindparam("span_days", [*firsts, end], type_=postgresql.ARRAY(Date))
+        number = func.width_bucket(day, edges) - 1
+        return Spanning(number, [day.table], [day >= firsts[0], day < end])
+    table = day_table([*firsts, end])
+    conditions = [day >= table.c.first_day, day < table.c.end_day]
+    return Spanning(table.c.number, [table, day.table], conditions)
+
+
+def day_after(span: Span) -> date:
+    """The local day after a span of whole local days: its length rounded to days (a DST change
+    moves it by an hour at most)."""
+    return span.first_day + timedelta(days=round((span.end - span.start) / timedelta(days=1)))
+
+
+def day_table(edges: list[date]) -> Any:
+    """SQLite: ``day_spans (number, first_day, end_day)`` from one JSON parameter."""
+    bounds = json.dumps(
+        [[first.isoformat(), after.isoformat()] for first, after in pairwise(edges)]
+    )
+    rows = DAY_ROWS.bindparams(bindparam("day_spans", bounds, type_=String))
+    return rows.columns(number=Integer, first_day=String, end_day=String).cte("day_spans")
+
+
+DAY_ROWS = text(
+    "SELECT CAST(key AS INTEGER) AS number, json_extract(value, '$[0]') AS first_day,"
+    " json_extract(value, '$[1]') AS end_day FROM json_each(:day_spans)"
+)
