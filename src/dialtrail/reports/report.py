@@ -206,12 +206,15 @@ def empty_like(counts: Counts) -> Counts:
 def interval_rows(
     current: Summed, report_spans: list[Span], keys: list[str | None]
 ) -> list[IntervalRow]:
+    """Each span's groups in the order of ``keys``, walking the cells found rather than every
+    key in every span."""
+    order = {key: index for index, key in enumerate(keys)}
+    cells = sorted(
+        current.by_span_and_group.items(), key=lambda cell: (cell[0][0], order[cell[0][1]])
+    )
     found: dict[int, list[tuple[str | None, Figures]]] = defaultdict(list)
-    for key in keys:
-        for number in range(len(report_spans)):
-            counts = current.by_span_and_group.get((number, key))
-            if counts is not None:
-                found[number].append((key, figures(counts)))
+    for (number, key), counts in cells:
+        found[number].append((key, figures(counts)))
     return [
         IntervalRow(span, figures(current.by_span.get(number, Counts(sessions=0))), found[number])
         for number, span in enumerate(report_spans)

@@ -228,8 +228,18 @@ def call_counts(
     grouping: Grouping | None,
 ) -> dict[Key, Counts]:
     assert usable(filters), "the rollups have no filters"
-    spanning = day_spanning(db.get_bind().dialect.name, report_spans, CallDay.day)
-    query = (
+    query = call_counts_query(db.get_bind().dialect.name, project_id, report_spans, grouping)
+    return {
+        (row[0], row[1]): Counts(*(int(value or 0) for value in row[2:]))
+        for row in db.execute(query)
+    }
+
+
+def call_counts_query(
+    dialect: str, project_id: int, report_spans: Sequence[Span], grouping: Grouping | None
+) -> Any:
+    spanning = day_spanning(dialect, report_spans, CallDay.day)
+    return (
         select(
             spanning.number,
             CallDay.group_key,
@@ -248,10 +258,6 @@ def call_counts(
         .where(*spanning.conditions)
         .group_by(spanning.number, CallDay.group_key)
     )
-    return {
-        (row[0], row[1]): Counts(*(int(value or 0) for value in row[2:]))
-        for row in db.execute(query)
-    }
 
 
 def session_counts(
