@@ -8,9 +8,12 @@ import httpx
 import pytest
 
 from dialtrail.projects.models import Project
+from tests.collector.conftest import visit
 from tests.support.call_rows import CallRows
 from tests.support.databases import Database
 from tests.support.people import World
+
+__all__ = ["visit"]
 
 
 @pytest.fixture
