@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -175,8 +176,15 @@ def with_sessions(
         return calls
     merged = {key: replace(counts, sessions=sessions.get(key, 0)) for key, counts in calls.items()}
     for key, number in sessions.items():
-        merged.setdefault(key, Counts(sessions=number))
+        if key not in merged:
+            merged[key] = only_sessions(number)
     return merged
+
+
+@lru_cache(maxsize=4096)
+def only_sessions(number: int) -> Counts:
+    """A cell with visits and no calls (most of a year of days by campaign): one value each."""
+    return Counts(sessions=number)
 
 
 def ordered_keys(by_group: dict[str | None, Counts]) -> list[str | None]:
@@ -214,11 +222,18 @@ def interval_rows(
     )
     found: dict[int, list[tuple[str | None, Figures]]] = defaultdict(list)
     for (number, key), counts in cells:
-        found[number].append((key, figures(counts)))
+        found[number].append((key, cell_figures(counts)))
     return [
         IntervalRow(span, figures(current.by_span.get(number, Counts(sessions=0))), found[number])
         for number, span in enumerate(report_spans)
     ]
+
+
+@lru_cache(maxsize=4096)
+def cell_figures(counts: Counts) -> Figures:
+    """Figures are a function of their counts, and most cells of a long report by day are
+    visits without calls, of a few counts: computed once each."""
+    return figures(counts)
 
 
 FIGURE_NAMES = tuple(field.name for field in fields(Figures))
