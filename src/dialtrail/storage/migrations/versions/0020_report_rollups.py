@@ -13,7 +13,7 @@ from alembic import op
 from dialtrail.storage.migrate import refuse_downgrade
 
 revision: str = "0020"
-down_revision: str | None = "0016"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
