@@ -41,6 +41,7 @@ def test_it_creates_a_project_owned_by_its_creator(world: World) -> None:
     assert project["on_pool_exhausted"] == "reuse_oldest"
     assert project["late_call_seconds"] == 1800
     assert project["allow_raw_js"] is False
+    assert project["consent"] == "not_required"
     assert len(project["public_key"]) >= 16
     shown = world.member.client.get(f"/api/v1/projects/{project['id']}")
     assert shown.json() == project
@@ -95,6 +96,7 @@ BAD_PROJECTS: list[tuple[dict[str, Any], str, str]] = [
     ({"name": ""}, "name", "at least 1 character"),
     ({"site_numbers": []}, "name", "required"),
     ({"name": "x", "nmae": "typo"}, "nmae", "unknown field"),
+    ({"name": "x", "consent": "optional"}, "consent", "'not_required', 'required' or 'cookieless'"),
 ]
 
 
@@ -216,6 +218,19 @@ def test_null_puts_a_setting_back_to_its_default(world: World) -> None:
 
     assert response.json()["hold_seconds"] == 300
     assert response.json()["timezone"] == "UTC"
+
+
+@pytest.mark.parametrize("mode", ["required", "cookieless"])
+def test_an_owner_makes_the_script_wait_for_consent(world: World, mode: str) -> None:
+    url = f"/api/v1/projects/{world.project_id}"
+
+    response = world.owner.client.patch(url, json={"consent": mode})
+
+    assert response.status_code == 200, response.text
+    assert world.owner.client.get(url).json()["consent"] == mode
+    assert world.owner.client.patch(url, json={"consent": None}).json()["consent"] == (
+        "not_required"
+    )
 
 
 @pytest.mark.storage_agnostic

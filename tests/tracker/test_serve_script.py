@@ -46,6 +46,17 @@ def test_it_serves_the_script_with_the_enabled_entities(world: World, database: 
     }
 
 
+def test_the_configuration_says_when_the_script_must_wait_for_consent(
+    world: World, database: Database
+) -> None:
+    url = f"/api/v1/projects/{world.project_id}"
+    assert world.owner.client.patch(url, json={"consent": "cookieless"}).status_code == 200
+
+    config = injected_config(httpx.get(script_url(world, database)).text)
+
+    assert config["consent"] == "cookieless"  # absent while not required (the test above)
+
+
 def test_it_is_minified_and_gzipped(world: World, database: Database) -> None:
     plain = httpx.get(script_url(world, database), headers={"Accept-Encoding": "identity"})
     packed = httpx.get(script_url(world, database), headers={"Accept-Encoding": "gzip"})

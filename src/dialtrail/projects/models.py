@@ -23,8 +23,11 @@ from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, one_of, u
 # Each enumeration once: the Literal for the schemas, its values for the database's check.
 Role = Literal["owner", "member"]
 PoolPolicy = Literal["reuse_oldest", "default_number"]
+# docs/design.md §3: whether the script waits for the visitor's consent, and what it does before.
+ConsentMode = Literal["not_required", "required", "cookieless"]
 ROLES: tuple[Role, ...] = get_args(Role)
 POOL_EXHAUSTED_POLICIES: tuple[PoolPolicy, ...] = get_args(PoolPolicy)
+CONSENT_MODES: tuple[ConsentMode, ...] = get_args(ConsentMode)
 
 
 class User(Base):
@@ -42,6 +45,7 @@ class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
         one_of("on_pool_exhausted", POOL_EXHAUSTED_POLICIES, name="pool_policy"),
+        one_of("consent", CONSENT_MODES),
         NEVER_REUSE_IDS,
     )
 
@@ -58,6 +62,7 @@ class Project(Base):
     hold_seconds: Mapped[int] = mapped_column(Integer, default=300)
     on_pool_exhausted: Mapped[str] = mapped_column(String(20), default="reuse_oldest")
     late_call_seconds: Mapped[int] = mapped_column(Integer, default=1800)
+    consent: Mapped[str] = mapped_column(String(20), default="not_required")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from dialtrail.api.schemas import RequestBody
-from dialtrail.projects.models import PoolPolicy, Project, Role
+from dialtrail.projects.models import ConsentMode, PoolPolicy, Project, Role
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -30,6 +30,12 @@ class ProjectFields(RequestBody):
     hold_seconds: int | None = Field(None, ge=30, le=86400)
     on_pool_exhausted: PoolPolicy | None = None
     late_call_seconds: int | None = Field(None, ge=0, le=604800)
+    consent: ConsentMode | None = Field(
+        None,
+        description="Whether the script waits for the visitor's consent: `not_required` "
+        "(default), `required` (nothing set, read or sent before consent) or `cookieless` "
+        "(before consent, no cookies: each page load is its own visit).",
+    )
 
 
 class ProjectCreate(ProjectFields):
@@ -54,6 +60,7 @@ class ProjectOut(BaseModel):
     hold_seconds: int
     on_pool_exhausted: PoolPolicy
     late_call_seconds: int
+    consent: ConsentMode
     role: Role | None = Field(description="Your role in the project (null for a superuser).")
     created_at: datetime
     updated_at: datetime
@@ -74,6 +81,7 @@ class ProjectOut(BaseModel):
             hold_seconds=project.hold_seconds,
             on_pool_exhausted=project.on_pool_exhausted,
             late_call_seconds=project.late_call_seconds,
+            consent=project.consent,
             role=role,
             created_at=project.created_at,
             updated_at=project.updated_at,

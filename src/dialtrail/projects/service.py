@@ -107,6 +107,7 @@ DEFAULTS: dict[str, Any] = {
     "hold_seconds": 300,
     "on_pool_exhausted": "reuse_oldest",
     "late_call_seconds": 1800,
+    "consent": "not_required",
 }
 
 

@@ -102,11 +102,16 @@ def render_check(injected: str) -> ServedScript:
 
 
 def script_config(
-    endpoint: str, entities: list[dict[str, str]], site_numbers: list[str], raw_js: bool
+    endpoint: str,
+    entities: list[dict[str, str]],
+    site_numbers: list[str],
+    raw_js: bool,
+    consent: str = "not_required",
 ) -> dict[str, Any]:
     """What the script needs and nothing more (its size budget includes the configuration):
     entities as name, type and parsed form (their texts travel in check.js); site numbers as
-    their parts; raw_js only when on."""
+    their parts; raw_js only when on; consent only when the script must wait for it
+    (``required`` or ``cookieless``, docs/design.md §3)."""
     config: dict[str, Any] = {
         "endpoint": endpoint,
         "entities": [script_entity(e["name"], e["type"], e["value"], raw_js) for e in entities],
@@ -114,6 +119,8 @@ def script_config(
     }
     if raw_js:
         config["raw_js"] = True
+    if consent != "not_required":
+        config["consent"] = consent
     return config
 
 
@@ -147,6 +154,7 @@ def project_config(
         [{"name": e.name, "type": e.type, "value": e.value} for e in entities],
         list(project.site_numbers),
         project.allow_raw_js,
+        project.consent,
     )
 
 
