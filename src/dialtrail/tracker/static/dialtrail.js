@@ -41,7 +41,9 @@
     return null;
   }
 
+  // Before consent (consent() below) nothing is stored; a max-age of 0 deletes, which is always allowed.
   const writeCookie = (name, value, seconds) => {
+    if (seconds && !free()) return;
     if (cookieJar != null) cookieJar = name + '=' + value + '; ' + cookieJar; // found first
     try {
       document.cookie = name + '=' + value + '; path=/; max-age=' + seconds + '; SameSite=Lax' +
@@ -170,6 +172,14 @@
   /* ---- This visit */
 
   const setting = (name, fallback) => +(config && config[name]) || fallback;
+  /* Consent (docs/design.md §3). `mode`: none (not required), 'required' (nothing set, read or
+     sent before consent) or 'cookieless' (before consent no cookie is read or written: the ids
+     live in this page's memory, so each page load is a visit of its own that still gets a
+     number; on consent they are written to the cookies, and the visit goes on from there). */
+  const mode = config && config.consent;
+  let consent; // undefined until the site says, through consent() or Google Consent Mode
+  const free = () => !mode || consent, sends = () => mode != 'required' || consent;
+  const ga = () => free() ? readCookie('_ga') : null;
   const maxLength = setting('max_value_length', 1000), timeout = setting('session_timeout', 1800);
   const retryMs = setting('simple_retry_ms', 5000);
   let entities = [], sent = {}, number = null, visitor = null, session = null, lastActivity = 0;
@@ -191,7 +201,7 @@
   // Renews the session cookie; true when a new session starts. Date.now() decides, not the
   // cookie's expiry alone: a page left open for hours starts a new session when used again.
   function touchSession() {
-    const now = Date.now(), [id, at, digits] = (readCookie('_dt_s') || '').split('.');
+    const now = Date.now(), [id, at, digits] = (free() && readCookie('_dt_s') || '').split('.');
     if (cookieId(id)) { // other tabs of the visit renew it too
       if (id != session) number = /^\d{6,15}$/.test(digits) ? '+' + digits : null;
       session = id, lastActivity = +at || 0;
@@ -439,6 +449,7 @@
   // and 27 seconds (page views are idempotent by id). A ping whose session the server does not
   // know (its page view was lost) sends the page view again first, then itself once more.
   function post(kind, body, attempt) {
+    if (!sends()) return Promise.reject('no consent'); // withdrawn, retries included
     const later = (why) => attempt < 4 ? new Promise((resolve) => setTimeout(resolve, 1000 * 3 ** attempt))
       .then(() => post(kind, body, attempt + 1)) : Promise.reject(why);
     log('send', kind, body);
@@ -478,8 +489,10 @@
   // client id (parsed by the server); GA4's session id and number from _ga_<stream>, written
   // "GS1.1.<id>.<number>.…" or, since 2025, "GS2.1.s<id>$o<number>$…"; Matomo's visitor id,
   // the 16 hex digits that start _pk_id.<site>.<hash>. Only well-formed ones are sent (the
-  // collector refuses others, which would cost the page view).
+  // collector refuses others, which would cost the page view). None without consent to read
+  // cookies (consent modes).
   function analytics(body) {
+    if (!free()) return body;
     body.ga = readCookie('_ga');
     const ga4 = /\b_ga_\w+=GS[12]\.\d\.s?([1-9]\d{0,18})[.$]o?([1-9]\d{0,8})(?!\d)/.exec(cookieJar);
     const matomo = /\b_pk_id\.[\w.]+=([\da-f]{16})\./.exec(cookieJar);
@@ -501,7 +514,7 @@
     pageUrl = location.href;
     pageReferrer = referrer;
     errorCounts = {}, pageErrors = 0; // the limits are per page view, SPA navigations included
-    const stored = cookieId(readCookie('_dt_v'));
+    const stored = free() && cookieId(readCookie('_dt_v'));
     visitor = stored || visitor || newId();
     if (newSession || stored != visitor) writeCookie('_dt_v', visitor, 63072000); // two years from the session's start
     for (const entity of entities) if (!entity.ast) report(entity.name, 'parse', entity.error);
@@ -577,7 +590,10 @@
   const afterNavigation = guard(() => setTimeout(guard(navigate), 0));
   const afterPush = guard(() => {
     clearTimeout(changeTimer);
-    changeTimer = setTimeout(guardedChanges, 0);
+    changeTimer = setTimeout(guard(() => {
+      readGoogleConsent();
+      if (pageView) sendChanges(); // never before the page view: required consent may still be due
+    }), 0);
   });
 
   // Replaces object[name] with a wrapper that calls the site's function first, with its own this
@@ -602,8 +618,30 @@
     if (Array.isArray(layer)) wrapMethod(layer, 'push', afterPush);
   });
 
-  function activityTick() {
+  // Google Consent Mode v2: gtag('consent', 'default' | 'update', {analytics_storage: …}) pushes
+  // its arguments to dataLayer. Updates win; a default after an update is ignored; of several
+  // defaults (one per region, say), any 'denied' wins, as the visitor's region is unknown here.
+  // Read on load, after each push and at each tick; consent() follows a change only.
+  let googleConsent;
+  function readGoogleConsent() {
     wrapDataLayer();
+    let granted, updated;
+    const layer = window.dataLayer;
+    if (mode && Array.isArray(layer)) for (const command of layer) {
+      const value = command && command[0] == 'consent' && command[2] && command[2].analytics_storage, update = command[1] == 'update';
+      if (value && (update || !updated)) granted = value == 'granted' && (update || granted !== false), updated = updated || update;
+    }
+    if (granted != googleConsent) googleConsent = granted, api.consent(granted);
+    begin();
+  }
+
+  // Starts once the document is parsed (text(), attr() and meta() need it) and sending is allowed.
+  const begin = () => {
+    if (config && !pageView && sends() && document.readyState != 'loading') start();
+  };
+
+  function activityTick() {
+    readGoogleConsent();
     if (Date.now() - lastInteraction > setting('activity_window', 15) * 1000) return;
     if (!samePage()) return navigate(); // a navigation that no wrapper saw
     if (touchSession()) return startPageView(pageReferrer, true); // back after the session ended
@@ -629,7 +667,6 @@
     window.addEventListener('popstate', guard(navigate));
     wrapMethod(history, 'pushState', afterNavigation);
     wrapMethod(history, 'replaceState', afterNavigation);
-    wrapDataLayer();
     setInterval(guard(activityTick), setting('ping_interval', 15) * 1000);
     startPageView(document.referrer, touchSession());
     show(); // the number the session was shown before, in the same task: no paint comes between
@@ -678,8 +715,8 @@
   const api = {
     entities: guard(() => collect(entities, () => true).values),
     session: guard(() => {
-      const ga = /^GA\d\.\d+\.(.+)$/.exec(readCookie('_ga') || ''); // _ga "GA1.1.123.456" → "123.456"
-      return {session, visitor, ga_client_id: visitor && ga ? ga[1] : null, number, page_view: pageView};
+      const id = /^GA\d\.\d+\.(.+)$/.exec(ga() || ''); // _ga "GA1.1.123.456" → "123.456"
+      return {session, visitor, ga_client_id: visitor && id ? id[1] : null, number, page_view: pageView};
     }),
     number: guard(() => number),
     debug: guard((on) => {
@@ -687,6 +724,16 @@
       return debugging;
     }),
     check: guard(check),
+    // The visitor's choice, from the site's consent banner. Withdrawn, Dialtrail's cookies are
+    // deleted and, when consent is required, nothing more is sent; given, this visit's ids are
+    // written to the cookies (the page view joins the session) or tracking starts.
+    consent: guard((on) => {
+      consent = !!on;
+      if (!free()) writeCookie('_dt_v', '', 0), writeCookie('_dt_s', '', 0);
+      else if (pageView) writeCookie('_dt_v', visitor, 63072000), writeSession();
+      begin();
+      return consent;
+    }),
     push: guard(([name, ...args]) => api[name](...args)), // push(['debug', true])
     _errors: guard(() => errorLog.slice()) // every error reported to the server
   };
@@ -694,17 +741,16 @@
   guard(() => {
     const queued = window.dialtrail;
     if (queued && queued._errors) return; // a second copy of the snippet must not double page views
-    debugging = location.hash.includes('dialtrail-debug');
-    if (Array.isArray(queued)) queued.forEach(api.push); // calls made before the script loaded
+    debugging = location.hash.includes('dialtrail-debug') || !!(config && config.debug);
     window.dialtrail = api;
-    if (!config) return;
-    debugging = debugging || !!config.debug;
-    entities = config.entities || [];
-    config.numbers = config.numbers || [];
-    for (const entity of entities) if (!usable(entity)) entity.ast = null, entity.error = entity.error || 'its parsed form is malformed';
+    if (config) {
+      entities = config.entities || [];
+      config.numbers = config.numbers || [];
+      for (const entity of entities) if (!usable(entity)) entity.ast = null, entity.error = entity.error || 'its parsed form is malformed';
+      document.addEventListener('DOMContentLoaded', guard(readGoogleConsent));
+    }
+    if (Array.isArray(queued)) queued.forEach(api.push); // calls made before the script loaded, consent() too
     if (debugging) reparse();
-    // text(), attr() and meta() need the document: a script in <head> waits for it.
-    if (document.readyState != 'loading') start();
-    else document.addEventListener('DOMContentLoaded', guard(start));
+    readGoogleConsent(); // which starts, unless the document or consent is still due
   })();
 })(window, document, /*DIALTRAIL_CONFIG*/null);
