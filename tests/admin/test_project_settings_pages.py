@@ -173,6 +173,28 @@ def test_the_owner_saves_every_setting(world: World, owner: SignedIn) -> None:
     assert settings["allow_raw_js"] is True
 
 
+def test_the_owner_chooses_how_the_script_waits_for_consent(world: World, owner: SignedIn) -> None:
+    form = owner.client.get(f"{owner.project}/settings").text
+    assert 'name="consent" value="not_required" checked' in form
+
+    saved = save(owner, consent="cookieless")
+    kept = save(owner)  # a form without the choice keeps it
+
+    assert (saved.status_code, kept.status_code) == (303, 303)
+    assert project(world)["consent"] == "cookieless"
+    form = owner.client.get(f"{owner.project}/settings").text
+    assert 'name="consent" value="cookieless" checked' in form
+
+
+@pytest.mark.storage_agnostic
+def test_an_unknown_consent_mode_is_refused_at_its_field(world: World, owner: SignedIn) -> None:
+    refused = save(owner, consent="sometimes")
+
+    assert refused.status_code == 422
+    assert "'not_required', 'required' or 'cookieless'" in field_error(refused.text, "consent")
+    assert project(world)["consent"] == "not_required"
+
+
 @pytest.mark.storage_agnostic
 def test_a_bad_site_number_is_shown_at_its_line_and_nothing_changes(
     world: World, owner: SignedIn

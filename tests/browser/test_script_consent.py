@@ -44,7 +44,9 @@ def site(served: StaticSite) -> StaticSite:
     return served
 
 
-def consent_page(page: Page, site: StaticSite, mode: str, before: str = "") -> None:
+def consent_page(
+    page: Page, site: StaticSite, mode: str, before: str = "", *entities: dict[str, str]
+) -> None:
     """consent.html under the consent ``mode``, the page's clock standing still; ``before`` runs
     before any script of the page (the site's own set-up)."""
     page.clock.install(time=START)
@@ -54,7 +56,11 @@ def consent_page(page: Page, site: StaticSite, mode: str, before: str = "") -> N
     # As the server sends it: no consent key while consent is not required.
     waits = {} if mode == "not_required" else {"consent": mode}
     site.config = config(
-        VISIT_ID, endpoint=collector(site), numbers=[number_parts(SITE_NUMBER)], **waits
+        VISIT_ID,
+        *entities,
+        endpoint=collector(site),
+        numbers=[number_parts(SITE_NUMBER)],
+        **waits,
     )
     page.goto(site.base_url + "/consent.html")
     page.wait_for_function("window.dialtrail && typeof dialtrail.consent == 'function'")
@@ -167,6 +173,22 @@ def test_cookieless_tracks_the_page_and_shows_a_number_without_storing_anything(
     pings = site.received("ping")
     assert pings[0]["values"] == {"visit_id": "read-later"}
     assert {(p["session"], p["visitor"]) for p in pings} == {(view["session"], view["visitor"])}
+
+
+def test_cookieless_reads_no_cookie_or_storage_for_the_entities_before_consent(
+    page: Page, site: StaticSite
+) -> None:
+    site_state = "document.cookie = 'visit=c-1; path=/'; localStorage.setItem('uid', 'u-1');"
+    kept = entity("kept", 'cookie("visit") || storage("uid")')
+    consent_page(page, site, "cookieless", site_state, kept)
+    [view] = wait_for_sends(page, site, "pageview")
+
+    page.evaluate("dialtrail.consent(true)")
+    page.clock.run_for(2_500)  # the next read of the watch
+
+    [ping] = wait_for_sends(page, site, "ping")
+    assert view["values"] == {"visit_id": None, "kept": None}
+    assert ping["values"] == {"kept": "c-1"}
 
 
 def test_cookieless_makes_each_page_load_a_visit_of_its_own(page: Page, site: StaticSite) -> None:

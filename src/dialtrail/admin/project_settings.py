@@ -45,7 +45,7 @@ from dialtrail.calls.adapters.twilio.console import ConsoleSetup, console_setup
 from dialtrail.calls.adapters.twilio.settings_api import TwilioSettingsUpdate
 from dialtrail.projects import service
 from dialtrail.projects.access import ProjectAccess
-from dialtrail.projects.models import Project
+from dialtrail.projects.models import CONSENT_MODES, Project
 from dialtrail.projects.schemas import ProjectCreate, ProjectFields, ProjectUpdate
 from dialtrail.projects.validation import known_timezones
 from dialtrail.secrets import SecretBox, secret_key
@@ -62,6 +62,7 @@ SETTINGS_FIELDS = (
     *NEW_PROJECT_FIELDS,
     "default_number",
     "allow_raw_js",
+    "consent",
     "twilio_account_sid",
     "twilio_auth_token",
 )
@@ -76,8 +77,12 @@ PLAIN_MESSAGES: PlainMessages = {
 }
 
 
-def choices() -> dict[str, list[str]]:
-    return {"timezones": sorted(known_timezones()), "countries": sorted(SUPPORTED_REGIONS)}
+def choices() -> dict[str, Any]:
+    return {
+        "timezones": sorted(known_timezones()),
+        "countries": sorted(SUPPORTED_REGIONS),
+        "consent_modes": CONSENT_MODES,
+    }
 
 
 def posted(form: dict[str, str], names: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -92,6 +97,8 @@ def posted(form: dict[str, str], names: tuple[str, ...]) -> tuple[dict[str, Any]
             body[name] = form.get(name, "").strip() or None  # an empty box: the default
     if "allow_raw_js" in names:
         body["allow_raw_js"] = form.get("allow_raw_js") == "on"
+    if "consent" in names and "consent" in form:  # a radio group: absent keeps what is stored
+        body["consent"] = form["consent"]
     if "twilio_auth_token" in names:
         body.update(posted_token(form))
     return body, pasted
@@ -121,7 +128,7 @@ def stored_values(db: Session, project: Project) -> dict[str, Any]:
     twilio = credentials.find(db, project.id)
     values["twilio_account_sid"] = (twilio.account_sid if twilio else None) or ""
     values.update({name: "\n".join(getattr(project, name)) for name in LIST_FIELDS})
-    values.update(name=project.name, allow_raw_js=project.allow_raw_js)
+    values.update(name=project.name, allow_raw_js=project.allow_raw_js, consent=project.consent)
     return values
 
 

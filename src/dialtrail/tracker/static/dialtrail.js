@@ -31,8 +31,10 @@
   // Reading document.cookie is a synchronous call into the browser's cookie store (most of a
   // millisecond in Chromium, and more after any write): it is read once per task, and a write
   // of ours is added to what was read rather than read again.
+  // Before consent (free, below) no cookie and no storage is read, the entities' reads included.
   let cookieJar = null;
   function readCookie(name) {
+    if (!free) return null;
     if (cookieJar == null) {
       try { cookieJar = document.cookie; } catch (e) { cookieJar = ''; } // a sandboxed frame refuses it
       Promise.resolve().then(() => cookieJar = null);
@@ -43,7 +45,7 @@
 
   // Before consent (consent() below) nothing is stored; a max-age of 0 deletes, which is always allowed.
   const writeCookie = (name, value, seconds) => {
-    if (seconds && !free()) return;
+    if (seconds && !free) return;
     if (cookieJar != null) cookieJar = name + '=' + value + '; ' + cookieJar; // found first
     try {
       document.cookie = name + '=' + value + '; path=/; max-age=' + seconds + '; SameSite=Lax' +
@@ -52,7 +54,7 @@
   };
 
   const readStorage = (kind, key) => {
-    try { return window[kind].getItem(key); } catch (e) { return null; } // Safari private mode, a sandboxed frame
+    try { return free ? window[kind].getItem(key) : null; } catch (e) { return null; } // Safari private mode, a sandboxed frame
   };
 
   const select = (selector) => {
@@ -177,9 +179,8 @@
      live in this page's memory, so each page load is a visit of its own that still gets a
      number; on consent they are written to the cookies, and the visit goes on from there). */
   const mode = config && config.consent;
-  let consent; // undefined until the site says, through consent() or Google Consent Mode
-  const free = () => !mode || consent, sends = () => mode != 'required' || consent;
-  const ga = () => free() ? readCookie('_ga') : null;
+  // Cookies are free to use; events may be sent. Changed by consent(), from the site or Google Consent Mode.
+  let free = !mode, sends = mode != 'required';
   const maxLength = setting('max_value_length', 1000), timeout = setting('session_timeout', 1800);
   const retryMs = setting('simple_retry_ms', 5000);
   let entities = [], sent = {}, number = null, visitor = null, session = null, lastActivity = 0;
@@ -201,7 +202,7 @@
   // Renews the session cookie; true when a new session starts. Date.now() decides, not the
   // cookie's expiry alone: a page left open for hours starts a new session when used again.
   function touchSession() {
-    const now = Date.now(), [id, at, digits] = (free() && readCookie('_dt_s') || '').split('.');
+    const now = Date.now(), [id, at, digits] = (readCookie('_dt_s') || '').split('.');
     if (cookieId(id)) { // other tabs of the visit renew it too
       if (id != session) number = /^\d{6,15}$/.test(digits) ? '+' + digits : null;
       session = id, lastActivity = +at || 0;
@@ -449,7 +450,7 @@
   // and 27 seconds (page views are idempotent by id). A ping whose session the server does not
   // know (its page view was lost) sends the page view again first, then itself once more.
   function post(kind, body, attempt) {
-    if (!sends()) return Promise.reject('no consent'); // withdrawn, retries included
+    if (!sends) return Promise.reject(); // withdrawn, retries included
     const later = (why) => attempt < 4 ? new Promise((resolve) => setTimeout(resolve, 1000 * 3 ** attempt))
       .then(() => post(kind, body, attempt + 1)) : Promise.reject(why);
     log('send', kind, body);
@@ -489,10 +490,10 @@
   // client id (parsed by the server); GA4's session id and number from _ga_<stream>, written
   // "GS1.1.<id>.<number>.…" or, since 2025, "GS2.1.s<id>$o<number>$…"; Matomo's visitor id,
   // the 16 hex digits that start _pk_id.<site>.<hash>. Only well-formed ones are sent (the
-  // collector refuses others, which would cost the page view). None without consent to read
-  // cookies (consent modes).
+  // collector refuses others, which would cost the page view). None before consent to read
+  // cookies (readCookie reads nothing then, and the jar stays empty).
   function analytics(body) {
-    if (!free()) return body;
+    if (!free) return body;
     body.ga = readCookie('_ga');
     const ga4 = /\b_ga_\w+=GS[12]\.\d\.s?([1-9]\d{0,18})[.$]o?([1-9]\d{0,8})(?!\d)/.exec(cookieJar);
     const matomo = /\b_pk_id\.[\w.]+=([\da-f]{16})\./.exec(cookieJar);
@@ -514,7 +515,7 @@
     pageUrl = location.href;
     pageReferrer = referrer;
     errorCounts = {}, pageErrors = 0; // the limits are per page view, SPA navigations included
-    const stored = free() && cookieId(readCookie('_dt_v'));
+    const stored = cookieId(readCookie('_dt_v'));
     visitor = stored || visitor || newId();
     if (newSession || stored != visitor) writeCookie('_dt_v', visitor, 63072000); // two years from the session's start
     for (const entity of entities) if (!entity.ast) report(entity.name, 'parse', entity.error);
@@ -628,7 +629,7 @@
     let granted, updated;
     const layer = window.dataLayer;
     if (mode && Array.isArray(layer)) for (const command of layer) {
-      const value = command && command[0] == 'consent' && command[2] && command[2].analytics_storage, update = command[1] == 'update';
+      const value = command?.[0] == 'consent' && command[2]?.analytics_storage, update = command[1] == 'update';
       if (value && (update || !updated)) granted = value == 'granted' && (update || granted !== false), updated = updated || update;
     }
     if (granted != googleConsent) googleConsent = granted, api.consent(granted);
@@ -637,7 +638,7 @@
 
   // Starts once the document is parsed (text(), attr() and meta() need it) and sending is allowed.
   const begin = () => {
-    if (config && !pageView && sends() && document.readyState != 'loading') start();
+    if (config && !pageView && sends && document.readyState != 'loading') start();
   };
 
   function activityTick() {
@@ -715,7 +716,7 @@
   const api = {
     entities: guard(() => collect(entities, () => true).values),
     session: guard(() => {
-      const id = /^GA\d\.\d+\.(.+)$/.exec(ga() || ''); // _ga "GA1.1.123.456" → "123.456"
+      const id = /^GA\d\.\d+\.(.+)$/.exec(readCookie('_ga') || ''); // _ga "GA1.1.123.456" → "123.456"
       return {session, visitor, ga_client_id: visitor && id ? id[1] : null, number, page_view: pageView};
     }),
     number: guard(() => number),
@@ -728,11 +729,10 @@
     // deleted and, when consent is required, nothing more is sent; given, this visit's ids are
     // written to the cookies (the page view joins the session) or tracking starts.
     consent: guard((on) => {
-      consent = !!on;
-      if (!free()) writeCookie('_dt_v', '', 0), writeCookie('_dt_s', '', 0);
+      sends = (free = !mode || !!on) || mode != 'required';
+      if (!free) writeCookie('_dt_v', '', 0), writeCookie('_dt_s', '', 0);
       else if (pageView) writeCookie('_dt_v', visitor, 63072000), writeSession();
       begin();
-      return consent;
     }),
     push: guard(([name, ...args]) => api[name](...args)), // push(['debug', true])
     _errors: guard(() => errorLog.slice()) // every error reported to the server
