@@ -77,6 +77,7 @@ PROJECT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "hold_seconds": either(st.integers()),
     "on_pool_exhausted": either(["reuse_oldest", "default_number"]),
     "late_call_seconds": either(st.integers()),
+    "consent": either(["not_required", "required", "cookieless"]),
 }
 
 
