@@ -77,6 +77,21 @@ def test_installation_shows_the_snippet_and_when_the_script_was_last_seen(
     assert "https://shop.example.com/pricing" in after
 
 
+@pytest.mark.storage_agnostic
+def test_installation_says_how_the_banner_tells_the_script_when_consent_is_needed(
+    world: World, owner: SignedIn
+) -> None:
+    before = owner.client.get(f"{owner.project}/installation").text
+    assert 'data-testid="consent-hint"' not in before
+    world.owner.client.patch(f"/api/v1/projects/{world.project_id}", json={"consent": "required"})
+
+    page = owner.client.get(f"{owner.project}/installation").text
+
+    assert 'data-testid="consent-hint"' in page
+    assert "<strong>required</strong>" in page
+    assert "analytics_storage" in page
+
+
 def strict_project_key(world: World, database: Database) -> str:
     """The public key of the world's project, accepting page views from its shop only."""
     project_url = f"/api/v1/projects/{world.project_id}"
