@@ -224,6 +224,24 @@ def test_cookieless_consent_keeps_the_visit_going_on_the_next_pages(
     assert views[1]["new_session"] is False
 
 
+def test_a_returning_visitor_whose_consent_comes_late_keeps_the_visitor_id(
+    page: Page, site: StaticSite
+) -> None:
+    consent_page(page, site, "cookieless")
+    [first] = wait_for_sends(page, site, "pageview")
+    page.evaluate("dialtrail.consent(true)")
+    page.click("#next")
+    [_, second] = wait_for_sends(page, site, "pageview", 2)
+
+    # The banner's stored choice arrives once the page is running (an asynchronous CMP).
+    page.evaluate("dialtrail.consent(true)")
+
+    assert second["visitor"] != first["visitor"]  # the page started without cookies
+    assert cookies(page)["_dt_v"] == first["visitor"]
+    assert cookies(page)["_dt_s"].startswith(second["session"] + ".")
+    assert page.evaluate("dialtrail.session().visitor") == first["visitor"]
+
+
 def test_cookieless_withdrawal_deletes_the_cookies_and_tracks_without_them(
     page: Page, site: StaticSite
 ) -> None:

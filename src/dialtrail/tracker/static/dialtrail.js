@@ -727,11 +727,12 @@
     check: guard(check),
     // The visitor's choice, from the site's consent banner. Withdrawn, Dialtrail's cookies are
     // deleted and, when consent is required, nothing more is sent; given, this visit's ids are
-    // written to the cookies (the page view joins the session) or tracking starts.
+    // written to the cookies (the page view joins the session; a returning visitor, whose
+    // consent came after the page started, keeps the id in the cookie) or tracking starts.
     consent: guard((on) => {
       sends = (free = !mode || !!on) || mode != 'required';
       if (!free) writeCookie('_dt_v', '', 0), writeCookie('_dt_s', '', 0);
-      else if (pageView) writeCookie('_dt_v', visitor, 63072000), writeSession();
+      else if (pageView) writeCookie('_dt_v', visitor = cookieId(readCookie('_dt_v')) || visitor, 63072000), writeSession();
       begin();
     }),
     push: guard(([name, ...args]) => api[name](...args)), // push(['debug', true])
