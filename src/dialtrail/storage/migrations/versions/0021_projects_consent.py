@@ -14,8 +14,8 @@ from alembic import op
 from dialtrail.storage.base import one_of
 from dialtrail.storage.migrate import refuse_downgrade
 
-revision: str = "0022"
-down_revision: str | None = "0016"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
