@@ -442,6 +442,7 @@ def token_user(session: Session, email: str | None) -> User:
 def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
     from dialtrail.admin.logins import end_expired
     from dialtrail.collector import journal
+    from dialtrail.reports.rollup import consume_marks
     from dialtrail.sessions.retention import parse_age, prune
 
     try:
@@ -454,6 +455,7 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
         sign_ins = end_expired(session, now)
         retention = timedelta(hours=config.journal_retention_hours)
         journal_rows = journal.prune(session.connection(), now - retention)
+        marked = consume_marks(session)
         session.commit()
     print(
         f"deleted {pruned.sessions} sessions, {pruned.page_views} page views, "
@@ -466,6 +468,7 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
         f"deleted {journal_rows} collector journal events derived and older than "
         f"{config.journal_retention_hours} hours (DIALTRAIL_JOURNAL_RETENTION_HOURS)"
     )
+    print(f"applied the reports' marks of changed days of {marked} projects")
 
 
 def run_simulate_call(arguments: argparse.Namespace, config: settings.Settings) -> None:

@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from dialtrail.collector.deriver import catch_up
 from dialtrail.reports.models import RolledDay
+from dialtrail.reports.rollup import consume_marks
+from dialtrail.sessions.models import ChangedDay
 from dialtrail.sessions.retention import prune
 from tests.reports.conftest import report, set_timezone
 from tests.support.call_rows import CallRows
@@ -75,3 +78,25 @@ def test_a_new_time_zone_moves_calls_to_their_new_local_days(
     assert calls_per_day() == [("2026-10-10", 1), ("2026-10-11", 0)]
     set_timezone(database, world.project_id, "Europe/Kyiv")
     assert calls_per_day() == [("2026-10-10", 0), ("2026-10-11", 1)]
+
+
+def test_marks_applied_by_prune_leave_the_next_report_exact(
+    world: World, database: Database, visit: Visit
+) -> None:
+    """``dialtrail prune`` consumes every project's marks (a project nobody reports on must
+    not gather them without end): the days they name are dropped from the rollups, so the
+    next report sums them again rather than trusting a stale count."""
+    today = datetime.now(UTC).date().isoformat()
+    period = {"from": today, "to": today, "group_by": "channel"}
+    assert report(world.owner.client, world.project_id, **period)["totals"]["sessions"] == 0
+    assert visit.page("https://shop.example.com/?utm_source=newsletter&utm_medium=email").is_success
+    with database.session() as session:
+        catch_up(session)
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(ChangedDay)) > 0
+        assert consume_marks(session) == 1
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(ChangedDay)) == 0
+
+    after = report(world.owner.client, world.project_id, **period)
+    assert after["totals"]["sessions"] == 1

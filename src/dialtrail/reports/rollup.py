@@ -43,6 +43,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from dialtrail.calls.filters import CallFilters
+from dialtrail.projects.models import Project
 from dialtrail.reports import queries
 from dialtrail.reports.figures import Counts
 from dialtrail.reports.groupings import Grouping
@@ -83,6 +84,23 @@ def refresh(
         for period in periods:
             for first, last in runs(missing_days(db, project_id, dimension(grouping), period)):
                 roll(db, project_id, zone, grouping, Period(first, last))
+
+
+def consume_marks(db: Session) -> int:
+    """Every project's marks of changed days, applied (their rolled-up days dropped, to be
+    summed again by the next report that needs them) and deleted: ``dialtrail prune`` runs it,
+    so a project nobody reports on does not gather marks without end. Answers how many
+    projects had marks (not committed)."""
+    marked = db.execute(
+        select(Project.id, Project.timezone)
+        .where(Project.id.in_(select(ChangedDay.project_id).distinct()))
+        .order_by(Project.id)
+    ).all()
+    for project_id, timezone in marked:
+        if db.get_bind().dialect.name == "postgresql":
+            db.execute(LOCK, {"lock": REFRESH_LOCK, "project": project_id})
+        drop_changed_days(db, project_id, ZoneInfo(timezone))
+    return len(marked)
 
 
 def drop_other_zones(db: Session, project_id: int, timezone: str) -> None:
