@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "dialtrail"
 # Lowest first. Packages on one line are independent of each other.
 LAYERS = [
     ["settings"],
-    ["described", "hooks", "secrets", "outbound", "storage"],
+    ["described", "hooks", "secrets", "outbound", "storage", "privacy"],
     ["api"],
     ["projects"],
     ["entities"],
@@ -24,7 +24,7 @@ LAYERS = [
     ["numbers"],
     ["calls"],
     ["webhooks", "collector", "tracker", "reports", "conversions"],
-    ["admin", "demo", "demo_site"],
+    ["admin", "demo", "demo_site", "subjects"],
     ["app", "cli", "serving", "wiring", "models", "storage.migrations"],
 ]
 COMPOSITION = set(LAYERS[-1])

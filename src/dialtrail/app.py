@@ -133,6 +133,7 @@ def create_app(
         lambda: app.state.clock(),
         lease_gate(settings),
         wake=app.state.deriver.wake,
+        privacy_secret=derived_key(secret_key(settings), "privacy-hash"),
     )
     app.add_middleware(AssumeJson, prefix="/api/v1/")
     app.add_middleware(BodySizeLimit, max_bytes=API_BODY_LIMIT)

@@ -18,6 +18,7 @@ from dialtrail.projects import models as projects_models
 from dialtrail.reports import models as reports_models
 from dialtrail.sessions import models as sessions_models
 from dialtrail.storage.base import Base
+from dialtrail.subjects import models as subjects_models
 from dialtrail.webhooks import models as webhooks_models
 
 metadata = Base.metadata
@@ -35,6 +36,7 @@ __all__ = [
     "projects_models",
     "reports_models",
     "sessions_models",
+    "subjects_models",
     "telnyx_models",
     "twilio_models",
     "vonage_models",

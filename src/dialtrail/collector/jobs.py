@@ -25,7 +25,7 @@ from dialtrail.api.errors import ApiError
 from dialtrail.collector import batch, journal, origins, sources, store
 from dialtrail.collector.answers import NO_CONTENT, Answer, page_view_answer
 from dialtrail.collector.memory import Key, Known, Memory, trusted
-from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent
+from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, redacted
 from dialtrail.numbers import leasing
 from dialtrail.numbers.gate import ANYONE, LeaseGate, Requester
 
@@ -67,8 +67,13 @@ class Jobs:
     """The writer thread's half of the collector (the only user of its project cache and its
     memory of sessions)."""
 
-    def __init__(self, gate: LeaseGate = ANYONE, wake: Callable[[], None] = lambda: None) -> None:
-        self.projects = ProjectCache(gate=gate)
+    def __init__(
+        self,
+        gate: LeaseGate = ANYONE,
+        wake: Callable[[], None] = lambda: None,
+        privacy_secret: bytes = b"",
+    ) -> None:
+        self.projects = ProjectCache(gate=gate, privacy_secret=privacy_secret)
         gate.warm()
         self.refusals = RefusalNotes()
         self.memory = Memory()
@@ -78,7 +83,8 @@ class Jobs:
     def plan(self, db: Session, event: BaseModel, context: RequestContext) -> Accepted:
         """Checked; answered and appended with the batch's other events (write_plans)."""
         assert isinstance(event, PageViewEvent | PingEvent | ErrorsEvent)
-        return Accepted(self.checked_project(db, context), event, context.client, context.now)
+        project = self.checked_project(db, context)
+        return Accepted(project, redacted(event, project.policy), context.client, context.now)
 
     def write_alone(self, db: Session, event: BaseModel, context: RequestContext) -> Any:
         """Alone (the writer's fallback after a failure): the same path, a batch of one."""
@@ -324,9 +330,15 @@ class RefusalNotes:
 class ProjectCache:
     """Projects by public key, read at most every PROJECT_CACHE_SECONDS (unknown keys too)."""
 
-    def __init__(self, ttl: float = PROJECT_CACHE_SECONDS, gate: LeaseGate = ANYONE) -> None:
+    def __init__(
+        self,
+        ttl: float = PROJECT_CACHE_SECONDS,
+        gate: LeaseGate = ANYONE,
+        privacy_secret: bytes = b"",
+    ) -> None:
         self.ttl = ttl
         self.gate = gate
+        self.privacy_secret = privacy_secret
         self.entries: dict[str, tuple[float, store.ProjectContext | None]] = {}
 
     def get(self, db: Session, public_key: str) -> store.ProjectContext | None:
@@ -336,6 +348,6 @@ class ProjectCache:
             return cached[1]
         if len(self.entries) > 10_000:  # bounded, even under a flood of made-up keys
             self.entries.clear()
-        project = store.load_project(db, public_key, self.gate)
+        project = store.load_project(db, public_key, self.gate, self.privacy_secret)
         self.entries[public_key] = (now, project)
         return project

@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from dialtrail.privacy.redaction import Policy
+
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -129,3 +131,32 @@ def storable_document(document: Any) -> Any:
     if isinstance(document, dict):
         return {storable(key): storable_document(value) for key, value in document.items()}
     return document
+
+
+def redacted(
+    event: PageViewEvent | PingEvent | ErrorsEvent, policy: Policy
+) -> PageViewEvent | PingEvent | ErrorsEvent:
+    """The event as it may be stored: its URL, referrer, title, values and error texts under
+    the project's privacy rules (privacy/redaction.py). The one place the collector applies
+    them, before the journal or any table sees the event; the same event when nothing
+    changes, so the common page view costs no copy."""
+    changes: dict[str, Any] = {}
+    if isinstance(event, ErrorsEvent):
+        changes["url"] = policy.url(event.url)
+        changes["errors"] = [
+            error.model_copy(update={"message": policy.text(error.message)})
+            if policy.text(error.message) != error.message
+            else error
+            for error in event.errors
+        ]
+    else:
+        if event.values:
+            changes["values"] = {
+                name: policy.value(name, value) for name, value in event.values.items()
+            }
+        if isinstance(event, PageViewEvent):
+            changes["url"] = policy.url(event.url)
+            changes["referrer"] = policy.url(event.referrer)
+            changes["title"] = policy.text(event.title)
+    different = {name: value for name, value in changes.items() if value != getattr(event, name)}
+    return event.model_copy(update=different) if different else event

@@ -67,9 +67,11 @@ class Collector:
         clock: Callable[[], datetime],
         gate: LeaseGate = ANYONE,
         wake: Callable[[], None] = lambda: None,
+        privacy_secret: bytes = b"",
     ) -> None:
-        """``wake``: told after each commit (the deriver, to derive what was appended)."""
-        self.jobs = jobs.Jobs(gate, wake)
+        """``wake``: told after each commit (the deriver, to derive what was appended);
+        ``privacy_secret``: what the projects' hashing keys derive from (secrets.py)."""
+        self.jobs = jobs.Jobs(gate, wake, privacy_secret)
         self.writer = GroupWriter(
             sessions, write_plans=self.jobs.write_plans, committed=self.jobs.committed
         )

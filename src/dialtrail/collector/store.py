@@ -8,7 +8,7 @@ PostgreSQL share.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -24,6 +24,7 @@ from dialtrail.entities.rules import newest_wins
 from dialtrail.numbers.gate import ANYONE, LeaseGate
 from dialtrail.numbers.leasing import PoolSettings
 from dialtrail.numbers.models import TrackingNumber
+from dialtrail.privacy.redaction import Policy, Privacy, project_key
 from dialtrail.projects.models import OriginRefusal, Project
 from dialtrail.sessions.channels import channel_of
 from dialtrail.sessions.models import (
@@ -51,6 +52,7 @@ class ProjectContext:
     domains: list[str]
     entities: dict[str, EntityInfo]
     pool: PoolSettings | None = None  # None: no pool numbers, so nothing to lease
+    policy: Policy = field(default_factory=Policy)  # what may be stored (privacy/redaction.py)
 
 
 @dataclass(frozen=True)
@@ -59,30 +61,44 @@ class Client:
     user_agent: str
 
 
-def load_project(db: Session, public_key: str, gate: LeaseGate = ANYONE) -> ProjectContext | None:
-    return project_context(
-        db, db.scalar(select(Project).where(Project.public_key == public_key)), gate
-    )
+def load_project(
+    db: Session, public_key: str, gate: LeaseGate = ANYONE, privacy_secret: bytes = b""
+) -> ProjectContext | None:
+    project = db.scalar(select(Project).where(Project.public_key == public_key))
+    return project_context(db, project, gate, privacy_secret)
 
 
 def load_project_by_id(
-    db: Session, project_id: int, gate: LeaseGate = ANYONE
+    db: Session, project_id: int, gate: LeaseGate = ANYONE, privacy_secret: bytes = b""
 ) -> ProjectContext | None:
-    return project_context(db, db.get(Project, project_id), gate)
+    return project_context(db, db.get(Project, project_id), gate, privacy_secret)
 
 
-def project_context(db: Session, project: Project | None, gate: LeaseGate) -> ProjectContext | None:
+def project_context(
+    db: Session, project: Project | None, gate: LeaseGate, privacy_secret: bytes = b""
+) -> ProjectContext | None:
+    """``privacy_secret``: the server's key the projects' hashing keys derive from."""
     if project is None:
         return None
     query = select(TrackingEntity).where(
         TrackingEntity.project_id == project.id, TrackingEntity.enabled.is_(True)
     )
-    entities = {
-        entity.name: EntityInfo(entity.id, entity.scope, entity.keep)
-        for entity in db.scalars(query)
-    }
+    found = list(db.scalars(query))
+    entities = {entity.name: EntityInfo(entity.id, entity.scope, entity.keep) for entity in found}
     pool = pool_settings(db, project, gate)
-    return ProjectContext(project.id, list(project.domains), entities, pool)
+    return ProjectContext(
+        project.id, list(project.domains), entities, pool, policy_of(project, found, privacy_secret)
+    )
+
+
+def policy_of(project: Project, entities: list[TrackingEntity], secret: bytes) -> Policy:
+    special: dict[str, Privacy] = {
+        entity.name: entity.privacy  # type: ignore[misc]
+        for entity in entities
+        if entity.privacy != "redact"
+    }
+    key = project_key(secret, project.id)
+    return Policy(project.redact_personal_data, special, key)
 
 
 def pool_settings(db: Session, project: Project, gate: LeaseGate = ANYONE) -> PoolSettings | None:

@@ -8,6 +8,7 @@ from typing import Literal, get_args
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dialtrail.privacy.redaction import PRIVACY_MODES
 from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, one_of, utcnow
 
 # Each enumeration once: the Literal for the schemas, its values for the database's check.
@@ -26,6 +27,7 @@ class TrackingEntity(Base):
         one_of("type", TYPES),
         one_of("scope", SCOPES),
         one_of("keep", KEEPS),
+        one_of("privacy", PRIVACY_MODES),
         NEVER_REUSE_IDS,
     )
 
@@ -37,6 +39,8 @@ class TrackingEntity(Base):
     value: Mapped[str] = mapped_column(Text)
     keep: Mapped[str] = mapped_column(String(8), default="last")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the collector stores of the value (docs/privacy.md): redact, keep or hash.
+    privacy: Mapped[str] = mapped_column(String(8), default="redact", server_default="redact")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

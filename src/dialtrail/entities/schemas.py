@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from dialtrail.api.schemas import RequestBody
 from dialtrail.entities.models import EntityType, Keep, Scope, TrackingEntity
 from dialtrail.entities.rules import check_name
+from dialtrail.privacy.redaction import Privacy
 
 EntityName = Annotated[
     str,
@@ -35,6 +36,11 @@ ConfirmSensitive = Annotated[
         "Not stored: asked again only when the value changes."
     ),
 ]
+PRIVACY_HELP = (
+    "What the collector stores of the value (docs/privacy.md): redact (default: e-mail "
+    "addresses and phone numbers replaced by [email] and [phone]), keep (as sent), or hash "
+    "(hmac-sha256:<64 hex digits>, a keyed hash equal for equal values)."
+)
 
 
 class EntityCreate(RequestBody):
@@ -45,6 +51,7 @@ class EntityCreate(RequestBody):
     keep: Keep | None = Field(None, description="Session scope only: last (default) or first.")
     enabled: bool = True
     description: Description = ""
+    privacy: Privacy = Field("redact", description=PRIVACY_HELP)
     confirm_sensitive: ConfirmSensitive = False
 
 
@@ -56,6 +63,7 @@ class EntityUpdate(RequestBody):
     keep: Keep | None = None
     enabled: bool | None = None
     description: Description | None = None
+    privacy: Privacy | None = Field(None, description=PRIVACY_HELP)
     confirm_sensitive: ConfirmSensitive = False
 
 
@@ -91,6 +99,7 @@ class EntityOut(BaseModel):
     keep: Keep | None = Field(description="null for page-view scope, where it does not apply.")
     enabled: bool
     description: str
+    privacy: Privacy
     created_at: datetime
     updated_at: datetime
     health: EntityHealth = Field(description="What the insertion script reported.")
@@ -107,6 +116,7 @@ class EntityOut(BaseModel):
             keep=entity.keep if entity.scope == "session" else None,
             enabled=entity.enabled,
             description=entity.description,
+            privacy=entity.privacy,
             created_at=entity.created_at,
             updated_at=entity.updated_at,
             health=health,

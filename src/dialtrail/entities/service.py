@@ -62,6 +62,7 @@ class Declaration:
     keep: str
     enabled: bool
     description: str
+    privacy: str
 
 
 def list_entities(session: Session, project: Project) -> list[TrackingEntity]:
@@ -90,6 +91,7 @@ def create_entity(session: Session, project: Project, body: EntityCreate) -> Tra
         keep=body.keep or "last",
         enabled=body.enabled,
         description=body.description,
+        privacy=body.privacy,
     )
     check_declaration(
         session, project, declaration, given_keep=body.keep, confirmed=body.confirm_sensitive
@@ -137,6 +139,7 @@ ENTITY_DEFAULTS: dict[str, Any] = {
     "keep": "last",
     "enabled": True,
     "description": "",
+    "privacy": "redact",
 }
 REQUIRED = ("name", "type", "value")
 

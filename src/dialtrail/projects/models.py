@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +64,16 @@ class Project(Base):
     on_pool_exhausted: Mapped[str] = mapped_column(String(20), default="reuse_oldest")
     late_call_seconds: Mapped[int] = mapped_column(Integer, default=1800)
     consent: Mapped[str] = mapped_column(String(20), default="not_required")
+    # The collector removes e-mail addresses, phone numbers and secret query parameters from
+    # what it stores (docs/privacy.md, "Redaction"); off only by the owner's choice.
+    redact_personal_data: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # How long `dialtrail prune` keeps what the collector and the webhooks recorded
+    # (docs/privacy.md, "Retention").
+    session_retention_months: Mapped[int] = mapped_column(Integer, default=13, server_default="13")
+    call_retention_months: Mapped[int] = mapped_column(Integer, default=25, server_default="25")
+    webhook_log_retention_days: Mapped[int] = mapped_column(
+        Integer, default=30, server_default="30"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -36,6 +36,20 @@ class ProjectFields(RequestBody):
         "(default), `required` (nothing set, read or sent before consent) or `cookieless` "
         "(before consent, no cookies: each page load is its own visit).",
     )
+    redact_personal_data: bool | None = Field(
+        None,
+        description="Remove e-mail addresses, phone numbers and secret query parameters from "
+        "captured URLs, referrers, titles and values (docs/privacy.md). Default true.",
+    )
+    session_retention_months: int | None = Field(
+        None, ge=1, le=120, description="Sessions and page views kept (months); default 13."
+    )
+    call_retention_months: int | None = Field(
+        None, ge=1, le=120, description="Calls kept (months); default 25."
+    )
+    webhook_log_retention_days: int | None = Field(
+        None, ge=1, le=3650, description="Webhook attempts and response bodies kept (days); 30."
+    )
 
 
 class ProjectCreate(ProjectFields):
@@ -61,6 +75,10 @@ class ProjectOut(BaseModel):
     on_pool_exhausted: PoolPolicy
     late_call_seconds: int
     consent: ConsentMode
+    redact_personal_data: bool
+    session_retention_months: int
+    call_retention_months: int
+    webhook_log_retention_days: int
     role: Role | None = Field(description="Your role in the project (null for a superuser).")
     created_at: datetime
     updated_at: datetime
@@ -82,6 +100,10 @@ class ProjectOut(BaseModel):
             on_pool_exhausted=project.on_pool_exhausted,
             late_call_seconds=project.late_call_seconds,
             consent=project.consent,
+            redact_personal_data=project.redact_personal_data,
+            session_retention_months=project.session_retention_months,
+            call_retention_months=project.call_retention_months,
+            webhook_log_retention_days=project.webhook_log_retention_days,
             role=role,
             created_at=project.created_at,
             updated_at=project.updated_at,

@@ -108,6 +108,10 @@ DEFAULTS: dict[str, Any] = {
     "on_pool_exhausted": "reuse_oldest",
     "late_call_seconds": 1800,
     "consent": "not_required",
+    "redact_personal_data": True,
+    "session_retention_months": 13,
+    "call_retention_months": 25,
+    "webhook_log_retention_days": 30,
 }
 
 

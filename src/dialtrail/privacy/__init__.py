@@ -1,0 +1,1 @@
+"""Personal data kept out of what the collector stores (docs/privacy.md)."""
