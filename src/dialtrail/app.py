@@ -49,6 +49,7 @@ from dialtrail.sessions.api import router as sessions_router
 from dialtrail.settings import Settings
 from dialtrail.storage.base import utcnow
 from dialtrail.storage.engine import create_engine, create_session_factory
+from dialtrail.subjects.api import router as subjects_router
 from dialtrail.tracker.serve import ScriptServer
 from dialtrail.webhooks.api import router as webhooks_router
 from dialtrail.webhooks.deliveries_api import router as deliveries_router
@@ -198,6 +199,7 @@ def api_router() -> APIRouter:
     router.include_router(reports_router)
     router.include_router(calls_router)
     router.include_router(conversions_router)
+    router.include_router(subjects_router)
     router.include_router(tokens_router)
     router.include_router(telephony_router)
     for settings_router in ADAPTER_SETTINGS.values():

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, make_url, select
 from sqlalchemy.exc import OperationalError
@@ -22,6 +24,9 @@ from dialtrail.storage import migrate
 from dialtrail.storage.base import utcnow
 from dialtrail.storage.engine import create_engine, create_session_factory
 from dialtrail.wiring import wire
+
+if TYPE_CHECKING:
+    from dialtrail.subjects.selectors import Selector
 
 
 class CommandError(Exception):
@@ -66,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_token(commands)
     add_demo(commands)
     add_prune(commands)
+    add_subjects(commands)
     add_simulate_call(commands)
     return parser
 
@@ -147,6 +153,36 @@ def add_prune(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="AGE",
         help="visits older than this: 90d, 12h, 30m or 2w",
     )
+
+
+SELECTOR_OPTIONS = {
+    "visitor": "the visitor id (the _dt_v cookie)",
+    "session": "the session id (the _dt_s cookie)",
+    "ga_client_id": "the Google Analytics client id (123.456, or the _ga cookie)",
+    "caller": "the caller's phone number, in any usual spelling",
+}
+
+
+def add_subjects(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    erase = add_command(
+        commands,
+        "erase",
+        run_erase,
+        "erase a data subject's visits, values and journal rows, and anonymise their calls "
+        "(docs/privacy.md)",
+    )
+    export = add_command(
+        commands,
+        "export-subject",
+        run_export_subject,
+        "print a data subject's data as JSON (docs/privacy.md)",
+    )
+    for parser in (erase, export):
+        parser.add_argument("--project", type=int, required=True, help="the project's id")
+        chosen = parser.add_mutually_exclusive_group(required=True)
+        for kind, help_text in SELECTOR_OPTIONS.items():
+            chosen.add_argument("--" + kind.replace("_", "-"), dest=kind, help=help_text)
+    erase.add_argument("--by", default="cli", help="who asked, for the erasure log (default: cli)")
 
 
 def add_journal(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -469,6 +505,53 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
         f"{config.journal_retention_hours} hours (DIALTRAIL_JOURNAL_RETENTION_HOURS)"
     )
     print(f"applied the reports' marks of changed days of {marked} projects")
+
+
+def chosen_selector(arguments: argparse.Namespace) -> Selector:
+    from dialtrail.subjects.models import SELECTOR_KINDS
+    from dialtrail.subjects.selectors import Selector
+
+    for kind in SELECTOR_KINDS:
+        value = getattr(arguments, kind)
+        if value is not None:
+            return Selector(kind, value)
+    raise CommandError("name the data subject: --visitor, --session, --ga-client-id or --caller")
+
+
+def run_erase(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    from dialtrail.api.errors import ApiError
+    from dialtrail.subjects.erasure import erase
+
+    selector = chosen_selector(arguments)
+    with open_session(config) as session:
+        project = session.get(Project, arguments.project)
+        if project is None:
+            raise CommandError(f"no project has id {arguments.project}")
+        try:
+            entry = erase(session, project, selector, arguments.by, utcnow())
+        except ApiError as error:
+            raise CommandError(error.message) from None
+        session.commit()
+        counts = ", ".join(
+            f"{count} {name.replace('_', ' ')}" for name, count in entry.counts.items()
+        )
+        print(f"erased {counts} (erasure {entry.id} in the project's erasure log)")
+
+
+def run_export_subject(arguments: argparse.Namespace, config: settings.Settings) -> None:
+    from dialtrail.api.errors import ApiError
+    from dialtrail.subjects.export import export
+
+    selector = chosen_selector(arguments)
+    with open_session(config) as session:
+        project = session.get(Project, arguments.project)
+        if project is None:
+            raise CommandError(f"no project has id {arguments.project}")
+        try:
+            found = export(session, project, selector, utcnow())
+        except ApiError as error:
+            raise CommandError(error.message) from None
+    print(json.dumps(found, indent=2, ensure_ascii=False))
 
 
 def run_simulate_call(arguments: argparse.Namespace, config: settings.Settings) -> None:

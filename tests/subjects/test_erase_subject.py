@@ -1,0 +1,141 @@
+"""Erasing a data subject leaves no trace of them in any table, keeps their calls counted
+(anonymised), and leaves everyone else's data alone (docs/privacy.md, "Erasure and export")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.subjects.conftest import Site
+
+CALLER, OTHER_CALLER = "+380671234501", "+380671234502"
+
+
+def erase(site: Site, kind: str, value: str) -> dict[str, Any]:
+    response = site.world.owner.client.post(
+        f"/api/v1/projects/{site.world.project_id}/data-subjects/erase",
+        json={"kind": kind, "value": value},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.parametrize("kind", ["visitor", "session", "ga_client_id", "caller"])
+def test_no_text_column_of_any_table_holds_an_erased_subject(site: Site, kind: str) -> None:
+    subject = site.subject(CALLER)
+    other = site.subject(OTHER_CALLER)
+    assert site.found(subject.traces()) != []  # the search sees what it looks for
+    value = {
+        "visitor": subject.visit.visitor,
+        "session": subject.visit.session,
+        "ga_client_id": subject.ga,
+        "caller": "067 123 45 01",  # a national spelling, read with the project's country
+    }[kind]
+    if kind == "caller":
+        site.world.owner.client.patch(
+            f"/api/v1/projects/{site.world.project_id}", json={"country": "UA"}
+        )
+
+    erased = erase(site, kind, value)
+
+    assert site.found(subject.traces()) == []
+    assert erased["selector_kind"] == kind
+    assert erased["counts"]["sessions"] == 1
+    assert erased["counts"]["calls"] == 1
+    assert erased["counts"]["page_views"] == 2
+    assert site.count("calls") == 2  # the erased subject's call is still counted
+    assert len(site.found(other.traces())) > 0  # the other visitor keeps everything
+    assert site.count("sessions") == 1
+
+
+def test_the_erasure_log_names_the_kind_and_who_never_the_value(site: Site) -> None:
+    subject = site.subject(CALLER)
+
+    erase(site, "visitor", subject.visit.visitor)
+
+    response = site.world.owner.client.get(f"/api/v1/projects/{site.world.project_id}/erasures")
+    assert response.status_code == 200
+    (entry,) = response.json()["items"]
+    assert entry["requested_by"] == f"user:{site.world.owner.user_id}"
+    assert entry["counts"] == {
+        "calls": 1,
+        "sessions": 1,
+        "page_views": 2,
+        "observations": 2,
+        "journal_rows": 2,
+        "visitors": 1,
+    }
+    assert subject.visit.visitor not in json.dumps(entry)
+
+
+def test_an_anonymised_call_keeps_its_counts_and_attribution(site: Site) -> None:
+    subject = site.subject(CALLER)
+
+    erase(site, "caller", CALLER)
+
+    calls = site.world.owner.client.get(f"/api/v1/projects/{site.world.project_id}/calls")
+    (call,) = calls.json()["items"]
+    assert call["caller"] is None
+    assert call["attribution"] == "session"
+    assert call["duration_seconds"] is not None or call["disposition"] is not None
+    assert subject.visit.session not in json.dumps(call)
+
+
+def test_a_pending_delivery_is_sent_anonymised(site: Site) -> None:
+    subject = site.subject(CALLER)
+    site.hooks.receiver.received.clear()
+    site.hooks.report("answered", subject.call_id, caller=CALLER, called="+380441112233")
+
+    erase(site, "session", subject.visit.session)
+    site.hooks.deliver(rounds=2)
+
+    bodies = [request.body.decode() for request in site.hooks.receiver.received]
+    assert bodies
+    for body in bodies:
+        assert json.loads(body) == {"caller": None, "landing": None, "visit": None}
+
+
+def test_a_new_visit_after_erasure_is_tracked_again(site: Site) -> None:
+    subject = site.subject(CALLER)
+    erase(site, "visitor", subject.visit.visitor)
+
+    again = subject.visit.page("https://shop.example.com/back", new_session=False)
+
+    assert again.status_code == 200
+    assert site.count("sessions") == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "email", "value": "x"}, "kind"),
+        ({"kind": "visitor", "value": ""}, "value"),
+        ({"kind": "visitor"}, "value"),
+        ({"kind": "visitor", "value": "x", "extra": 1}, "extra"),
+    ],
+)
+def test_a_bad_selector_is_refused_naming_the_field(
+    site: Site, body: dict[str, Any], field: str
+) -> None:
+    response = site.world.owner.client.post(
+        f"/api/v1/projects/{site.world.project_id}/data-subjects/erase", json=body
+    )
+
+    assert response.status_code == 422
+    assert field in [problem["field"] for problem in response.json()["fields"]]
+
+
+def test_only_owners_erase_export_or_read_the_log(site: Site) -> None:
+    project = f"/api/v1/projects/{site.world.project_id}"
+    selector = {"kind": "visitor", "value": "someone"}
+    for person in (site.world.member, site.world.outsider):
+        for path in ("/data-subjects/erase", "/data-subjects/export"):
+            assert person.client.post(project + path, json=selector).status_code in (403, 404)
+        assert person.client.get(project + "/erasures").status_code in (403, 404)
+    assert (
+        site.world.anonymous.post(project + "/data-subjects/export", json=selector).status_code
+        == 401
+    )
