@@ -144,14 +144,14 @@ def add_prune(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         commands,
         "prune",
         run_prune,
-        "delete visits (sessions, page views, values) older than AGE, and expired admin "
-        "sign-in sessions",
+        "apply each project's retention (visits, calls, webhook logs; docs/privacy.md), and "
+        "delete expired admin sign-in sessions and derived journal events",
     )
     parser.add_argument(
         "--older-than",
-        required=True,
         metavar="AGE",
-        help="visits older than this: 90d, 12h, 30m or 2w",
+        help="delete visits older than this in every project instead of after each "
+        "project's session retention: 90d, 12h, 30m or 2w",
     )
 
 
@@ -479,32 +479,57 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
     from dialtrail.admin.logins import end_expired
     from dialtrail.collector import journal
     from dialtrail.reports.rollup import consume_marks
-    from dialtrail.sessions.retention import parse_age, prune
+    from dialtrail.sessions.retention import parse_age
 
     try:
-        age = parse_age(arguments.older_than)
+        age = parse_age(arguments.older_than) if arguments.older_than else None
     except ValueError as error:
         raise CommandError(str(error)) from None
     with open_session(config) as session:
         now = utcnow()
-        pruned = prune(session, now - age)
+        for project in session.scalars(select(Project).order_by(Project.id)):
+            print(prune_project(session, project, now, age))
         sign_ins = end_expired(session, now)
         retention = timedelta(hours=config.journal_retention_hours)
         journal_rows = journal.prune(session.connection(), now - retention)
         marked = consume_marks(session)
         session.commit()
-    print(
-        f"deleted {pruned.sessions} sessions, {pruned.page_views} page views, "
-        f"{pruned.observations} entity observations and {pruned.visitors} visitors "
-        f"inactive for more than {arguments.older_than}; kept {pruned.kept_for_calls} "
-        "older sessions that calls refer to"
-    )
     print(f"deleted {sign_ins} expired admin sign-in sessions")
     print(
         f"deleted {journal_rows} collector journal events derived and older than "
         f"{config.journal_retention_hours} hours (DIALTRAIL_JOURNAL_RETENTION_HOURS)"
     )
     print(f"applied the reports' marks of changed days of {marked} projects")
+
+
+def prune_project(session: Session, project: Project, now: datetime, age: timedelta | None) -> str:
+    """One project's retention (docs/privacy.md, "Retention"): calls first, so the sessions
+    only they kept go in the same run; ``age`` (--older-than) replaces the session retention."""
+    from dialtrail.calls.retention import prune_calls
+    from dialtrail.sessions.retention import months_before, prune
+    from dialtrail.webhooks.retention import prune_webhook_logs
+
+    calls = prune_calls(session, project.id, months_before(now, project.call_retention_months))
+    logs = prune_webhook_logs(
+        session, project.id, now - timedelta(days=project.webhook_log_retention_days)
+    )
+    kept_for = f"{project.session_retention_months} months"
+    cutoff = months_before(now, project.session_retention_months)
+    if age is not None:
+        kept_for, cutoff = str(arguments_age(age)), now - age
+    pruned = prune(session, cutoff, project.id)
+    return (
+        f"project {project.id}: deleted {pruned.sessions} sessions, {pruned.page_views} page "
+        f"views, {pruned.observations} entity observations and {pruned.visitors} visitors "
+        f"inactive for more than {kept_for}; kept {pruned.kept_for_calls} older sessions that "
+        f"calls refer to; deleted {calls} calls older than {project.call_retention_months} "
+        f"months, {logs.attempts} webhook attempts and {logs.deliveries} finished deliveries "
+        f"older than {project.webhook_log_retention_days} days"
+    )
+
+
+def arguments_age(age: timedelta) -> str:
+    return f"{age.days}d" if age.days and not age.seconds else str(age)
 
 
 def chosen_selector(arguments: argparse.Namespace) -> Selector:

@@ -347,3 +347,38 @@ def test_saving_settings_without_twilio_writes_no_twilio_row(
     assert saved.status_code == 303
     with database.session() as session:
         assert session.get(TwilioSettings, world.project_id) is None
+
+
+def test_the_owner_sets_privacy_and_retention(world: World, owner: SignedIn) -> None:
+    form = owner.client.get(f"{owner.project}/settings").text
+    assert 'id="redact_personal_data" name="redact_personal_data" checked' in form
+    assert 'name="session_retention_months" type="number" min="1" max="120" value="13"' in form
+
+    saved = save(
+        owner,
+        session_retention_months="6",
+        call_retention_months="36",
+        webhook_log_retention_days="7",
+    )
+
+    assert saved.status_code == 303
+    settings = project(world)
+    assert settings["redact_personal_data"] is False  # the box was not ticked
+    assert (
+        settings["session_retention_months"],
+        settings["call_retention_months"],
+        settings["webhook_log_retention_days"],
+    ) == (6, 36, 7)
+
+
+@pytest.mark.storage_agnostic
+def test_a_retention_out_of_range_is_shown_at_its_field_and_nothing_changes(
+    world: World, owner: SignedIn
+) -> None:
+    before = project(world)
+
+    refused = save(owner, redact_personal_data="on", call_retention_months="0")
+
+    assert refused.status_code == 422
+    assert "1" in field_error(refused.text, "call_retention_months")
+    assert project(world) == before

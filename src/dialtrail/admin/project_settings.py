@@ -58,11 +58,20 @@ OPTIONAL_FIELDS = ("default_number", "country", "destination", "timezone", "twil
 # The Twilio adapter's own settings (its table, its API), shown in this form as twilio_<name>.
 TWILIO_PREFIX = "twilio_"
 NEW_PROJECT_FIELDS = ("name", "domains", "site_numbers", "country", "destination", "timezone")
+# Privacy and retention (docs/privacy.md): the numbers go to the API's model as typed, an
+# empty box meaning the default.
+RETENTION_FIELDS = (
+    "session_retention_months",
+    "call_retention_months",
+    "webhook_log_retention_days",
+)
+CHECKBOXES = ("allow_raw_js", "redact_personal_data")
 SETTINGS_FIELDS = (
     *NEW_PROJECT_FIELDS,
     "default_number",
-    "allow_raw_js",
+    *CHECKBOXES,
     "consent",
+    *RETENTION_FIELDS,
     "twilio_account_sid",
     "twilio_auth_token",
 )
@@ -95,8 +104,12 @@ def posted(form: dict[str, str], names: tuple[str, ...]) -> tuple[dict[str, Any]
             body[name] = pasted[name].values
         elif name in OPTIONAL_FIELDS:
             body[name] = form.get(name, "").strip() or None  # an empty box: the default
-    if "allow_raw_js" in names:
-        body["allow_raw_js"] = form.get("allow_raw_js") == "on"
+    for name in CHECKBOXES:
+        if name in names:
+            body[name] = form.get(name) == "on"
+    for name in RETENTION_FIELDS:
+        if name in names:
+            body[name] = form.get(name, "").strip() or None
     if "consent" in names and "consent" in form:  # a radio group: absent keeps what is stored
         body["consent"] = form["consent"]
     if "twilio_auth_token" in names:
@@ -117,7 +130,7 @@ def posted_token(form: dict[str, str]) -> dict[str, Any]:
 def shown_values(form: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
     """What the person typed, to show again next to the errors (never the auth token)."""
     values: dict[str, Any] = {name: form.get(name, "") for name in names}
-    values["allow_raw_js"] = form.get("allow_raw_js") == "on"
+    values.update({name: form.get(name) == "on" for name in CHECKBOXES})
     values.pop("twilio_auth_token", None)
     return values
 
@@ -129,6 +142,9 @@ def stored_values(db: Session, project: Project) -> dict[str, Any]:
     values["twilio_account_sid"] = (twilio.account_sid if twilio else None) or ""
     values.update({name: "\n".join(getattr(project, name)) for name in LIST_FIELDS})
     values.update(name=project.name, allow_raw_js=project.allow_raw_js, consent=project.consent)
+    values.update(
+        {name: getattr(project, name) for name in (*RETENTION_FIELDS, "redact_personal_data")}
+    )
     return values
 
 

@@ -12,6 +12,7 @@ them all in memory, and the statements stay short on both databases.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -53,11 +54,21 @@ SessionKeeper = Callable[[Sequence[int]], set[int]]
 SESSION_KEEPERS: Hooks[Callable[[Session], SessionKeeper]] = Hooks("who keeps an old session")
 
 
-def prune(db: Session, cutoff: datetime) -> Pruned:
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (the month's last day when it
+    is shorter): a project's retention in months (docs/privacy.md, "Retention")."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def prune(db: Session, cutoff: datetime, project_id: int | None = None) -> Pruned:
+    """Every project's old sessions, or only ``project_id``'s."""
     keepers = [keeper(db) for keeper in SESSION_KEEPERS]
     totals = Pruned(0, 0, 0, 0)
     last_id = 0
-    while batch := old_sessions(db, cutoff, last_id):
+    while batch := old_sessions(db, cutoff, last_id, project_id):
         kept = {session_id for keeper in keepers for session_id in keeper(batch)}
         deleted = delete_sessions(db, [item for item in batch if item not in kept])
         totals = add(totals, replace(deleted, kept_for_calls=len(kept)))
@@ -65,13 +76,17 @@ def prune(db: Session, cutoff: datetime) -> Pruned:
     return add(totals, Pruned(0, 0, 0, delete_orphan_visitors(db)))
 
 
-def old_sessions(db: Session, cutoff: datetime, after_id: int) -> list[int]:
+def old_sessions(
+    db: Session, cutoff: datetime, after_id: int, project_id: int | None = None
+) -> list[int]:
     query = (
         select(WebSession.id)
         .where(WebSession.last_activity_at < cutoff, WebSession.id > after_id)
         .order_by(WebSession.id)
         .limit(BATCH)
     )
+    if project_id is not None:
+        query = query.where(WebSession.project_id == project_id)
     return list(db.scalars(query))
 
 
