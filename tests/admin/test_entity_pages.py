@@ -293,3 +293,18 @@ def test_the_edit_form_keeps_a_confirmed_value_without_asking_again(
     assert 'data-testid="sensitive-warning"' in form
     assert saved.status_code == 303
     assert entities(world)[0]["description"] == "every cookie, on purpose"
+
+
+def test_an_entity_is_set_to_hash_its_value_through_the_form(world: World, owner: SignedIn) -> None:
+    entity = declare_entity(world, name="crm_id")
+    edit = f"{owner.project}/entities/{entity['id']}/edit"
+    assert 'name="privacy" value="redact" checked' in owner.client.get(edit).text
+
+    saved = owner.post(edit, **{**SEED, "name": "crm_id", "privacy": "hash"})
+    refused = owner.post(edit, **{**SEED, "name": "crm_id", "privacy": "encrypt"})
+
+    assert saved.status_code == 303
+    assert refused.status_code == 422
+    assert "redact" in field_error(refused.text, "privacy")
+    assert entities(world)[0]["privacy"] == "hash"
+    assert 'name="privacy" value="hash" checked' in owner.client.get(edit).text

@@ -31,13 +31,14 @@ from dialtrail.sessions.entity_health import healths
 
 router = APIRouter(prefix="/projects/{project_id}/entities")
 
-FIELDS = ("name", "type", "scope", "value", "keep", "enabled", "description")
+FIELDS = ("name", "type", "scope", "value", "keep", "privacy", "enabled", "description")
 NEW_ENTITY: dict[str, Any] = {
     "name": "",
     "type": "expression",
     "scope": "session",
     "value": "",
     "keep": "last",
+    "privacy": "redact",
     "enabled": True,
     "description": "",
     "confirm_sensitive": False,
