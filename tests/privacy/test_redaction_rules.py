@@ -137,3 +137,11 @@ def test_each_entity_gets_its_own_rule_and_the_switch_turns_redaction_off() -> N
     assert off.value("note", "ann@example.org") == "ann@example.org"
     assert off.value("crm_email", "ann@example.org") == hashed("ann@example.org", b"k" * 32)
     assert off.url("https://a.example/?email=a%40b.c") == "https://a.example/?email=a%40b.c"
+
+
+def test_a_hashed_entity_hashes_the_trimmed_value_and_leaves_empty_values_empty() -> None:
+    policy = Policy(True, {"crm_email": "hash"}, b"k" * 32)
+
+    assert policy.value("crm_email", "  ann@example.org ") == hashed("ann@example.org", b"k" * 32)
+    assert policy.value("crm_email", "") == ""
+    assert policy.value("crm_email", "   ") == "   "

@@ -130,11 +130,14 @@ class Policy:
     key: bytes = b""
 
     def value(self, entity: str, value: str | None) -> str | None:
+        """An empty value stays empty (it never erases a stored one, docs/design.md §2); a
+        hashed one is hashed trimmed, as it will be stored, so equal values hash equally."""
         if value is None:
             return None
         mode = self.entities.get(entity, "redact")
         if mode == "hash":
-            return hashed(value, self.key)
+            trimmed = value.strip()
+            return hashed(trimmed, self.key) if trimmed else value
         if mode == "keep" or not self.redact:
             return value
         return redact_text(value)
