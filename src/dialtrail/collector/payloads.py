@@ -140,6 +140,8 @@ def redacted(
     the project's privacy rules (privacy/redaction.py). The one place the collector applies
     them, before the journal or any table sees the event; the same event when nothing
     changes, so the common page view costs no copy."""
+    if not policy.redact and not policy.entities:
+        return event  # redaction off and no entity hashed: stored as sent
     changes: dict[str, Any] = {}
     if isinstance(event, ErrorsEvent):
         changes["url"] = policy.url(event.url)
