@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.subjects.conftest import Site
+from tests.support.collector import Visit
 
 CALLER = "+380671234501"
 
@@ -58,3 +59,15 @@ def test_nobody_found_is_an_empty_export(site: Site) -> None:
     found = export(site, "ga_client_id", "GA1.1.111.222")
 
     assert (found["visitors"], found["sessions"], found["calls"]) == ([], [], [])
+
+
+def test_a_page_view_acknowledged_a_moment_ago_is_exported(site: Site) -> None:
+    visit = Visit(site.world.base_url, site.key)
+    assert visit.page("https://shop.example.com/just-now", new_session=True).status_code == 200
+
+    found = export(site, "session", visit.session)
+
+    (session,) = found["sessions"]
+    assert [view["url"] for view in session["page_view_list"]] == [
+        "https://shop.example.com/just-now"
+    ]

@@ -18,6 +18,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from dialtrail.calls.models import Call, CallEvent
+from dialtrail.collector.deriver import catch_up
 from dialtrail.collector.models import JournalEvent
 from dialtrail.numbers import leasing
 from dialtrail.numbers.models import NumberLease
@@ -42,7 +43,9 @@ ERASED_EVENT_FIELDS = ("caller", "caller_raw", "recording_url")
 def erase(
     db: Session, project: Project, selector: Selector, requested_by: str, now: datetime
 ) -> Erasure:
-    """Erases in the caller's transaction (the caller commits) and returns the log row."""
+    """Erases in the caller's transaction (the caller commits) and returns the log row.
+    What the collector acknowledged is derived first, so the count and the leases are whole."""
+    catch_up(db)
     subject = find(db, project, selector)
     counts = {
         "calls": anonymise_calls(db, subject),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dialtrail.calls.data import CallData
 from dialtrail.calls.models import Call, CallEvent
+from dialtrail.collector.deriver import catch_up
 from dialtrail.projects.models import Project
 from dialtrail.sessions import queries
 from dialtrail.sessions.models import Visitor, WebSession
@@ -29,6 +30,7 @@ SESSION_FIELDS = (
 
 
 def export(db: Session, project: Project, selector: Selector, now: datetime) -> dict[str, Any]:
+    catch_up(db)  # a page view acknowledged a moment ago is part of the answer
     subject = find(db, project, selector)
     sessions = db.scalars(
         select(WebSession).where(WebSession.id.in_(subject.session_ids)).order_by(WebSession.id)
