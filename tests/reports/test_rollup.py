@@ -93,7 +93,7 @@ def test_marks_applied_by_prune_leave_the_next_report_exact(
     with database.session() as session:
         catch_up(session)
         session.commit()
-        assert session.scalar(select(func.count()).select_from(ChangedDay)) > 0
+        assert (session.scalar(select(func.count()).select_from(ChangedDay)) or 0) > 0
         assert consume_marks(session) == 1
         session.commit()
         assert session.scalar(select(func.count()).select_from(ChangedDay)) == 0

@@ -1,7 +1,7 @@
 """projects.consent: whether the script waits for the visitor's consent (not_required for
 every existing project: today's behaviour)
 
-Revision ID: 0022
+Revision ID: 0021
 Revises: 0016
 Create Date: 2026-12-05 21:40:00.000000
 """

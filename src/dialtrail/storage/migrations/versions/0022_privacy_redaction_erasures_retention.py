@@ -1,6 +1,6 @@
 """privacy: redaction switch and per-entity privacy, retention periods, the erasure log
 
-Revision ID: 0021
+Revision ID: 0022
 Revises: 0016
 Create Date: 2026-12-05 21:45:00.000000
 """
@@ -15,8 +15,8 @@ from dialtrail.storage.base import UTCDateTime
 from dialtrail.storage.migrate import refuse_downgrade
 from dialtrail.subjects.models import SELECTOR_KINDS
 
-revision: str = "0021"
-down_revision: str | None = "0016"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
