@@ -543,15 +543,20 @@ def chosen_selector(arguments: argparse.Namespace) -> Selector:
     raise CommandError("name the data subject: --visitor, --session, --ga-client-id or --caller")
 
 
+def chosen_project(session: Session, arguments: argparse.Namespace) -> Project:
+    project = session.get(Project, arguments.project)
+    if project is None:
+        raise CommandError(f"no project has id {arguments.project}")
+    return project
+
+
 def run_erase(arguments: argparse.Namespace, config: settings.Settings) -> None:
     from dialtrail.api.errors import ApiError
     from dialtrail.subjects.erasure import erase
 
     selector = chosen_selector(arguments)
     with open_session(config) as session:
-        project = session.get(Project, arguments.project)
-        if project is None:
-            raise CommandError(f"no project has id {arguments.project}")
+        project = chosen_project(session, arguments)
         try:
             entry = erase(session, project, selector, arguments.by, utcnow())
         except ApiError as error:
@@ -569,9 +574,7 @@ def run_export_subject(arguments: argparse.Namespace, config: settings.Settings)
 
     selector = chosen_selector(arguments)
     with open_session(config) as session:
-        project = session.get(Project, arguments.project)
-        if project is None:
-            raise CommandError(f"no project has id {arguments.project}")
+        project = chosen_project(session, arguments)
         try:
             found = export(session, project, selector, utcnow())
         except ApiError as error:
