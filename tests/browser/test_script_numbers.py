@@ -301,4 +301,6 @@ def test_a_hostile_page_stays_bounded_and_never_throws(page: Page, site: StaticS
     page.evaluate("buildHostile(document.getElementById('later'))")  # the observer's path
     page.wait_for_function("document.querySelector('#later .many').textContent.includes('999')")
     assert page.evaluate(f"({HOSTILE_COUNTS})(document.getElementById('later'))") == swapped
-    assert [text for text in messages if "internal error" in text] == []
+    # Nothing thrown inside the script: a guard logs what it catches as "[dialtrail] error …"
+    # (this page has no entities, whose errors are logged so too).
+    assert [text for text in messages if text.startswith("[dialtrail] error")] == []

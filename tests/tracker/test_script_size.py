@@ -11,7 +11,9 @@ from tests.support.served_script import configuration, served
 BUDGET = 6 * 1024
 # Where the script stands today, with a little room: a ratchet, so that growth is a decision
 # rather than an accident.
-CEILING = BUDGET  # set after the merge
+# 6,065 bytes on 2026-12-05, after the consent modes and the GA4/Matomo reads had taken it to
+# 6,214 (over the budget) and check() moved its parse-and-read into check.js.
+CEILING = 6_069
 
 
 def test_it_measures_the_script_with_20_entities() -> None:

@@ -6,7 +6,10 @@
      on. It keeps the browser's own reading of the language, tested against the same vectors as
      the server's (tests/vectors/expressions.json). Being loaded on demand, it is outside the
      script's size budget. It adds to window.dialtrail:
-     - _parse(text, type, allowRawJs): {ast} or {error, position}, used by check();
+     - _parse(text, type, allowRawJs): {ast} or {error, position};
+     - _check(text, allowRawJs, log, evaluate, clip): what dialtrail.check(text) answers, the
+       text parsed here and read by the script's own evaluate() and clip(), which it passes in
+       (the reading code stays in the script, the rest of check() is here, outside the budget);
      - _reparse(entities, allowRawJs, log): with debugging on, each entity's value parsed again
        here and logged when it differs from the form the server sent.
      The values' texts come with this file (`texts`, by entity name, injected by the server for
@@ -223,6 +226,15 @@
     }
   }
 
+  // An expression's value as the page holds it now, or the parse error.
+  function check(text, allowRawJs, log, evaluate, clip) {
+    const parsed = parse(text, 'expression', allowRawJs), errors = [];
+    if (!parsed.ast) return parsed;
+    const value = clip(evaluate(parsed.ast, errors));
+    log('check', text, value, errors);
+    return Object.assign({value}, errors[0]); // and {kind, error} when reading failed
+  }
+
   const api = window.dialtrail;
-  if (api && typeof api == 'object') api._parse = parse, api._reparse = reparse;
+  if (api && typeof api == 'object') api._parse = parse, api._check = check, api._reparse = reparse;
 })(window, /*DIALTRAIL_TEXTS*/{});
