@@ -92,9 +92,10 @@ def visit_from_a_click(browser: Browser, shop: StaticSite, parameter: str) -> tu
 
 
 def call(world: World, call_id: str, number: str, talk_seconds: int) -> datetime:
-    # Now, while the visit holds its number; the answer and the end fall a little ahead,
-    # within the clock skew the server allows.
-    start = datetime.now(UTC).replace(microsecond=0)
+    # Now, while the visit holds its number (not rounded down to the second: that could fall
+    # before the lease began, the visit a moment ago, and the call would be nobody's). The
+    # answer and the end fall a little ahead, within the clock skew the server allows.
+    start = datetime.now(UTC)
     body = {"project_id": world.project_id, "call_id": call_id, "caller": "+12125550999",
             "called": number}  # fmt: skip
     events = [
