@@ -296,9 +296,12 @@ def numbers_counted(database: Database) -> dict[str, tuple[int, int]]:
     return {number.number: (number.open_leases, leases.count(number.number)) for number in numbers}
 
 
-def arrive_together(database: Database, project: store.ProjectContext, count: int) -> list[str]:
+def arrive_together(
+    database: Database, project: store.ProjectContext, count: int, after: int = 0
+) -> list[str]:
     """``count`` new sessions' first page views in one batch of one server process, as a busy
-    site's arrive between two commits; the numbers shown, in arrival order."""
+    site's arrive between two commits (``after`` milliseconds past START); the numbers shown,
+    in arrival order."""
     collector = jobs.Jobs()
     batch = [Browser(database, project) for _ in range(count)]
     accepted = [
@@ -311,7 +314,7 @@ def arrive_together(database: Database, project: store.ProjectContext, count: in
                 url="https://shop.example.com/",
             ),
             CLIENT,
-            START + timedelta(milliseconds=n),
+            START + timedelta(milliseconds=after + n),
         )
         for n, browser in enumerate(batch)
     ]
@@ -381,3 +384,24 @@ def test_a_batch_after_the_leases_expired_takes_the_least_recently_released_firs
         db.commit()
     assert [json.loads(o.body)["number"] for o in outcomes] == [POOL[0], POOL[2]]
     assert numbers_counted(database) == {POOL[0]: (1, 1), POOL[1]: (0, 0), POOL[2]: (1, 1)}
+
+
+def test_a_batch_meeting_busy_numbers_shares_them_as_one_by_one_would(database: Database) -> None:
+    """Three of five numbers already held: the batch takes the two free ones, then shares in
+    turn the numbers busy before and then the two it just leased, exactly as page views one
+    at a time would."""
+    numbers = [f"+38044111{n:04d}" for n in range(5)]
+    together = make_project(database, numbers)
+    alone = make_project(database, [n.replace("+38044111", "+38044222") for n in numbers])
+    for project in (together, alone):
+        for n in range(3):
+            Browser(database, project).page(START + timedelta(milliseconds=n))
+    shown = arrive_together(database, together, 9, after=10)
+    one_by_one = [
+        Browser(database, alone).page(START + timedelta(milliseconds=10 + n)) for n in range(9)
+    ]
+    assert shown == [None if n is None else n.replace("+38044222", "+38044111") for n in one_by_one]
+    assert shown[:2] == numbers[3:]  # the free ones first
+    assert shown[2:] == numbers[:3] + numbers[3:] + numbers[:2]  # busy before, then just leased
+    counted = numbers_counted(database)
+    assert all(mine == counted_one_by_one for mine, counted_one_by_one in counted.values())

@@ -196,8 +196,9 @@ def lease_from_front(
 ) -> dict[int, Lease | None]:
     """One read of the front of the pool's order: its free numbers go to the sessions in turn;
     when they run out, the pool is exhausted (the order puts every free number first) and,
-    with reuse_oldest, the rest share the least recently active numbers in turn, as one by one
-    they would (sharing moves a number to the back). All the leases are inserted with one
+    with reuse_oldest, the rest share the least recently active numbers in turn — those busy
+    before, then those just leased — as one by one they would (a lease or a share moves its
+    number to the back of the order). All the leases are inserted with one
     statement and counted with another. The answer by session id: its lease, or None for the
     default number (policy default_number); a session missing from it lost its free number to
     another process (the unique index refused it) and asks again one by one."""
@@ -209,17 +210,20 @@ def lease_from_front(
     pairs = list(zip(asks, free, strict=False))
     answers: dict[int, Lease | None] = {}
     rest = asks[len(pairs) :]
-    if rest and busy:
+    # Least recently active first: the numbers busy before, then those just leased, in turn.
+    turns = busy + [number for _, number in pairs]
+    if rest and turns:
         tally.exhaustions += len(rest)
         if pool.on_pool_exhausted != "reuse_oldest":
             answers.update((ask.session_id, None) for ask in rest)
         else:
-            pairs += [(ask, busy[turn % len(busy)]) for turn, ask in enumerate(rest)]
+            pairs += [(ask, turns[turn % len(turns)]) for turn, ask in enumerate(rest)]
     if not pairs:
         return answers
+    exclusive = len(asks) - len(rest)
     rows = [
-        lease_row(pool, number.id, ask.session_id, ask.now, shared=not number.free(now))
-        for ask, number in pairs
+        lease_row(pool, number.id, ask.session_id, ask.now, shared=position >= exclusive)
+        for position, (ask, number) in enumerate(pairs)
     ]
     granted = {
         session_id: number_id
