@@ -146,7 +146,11 @@ def test_the_test_send_goes_to_the_validation_endpoint(hooks: Hooks) -> None:
         ({"event_name": "phone call"}, "event_name", "starts with a letter"),
         ({"event_name": "google_call"}, "event_name", "starting with 'google_'"),
         ({"event_name": "c" * 41}, "event_name", "at most 40 characters"),
-        ({"measurement_id": "UA-1234-1"}, "measurement_id", "G- and 4 to 20 capital letters and digits"),
+        (
+            {"measurement_id": "UA-1234-1"},
+            "measurement_id",
+            "G- and 4 to 20 capital letters and digits",
+        ),
         ({"endpoint": "mars"}, "endpoint", "server-side Tag Manager"),
         (
             {"parameters": [{"name": "session_id", "value": "visit.ga_session_id"}]},

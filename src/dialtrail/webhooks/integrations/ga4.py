@@ -94,8 +94,8 @@ DEFAULT_EVENT_NAME = "phone_call"
 def check_measurement_id(text: str) -> str:
     if not MEASUREMENT_ID.fullmatch(text):
         raise ValueError(
-            "a GA4 measurement id is G- and 4 to 20 capital letters and digits, such as G-K3Q9ZL2M7P "
-            "(Admin → Data streams → your web stream → Measurement ID)"
+            "a GA4 measurement id is G- and 4 to 20 capital letters and digits, such as "
+            "G-K3Q9ZL2M7P (Admin → Data streams → your web stream → Measurement ID)"
         )
     return text
 
