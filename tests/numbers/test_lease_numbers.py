@@ -365,24 +365,7 @@ def test_a_batch_after_the_leases_expired_takes_the_least_recently_released_firs
     project = make_project(database)
     for second in (0, 20, 10):  # released at 300, 320 and 310 s
         Browser(database, project).page(START + timedelta(seconds=second))
-    collector = jobs.Jobs()
-    later = START + timedelta(seconds=400)
-    visitors = [Browser(database, project) for _ in range(2)]
-    accepted = [
-        jobs.Accepted(
-            project,
-            PageViewEvent(
-                visitor=b.visitor, session=b.session, page_view=b.page_view, url="https://a.b/"
-            ),
-            CLIENT,
-            later,
-        )
-        for b in visitors
-    ]
-    with database.sessions() as db:
-        outcomes = collector.write_plans(db, accepted)
-        db.commit()
-    assert [json.loads(o.body)["number"] for o in outcomes] == [POOL[0], POOL[2]]
+    assert arrive_together(database, project, 2, after=400_000) == [POOL[0], POOL[2]]
     assert numbers_counted(database) == {POOL[0]: (1, 1), POOL[1]: (0, 0), POOL[2]: (1, 1)}
 
 

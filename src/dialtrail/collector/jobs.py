@@ -236,12 +236,11 @@ class Answering:
             self.answer_shown(position, item, ask.session_id, shown)
 
     def lease_one(self, position: int, item: Accepted, session_id: int) -> None:
+        """Memory had no lease for it (from_memory), and learns only after the commit: the
+        session's lease, if any, is in the database (an earlier page view of this batch may
+        have taken it just now: it is renewed)."""
         pool = item.project.pool
         assert pool is not None
-        number = self.memory.number(item.session_key, item.now)  # an earlier one's lease
-        if number is not None:
-            self.answers_by_position[position] = page_view_answer(number)
-            return
         shown = leasing.number_for_page_view(
             self.connection, pool, session_id, item.now, requester(item)
         )
