@@ -92,14 +92,16 @@ def test_a_call_from_the_shop_reaches_ga4_and_matomo_as_the_visitors_event(
         page.wait_for_function("dialtrail.number() === '+12125550195'")
         session_id = page.evaluate("dialtrail.session().session")
         page.click("#contacts")  # pagehide sends visit-2
+        # The contacts page's view must be in before the call: it is the page seen last.
         wait_for(
             lambda: (
-                world.owner.client.get(f"{project}/sessions/{session_id}")
-                .json()["entities"]
-                .get("visit_id")
+                (seen := world.owner.client.get(f"{project}/sessions/{session_id}").json())[
+                    "entities"
+                ].get("visit_id")
                 == "visit-2"
+                and seen["page_views"] == 2
             ),
-            "visit_id to arrive",
+            "visit_id and the contacts page's view to arrive",
         )
         detail = world.owner.client.get(f"{project}/sessions/{session_id}").json()
         assert (detail["ga_session_id"], detail["ga_session_number"]) == ("1764921600", 3)
