@@ -46,6 +46,7 @@ def seed_demo(session: Session, config: Settings, command: str = "dialtrail") ->
         f"  Demo project: {project.id} {project.name!r}, tracking entity visit_id <- r7k12_si",
         f"  Number pool:  {', '.join(pool)} (the demo page shows one of them in place of "
         f"{project.site_numbers[0]})",
+        *bot_gate_hint(config),
         f"  Demo website: {config.public_url}/demo/{project.public_key}/  (visit it, then list "
         f"the sessions: {config.public_url}/api/v1/projects/{project.id}/sessions)",
         f"  Then call:    {command} simulate-call --project {project.id} --to NUMBER  (the "
@@ -55,6 +56,17 @@ def seed_demo(session: Session, config: Settings, command: str = "dialtrail") ->
         f"{config.public_url}/api/v1/projects/{project.id}/tracking-entities",
     ]
     return lines
+
+
+def bot_gate_hint(config: Settings) -> list[str]:
+    """A newcomer who opens the demo page in a headless browser sees the site's own number,
+    since bots get no lease (docs/numbers.md), and would think tracking is broken."""
+    if config.lease_to_bots:
+        return []
+    return [
+        "                (a headless or bot browser, e.g. HeadlessChrome, sees the site's own "
+        "number: bots get no lease unless DIALTRAIL_LEASE_TO_BOTS=1)"
+    ]
 
 
 def ensure_demo_pool(session: Session, project: Project) -> list[str]:

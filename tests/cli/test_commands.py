@@ -10,7 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from dialtrail import settings
 from dialtrail.calls.models import Call
+from dialtrail.demo import bot_gate_hint
 from dialtrail.projects import accounts
 from dialtrail.projects.models import Project
 from dialtrail.sessions.models import WebSession
@@ -164,6 +166,13 @@ def test_demo_twice_reuses_the_demo_project(database: Database) -> None:
     pool = "Number pool:  +12125550140, +12125550141, +12125550142, +12125550143, +12125550144"
     assert pool in first
     assert pool in second  # added once, listed again
+    assert "HeadlessChrome" in first  # a newcomer's headless browser sees the site's number
+
+
+@pytest.mark.storage_agnostic
+def test_the_demo_mentions_the_bot_gate_only_while_it_is_on() -> None:
+    assert "DIALTRAIL_LEASE_TO_BOTS=1" in " ".join(bot_gate_hint(settings.load({})))
+    assert bot_gate_hint(settings.load({"DIALTRAIL_LEASE_TO_BOTS": "1"})) == []
 
 
 @pytest.mark.storage_agnostic
