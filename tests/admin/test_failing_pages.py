@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dialtrail.projects.models import Project
+from dialtrail.webhooks.failing import failing_now
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from tests.admin.conftest import SignedIn
 from tests.admin.test_webhook_pages import flashes
@@ -136,3 +138,22 @@ def test_the_list_shows_what_is_failing_now_as_text(
     assert 'title="&lt;img src=x onerror=alert(1)&gt;"' in page  # the words, not the detail
     assert HOSTILE not in page
     assert "RawError" not in page
+
+
+def test_each_failing_webhook_shows_its_own_latest_answer(world: World, database: Database) -> None:
+    crm = create_by_api(world, parameters=[], name="CRM")
+    erp = create_by_api(world, parameters=[], name="ERP")
+    add_delivery(database, world, crm["id"], "pending", error="timed out after 15 s")
+    add_delivery(database, world, crm["id"], "pending", error="connection refused by crm:443")
+    add_delivery(database, world, erp["id"], "pending", error="answered 503 by erp")
+
+    with database.session() as db:
+        project = db.get(Project, world.project_id)
+        assert project is not None
+        found = failing_now(db, project)
+
+    assert (found[crm["id"]].count, found[crm["id"]].last_answer) == (
+        2,
+        "connection refused by crm:443",  # the newer of its two
+    )
+    assert (found[erp["id"]].count, found[erp["id"]].last_answer) == (1, "answered 503 by erp")

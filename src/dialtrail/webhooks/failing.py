@@ -55,24 +55,41 @@ def failing_now(db: Session, project: Project) -> dict[int, FailingNow]:
         .where(WebhookDelivery.project_id == project.id, FAILING)
         .group_by(WebhookDelivery.webhook_id)
     )
+    latest = latest_attempts(db, project)
     found: dict[int, FailingNow] = {}
     for webhook_id, count, since in db.execute(query):
-        last = latest_attempt(db, webhook_id)
-        answer = answer_in_words(last.status_code, last.error)
-        found[webhook_id] = FailingNow(count, since, answer, last.attempted_at)
+        status_code, error, attempted_at = latest[webhook_id]
+        answer = answer_in_words(status_code, error)
+        found[webhook_id] = FailingNow(count, since, answer, attempted_at)
     return found
 
 
-def latest_attempt(db: Session, webhook_id: int) -> WebhookAttempt:
-    query = (
-        select(WebhookAttempt)
-        .join(WebhookDelivery, WebhookAttempt.delivery_id == WebhookDelivery.id)
-        .where(WebhookDelivery.webhook_id == webhook_id, FAILING)
-        .order_by(WebhookAttempt.attempted_at.desc(), WebhookAttempt.id.desc())
-        .limit(1)
+def latest_attempts(
+    db: Session, project: Project
+) -> dict[int, tuple[int | None, str | None, datetime]]:
+    """Each failing webhook's latest attempt (status code, error, time), in one read."""
+    newest_first = func.row_number().over(
+        partition_by=WebhookDelivery.webhook_id,
+        order_by=(WebhookAttempt.attempted_at.desc(), WebhookAttempt.id.desc()),
     )
-    attempt = db.scalars(query).one()  # a failing delivery has an attempt
-    return attempt
+    ranked = (
+        select(
+            WebhookDelivery.webhook_id,
+            WebhookAttempt.status_code,
+            WebhookAttempt.error,
+            WebhookAttempt.attempted_at,
+            newest_first.label("rank"),
+        )
+        .join(WebhookDelivery, WebhookAttempt.delivery_id == WebhookDelivery.id)
+        .where(WebhookDelivery.project_id == project.id, FAILING)
+        .subquery()
+    )
+    rows = db.execute(
+        select(
+            ranked.c.webhook_id, ranked.c.status_code, ranked.c.error, ranked.c.attempted_at
+        ).where(ranked.c.rank == 1)
+    )
+    return {row.webhook_id: (row.status_code, row.error, row.attempted_at) for row in rows}
 
 
 def failing_deliveries(db: Session, webhook: Webhook, limit: int) -> list[WebhookDelivery]:
