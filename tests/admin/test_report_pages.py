@@ -145,3 +145,14 @@ def test_the_dashboard_shows_today_this_week_missed_calls_and_top_channels(
     assert figure("missed-week") == "2"
     channels = re.findall(r'<th scope="row">([^<]+)</th>', page)
     assert channels == ["Paid Search", "Email"]
+
+
+def test_the_dashboard_counts_one_call_in_the_singular(
+    owner_at_noon: SignedIn, rows: CallRows
+) -> None:
+    rows.call(datetime(2026, 11, 11, 9, 0, tzinfo=UTC), rows.session(DAY, channel="Email"))
+
+    page = owner_at_noon.client.get(f"{owner_at_noon.project}/dashboard").text
+
+    assert 'class="meta">of 1 call</dd>' in page
+    assert "1 calls" not in page

@@ -25,7 +25,7 @@ from dialtrail.admin.auth import (
 )
 from dialtrail.admin.flash import flash
 from dialtrail.admin.forms import FormErrors, PastedLines, errors_with_lines, form_errors
-from dialtrail.admin.rendering import redirect, render
+from dialtrail.admin.rendering import plural, redirect, render
 from dialtrail.admin.usage_chart import expectation, recommendation, usage_chart
 from dialtrail.api.database import DatabaseSession, Now
 from dialtrail.api.errors import ApiError
@@ -178,10 +178,6 @@ def bulk_added_message(added: int, present: int) -> str:
     if present:
         message += f" Already in the project, left unchanged: {plural(present, 'number')}."
     return message
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def bulk_errors(

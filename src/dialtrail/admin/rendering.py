@@ -38,6 +38,11 @@ def local_time(moment: datetime | str | None, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 call", "0 calls", "2 calls": the English nouns the admin counts take an s."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def is_web_url(value: object) -> bool:
     """Visitor-supplied URLs become links only when they are http(s): never javascript:,
     data: or anything else a browser would run or open in our origin."""
@@ -56,6 +61,7 @@ def build_environment() -> Environment:
     )
     environment.filters["when"] = when
     environment.filters["local"] = local_time
+    environment.filters["plural"] = plural
     environment.tests["web_url"] = is_web_url
     environment.globals["section_groups"] = groups()
     return environment
