@@ -228,3 +228,18 @@ def test_a_call_of_another_project_is_not_found(
 
     assert owner.client.get(f"{owner.project}/calls/{other_call}").status_code == 404
     assert owner.client.get(f"{owner.project}/calls/{2**31}").status_code == 404
+
+
+def test_numbers_are_shown_as_people_read_them(owner: SignedIn, rows: CallRows) -> None:
+    call_id = rows.call(caller="+12015550123", tracking_number="+380441110001")
+    rows.call(caller=None, caller_raw="Anonymous", tracking_number="+380441110001")
+
+    journal = owner.client.get(f"{owner.project}/calls").text
+    call = owner.client.get(f"{owner.project}/calls/{call_id}").text
+
+    assert "+1 201-555-0123" in journal
+    assert "Anonymous" in journal  # a caller that is not a number, as it came
+    assert journal.count("<code>+380 44 111 0001</code>") == 2
+    assert "<h1>Call from +1 201-555-0123</h1>" in call
+    assert "<code>+380 44 111 0001</code>" in call
+    assert "+12015550123" not in journal + call  # stored and sent as E.164, not shown so

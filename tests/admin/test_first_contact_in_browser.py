@@ -114,7 +114,8 @@ def test_numbers_as_people_write_them_on_the_numbers_page(
     page.get_by_role("button", name="Add the number").click()
 
     rows = page.get_by_test_id("numbers").locator("tbody tr")
-    assert rows.locator("code").all_inner_texts() == ["+12125550141", "+442079460958"]
+    # Stored as E.164, shown as people read them.
+    assert rows.locator("code").all_inner_texts() == ["+1 212-555-0141", "+44 20 7946 0958"]
     [warning] = page.get_by_test_id("number-warning").all_inner_texts()
     assert warning == (
         "A number of GB, not of the project's country (US): visitors would dial abroad to call it"

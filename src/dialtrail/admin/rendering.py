@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -43,6 +44,17 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def phone(number: str | None) -> str:
+    """An E.164 number as people read it, +1 201-555-0123 (stored and sent as E.164)."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def is_web_url(value: object) -> bool:
     """Visitor-supplied URLs become links only when they are http(s): never javascript:,
     data: or anything else a browser would run or open in our origin."""
@@ -62,6 +74,7 @@ def build_environment() -> Environment:
     environment.filters["when"] = when
     environment.filters["local"] = local_time
     environment.filters["plural"] = plural
+    environment.filters["phone"] = phone
     environment.tests["web_url"] = is_web_url
     environment.globals["section_groups"] = groups()
     return environment
