@@ -52,7 +52,7 @@ def test_the_journal_shows_calls_in_the_projects_time_zone(
         session=session,
         disposition="answered",
         duration_seconds=125,
-        visit={"utm_source": "newsletter"},
+        visit={"utm_source": "newsletter", "channel": "Email"},
         entities={"visit_id": entity_snapshot("crm-42")},
     )
     rows.call(NOW - timedelta(hours=1), attribution="static", source_label="Billboard A40")
@@ -62,6 +62,7 @@ def test_the_journal_shows_calls_in_the_projects_time_zone(
     assert call_links(page) == ["2026-11-27 14:00:00", "2026-11-27 13:00:00"]
     assert "Times and days are in Europe/Kyiv." in page
     assert re.findall(r'data-testid="source">([^<]*)<', page) == ["newsletter", "Billboard A40"]
+    assert re.findall(r'data-testid="channel">([^<]*)<', page) == ["Email"]
     assert "<td>2:05</td>" in page
     assert re.findall(r'data-testid="entity-value">([^<]*)<', page) == ["crm-42"]
 
