@@ -55,6 +55,8 @@ CLIENT = store.Client("203.0.113.9", "Mozilla/5.0 (X11; Linux x86_64) Chrome/131
 class Halves:
     writer: float = 0.0  # CPU seconds
     deriver: float = 0.0
+    writer_database: float = 0.0  # PostgreSQL's backends while each half ran
+    deriver_database: float = 0.0
 
 
 def main() -> None:
@@ -86,7 +88,7 @@ def measure(database: scratch.Scratch, count: int, profile: str | None) -> None:
     events = arrivals(count)
     halves = Halves()
     backends_before = meter.database_cpu()
-    run(factory, project, events, halves, profiler, profile)
+    run(factory, project, events, halves, profiler, profile, meter.database_cpu)
     backends = meter.database_cpu() - backends_before
     with factory() as db:
         derived = db.scalar(select(func.count()).select_from(PageView))
@@ -111,7 +113,11 @@ def measure(database: scratch.Scratch, count: int, profile: str | None) -> None:
     print(f"  writer (answer, lease, journal, commit)  {writer:7.0f} µs per page view")
     print(f"  deriver                                  {deriver_cpu:7.0f} µs per page view")
     if database.backend == "postgresql":
-        print(f"  PostgreSQL backends                      {database_cpu:7.0f} µs per page view")
+        print(
+            f"  PostgreSQL backends                      {database_cpu:7.0f} µs per page view "
+            f"(writer's {halves.writer_database * per:.0f}, "
+            f"deriver's {halves.deriver_database * per:.0f})"
+        )
     print(f"  total                                    {total:7.0f} µs per page view")
     print(
         f"  database floor of the rows               {floor.cpu_us_per_page_view:7.0f} µs "
@@ -140,6 +146,7 @@ def run(
     halves: Halves,
     profiler: cProfile.Profile | None,
     profile: str | None,
+    database_cpu: Callable[[], float],
 ) -> None:
     collector = jobs.Jobs()
     now = datetime.now(UTC)
@@ -153,7 +160,9 @@ def run(
                 db.commit()
             collector.committed()
 
+        backends = database_cpu()
         halves.writer += timed(write, profiler if profile == "writer" else None)
+        halves.writer_database += database_cpu() - backends
         if number % DERIVE_EVERY == DERIVE_EVERY - 1 or number == len(batches) - 1:
 
             def derive(at: datetime = at) -> None:
@@ -164,7 +173,9 @@ def run(
                     if step.rows == 0:
                         return
 
+            backends = database_cpu()
             halves.deriver += timed(derive, profiler if profile == "deriver" else None)
+            halves.deriver_database += database_cpu() - backends
 
 
 def timed(work: Callable[[], None], profiler: cProfile.Profile | None) -> float:

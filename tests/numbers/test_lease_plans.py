@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Connection
 
 from dialtrail.numbers.leasing import statements_for
+from dialtrail.numbers.renewals import renew_sessions
 from tests.support.databases import Database
 
 PRIMARY_KEY = "primary key"
@@ -54,6 +55,22 @@ def test_it_reads_leases_and_numbers_through_indexes_only(database: Database, na
         else:
             used = postgresql_indexes(connection, statement)
     assert used == EXPECTED[name]
+
+
+def test_it_renews_a_batch_of_sessions_through_indexes_only(database: Database) -> None:
+    """PostgreSQL's set-based renewal (numbers/renewals.py; SQLite runs renew_by_session and
+    extend_number_of_session, above)."""
+    if database.backend == "sqlite":
+        pytest.skip("SQLite renews with the per-session statements checked above")
+    with database.engine.connect() as connection:
+        used = postgresql_indexes(connection, renew_sessions())
+    # A session's leases by either index on session_id (both a look-up of a few rows).
+    by_session = {"uq_number_leases_open_session", "ix_number_leases_session_started"}
+    assert len([index for table, index in used if index in by_session]) == 1
+    assert {(table, index) for table, index in used if index not in by_session} == {
+        ("number_leases", PRIMARY_KEY),
+        ("tracking_numbers", PRIMARY_KEY),
+    }
 
 
 def test_every_hot_statement_has_its_expected_plan() -> None:

@@ -39,6 +39,7 @@ from dialtrail.collector.store import (
     statements_for,
 )
 from dialtrail.numbers import leasing
+from dialtrail.numbers.renewals import renew_all
 from dialtrail.sessions import changed_days
 
 Key = tuple[int, str]  # (project id, key) of a session; (session id, key) of a page view
@@ -218,9 +219,7 @@ def write_consequences(
         add_values(writes, item.project, Where(session_id, page_view_id, item.now), item.event)
     touches.run(connection, driver)
     writes.run(connection)
-    leasing.renew_all(
-        connection, [(pool, session_id, now) for session_id, (pool, now) in renewals.items()]
-    )
+    renew_all(connection, [(pool, session_id, now) for session_id, (pool, now) in renewals.items()])
 
 
 class Touches:

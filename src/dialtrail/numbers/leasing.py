@@ -31,7 +31,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Dialect,
     Integer,
     Table,
     bindparam,
@@ -47,7 +46,6 @@ from sqlalchemy.sql.elements import BindParameter
 from dialtrail.numbers.gate import ANYONE, BOT, CROWDED_NETWORK, LeaseGate, Requester
 from dialtrail.numbers.models import IN_POOL, NumberLease, PoolUsage, TrackingNumber
 from dialtrail.storage.base import Base, UTCDateTime
-from dialtrail.storage.driver import DriverStatement
 
 # Numbers read from the front of the pool's order per attempt: a lost race usually costs one
 # candidate, not a new query.
@@ -292,26 +290,6 @@ def renew(connection: Connection, pool: PoolSettings, lease: LatestLease, now: d
 
 def extension(number_id: int, expires: datetime) -> dict[str, Any]:
     return {"b_number": number_id, "b_expires": expires, "b_padded": expires + RENEWAL_PADDING}
-
-
-def renew_all(connection: Connection, renewals: list[tuple[PoolSettings, int, datetime]]) -> None:
-    """Renews the live leases of these sessions (pool, session id, time of the event): the
-    renewals the collector's deriver derives from page views and pings, one statement for
-    all, and one for their numbers."""
-    if not renewals:
-        return
-    driver = driver_statements(connection)
-    rows = [
-        {
-            "b_session": session_id,
-            "b_now": now,
-            "b_expires": now + pool.hold,
-            "b_padded": now + pool.hold + RENEWAL_PADDING,
-        }
-        for pool, session_id, now in renewals
-    ]
-    driver.renew_by_session.execute_many(connection, rows)
-    driver.extend_number_of_session.execute_many(connection, rows)
 
 
 def new_lease(
@@ -565,7 +543,7 @@ class Statements:
         # and its number at least as far, and waiting for it could deadlock.
         renewable = (
             select(leases.c.id)
-            .where(*self.live_lease_of_session, leases.c.renewed_at <= at("b_now"))
+            .where(*self.live_lease_of_session, leases.c.renewed_at < at("b_now"))
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
@@ -689,28 +667,3 @@ def table(model: type[Base]) -> Table:
 @cache
 def statements_for(dialect: str) -> Statements:
     return Statements(dialect)
-
-
-RENEWAL_KEYS = ("b_session", "b_now", "b_expires", "b_padded")
-
-
-class DriverStatements:
-    """The statements run for many rows at once, on the driver's cursor (storage/driver.py):
-    SQLAlchemy's work per row of an executemany was most of the deriver's renewals."""
-
-    def __init__(self, sql: Statements, dialect: Dialect) -> None:
-        self.renew_by_session = DriverStatement(sql.renew_by_session, dialect, RENEWAL_KEYS)
-        self.extend_number_of_session = DriverStatement(
-            sql.extend_number_of_session, dialect, RENEWAL_KEYS
-        )
-
-
-DRIVER_STATEMENTS: dict[str, DriverStatements] = {}
-
-
-def driver_statements(connection: Connection) -> DriverStatements:
-    found = DRIVER_STATEMENTS.get(connection.dialect.name)
-    if found is None:
-        found = DriverStatements(statements_for(connection.dialect.name), connection.dialect)
-        DRIVER_STATEMENTS[connection.dialect.name] = found
-    return found

@@ -64,6 +64,11 @@ class DriverStatement:
         the same row twice: store.collapsed sees to that.)"""
         self.in_chunks(connection, rows, fetch=False)
 
+    def execute_set(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        """Runs a statement whose one VALUES row is the rows' input (a set-based UPDATE, say)
+        with all the rows at once, in chunks."""
+        self.in_chunks(connection, rows, fetch=False)
+
     def returning(self, connection: Connection, rows: list[dict[str, Any]]) -> list[Any]:
         """Inserts the rows as ``insert`` does (a driver's executemany gives no RETURNING rows
         back); returns the rows the database returned."""
