@@ -64,9 +64,10 @@ def derive(connection: Connection, batch: list[Observed], *, replaying: bool = F
     """Applies the batch, in arrival order, in the caller's transaction."""
     driver = driver_statements(connection)
     views = [item for item in batch if isinstance(item.event, PageViewEvent)]
-    sessions = ensure_sessions(connection, driver, views).ids
-    wanted = {item.session_key for item in batch if item.session_key not in sessions}
-    sessions.update(find_sessions(connection, wanted))
+    # Most sessions are there already (an earlier batch, or the collector's lease made them):
+    # looked up first, only the others are built and inserted.
+    sessions = find_sessions(connection, {item.session_key for item in batch})
+    sessions.update(ensure_sessions(connection, driver, views, sessions).ids)
     page_views = record_page_views(connection, driver, views, sessions)
     write_consequences(connection, driver, batch, sessions, page_views, replaying)
 
@@ -89,16 +90,23 @@ class Sessions:
 
 
 def ensure_sessions(
-    connection: Connection, driver: DriverStatements, views: list[Observed]
+    connection: Connection,
+    driver: DriverStatements,
+    views: list[Observed],
+    known: dict[Key, int] | None = None,
 ) -> Sessions:
     """The session of every page view, started by its first one when it is new (a session
-    another request started meanwhile is kept: the first one stays)."""
+    another request started meanwhile is kept: the first one stays); ``known``: sessions
+    the caller found already, not inserted again. Every page view's visitor is seen."""
     if not views:
         return Sessions({}, set())
+    known = known or {}
     visitor_ids = upsert_visitors(connection, driver, views)
     rows = []
     for item in first_page_views(views):
         assert isinstance(item.event, PageViewEvent)
+        if item.session_key in known:
+            continue
         visitor_id = visitor_ids[(item.project.id, item.event.visitor)]
         rows.append(
             session_row(item.project.id, visitor_id, item.event, item.ip, item.user_agent, item.now)
@@ -109,8 +117,9 @@ def ensure_sessions(
     }
     changed_days.mark_started(connection, rows)  # the reports' rollups (reports/rollup.py)
     started = set(found)
-    wanted = {item.session_key for item in views} - started
+    wanted = {item.session_key for item in views} - started - known.keys()
     found.update(find_sessions(connection, wanted))
+    found.update((key, known[key]) for key in known.keys() & {item.session_key for item in views})
     return Sessions(found, started)
 
 
