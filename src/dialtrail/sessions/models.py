@@ -118,7 +118,8 @@ class EntityObservation(Base):
         Index("ix_entity_observations_session", "session_id", "entity_id", "observed_at"),
         # Entity health (last value seen, and when) is read from the newest observation.
         Index("ix_entity_observations_entity", "entity_id", "observed_at"),
-        Index("ix_entity_observations_observed_at", "observed_at"),
+        # No index on observed_at alone: no query reads observations by time across sessions
+        # and entities, and each index is one more entry per observation (migration 0024).
         NEVER_REUSE_IDS,
     )
 
