@@ -149,6 +149,7 @@ def run(
     database_cpu: Callable[[], float],
 ) -> None:
     collector = jobs.Jobs()
+    projects = deriver.Projects()  # kept across batches, as the server's deriver keeps it
     now = datetime.now(UTC)
     batches = [events[start : start + BATCH] for start in range(0, len(events), BATCH)]
     for number, part in enumerate(batches):
@@ -168,7 +169,7 @@ def run(
             def derive(at: datetime = at) -> None:
                 while True:
                     with factory() as db:
-                        step = deriver.derive_once(db, deriver.Projects(), at)
+                        step = deriver.derive_once(db, projects, at)
                         db.commit()
                     if step.rows == 0:
                         return
