@@ -119,7 +119,7 @@ class EntityObservation(Base):
         # Entity health (last value seen, and when) is read from the newest observation.
         Index("ix_entity_observations_entity", "entity_id", "observed_at"),
         # No index on observed_at alone: no query reads observations by time across sessions
-        # and entities, and each index is one more entry per observation (migration 0024).
+        # and entities, and each index is one more entry per observation (migration 0023).
         NEVER_REUSE_IDS,
     )
 

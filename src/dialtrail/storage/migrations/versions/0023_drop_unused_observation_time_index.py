@@ -5,7 +5,7 @@ entity (ix_entity_observations_entity); retention deletes sessions and their obs
 with them. The index only cost the deriver one more entry to write per observation (three per
 page view of the benchmark's shop).
 
-Revision ID: 0024
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-06 00:50:00.000000
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 from dialtrail.storage.migrate import refuse_downgrade
 
-revision: str = "0024"
+revision: str = "0023"
 down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
