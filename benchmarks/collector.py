@@ -4,7 +4,7 @@ CPU per page view, the collector's deriver included (goal: half of 265 µs SQLit
 PostgreSQL); the derivation lag at half the maximum rate (goal: p99 ≤ 1 s).
 
     .venv/bin/python benchmarks/collector.py [--database sqlite|postgresql]
-        [--duration 10] [--connections 32] [--rounds 2] [--profile cpu|wall]
+        [--duration 10] [--connections 32] [--rounds 2] [--profile cpu|wall|sample]
         [--pool 50] [--open-leases 10,10000] [--pages-per-session 4] [--lag-seconds 5]
 
 One uvicorn process (one worker) serves Dialtrail's app plus ``/bare``, a framework-less ASGI
@@ -36,18 +36,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections import deque
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import collector_floor
 from harness import cli, journal, pool, report, scratch, server
+from harness.floor_endpoint import FLOOR_PATH
 from harness.load import Job, Tally, new_event_loop, run_job
 from harness.report import say
 from harness.usage import CpuMeter, Reading, cores
@@ -61,6 +65,7 @@ LAG_GOAL_SECONDS = 1.0
 LEASE_COST_GOAL = 1.2
 WARMUP_SECONDS = 2.0
 BARE = "bare"
+FLOOR = "floor"
 
 
 # A first page view of a new visitor: three new ids (22 URL-safe characters, as
@@ -133,7 +138,7 @@ class Run:
     ):
         self.arguments = arguments
         self.port = port
-        self.paths = {BARE: server.BARE_PATH}
+        self.paths = {BARE: server.BARE_PATH, FLOOR: FLOOR_PATH}
         self.paths.update({name: f"/c/{key}/pageview" for name, key in keys.items()})
         self.collectors = list(keys)
         self.visitors = {name: Visitors(arguments.pages_per_session) for name in self.paths}
@@ -146,7 +151,7 @@ class Run:
         self.acknowledged: dict[str, int] = dict.fromkeys(self.paths, 0)
 
     async def drive(self) -> None:
-        endpoints = self.collectors if self.arguments.profile else [BARE, *self.collectors]
+        endpoints = self.collectors if self.arguments.profile else [BARE, FLOOR, *self.collectors]
         for endpoint in endpoints:
             await self.slice(endpoint, seconds=0.0, warmup=WARMUP_SECONDS)
         seconds = self.arguments.duration / self.arguments.rounds
@@ -157,7 +162,12 @@ class Run:
                     f"  round {round_number + 1}: {endpoint:<14} "
                     f"{tally.succeeded / seconds:>9,.0f} req/s"
                 )
-        lag_wanted = self.arguments.lag_seconds > 0 and not self.arguments.before_journal
+        # A deriver process apart keeps its lag histogram to itself: not measured then.
+        lag_wanted = (
+            self.arguments.lag_seconds > 0
+            and not self.arguments.before_journal
+            and self.arguments.deriver == "thread"
+        )
         if not self.arguments.profile and lag_wanted:
             first = self.collectors[0]
             rate = report.summarise(self.tallies[first])["requests_per_second"] / 2
@@ -168,7 +178,7 @@ class Run:
         job = Job(self.paths[endpoint], self.visitors[endpoint].body, seconds, warmup)
         before = self.meter.read()
         tally = await run_job(self.port, job, self.arguments.connections)
-        if endpoint != BARE and not self.arguments.before_journal:
+        if endpoint in self.collectors and not self.arguments.before_journal:
             # The deriver's work is the page views' too: wait for it, and count its CPU.
             started = time.perf_counter()
             await asyncio.to_thread(journal.wait_until_derived, self.port)
@@ -188,6 +198,7 @@ class Run:
         figures["server_cpu_us_per_request"] = used.server / answered * 1e6
         figures["server_event_loop_cpu_us_per_request"] = used.server_event_loop / answered * 1e6
         figures["database_cpu_us_per_request"] = max(0.0, used.database) / answered * 1e6
+        figures["deriver_process_cpu_us_per_request"] = used.deriver / answered * 1e6
         figures["acknowledged_including_warmup"] = self.acknowledged[endpoint]
         figures["drain_seconds"] = self.drain_seconds[endpoint]
         return figures
@@ -229,6 +240,14 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="measuring a version before the journal (benchmarks/README.md, 'Measuring "
         "another version'): nothing to wait for, no lag to read",
+    )
+    parser.add_argument(
+        "--deriver",
+        choices=("thread", "process"),
+        default="thread",
+        help="the deriver as a thread of the server (as `dialtrail serve` runs it), or as "
+        "`dialtrail deriver` in a process apart (DIALTRAIL_DERIVER=0; its CPU is counted, its "
+        "lag is not measured)",
     )
     parser.add_argument(
         "--lag-seconds",
@@ -279,9 +298,12 @@ def benchmark(arguments: argparse.Namespace) -> int:
         seeded = seed_projects(arguments, database.url)
         keys = {collector_name(level.open_leases): key for key, level in seeded}
         port = server.free_port()
-        with server.running(server_command(arguments, database.url, port), port) as process:
+        with (
+            server.running(server_command(arguments, database.url, port), port) as process,
+            deriver_process(arguments, database.url) as deriver_pid,
+        ):
             marker = f" {database.name} " if database.backend == "postgresql" else None
-            run = Run(arguments, port, keys, CpuMeter(process.pid, marker))
+            run = Run(arguments, port, keys, CpuMeter(process.pid, marker, deriver_pid))
             drive(run)
         counts = scratch.count_rows(database.url)
         premises = [pool.premise(database.url, level) for _, level in seeded if level.pool]
@@ -301,6 +323,30 @@ def benchmark(arguments: argparse.Namespace) -> int:
         conclude(arguments, run, counts, check, environment, floor, premises)
     passed = check["passed"] and all(premise["passed"] for premise in premises)
     return 0 if passed else 1
+
+
+@contextlib.contextmanager
+def deriver_process(arguments: argparse.Namespace, url: str) -> Iterator[int | None]:
+    """``dialtrail deriver`` on the scratch database, with ``--deriver process``."""
+    if arguments.deriver != "process":
+        yield None
+        return
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from dialtrail.cli import main; sys.exit(main(['deriver']))",
+    ]
+    environment = {**os.environ, "DIALTRAIL_DATABASE_URL": url, "DIALTRAIL_LOG_LEVEL": "warning"}
+    process = subprocess.Popen(command, env=environment)  # noqa: S603 (our own interpreter)
+    try:
+        yield process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def seed_projects(arguments: argparse.Namespace, url: str) -> list[tuple[str, pool.Seeded]]:
@@ -343,6 +389,7 @@ def conclude(
     premises: list[dict[str, Any]],
 ) -> None:
     bare = run.figures(BARE)
+    floor_endpoint = run.figures(FLOOR)
     levels = [
         level_figures(bare, run.figures(name), open_leases)
         for name, open_leases in zip(run.collectors, arguments.open_leases, strict=True)
@@ -358,6 +405,10 @@ def conclude(
         "pool": arguments.pool,
         "pages_per_session": arguments.pages_per_session,
         "bare": bare,
+        "deriver": arguments.deriver,
+        "floor_endpoint": floor_endpoint,
+        "floor_endpoint_ratio": floor_endpoint["requests_per_second"]
+        / max(bare["requests_per_second"], 1e-9),
         "derivation_lag": run.lag_figures,
         "cpu_goal_us": CPU_GOAL_US[arguments.database],
         # The fewest open leases: the figures docs/design.md §8's goal is read from.
@@ -402,7 +453,11 @@ def level_figures(
 def cpu_per_page_view(level: dict[str, Any]) -> float:
     """Server CPU plus PostgreSQL backends' CPU per collector request."""
     collector = level["collector"]
-    return float(collector["server_cpu_us_per_request"] + collector["database_cpu_us_per_request"])
+    return float(
+        collector["server_cpu_us_per_request"]
+        + collector["database_cpu_us_per_request"]
+        + collector["deriver_process_cpu_us_per_request"]
+    )
 
 
 def lost_page_view_check(
@@ -440,7 +495,8 @@ def describe_premise(premise: dict[str, Any]) -> str:
 
 def describe(result: dict[str, Any], path: Path) -> str:
     bare = result["bare"]
-    rows = [(BARE, bare, bare["cpu"])]
+    floor_endpoint = result["floor_endpoint"]
+    rows = [(BARE, bare, bare["cpu"]), (FLOOR, floor_endpoint, floor_endpoint["cpu"])]
     rows += [
         (collector_name(level["open_leases"]), level["collector"], level["collector"]["cpu"])
         for level in result["levels"]
@@ -449,8 +505,10 @@ def describe(result: dict[str, Any], path: Path) -> str:
         "",
         f"{result['database']}, {result['connections']} connections, "
         f"{result['measured_seconds_per_endpoint']:g} s per endpoint in "
-        f"{result['rounds']} rounds, pool of {result['pool']} numbers per project",
+        f"{result['rounds']} rounds, pool of {result['pool']} numbers per project, deriver "
+        f"{'in a process apart' if result['deriver'] == 'process' else 'a thread of the server'}",
         report.table(rows),
+        floor_endpoint_line(result),
     ]
     for level in result["levels"]:
         lines += level_lines(result["database"], bare, level)
@@ -467,6 +525,18 @@ def level_lines(database: str, bare: dict[str, Any], level: dict[str, Any]) -> l
         f"  ratio collector/bare: {level['ratio']:.3f} ({verdict} the goal of {GOAL}); "
         f"per round: {rounds}; CPU cost ratio {level['cpu_cost_ratio']:.3f}",
     ]
+
+
+def floor_endpoint_line(result: dict[str, Any]) -> str:
+    floor_endpoint, bare = result["floor_endpoint"], result["bare"]
+    return (
+        f"floor endpoint (bare + JSON parse + one journal row + group commit, raw driver): "
+        f"ratio {result['floor_endpoint_ratio']:.3f}; server CPU per request "
+        f"{floor_endpoint['server_cpu_us_per_request']:,.0f} µs (event loop "
+        f"{floor_endpoint['server_event_loop_cpu_us_per_request']:,.0f}), bare "
+        f"{bare['server_cpu_us_per_request']:,.0f} µs; PostgreSQL backends "
+        f"{floor_endpoint['database_cpu_us_per_request']:,.0f} µs"
+    )
 
 
 def cpu_goal_line(result: dict[str, Any]) -> str:
@@ -528,7 +598,11 @@ def cpu_cost_ratio(bare: dict[str, Any], collector: dict[str, Any]) -> float:
     """Bare CPU per request over collector CPU per request (server plus PostgreSQL backends):
     what the ratio would be if both endpoints were limited by CPU alone. Steadier than the
     throughput ratio on a busy machine, but blind to waits (fsync, round trips)."""
-    spent = collector["server_cpu_us_per_request"] + collector["database_cpu_us_per_request"]
+    spent = (
+        collector["server_cpu_us_per_request"]
+        + collector["database_cpu_us_per_request"]
+        + collector["deriver_process_cpu_us_per_request"]
+    )
     return float(bare["server_cpu_us_per_request"] / max(spent, 1e-9))
 
 
@@ -542,6 +616,8 @@ def cpu_line(database: str, bare: dict[str, Any], collector: dict[str, Any]) -> 
     )
     if database == "postgresql":
         line += f"; PostgreSQL backends {collector['database_cpu_us_per_request']:,.0f} µs"
+    if collector["deriver_process_cpu_us_per_request"]:
+        line += f"; deriver process {collector['deriver_process_cpu_us_per_request']:,.0f} µs"
     return line
 
 
@@ -561,6 +637,11 @@ def show_profile(arguments: argparse.Namespace, run: Run) -> None:
     from harness.profiling import summary
 
     path = profile_path(arguments)
+    if arguments.profile == "sample":
+        path = server.samples_path(path)
+        if path.exists():
+            say(path.read_text())
+        return
     if not path.exists():
         say(f"no profile was written to {path}")
         return

@@ -28,7 +28,9 @@ def add_database_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_profile_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
-        "--profile", choices=sorted(server.PROFILE_CLOCKS), help=f"profile {what}: cpu or wall"
+        "--profile",
+        choices=sorted(server.PROFILE_CLOCKS),
+        help=f"profile {what}: cProfile on the cpu or wall clock, or sample (harness/sampler.py)",
     )
 
 
@@ -38,6 +40,7 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--without-deriver", action="store_true", help=argparse.SUPPRESS)
 
 
 def server_command(
@@ -47,6 +50,8 @@ def server_command(
     command = [sys.executable, script, "--serve", "--database-url", url, "--port", str(port)]
     if arguments.profile:
         command += ["--profile", arguments.profile, "--profile-out", str(profile_out)]
+    if getattr(arguments, "deriver", "thread") == "process":
+        command.append("--without-deriver")
     return command
 
 
@@ -56,7 +61,11 @@ def serve_or_run(
     """In the server subprocess, serves; in the benchmark, runs it, cleaning up on SIGTERM."""
     if arguments.serve:
         server.serve(
-            arguments.database_url, arguments.port, arguments.profile_out, arguments.profile
+            arguments.database_url,
+            arguments.port,
+            arguments.profile_out,
+            arguments.profile,
+            deriver=not arguments.without_deriver,
         )
         return 0
     return run_cleaning_up(arguments, benchmark)

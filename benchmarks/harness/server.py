@@ -23,7 +23,8 @@ BARE_HEADERS = [
     (b"content-type", b"application/json"),
     (b"content-length", str(len(BARE_BODY)).encode()),
 ]
-PROFILE_CLOCKS = ("cpu", "wall")
+# cProfile with either clock, or the sampler (harness/sampler.py; written next to the path).
+PROFILE_CLOCKS = ("cpu", "wall", "sample")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
@@ -40,17 +41,26 @@ async def bare(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": BARE_BODY})
 
 
-def with_bare_endpoint(app: Any) -> Any:
+def with_bare_endpoint(app: Any, database_url: str | None = None) -> Any:
+    """``/bare`` in front of ``app``, and ``/floor`` (harness/floor_endpoint.py) when given
+    the database."""
+    from harness.floor_endpoint import FLOOR_PATH, FloorWriter, floor
+
+    writer = FloorWriter(database_url) if database_url else None
+
     async def routed(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == BARE_PATH:
             await bare(scope, receive, send)
+        elif writer is not None and scope["type"] == "http" and scope["path"] == FLOOR_PATH:
+            await floor(writer, receive, send)
         else:
             await app(scope, receive, send)
 
     return routed
 
 
-def build_app(database_url: str) -> Any:
+def build_app(database_url: str, deriver: bool = True) -> Any:
+    """``deriver``: False when the benchmark runs ``dialtrail deriver`` as a process apart."""
     from dialtrail import settings
     from dialtrail.app import create_app
 
@@ -59,20 +69,32 @@ def build_app(database_url: str) -> Any:
     )
     # The load comes from one address; the rate limit must not be what is measured. The
     # benchmarks that deliver webhooks run their own worker; the deriver runs as in `serve`.
-    config = config.replace(collector_rate=1e9, collector_burst=10**9, worker=False)
-    return with_bare_endpoint(create_app(config))
+    config = config.replace(
+        collector_rate=1e9, collector_burst=10**9, worker=False, deriver=deriver
+    )
+    return with_bare_endpoint(create_app(config), database_url)
 
 
-def serve(database_url: str, port: int, profile_path: Path | None, clock: str | None) -> None:
+def serve(
+    database_url: str,
+    port: int,
+    profile_path: Path | None,
+    clock: str | None,
+    deriver: bool = True,
+) -> None:
     import uvicorn
 
     from harness.profiling import ThreadProfilers
+    from harness.sampler import Sampler
 
+    sampler = Sampler() if profile_path and clock == "sample" else None
     # Threads the app starts (a writer thread, say) must be profiled too: hook them first.
-    profilers = ThreadProfilers(clock or "cpu") if profile_path else None
-    app = build_app(database_url)
+    profilers = ThreadProfilers(clock or "cpu") if profile_path and not sampler else None
+    app = build_app(database_url, deriver)
     if profilers is not None:
         profilers.start_in_thread()  # the main thread (event loop), after the imports
+    if sampler is not None:
+        sampler.start()
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -84,6 +106,12 @@ def serve(database_url: str, port: int, profile_path: Path | None, clock: str | 
     )
     if profilers is not None and profile_path is not None:
         profilers.save(profile_path)
+    if sampler is not None and profile_path is not None:
+        sampler.save(samples_path(profile_path))
+
+
+def samples_path(profile_path: Path) -> Path:
+    return profile_path.with_suffix(".samples.txt")
 
 
 def free_port() -> int:

@@ -68,6 +68,7 @@ class Reading:
     server: float = 0.0
     server_event_loop: float = 0.0
     database: float = 0.0
+    deriver: float = 0.0  # a deriver process apart from the server, if any
     machine_busy: float = 0.0
     machine_total: float = 0.0
 
@@ -83,9 +84,12 @@ class CpuMeter:
     backends serving the scratch database (``database_marker`` is `` NAME `` as it appears in
     their process titles)."""
 
-    def __init__(self, server_pid: int, database_marker: str | None) -> None:
+    def __init__(
+        self, server_pid: int, database_marker: str | None, deriver_pid: int | None = None
+    ) -> None:
         self.server_pid = server_pid
         self.database_marker = database_marker
+        self.deriver_pid = deriver_pid
 
     def read(self) -> Reading:
         busy, total = machine_cpu()
@@ -95,6 +99,7 @@ class CpuMeter:
             server=process_cpu(self.server_pid),
             server_event_loop=event_loop_cpu(self.server_pid),
             database=self.database_cpu(),
+            deriver=process_cpu(self.deriver_pid) if self.deriver_pid else 0.0,
             machine_busy=busy,
             machine_total=total,
         )
@@ -103,7 +108,8 @@ class CpuMeter:
         if not self.database_marker:
             return 0.0
         pids = processes_named(self.database_marker)
-        return sum(process_cpu(pid) for pid in pids if pid not in {os.getpid(), self.server_pid})
+        ours = {os.getpid(), self.server_pid, self.deriver_pid}
+        return sum(process_cpu(pid) for pid in pids if pid not in ours)
 
 
 def cores(used: Reading) -> dict[str, float]:
@@ -114,6 +120,7 @@ def cores(used: Reading) -> dict[str, float]:
         "server_cores": used.server / wall,
         "server_event_loop_cores": used.server_event_loop / wall,
         "database_cores": max(0.0, used.database) / wall,
+        "deriver_cores": used.deriver / wall,
         "machine_busy": used.machine_busy / used.machine_total if used.machine_total else 0.0,
     }
 

@@ -35,6 +35,7 @@ from dialtrail.collector.deriver import Deriver
 from dialtrail.collector.metrics import JournalCollector, lag_histogram
 from dialtrail.collector.ratelimit import RateLimiter
 from dialtrail.collector.routes import Collector, is_collector_path
+from dialtrail.collector.writer import turns_for
 from dialtrail.conversions.api import router as conversions_router
 from dialtrail.conversions.feed_api import router as conversion_files_router
 from dialtrail.entities.api import router as entities_router
@@ -109,12 +110,15 @@ def create_app(
         JournalCollector(app.state.session_factory, lambda: app.state.clock())
     )
     lags = lag_histogram(app.state.metrics)
+    # The collector's writer and the deriver take turns at SQLite's one write lock.
+    turns = turns_for(app.state.session_factory)
     app.state.deriver = Deriver(
         app.state.session_factory,
         lambda: app.state.clock(),
         lease_gate(settings),
         observe=lambda seconds: observe_all(lags, seconds),
         retention=timedelta(hours=settings.journal_retention_hours),
+        turns=turns,
     )
     errors.install(app)
     app.include_router(api_router(), prefix="/api/v1")
@@ -135,6 +139,7 @@ def create_app(
         lease_gate(settings),
         wake=app.state.deriver.wake,
         privacy_secret=derived_key(secret_key(settings), "privacy-hash"),
+        turns=turns,
     )
     app.add_middleware(AssumeJson, prefix="/api/v1/")
     app.add_middleware(BodySizeLimit, max_bytes=API_BODY_LIMIT)

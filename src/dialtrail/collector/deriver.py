@@ -30,12 +30,13 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from dialtrail.collector import batch, journal, store
-from dialtrail.collector.writer import tried
+from dialtrail.collector.writer import Turns, tried, turns_for
 from dialtrail.numbers.gate import ANYONE, LeaseGate
 
 logger = logging.getLogger(__name__)
 
 BATCH_ROWS = 2_000
+PRESSED_ROWS = 100  # a batch while the collector's writer waits (writer.Turns, SQLite)
 IDLE_SECONDS = 0.25  # between looks at the journal when nothing woke the deriver
 PROJECT_SECONDS = 2.0  # as the collector's project cache: entities, pool settings
 FAILURE_PAUSE = 1.0
@@ -204,8 +205,11 @@ class Deriver:
         gate: LeaseGate = ANYONE,
         observe: Callable[[list[float]], None] = lambda lags: None,
         retention: timedelta = RETENTION,
+        turns: Turns | None = None,
     ) -> None:
+        """``turns``: shared with the collector's writer in this process (writer.Turns)."""
         self.sessions = sessions
+        self.turns = turns or turns_for(sessions)
         self.clock = clock
         self.retention = retention
         self.pruned_at = -PRUNE_SECONDS  # monotonic: prune once soon after start
@@ -297,7 +301,9 @@ class Deriver:
         return step.rows
 
     def derive_and_commit(self) -> Step:
-        with self.sessions() as db:
-            step = derive_once(db, self.projects, self.clock(), self.limit)
+        with self.turns.turn(first=False) as pressed, self.sessions() as db:
+            # Requests wait for this batch (writer.Turns): a short one.
+            limit = min(self.limit, PRESSED_ROWS) if pressed else self.limit
+            step = derive_once(db, self.projects, self.clock(), limit)
             db.commit()
         return step

@@ -23,7 +23,7 @@ from dialtrail.collector import jobs, origins, sources, store
 from dialtrail.collector.answers import PREFLIGHT, UNAVAILABLE, Answer, json_answer, refusal
 from dialtrail.collector.payloads import ErrorsEvent, PageViewEvent, PingEvent, parse, storable
 from dialtrail.collector.ratelimit import RateLimiter
-from dialtrail.collector.writer import GroupWriter
+from dialtrail.collector.writer import GroupWriter, Turns
 from dialtrail.numbers.gate import ANYONE, LeaseGate
 
 logger = logging.getLogger(__name__)
@@ -68,12 +68,14 @@ class Collector:
         gate: LeaseGate = ANYONE,
         wake: Callable[[], None] = lambda: None,
         privacy_secret: bytes = b"",
+        turns: Turns | None = None,
     ) -> None:
         """``wake``: told after each commit (the deriver, to derive what was appended);
-        ``privacy_secret``: what the projects' hashing keys derive from (secrets.py)."""
+        ``privacy_secret``: what the projects' hashing keys derive from (secrets.py);
+        ``turns``: shared with the deriver of this process (writer.Turns)."""
         self.jobs = jobs.Jobs(gate, wake, privacy_secret)
         self.writer = GroupWriter(
-            sessions, write_plans=self.jobs.write_plans, committed=self.jobs.committed
+            sessions, write_plans=self.jobs.write_plans, committed=self.jobs.committed, turns=turns
         )
         self.limiter = limiter
         self.clock = clock
