@@ -1,10 +1,10 @@
 """A sampling profiler for the server under test (``--profile sample``): every few
 milliseconds a thread reads every other thread's Python stack (``sys._current_frames``) and
 its CPU clock, and charges the CPU that thread spent since the last look to the stack it is
-in now. Unlike cProfile it barely slows pure-Python code, so the shares of SQLAlchemy,
-pydantic and uvicorn are close to what they are unprofiled; C functions (sqlite3's execute,
-httptools) show as their Python caller. Wall samples (the thread's stack, CPU or not) are
-kept too: they show where a thread waits (a lock, the SQLite busy handler, fsync).
+in now. Wall samples (the thread's stack, CPU or not) show where a thread waits (a lock, the
+SQLite busy handler, fsync): that is what it is for. Its CPU by function is biased: the
+sampler runs only when it gets the interpreter lock, which threads mostly give up in
+``epoll`` or a commit, so the CPU spent before lands there (cProfile says where CPU goes).
 """
 
 from __future__ import annotations
