@@ -134,10 +134,16 @@ class Run:
     """The load of one benchmark run against a started server, endpoint by endpoint."""
 
     def __init__(
-        self, arguments: argparse.Namespace, port: int, keys: dict[str, str], meter: CpuMeter
+        self,
+        arguments: argparse.Namespace,
+        port: int,
+        keys: dict[str, str],
+        meter: CpuMeter,
+        backlog: journal.Backlog,
     ):
         self.arguments = arguments
         self.port = port
+        self.backlog = backlog
         self.paths = {BARE: server.BARE_PATH, FLOOR: FLOOR_PATH}
         self.paths.update({name: f"/c/{key}/pageview" for name, key in keys.items()})
         self.collectors = list(keys)
@@ -181,7 +187,7 @@ class Run:
         if endpoint in self.collectors and not self.arguments.before_journal:
             # The deriver's work is the page views' too: wait for it, and count its CPU.
             started = time.perf_counter()
-            await asyncio.to_thread(journal.wait_until_derived, self.port)
+            await asyncio.to_thread(self.backlog.wait)
             self.drain_seconds[endpoint] += time.perf_counter() - started
         self.cpu[endpoint] = self.cpu[endpoint] + (self.meter.read() - before)
         self.answered[endpoint] += tally.answered
@@ -212,7 +218,7 @@ class Run:
         job.pace = connections / max(rate, 1.0)
         before = await asyncio.to_thread(journal.lag_buckets, self.port)
         tally = await run_job(self.port, job, connections)
-        await asyncio.to_thread(journal.wait_until_derived, self.port)
+        await asyncio.to_thread(self.backlog.wait)
         after = await asyncio.to_thread(journal.lag_buckets, self.port)
         self.acknowledged[endpoint] += tally.acknowledged
         return journal.lag_figures(before, after, rate, tally.succeeded / seconds)
@@ -303,8 +309,14 @@ def benchmark(arguments: argparse.Namespace) -> int:
             deriver_process(arguments, database.url) as deriver_pid,
         ):
             marker = f" {database.name} " if database.backend == "postgresql" else None
-            run = Run(arguments, port, keys, CpuMeter(process.pid, marker, deriver_pid))
-            drive(run)
+            backlog = journal.Backlog(database.url)
+            others = frozenset({backlog.backend_pid} if backlog.backend_pid else ())
+            meter = CpuMeter(process.pid, marker, deriver_pid, others)
+            run = Run(arguments, port, keys, meter, backlog)
+            try:
+                drive(run)
+            finally:
+                backlog.close()
         counts = scratch.count_rows(database.url)
         premises = [pool.premise(database.url, level) for _, level in seeded if level.pool]
         floor = None if arguments.profile else collector_floor.measure(database.url, marker)

@@ -85,11 +85,18 @@ class CpuMeter:
     their process titles)."""
 
     def __init__(
-        self, server_pid: int, database_marker: str | None, deriver_pid: int | None = None
+        self,
+        server_pid: int,
+        database_marker: str | None,
+        deriver_pid: int | None = None,
+        other_pids: frozenset[int] = frozenset(),
     ) -> None:
+        """``other_pids``: backends of the scratch database that are not the server's (the
+        benchmark's own connection)."""
         self.server_pid = server_pid
         self.database_marker = database_marker
         self.deriver_pid = deriver_pid
+        self.other_pids = other_pids
 
     def read(self) -> Reading:
         busy, total = machine_cpu()
@@ -108,7 +115,7 @@ class CpuMeter:
         if not self.database_marker:
             return 0.0
         pids = processes_named(self.database_marker)
-        ours = {os.getpid(), self.server_pid, self.deriver_pid}
+        ours = {os.getpid(), self.server_pid, self.deriver_pid, *self.other_pids}
         return sum(process_cpu(pid) for pid in pids if pid not in ours)
 
 

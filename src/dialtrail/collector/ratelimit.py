@@ -29,6 +29,10 @@ class Bucket:
 
 def client_key(address: str) -> str:
     """The bucket an address counts against: itself (IPv4), or its /64 (IPv6)."""
+    if ":" not in address:
+        # IPv4 (parsed, it would print as it came: ipaddress accepts only the canonical dotted
+        # form) or no IP at all; parsing it cost each request more than its rate check.
+        return address
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:  # not an IP address (a Unix socket peer): as it is
