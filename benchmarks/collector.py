@@ -6,6 +6,7 @@ PostgreSQL); the derivation lag at half the maximum rate (goal: p99 ≤ 1 s).
     .venv/bin/python benchmarks/collector.py [--database sqlite|postgresql]
         [--duration 10] [--connections 32] [--rounds 2] [--profile cpu|wall|sample]
         [--pool 50] [--open-leases 10,10000] [--pages-per-session 4] [--lag-seconds 5]
+        [--deriver thread|process]
 
 One uvicorn process (one worker) serves Dialtrail's app plus ``/bare``, a framework-less ASGI
 callable, with its deriver thread running as in ``dialtrail serve``. This process is the load
