@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from dialtrail.calls.models import Call
-from dialtrail.reports.models import CallDay, RolledDay, SessionDay
+from dialtrail.reports.models import CallDay, CallSum, RolledDay, SessionDay
 from dialtrail.sessions.models import ChangedDay, Visitor, WebSession
 from tests.reports.conftest import report, set_timezone
 from tests.support.call_rows import CallRows
@@ -190,7 +190,7 @@ def check(
 def clear(database: Database, project_id: int) -> None:
     """A fresh start for each example: bulk deletes, which no writer of Dialtrail makes, so
     the rollups and their marks go too."""
-    tables = (Call, WebSession, Visitor, RolledDay, SessionDay, CallDay, ChangedDay)
+    tables = (Call, WebSession, Visitor, RolledDay, SessionDay, CallDay, CallSum, ChangedDay)
     with database.session() as session:
         for model in tables:
             session.execute(delete(model).where(model.project_id == project_id))

@@ -250,3 +250,44 @@ def test_upgrading_gives_every_session_its_channel(empty_database_url: str) -> N
         (2, "Paid Search"),
         (3, "Organic Search"),
     ]
+
+
+def test_upgrading_sums_the_rolled_days_per_group(empty_database_url: str) -> None:
+    """0024: each rolled day and group gets its calls summed over its rows per caller, the
+    callers counted without the row of calls with no caller, so the day stays rolled."""
+    engine = create_engine(settings_for(empty_database_url))
+    migrate.upgrade(engine, "0023")
+    with engine.begin() as connection:
+        connection.execute(text(OLD_POOL[0]))
+        connection.execute(
+            text(
+                "INSERT INTO report_call_days (project_id, dimension, day, group_key, caller,"
+                " calls, answered, missed, first_time_callers, wait_seconds, waits,"
+                " talk_seconds, talks) VALUES"
+                " (1, 'channel', '2026-01-01', 'Email', '+1', 2, 1, 1, 1, 30, 2, 60, 1),"
+                " (1, 'channel', '2026-01-01', 'Email', '+2', 1, 1, 0, 0, 5, 1, 10, 1),"
+                " (1, 'channel', '2026-01-01', 'Email', NULL, 3, 0, 3, 0, 0, 0, 0, 0),"
+                " (1, 'channel', '2026-01-02', 'Email', '+1', 1, 0, 0, 0, 0, 0, 0, 0),"
+                " (1, 'channel', '2026-01-01', NULL, '+3', 1, 0, 1, 1, 7, 1, 0, 0)"
+            )
+        )
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT CAST(day AS TEXT), group_key, calls, answered, missed,"
+                " first_time_callers, callers, wait_seconds, waits, talk_seconds, talks"
+                " FROM report_call_sums"
+            )
+        ).all()
+    engine.dispose()
+    assert sorted((tuple(row) for row in rows), key=str) == sorted(
+        [
+            ("2026-01-01", "Email", 6, 2, 4, 1, 2, 35, 3, 70, 2),
+            ("2026-01-01", None, 1, 0, 1, 1, 1, 7, 1, 0, 0),
+            ("2026-01-02", "Email", 1, 0, 0, 0, 1, 0, 0, 0, 0),
+        ],
+        key=str,
+    )

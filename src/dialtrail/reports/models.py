@@ -1,7 +1,8 @@
 """The reports' per-day rollups (reports/rollup.py, ARCHITECTURE.md "Reports"): per project,
 grouping (``dimension``: the API's group_by, "" for none) and local day in the project's time
-zone, the sessions and the calls' sums. A day is in a rollup exactly when its ``RolledDay``
-row is; a changed day (sessions/changed_days.py) or another time zone drops the three together.
+zone, the sessions and the calls' sums (per caller, and per group). A day is in a rollup
+exactly when its ``RolledDay`` row is; a changed day (sessions/changed_days.py) or another time
+zone drops the four together.
 """
 
 from __future__ import annotations
@@ -70,6 +71,33 @@ class CallDay(Base):
     answered: Mapped[int] = mapped_column(Integer)
     missed: Mapped[int] = mapped_column(Integer)
     first_time_callers: Mapped[int] = mapped_column(Integer)
+    wait_seconds: Mapped[int] = mapped_column(BigInteger)
+    waits: Mapped[int] = mapped_column(Integer)
+    talk_seconds: Mapped[int] = mapped_column(BigInteger)
+    talks: Mapped[int] = mapped_column(Integer)
+
+
+class CallSum(Base):
+    """The calls of a local day and group, summed over their callers (``callers``: how many
+    distinct ones): a report by day reads these, one row per cell of its table, instead of one
+    ``CallDay`` row per caller; only unique callers over several days need the ``CallDay``s."""
+
+    __tablename__ = "report_call_sums"
+    __table_args__ = (
+        Index("ix_report_call_sums_read", "project_id", "dimension", "day"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    dimension: Mapped[str] = mapped_column(String(DIMENSION_LENGTH))
+    day: Mapped[date] = mapped_column(Date)
+    group_key: Mapped[str | None] = mapped_column(Text)
+    calls: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    missed: Mapped[int] = mapped_column(Integer)
+    first_time_callers: Mapped[int] = mapped_column(Integer)
+    callers: Mapped[int] = mapped_column(Integer)
     wait_seconds: Mapped[int] = mapped_column(BigInteger)
     waits: Mapped[int] = mapped_column(Integer)
     talk_seconds: Mapped[int] = mapped_column(BigInteger)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from dialtrail.calls.filters import CallFilters
-from dialtrail.reports import queries, rollup
+from dialtrail.reports import queries, rolled, rollup
 from dialtrail.reports.figures import Counts, Figures, figures
 from dialtrail.reports.groupings import Grouping
 from dialtrail.reports.periods import Interval, Period, Span, spans, whole
@@ -75,7 +75,7 @@ class Reader:
 
 
 RAW = Reader(queries.call_counts, queries.session_counts)
-ROLLUP = Reader(rollup.call_counts, rollup.session_counts)
+ROLLUP = Reader(rolled.call_counts, rolled.session_counts)
 
 
 def build(db: Session, request: ReportRequest) -> Report:

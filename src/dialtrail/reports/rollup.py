@@ -11,24 +11,22 @@ no grouping, for the totals) up to date for its periods, in the reader's transac
    exactly what the raw report counts).
 
 Sessions are summed per day and group; calls per day, group and caller, so that unique callers
-(which do not add up across days) are a count of distinct callers over a few narrow rows.
+(which do not add up across days) are a count of distinct callers over a few narrow rows, and
+from those per day and group (reports/rolled.py reads them).
 On PostgreSQL a transaction-level advisory lock per project keeps two readers from summing the
 same day twice; SQLite's write lock does the same.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Date,
     Integer,
-    String,
     and_,
     bindparam,
     case,
@@ -39,17 +37,15 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from dialtrail.calls.filters import CallFilters
 from dialtrail.projects.models import Project
 from dialtrail.reports import queries
-from dialtrail.reports.figures import Counts
 from dialtrail.reports.groupings import Grouping
-from dialtrail.reports.models import CallDay, RolledDay, SessionDay
+from dialtrail.reports.models import CallDay, CallSum, RolledDay, SessionDay
 from dialtrail.reports.periods import Period, Span, spans
-from dialtrail.reports.queries import Key, Spanning, count_where
+from dialtrail.reports.queries import count_where
 from dialtrail.sessions.models import ChangedDay
 
 # Any fixed 32-bit number: with the project's id, the advisory lock a refresh holds (PostgreSQL).
@@ -108,7 +104,7 @@ def drop_other_zones(db: Session, project_id: int, timezone: str) -> None:
         RolledDay.project_id == project_id, RolledDay.timezone != timezone
     )
     if db.scalar(other.limit(1)) is not None:
-        for model in (RolledDay, SessionDay, CallDay):
+        for model in (RolledDay, SessionDay, CallDay, CallSum):
             db.execute(delete(model).where(model.project_id == project_id))
 
 
@@ -120,7 +116,7 @@ def drop_changed_days(db: Session, project_id: int, zone: ZoneInfo) -> None:
         return
     days = sorted({local for _, day in marks for local in local_days(day, zone)})
     for chunk in chunked(days):
-        for model in (RolledDay, SessionDay, CallDay):
+        for model in (RolledDay, SessionDay, CallDay, CallSum):
             db.execute(delete(model).where(model.project_id == project_id, model.day.in_(chunk)))
     for ids in chunked([id for id, _ in marks]):
         db.execute(delete(ChangedDay).where(ChangedDay.id.in_(ids)))
@@ -174,6 +170,7 @@ def roll(
     if grouping is None or grouping.counts_sessions:
         db.execute(roll_sessions(dialect, project_id, name, days, grouping))
     db.execute(roll_calls(dialect, project_id, name, days, grouping))
+    db.execute(roll_sums(project_id, name, period))
     rows = [
         {"project_id": project_id, "dimension": name, "day": span.first_day, "timezone": zone.key}
         for span in days
@@ -220,6 +217,25 @@ def roll_calls(
     return insert(CallDay).from_select(CALL_DAY_COLUMNS, rows)
 
 
+def roll_sums(project_id: int, name: str, period: Period) -> Any:
+    """The period's rows per caller, just rolled, summed per day and group (a row per caller:
+    the callers are the rows with one)."""
+    keys = (CallDay.project_id, CallDay.dimension, CallDay.day, CallDay.group_key)
+    summed = [func.sum(getattr(CallDay, column)) for column in CALL_DAY_COLUMNS[5:]]
+    callers = func.count(CallDay.caller)
+    rows = (
+        select(*keys, *summed[:4], callers, *summed[4:])
+        .where(CallDay.project_id == project_id, CallDay.dimension == name)
+        .where(CallDay.day.between(period.first_day, period.last_day))
+        .group_by(*keys)
+    )
+    return insert(CallSum).from_select(CALL_SUM_COLUMNS, rows)
+
+
+CALL_SUM_COLUMNS = [
+    "project_id", "dimension", "day", "group_key", "calls", "answered", "missed",
+    "first_time_callers", "callers", "wait_seconds", "waits", "talk_seconds", "talks",
+]  # fmt: skip
 CALL_DAY_COLUMNS = [
     "project_id", "dimension", "day", "group_key", "caller", "calls", "answered", "missed",
     "first_time_callers", "wait_seconds", "waits", "talk_seconds", "talks",
@@ -233,96 +249,3 @@ def day_of(dialect: str, first_day: date, number: Any) -> Any:
         return bindparam("first_day", first_day, type_=Date) + number
     offset = func.printf("+%d days", number)
     return func.date(bindparam("first_day", first_day.isoformat()), offset)
-
-
-# Reading: the same shapes as reports/queries.py's call_counts and session_counts.
-
-
-def call_counts(
-    db: Session,
-    project_id: int,
-    filters: CallFilters,
-    report_spans: Sequence[Span],
-    grouping: Grouping | None,
-) -> dict[Key, Counts]:
-    assert usable(filters), "the rollups have no filters"
-    query = call_counts_query(db.get_bind().dialect.name, project_id, report_spans, grouping)
-    return {
-        (row[0], row[1]): Counts(*(int(value or 0) for value in row[2:]))
-        for row in db.execute(query)
-    }
-
-
-def call_counts_query(
-    dialect: str, project_id: int, report_spans: Sequence[Span], grouping: Grouping | None
-) -> Any:
-    spanning = day_spanning(dialect, report_spans, CallDay.day)
-    return (
-        select(
-            spanning.number,
-            CallDay.group_key,
-            func.sum(CallDay.calls),
-            func.sum(CallDay.answered),
-            func.sum(CallDay.missed),
-            func.sum(CallDay.first_time_callers),
-            func.count(CallDay.caller.distinct()),
-            func.sum(CallDay.wait_seconds),
-            func.sum(CallDay.waits),
-            func.sum(CallDay.talk_seconds),
-            func.sum(CallDay.talks),
-        )
-        .select_from(*spanning.tables)
-        .where(CallDay.project_id == project_id, CallDay.dimension == dimension(grouping))
-        .where(*spanning.conditions)
-        .group_by(spanning.number, CallDay.group_key)
-    )
-
-
-def session_counts(
-    db: Session, project_id: int, report_spans: Sequence[Span], grouping: Grouping | None
-) -> dict[Key, int]:
-    per_group = grouping if grouping is not None and grouping.counts_sessions else None
-    spanning = day_spanning(db.get_bind().dialect.name, report_spans, SessionDay.day)
-    query = (
-        select(spanning.number, SessionDay.group_key, func.sum(SessionDay.sessions))
-        .select_from(*spanning.tables)
-        .where(SessionDay.project_id == project_id, SessionDay.dimension == dimension(per_group))
-        .where(*spanning.conditions)
-        .group_by(spanning.number, SessionDay.group_key)
-    )
-    return {(number, group): int(count) for number, group, count in db.execute(query)}
-
-
-def day_spanning(dialect: str, report_spans: Sequence[Span], day: Any) -> Spanning:
-    """As queries.spanned, over local days: PostgreSQL ``width_bucket`` over the spans' first
-    days within one index range; SQLite the spans as a JSON table joined by range."""
-    firsts = [span.first_day for span in report_spans]
-    end = day_after(report_spans[-1])
-    if dialect == "postgresql":
-        edges = bindparam("span_days", [*firsts, end], type_=postgresql.ARRAY(Date))
-        number = func.width_bucket(day, edges) - 1
-        return Spanning(number, [day.table], [day >= firsts[0], day < end])
-    table = day_table([*firsts, end])
-    conditions = [day >= table.c.first_day, day < table.c.end_day]
-    return Spanning(table.c.number, [table, day.table], conditions)
-
-
-def day_after(span: Span) -> date:
-    """The local day after a span of whole local days: its length rounded to days (a DST change
-    moves it by an hour at most)."""
-    return span.first_day + timedelta(days=round((span.end - span.start) / timedelta(days=1)))
-
-
-def day_table(edges: list[date]) -> Any:
-    """SQLite: ``day_spans (number, first_day, end_day)`` from one JSON parameter."""
-    bounds = json.dumps(
-        [[first.isoformat(), after.isoformat()] for first, after in pairwise(edges)]
-    )
-    rows = DAY_ROWS.bindparams(bindparam("day_spans", bounds, type_=String))
-    return rows.columns(number=Integer, first_day=String, end_day=String).cte("day_spans")
-
-
-DAY_ROWS = text(
-    "SELECT CAST(key AS INTEGER) AS number, json_extract(value, '$[0]') AS first_day,"
-    " json_extract(value, '$[1]') AS end_day FROM json_each(:day_spans)"
-)
