@@ -115,9 +115,15 @@ def drop_changed_days(db: Session, project_id: int, zone: ZoneInfo) -> None:
     if not marks:
         return
     days = sorted({local for _, day in marks for local in local_days(day, zone)})
+    # The dimensions named, so that each delete is a few ranges of the (project, dimension,
+    # day) indexes rather than a walk of every row of the project.
+    names = list(
+        db.scalars(select(RolledDay.dimension).distinct().where(RolledDay.project_id == project_id))
+    )
     for chunk in chunked(days):
         for model in (RolledDay, SessionDay, CallDay, CallSum):
-            db.execute(delete(model).where(model.project_id == project_id, model.day.in_(chunk)))
+            rolled = and_(model.dimension.in_(names), model.day.in_(chunk))
+            db.execute(delete(model).where(model.project_id == project_id, rolled))
     for ids in chunked([id for id, _ in marks]):
         db.execute(delete(ChangedDay).where(ChangedDay.id.in_(ids)))
 
