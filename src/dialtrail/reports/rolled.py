@@ -84,7 +84,8 @@ def unique_callers_query(
     PostgreSQL the group and caller are compared bytewise (``COLLATE "C"``: the same equality,
     without sorting a million callers by the language's collation rules)."""
     spanning = day_spanning(dialect, report_spans, CallDay.day)
-    group_key, caller = CallDay.group_key, CallDay.caller
+    group_key: Any = CallDay.group_key
+    caller: Any = CallDay.caller
     if dialect == "postgresql":
         group_key, caller = group_key.collate("C"), caller.collate("C")
     each = (
