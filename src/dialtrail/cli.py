@@ -393,6 +393,15 @@ def run_migrate(arguments: argparse.Namespace, config: settings.Settings) -> Non
     migrate.upgrade(engine)
     after = migrate.current_revision(engine)
     print(f"database at revision {after}" + ("" if before != after else " (no change)"))
+    warm_reports(config)
+
+
+def warm_reports(config: settings.Settings) -> None:
+    from dialtrail.reports.rollup import WARM_DAYS, warm
+
+    with open_session(config) as session:
+        warmed = warm(session, utcnow())
+    print(f"rolled up the reports' last {WARM_DAYS} days of {warmed} projects")
 
 
 def run_createadmin(arguments: argparse.Namespace, config: settings.Settings) -> None:
@@ -500,6 +509,7 @@ def run_prune(arguments: argparse.Namespace, config: settings.Settings) -> None:
         f"{config.journal_retention_hours} hours (DIALTRAIL_JOURNAL_RETENTION_HOURS)"
     )
     print(f"applied the reports' marks of changed days of {marked} projects")
+    warm_reports(config)
 
 
 def prune_project(session: Session, project: Project, now: datetime, age: timedelta | None) -> str:

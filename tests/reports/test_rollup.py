@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from dialtrail.collector.deriver import catch_up
 from dialtrail.reports.models import RolledDay
-from dialtrail.reports.rollup import consume_marks
+from dialtrail.reports.rollup import consume_marks, warm
 from dialtrail.sessions.models import ChangedDay
 from dialtrail.sessions.retention import prune
 from tests.reports.conftest import report, set_timezone
@@ -100,3 +100,28 @@ def test_marks_applied_by_prune_leave_the_next_report_exact(
 
     after = report(world.owner.client, world.project_id, **period)
     assert after["totals"]["sessions"] == 1
+
+
+def test_warming_rolls_up_what_the_admin_shows_first(
+    world: World, database: Database, rows: CallRows
+) -> None:
+    """``dialtrail migrate`` and ``prune`` roll up the last 30 days by channel and in total,
+    and the 30 before (the Reports page's comparison): the first report after an upgrade
+    then sums nothing, and its figures are the calls'."""
+    set_timezone(database, world.project_id, "UTC")
+    now = datetime.now(UTC)
+    rows.call(now - timedelta(days=3))
+    with database.session() as session:
+        assert warm(session, now) >= 1
+        per_dimension = session.execute(
+            select(RolledDay.dimension, func.count())
+            .where(RolledDay.project_id == world.project_id)
+            .group_by(RolledDay.dimension)
+        ).all()
+    assert sorted(tuple(row) for row in per_dimension) == [("", 60), ("channel", 60)]
+
+    today = now.date()
+    period = {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()}
+    body = report(world.owner.client, world.project_id, group_by="channel", **period)
+    assert body["totals"]["calls"] == 1
+    assert rolled_days(database, world.project_id) == 120
