@@ -74,10 +74,24 @@ class Reader:
         [Session, int, CallFilters, Sequence[Span], Grouping | None], dict[Key, Counts]
     ]
     session_counts: Callable[[Session, int, Sequence[Span], Grouping | None], dict[Key, int]]
+    # A whole period's call sums per group and in total (span 0): one read of the callers
+    # can answer both.
+    per_group_and_total: Callable[
+        [Session, int, CallFilters, Span, Grouping], tuple[dict[Key, Counts], dict[Key, Counts]]
+    ]
 
 
-RAW = Reader(queries.call_counts, queries.session_counts)
-ROLLUP = Reader(rolled.call_counts, rolled.session_counts)
+def raw_per_group_and_total(
+    db: Session, project_id: int, filters: CallFilters, span: Span, grouping: Grouping
+) -> tuple[dict[Key, Counts], dict[Key, Counts]]:
+    return (
+        queries.call_counts(db, project_id, filters, [span], grouping),
+        queries.call_counts(db, project_id, filters, [span], None),
+    )
+
+
+RAW = Reader(queries.call_counts, queries.session_counts, raw_per_group_and_total)
+ROLLUP = Reader(rolled.call_counts, rolled.session_counts, rolled.per_group_and_total)
 
 
 def build(db: Session, request: ReportRequest) -> Report:
@@ -146,16 +160,9 @@ def summed(
     overall = [whole(period, zone)]
     project, filters, grouping = request.project_id, request.filters, request.grouping
     sessions = reader.session_counts(db, project, report_spans or overall, grouping)
-    by_group = with_sessions(
-        reader.call_counts(db, project, filters, overall, grouping),
-        added(sessions, per_span=False),
-        grouping.counts_sessions,
-    )
-    total = with_sessions(
-        reader.call_counts(db, project, filters, overall, None),
-        {(0, None): sum(sessions.values())},
-        counts_sessions=True,
-    )
+    per_group, in_total = reader.per_group_and_total(db, project, filters, overall[0], grouping)
+    by_group = with_sessions(per_group, added(sessions, per_span=False), grouping.counts_sessions)
+    total = with_sessions(in_total, {(0, None): sum(sessions.values())}, counts_sessions=True)
     by_span_and_group: dict[tuple[int, str | None], Counts] = {}
     by_span: dict[int, Counts] = {}
     if report_spans:

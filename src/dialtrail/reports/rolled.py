@@ -38,15 +38,43 @@ def call_counts(
 ) -> dict[Key, Counts]:
     assert usable(filters), "the rollups have no filters"
     dialect = db.get_bind().dialect.name
-    query = call_sums_query(dialect, project_id, report_spans, grouping)
-    counts = {
-        (row[0], row[1]): Counts(*(int(value or 0) for value in row[2:]))
-        for row in db.execute(query)
-    }
+    counts = summed(db, call_sums_query(dialect, project_id, report_spans, grouping))
     if all(one_day(span) for span in report_spans):
         return counts
     query = unique_callers_query(dialect, project_id, report_spans, grouping)
     callers: dict[Key, int] = {(number, key): count for number, key, count in db.execute(query)}
+    return with_callers(counts, callers)
+
+
+def per_group_and_total(
+    db: Session, project_id: int, filters: CallFilters, span: Span, grouping: Grouping
+) -> tuple[dict[Key, Counts], dict[Key, Counts]]:
+    """A whole span's sums per group and in total. PostgreSQL counts both kinds of unique
+    callers in one read of the group's rows per caller (``ROLLUP``: each call is in exactly one
+    group, so the callers of all groups are the total's); SQLite reads them twice."""
+    dialect = db.get_bind().dialect.name
+    if dialect != "postgresql":
+        return (
+            call_counts(db, project_id, filters, [span], grouping),
+            call_counts(db, project_id, filters, [span], None),
+        )
+    per_group = summed(db, call_sums_query(dialect, project_id, [span], grouping))
+    in_total = summed(db, call_sums_query(dialect, project_id, [span], None))
+    # Two dicts: the total's key and the key of the calls without a value are both (0, None).
+    callers: tuple[dict[Key, int], dict[Key, int]] = ({}, {})
+    for key, is_total, count in db.execute(rolled_up_callers_query(project_id, span, grouping)):
+        callers[is_total][(0, key)] = count
+    return with_callers(per_group, callers[0]), with_callers(in_total, callers[1])
+
+
+def summed(db: Session, query: Any) -> dict[Key, Counts]:
+    return {
+        (row[0], row[1]): Counts(*(int(value or 0) for value in row[2:]))
+        for row in db.execute(query)
+    }
+
+
+def with_callers(counts: dict[Key, Counts], callers: dict[Key, int]) -> dict[Key, Counts]:
     return {
         key: replace(counted, unique_callers=callers.get(key, 0)) for key, counted in counts.items()
     }
@@ -103,6 +131,23 @@ def unique_callers_query(
     return select(each.c.number, each.c.group_key, counted).group_by(
         each.c.number, each.c.group_key
     )
+
+
+def rolled_up_callers_query(project_id: int, span: Span, grouping: Grouping) -> Any:
+    """PostgreSQL: distinct callers per group of the span and, in the row ``ROLLUP`` adds
+    (``grouping(…)`` 1), of all groups together."""
+    each = (
+        select(
+            CallDay.group_key.collate("C").label("group_key"),
+            CallDay.caller.collate("C").label("caller"),
+        )
+        .where(CallDay.project_id == project_id, CallDay.dimension == dimension(grouping))
+        .where(CallDay.day >= span.first_day, CallDay.day < day_after(span))
+        .subquery("each_caller")
+    )
+    return select(
+        each.c.group_key, func.grouping(each.c.group_key), func.count(each.c.caller.distinct())
+    ).group_by(func.rollup(each.c.group_key))
 
 
 def one_day(span: Span) -> bool:
