@@ -11,10 +11,11 @@ itself (PostgreSQL: ``generate_series``; SQLite: a recursive CTE): ``--sessions-
 and 200 campaigns (one visit in eight without), a visitor per four sessions, and ``--calls``
 calls, each attributed to a session and started two minutes after it, with realistic visit
 and entity snapshots; on PostgreSQL the plain indexes of those tables are dropped while they
-fill and built again after (one sort each; the full volume filled in 7–9 minutes on the
-shared 2-core machine), and the row counts are checked. Then ``ANALYZE`` (PostgreSQL: ``VACUUM ANALYZE``, which also marks the
-pages all-visible for index-only scans), and each report is built ``--repeat`` times with
-``reports.report.build``, the function behind the API and the page. The first run is cold: it
+fill and built again after (one sort each; the full volume filled in 7 to 9 minutes on the
+shared 2-core machine), and the row counts are checked. Then ``ANALYZE`` (PostgreSQL:
+``VACUUM ANALYZE``, which also marks the pages all-visible for index-only scans), and each
+report is built ``--repeat`` times with ``reports.report.build``, the function behind the API
+and the page. The first run is cold: it
 sums every day of both periods into the per-day rollups (reports/rollup.py), as the first
 report after an upgrade does. Before each later run two days of the period are marked changed
 (its last day, as the collector's deriver marks today all the time, and one day in the
