@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from dialtrail.app import create_app
+from tests.support.clients import http_client
 from tests.support.databases import Database
 from tests.support.server import serve
 
@@ -29,7 +31,7 @@ def protected(database: Database) -> Iterator[str]:
 def test_it_refuses_metrics_without_the_token(protected: str, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
 
-    response = httpx.get(f"{protected}/metrics", headers=headers)
+    response = get(f"{protected}/metrics", headers=headers)
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
@@ -39,11 +41,18 @@ def test_it_refuses_metrics_without_the_token(protected: str, authorization: str
 
 
 def test_it_answers_metrics_with_the_token(protected: str) -> None:
-    response = httpx.get(f"{protected}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    response = get(f"{protected}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
 
     assert response.status_code == 200
     assert "dialtrail_webhook_queue_depth" in response.text
 
 
 def test_metrics_are_open_when_no_token_is_set(server_url: str) -> None:
-    assert httpx.get(f"{server_url}/metrics").status_code == 200
+    assert get(f"{server_url}/metrics").status_code == 200
+
+
+def get(url: str, **options: Any) -> httpx.Response:
+    # httpx.get's own 5 s timeout: a busy machine once took longer to answer the first request
+    # of a server just started (a ReadTimeout in CI); the suite's clients wait 30 s.
+    with http_client(url) as client:
+        return client.get(url, **options)

@@ -105,11 +105,15 @@ def postgresql_indexes(connection: Connection, statement: Any) -> set[tuple[str,
     values = compiled.construct_params(sample_values(compiled.params, text_times=False))
     connection.exec_driver_sql("SET enable_seqscan = off")
     connection.exec_driver_sql("SET enable_sort = off")
-    # On an empty table two partial indexes can cost exactly the same, and PostgreSQL then
-    # picks either: give it the open leases of a busy site (rolled back with the connection;
-    # foreign keys unchecked meanwhile), so the plan is the one it would choose in production.
+    # On an empty table two indexes can cost exactly the same, and PostgreSQL then picks
+    # either, by whatever statistics the tests before left behind (CI once saw pool_state
+    # read uq_tracking_numbers_project_number): give it the numbers and leases of busy sites
+    # (most leases long closed) and fresh statistics of them (all rolled back with the
+    # connection; foreign keys unchecked meanwhile), so the plan is the one production gets.
     connection.exec_driver_sql("SET session_replication_role = replica")
+    connection.exec_driver_sql(NUMBERS)
     connection.exec_driver_sql(OPEN_LEASES)
+    connection.exec_driver_sql("ANALYZE tracking_numbers, number_leases")
     found = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", values).scalar_one()
     used = set()
     for node in plan_nodes(found[0]["Plan"]):
@@ -121,11 +125,23 @@ def postgresql_indexes(connection: Connection, statement: Any) -> set[tuple[str,
     return used
 
 
+# Ten projects' numbers: mostly in their pools, some static, some removed.
+NUMBERS = """
+INSERT INTO tracking_numbers (id, project_id, number, kind, label, created_at, removed_at)
+SELECT n, mod(n, 10) + 1, '+1212555' || lpad(n::text, 4, '0'),
+  CASE WHEN mod(n, 7) = 0 THEN 'static' ELSE 'pool' END, '', now(),
+  CASE WHEN mod(n, 11) = 0 THEN now() END
+FROM generate_series(1, 2000) AS n
+"""
 OPEN_LEASES = """
 INSERT INTO number_leases
   (project_id, number_id, session_id, shared, started_at, renewed_at, expires_at, network)
 SELECT mod(n, 10) + 1, n, n, false, now(), now(), now() + interval '5 minutes', NULL
-FROM generate_series(1, 2000) AS n
+FROM generate_series(1, 2000) AS n;
+INSERT INTO number_leases (project_id, number_id, session_id, shared, started_at, renewed_at,
+  expires_at, released_at, network)
+SELECT mod(n, 10) + 1, mod(n, 2000) + 1, n, false, now(), now(), now(), now(), NULL
+FROM generate_series(2001, 20000) AS n
 """
 
 
