@@ -18,8 +18,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# Four workers on two cores: half of the suite's time is spent waiting (on PostgreSQL, on
+# Chromium, on `dialtrail` processes starting), so two workers left the cores idle half the
+# run (ARCHITECTURE.md, "Testing").
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 4
 
 # Debian's Chromium for the browser tests, installed when missing (see scripts/install-chromium).
 browser:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import Page, Route
 
 from tests.support.admin_browser import shoot, sign_in
@@ -14,6 +15,8 @@ from tests.support.databases import Database
 from tests.support.people import World
 
 
+# Redirects only: the database cannot change where a browser is sent (SQLite only).
+@pytest.mark.storage_agnostic
 def test_a_browser_opening_the_root_is_sent_to_sign_in_then_to_the_admin(
     page: Page, world: World, database: Database
 ) -> None:
@@ -29,6 +32,8 @@ def test_a_browser_opening_the_root_is_sent_to_sign_in_then_to_the_admin(
     assert page.get_by_role("link", name="Installation").is_visible()
 
 
+# The page's wording around a project's name: rendering, not storage (SQLite only).
+@pytest.mark.storage_agnostic
 def test_installation_names_a_project_called_site_without_doubling_it(
     page: Page, world: World, database: Database
 ) -> None:
@@ -47,6 +52,8 @@ def test_installation_names_a_project_called_site_without_doubling_it(
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
+# The API docs are static assets and headers: no row is read (SQLite only).
+@pytest.mark.storage_agnostic
 def test_the_api_docs_render_offline_under_the_strict_policy(
     page: Page, world: World, database: Database
 ) -> None:
