@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import httpx
 import pytest
 
 from dialtrail.app import create_app
-from tests.support.clients import http_client
+from tests.support.clients import get
 from tests.support.databases import Database
 from tests.support.server import serve
 
@@ -49,10 +47,3 @@ def test_it_answers_metrics_with_the_token(protected: str) -> None:
 
 def test_metrics_are_open_when_no_token_is_set(server_url: str) -> None:
     assert get(f"{server_url}/metrics").status_code == 200
-
-
-def get(url: str, **options: Any) -> httpx.Response:
-    # httpx.get's own 5 s timeout: a busy machine once took longer to answer the first request
-    # of a server just started (a ReadTimeout in CI); the suite's clients wait 30 s.
-    with http_client(url) as client:
-        return client.get(url, **options)

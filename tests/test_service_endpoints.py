@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
+from tests.support.clients import get
 from tests.support.people import World
 
 
@@ -87,7 +87,7 @@ def test_a_non_numeric_id_names_the_path_parameter(world: World) -> None:
 def test_the_home_page_points_api_clients_at_the_docs(server_url: str) -> None:
     for accept in (None, "application/json", "*/*"):
         headers = {"Accept": accept} if accept else {}
-        response = httpx.get(server_url + "/", headers=headers)
+        response = get(server_url + "/", headers=headers)
         assert response.status_code == 200, accept
         assert response.json()["api_docs"] == "/api/docs"
         assert "Accept" in response.headers["vary"]
@@ -98,7 +98,7 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 
 @pytest.mark.storage_agnostic
 def test_a_browser_opening_the_home_page_is_sent_to_sign_in(server_url: str) -> None:
-    response = httpx.get(server_url + "/", headers={"Accept": BROWSER_ACCEPT})
+    response = get(server_url + "/", headers={"Accept": BROWSER_ACCEPT})
 
     assert response.status_code == 303
     assert response.headers["location"] == "/admin/login"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from tests.admin.conftest import SignedIn
 from tests.support.admin import browser_client, signed_in
+from tests.support.clients import http_client
 from tests.support.databases import Database
 from tests.support.people import World
 from tests.support.processes import database_url, serving
@@ -27,7 +26,7 @@ def test_a_token_is_shown_once_works_and_can_be_revoked(world: World, owner: Sig
     secret = found.group(1)
     assert secret not in created.headers["location"]
 
-    api = httpx.Client(base_url=world.base_url, headers={"Authorization": f"Bearer {secret}"})
+    api = http_client(world.base_url, headers={"Authorization": f"Bearer {secret}"})
     assert api.get("/api/v1/projects").status_code == 200
     listing = owner.client.get("/admin/account/tokens").text
     assert secret not in listing

@@ -8,7 +8,6 @@ import json
 import re
 from datetime import UTC, datetime
 
-import httpx
 from playwright.sync_api import Page
 from sqlalchemy import func, select
 
@@ -16,6 +15,7 @@ from dialtrail.demo import DEMO_ADMIN, seed_demo
 from dialtrail.numbers.models import NumberLease
 from dialtrail.webhooks.models import Webhook
 from dialtrail.webhooks.signing import new_secret
+from tests.support.clients import http_client
 from tests.support.databases import Database
 from tests.support.hooks import BOX, Clock, deliver
 from tests.support.processes import database_url, run
@@ -76,7 +76,7 @@ def test_a_demo_visit_then_simulate_call_tells_one_story(page: Page, database: D
         called = run(database_url(database), "simulate-call", "--project", "1", "--to", number)
         assert called.returncode == 0, called.stderr
         call_id = called.stdout.split("call ", 1)[1].split(":", 1)[0]
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api:
+        with http_client(base, headers={"Authorization": f"Bearer {token}"}) as api:
             call = api.get(f"/api/v1/projects/1/calls/{call_id}").json()
             visit = api.get(f"/api/v1/projects/1/sessions/{session}").json()
         sign_in_as(page, base, DEMO_ADMIN, password)

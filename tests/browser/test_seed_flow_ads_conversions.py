@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.support.admin_browser import shoot, sign_in
+from tests.support.clients import http_client
 from tests.support.collector import public_key
 from tests.support.databases import Database
 from tests.support.people import World
@@ -138,7 +139,7 @@ def test_calls_from_ad_clicks_become_rows_of_the_files_the_networks_fetch(
     # their paths, on the test server.
     google_path, microsoft_path = (urlsplit(files[name]).path for name in ("google", "microsoft"))
     assert google_path == f"/conversions/{world.project_id}/google-ads.csv"
-    fetcher = httpx.Client(base_url=world.base_url, headers={"Authorization": f"Basic {pair}"})
+    fetcher = http_client(world.base_url, headers={"Authorization": f"Basic {pair}"})
 
     with fetcher:
         google = table(fetcher.get(google_path), "Google Click ID")

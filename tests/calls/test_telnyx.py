@@ -25,6 +25,7 @@ from dialtrail.calls.adapters.telnyx.models import TelnyxSettings
 from dialtrail.calls.adapters.telnyx.signature import signature_for
 from dialtrail.calls.models import TelephonyReceipt
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene, T
+from tests.support.clients import http_client
 from tests.support.databases import Database
 from tests.support.receiver import Answer, Receiver, receiving
 from tests.support.server import serve
@@ -61,7 +62,7 @@ def telnyx(scene: Scene, telnyx_url: str, telnyx_api: Receiver) -> Iterator[Teln
     telnyx_api.received.clear()
     telnyx_api.answers.clear()
     configure(scene, public_key=PUBLIC_KEY, api_key=API_KEY)
-    with httpx.Client(base_url=telnyx_url, timeout=30) as client:
+    with http_client(telnyx_url, timeout=30) as client:
         yield Telnyx(scene, client, telnyx_api)
 
 
@@ -284,7 +285,7 @@ def test_a_replay_within_the_tolerance_is_a_duplicate(telnyx: Telnyx) -> None:
 
 def test_it_explains_a_project_without_telnyx_credentials(scene: Scene, telnyx_url: str) -> None:
     raw = json.dumps(recorded("call-initiated")).encode()
-    with httpx.Client(base_url=telnyx_url) as client:
+    with http_client(telnyx_url) as client:
         unknown = client.post("/telephony/telnyx/999999/webhook", content=raw)
         bare = client.post(
             f"/telephony/telnyx/{scene.world.project_id}/webhook",

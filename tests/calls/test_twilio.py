@@ -16,6 +16,7 @@ from dialtrail.app import create_app
 from dialtrail.calls.adapters.twilio.models import TwilioSettings
 from dialtrail.calls.adapters.twilio.signature import signature_for
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene, T
+from tests.support.clients import http_client
 from tests.support.databases import Database
 from tests.support.server import serve
 
@@ -38,7 +39,7 @@ def twilio_url(backend_database: Database) -> Iterator[str]:
 @pytest.fixture
 def twilio(scene: Scene, twilio_url: str) -> Iterator[Twilio]:
     configure(scene, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
-    with httpx.Client(base_url=twilio_url, timeout=30) as client:
+    with http_client(twilio_url, timeout=30) as client:
         yield Twilio(scene, client)
 
 
@@ -211,7 +212,7 @@ def test_it_refuses_another_twilio_account(twilio: Twilio) -> None:
 
 
 def test_it_explains_a_project_without_twilio_credentials(scene: Scene, twilio_url: str) -> None:
-    with httpx.Client(base_url=twilio_url) as client:
+    with http_client(twilio_url) as client:
         unknown = client.post("/telephony/twilio/999999/voice", data=recorded("voice"))
         bare = client.post(
             f"/telephony/twilio/{scene.world.project_id}/voice", data=recorded("voice")

@@ -24,6 +24,7 @@ from dialtrail.calls.adapters.vonage import mapping
 from dialtrail.calls.adapters.vonage.models import VonageSettings
 from dialtrail.calls.adapters.vonage.signature import TOLERANCE, SeenTokens, token_for
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene, T
+from tests.support.clients import http_client
 from tests.support.databases import Database
 from tests.support.server import serve
 
@@ -44,7 +45,7 @@ def vonage_url(backend_database: Database) -> Iterator[str]:
 @pytest.fixture
 def vonage(scene: Scene, vonage_url: str) -> Iterator[Vonage]:
     configure(scene, api_key=API_KEY, signature_secret=SIGNATURE_SECRET)
-    with httpx.Client(base_url=vonage_url, timeout=30) as client:
+    with http_client(vonage_url, timeout=30) as client:
         yield Vonage(scene, client)
 
 
@@ -309,7 +310,7 @@ def test_a_token_of_another_api_key_is_refused(vonage: Vonage) -> None:
 
 def test_it_explains_a_project_without_a_vonage_secret(scene: Scene, vonage_url: str) -> None:
     raw = json.dumps(recorded("answer")).encode()
-    with httpx.Client(base_url=vonage_url) as client:
+    with http_client(vonage_url) as client:
         unknown = client.post("/telephony/vonage/999999/answer", content=raw)
         bare = client.post(
             f"/telephony/vonage/{scene.world.project_id}/answer",

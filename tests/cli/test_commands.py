@@ -6,7 +6,6 @@ import os
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -16,6 +15,7 @@ from dialtrail.demo import bot_gate_hint
 from dialtrail.projects import accounts
 from dialtrail.projects.models import Project
 from dialtrail.sessions.models import WebSession
+from tests.support.clients import get, http_client
 from tests.support.collector import Visit
 from tests.support.databases import TEST_SECRET_KEY, Database
 from tests.support.processes import DIALTRAIL, database_url, run, run_with, serving
@@ -32,7 +32,7 @@ def test_a_newcomer_gets_a_token_and_declares_the_seed_entity(database: Database
     headers = {"Authorization": f"Bearer {token}"}
     with (
         serving({"DIALTRAIL_DATABASE_URL": url}) as base_url,
-        httpx.Client(base_url=base_url, headers=headers) as client,
+        http_client(base_url, headers=headers) as client,
     ):
         project = client.post("/api/v1/projects", json={"name": "Shop"}).json()
         entities = f"/api/v1/projects/{project['id']}/tracking-entities"
@@ -129,7 +129,7 @@ def test_first_start_seeds_once_into_the_default_sqlite_file(tmp_path: Path) -> 
     assert second == ""
     token = next(word for word in first.split() if word.startswith("dt_"))
     with serving({"DIALTRAIL_DATABASE_URL": "sqlite:///var/dialtrail.sqlite3"}, tmp_path) as base:
-        entities = httpx.get(
+        entities = get(
             base + "/api/v1/projects/1/tracking-entities",
             headers={"Authorization": f"Bearer {token}"},
         ).json()["items"]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from dialtrail.app import create_app
 from dialtrail.sessions.models import PageView, Visitor, WebSession
+from tests.support.clients import get, post
 from tests.support.collector import Visit, client_id
 from tests.support.databases import Database
 from tests.support.people import World
@@ -265,7 +266,7 @@ def test_a_body_streamed_past_8_kb_without_a_length_is_413(
 ) -> None:
     body = json.dumps({**visit.ids(), "url": HOME, "title": "t" * 9000}).encode()
     chunks = iter([body[:4000], body[4000:]])  # a generator: sent chunked, no Content-Length
-    response = httpx.post(
+    response = post(
         f"{visit.base_url}/c/{visit.key}/pageview",
         content=chunks,
         headers={"Origin": visit.origin},
@@ -297,7 +298,7 @@ def test_a_preflight_allows_posting_json(visit: Visit) -> None:
 
 @pytest.mark.storage_agnostic
 def test_another_method_is_405_naming_the_allowed_ones(visit: Visit, database: Database) -> None:
-    response = httpx.get(f"{visit.base_url}/c/{visit.key}/pageview")
+    response = get(f"{visit.base_url}/c/{visit.key}/pageview")
     assert response.status_code == 405
     assert response.json()["error"] == "method_not_allowed"
     assert response.headers["allow"] == "POST, OPTIONS"
@@ -306,7 +307,7 @@ def test_another_method_is_405_naming_the_allowed_ones(visit: Visit, database: D
 @pytest.mark.storage_agnostic
 @pytest.mark.parametrize("path", ["/c/", "/c/key", "/c/key/", "/c/key/pageview/more"])
 def test_other_paths_under_c_are_404(visit: Visit, path: str) -> None:
-    response = httpx.post(f"{visit.base_url}{path}", content=b"{}")
+    response = post(f"{visit.base_url}{path}", content=b"{}")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
-
+from tests.support.clients import get
 from tests.support.collector import public_key
 from tests.support.databases import Database
 from tests.support.people import World
@@ -16,8 +15,8 @@ def demo_url(world: World, database: Database) -> str:
 def test_the_pages_carry_the_projects_snippet(world: World, database: Database) -> None:
     key = public_key(database, world.project_id)
 
-    home = httpx.get(demo_url(world, database))
-    contacts = httpx.get(demo_url(world, database) + "contacts.html")
+    home = get(demo_url(world, database))
+    contacts = get(demo_url(world, database) + "contacts.html")
 
     assert home.status_code == 200
     assert f'<script async src="/s/{key}.js"></script>' in home.text
@@ -27,8 +26,8 @@ def test_the_pages_carry_the_projects_snippet(world: World, database: Database) 
 
 
 def test_the_spa_view_and_the_bare_path_lead_home(world: World, database: Database) -> None:
-    offer = httpx.get(demo_url(world, database) + "offer")
-    bare = httpx.get(demo_url(world, database).rstrip("/"))
+    offer = get(demo_url(world, database) + "offer")
+    bare = get(demo_url(world, database).rstrip("/"))
 
     assert offer.status_code == 200
     assert "Demo shop" in offer.text
@@ -37,4 +36,4 @@ def test_the_spa_view_and_the_bare_path_lead_home(world: World, database: Databa
 
 
 def test_a_malformed_key_is_404(world: World) -> None:
-    assert httpx.get(f"{world.base_url}/demo/<script>/").status_code == 404
+    assert get(f"{world.base_url}/demo/<script>/").status_code == 404

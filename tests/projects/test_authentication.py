@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from dialtrail.projects.models import ApiToken
+from tests.support.clients import get
 from tests.support.databases import Database
 from tests.support.people import World
 from tests.support.waiting import wait_for
@@ -83,7 +83,7 @@ def test_it_records_when_a_token_was_last_used(world: World) -> None:
     created = world.owner.client.post("/api/v1/tokens", json={"name": "fresh"}).json()
     assert created["last_used_at"] is None
 
-    used = httpx.get(
+    used = get(
         world.base_url + "/api/v1/projects",
         headers={"Authorization": f"Bearer {created['token']}"},
     )

@@ -24,3 +24,14 @@ def shared_tls() -> ssl.SSLContext:
 def http_client(base_url: str, **options: Any) -> httpx.Client:
     """An httpx client for ``base_url`` (a 30 s timeout unless ``options`` says otherwise)."""
     return httpx.Client(base_url=base_url, verify=shared_tls(), **{"timeout": 30, **options})
+
+
+def get(url: str, **options: Any) -> httpx.Response:
+    """``httpx.get`` with the suite's 30 s timeout: httpx's own 5 s once failed a test in CI, a
+    busy machine taking that long to answer a server's first request."""
+    return httpx.get(url, verify=shared_tls(), **{"timeout": 30, **options})
+
+
+def post(url: str, **options: Any) -> httpx.Response:
+    """``httpx.post`` with the suite's 30 s timeout (as ``get``)."""
+    return httpx.post(url, verify=shared_tls(), **{"timeout": 30, **options})

@@ -7,9 +7,8 @@ import json
 import re
 from typing import Any
 
-import httpx
-
 from dialtrail.tracker.serve import CHECK_SCRIPT, SCRIPT, script_entity
+from tests.support.clients import get
 from tests.support.collector import public_key
 from tests.support.databases import Database
 from tests.support.people import World, declare_entity
@@ -32,7 +31,7 @@ def test_it_serves_the_script_with_the_enabled_entities(world: World, database: 
     declare_entity(world, name="visit_id", value="r7k12_si")
     declare_entity(world, name="off", value="x", enabled=False)
 
-    response = httpx.get(script_url(world, database))
+    response = get(script_url(world, database))
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/javascript")
@@ -52,14 +51,14 @@ def test_the_configuration_says_when_the_script_must_wait_for_consent(
     url = f"/api/v1/projects/{world.project_id}"
     assert world.owner.client.patch(url, json={"consent": "cookieless"}).status_code == 200
 
-    config = injected_config(httpx.get(script_url(world, database)).text)
+    config = injected_config(get(script_url(world, database)).text)
 
     assert config["consent"] == "cookieless"  # absent while not required (the test above)
 
 
 def test_it_is_minified_and_gzipped(world: World, database: Database) -> None:
-    plain = httpx.get(script_url(world, database), headers={"Accept-Encoding": "identity"})
-    packed = httpx.get(script_url(world, database), headers={"Accept-Encoding": "gzip"})
+    plain = get(script_url(world, database), headers={"Accept-Encoding": "identity"})
+    packed = get(script_url(world, database), headers={"Accept-Encoding": "gzip"})
 
     assert packed.headers["content-encoding"] == "gzip"
     assert packed.text == plain.text  # httpx decompresses
@@ -73,20 +72,20 @@ def test_it_is_minified_and_gzipped(world: World, database: Database) -> None:
 
 
 def test_it_answers_a_revalidation_with_304(world: World, database: Database) -> None:
-    first = httpx.get(script_url(world, database))
+    first = get(script_url(world, database))
     assert first.headers["cache-control"] == "public, max-age=300"
 
-    again = httpx.get(script_url(world, database), headers={"If-None-Match": first.headers["etag"]})
+    again = get(script_url(world, database), headers={"If-None-Match": first.headers["etag"]})
 
     assert again.status_code == 304
     assert again.content == b""
 
 
 def test_a_changed_entity_changes_the_etag(world: World, database: Database) -> None:
-    before = httpx.get(script_url(world, database)).headers["etag"]
+    before = get(script_url(world, database)).headers["etag"]
     declare_entity(world, name="visit_id", value="r7k12_si")
 
-    after = httpx.get(script_url(world, database))
+    after = get(script_url(world, database))
 
     assert after.headers["etag"] != before
     assert [entity["name"] for entity in injected_config(after.text)["entities"]] == ["visit_id"]
@@ -95,7 +94,7 @@ def test_a_changed_entity_changes_the_etag(world: World, database: Database) -> 
 def test_a_configuration_cannot_close_the_script_element(world: World, database: Database) -> None:
     declare_entity(world, name="tricky", value='text("</script><script>alert(1)</script>")')
 
-    text = httpx.get(script_url(world, database)).text
+    text = get(script_url(world, database)).text
 
     assert "</script>" not in text
     [entity] = injected_config(text)["entities"]
@@ -104,7 +103,7 @@ def test_a_configuration_cannot_close_the_script_element(world: World, database:
 
 
 def test_an_unknown_key_is_a_404_javascript_comment(world: World) -> None:
-    response = httpx.get(f"{world.base_url}/s/no-such-key.js")
+    response = get(f"{world.base_url}/s/no-such-key.js")
 
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/javascript")
@@ -118,7 +117,7 @@ def test_each_entity_carries_its_value_parsed_by_the_server(
     declare_entity(world, name="visit", value='cookie("v") || shop.visit["id"]')
     declare_entity(world, name="path", value="dataLayer[0].userId", type="simple")
 
-    entities = injected_config(httpx.get(script_url(world, database)).text)["entities"]
+    entities = injected_config(get(script_url(world, database)).text)["entities"]
 
     assert [entity["ast"] for entity in entities] == [
         {
@@ -147,9 +146,9 @@ def check_url(world: World, database: Database) -> str:
 def test_it_serves_the_parser_minified_gzipped_and_cacheable(
     world: World, database: Database
 ) -> None:
-    plain = httpx.get(check_url(world, database), headers={"Accept-Encoding": "identity"})
-    packed = httpx.get(check_url(world, database), headers={"Accept-Encoding": "gzip"})
-    again = httpx.get(check_url(world, database), headers={"If-None-Match": plain.headers["etag"]})
+    plain = get(check_url(world, database), headers={"Accept-Encoding": "identity"})
+    packed = get(check_url(world, database), headers={"Accept-Encoding": "gzip"})
+    again = get(check_url(world, database), headers={"If-None-Match": plain.headers["etag"]})
 
     assert plain.status_code == 200
     assert plain.headers["content-type"].startswith("application/javascript")
@@ -167,10 +166,10 @@ def test_the_parser_carries_the_texts_of_the_enabled_entities(
 ) -> None:
     declare_entity(world, name="visit_id", value='cookie("v") || r7k12_si')
     declare_entity(world, name="off", value="x", enabled=False)
-    before = httpx.get(check_url(world, database))
+    before = get(check_url(world, database))
     declare_entity(world, name="order", value='shop.order || "</script>"')
 
-    after = httpx.get(check_url(world, database))
+    after = get(check_url(world, database))
 
     texts = re.search(r"\}\)\(window, ?(\{.*\})\);?\s*$", after.text, re.DOTALL)
     assert texts, after.text[-300:]
@@ -183,7 +182,7 @@ def test_the_parser_carries_the_texts_of_the_enabled_entities(
 
 
 def test_the_parser_under_an_unknown_key_is_a_404_javascript_comment(world: World) -> None:
-    response = httpx.get(f"{world.base_url}/s/no-such-key/check.js")
+    response = get(f"{world.base_url}/s/no-such-key/check.js")
 
     assert response.status_code == 404
     assert response.text.startswith("/* Dialtrail: no project has the key 'no-such-key'")
