@@ -17,6 +17,10 @@ from tests.support.waiting import wait_for
 
 LOOPBACK = "127.0.0.0/8"  # the scripted PBXs listen there; the default allows private ranges
 
+# The first login comes after a `dialtrail` process has started: seconds of CPU, which a busy
+# machine stretched past wait_for's 15 s (as HEALTHY_WITHIN in tests/support/processes.py).
+PROCESS_START = 60
+
 
 def test_dialtrail_asterisk_follows_calls_and_stops_on_sigterm(
     world: World, database: Database
@@ -34,7 +38,7 @@ def test_dialtrail_asterisk_follows_calls_and_stops_on_sigterm(
             stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         try:
-            asterisk.wait_for_login(1)
+            asterisk.wait_for_login(1, timeout=PROCESS_START)
             asterisk.replay(FIXTURES / "asterisk" / "answered.ami")
             [call] = wait_for(lambda: [c for c in calls(world) if c["ended_at"]], "the call")
         finally:
@@ -50,7 +54,7 @@ def test_dialtrail_serve_follows_a_freeswitch_call(world: World, database: Datab
         configure(world, "freeswitch", freeswitch)
         with serving({"DIALTRAIL_DATABASE_URL": database_url(database),
                       "DIALTRAIL_PBX_ALLOWED_NETWORKS": LOOPBACK}):  # fmt: skip
-            freeswitch.wait_for_login(1)
+            freeswitch.wait_for_login(1, timeout=PROCESS_START)
             freeswitch.replay(FIXTURES / "freeswitch" / "missed.esl")
             [call] = wait_for(lambda: [c for c in calls(world) if c["ended_at"]], "the call")
     assert (call["tracking_number"], call["disposition"]) == (NUMBERS["freeswitch"], "no_answer")

@@ -186,8 +186,8 @@ class ScriptedServer:
                 self.wait_for_login(logins + 1)
             self.push(*part.heard)
 
-    def wait_for_login(self, logins: int) -> None:
-        wait_for(lambda: self.logins >= logins, f"login number {logins}")
+    def wait_for_login(self, logins: int, timeout: float = 15) -> None:
+        wait_for(lambda: self.logins >= logins, f"login number {logins}", timeout)
 
     async def serve(self, stop: asyncio.Event) -> None:
         self.loop = asyncio.get_running_loop()
