@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from dialtrail.collector import store
+from dialtrail.numbers.leasing import PoolSettings
 from dialtrail.numbers.models import TrackingNumber
+from dialtrail.projects.models import Project
 from tests.support.collector import Visit, public_key
 from tests.support.databases import Database
 from tests.support.people import World
@@ -141,6 +144,34 @@ def test_a_leased_number_is_drained_not_yanked(world: World, database: Database)
     assert visit.page("https://shop.example.com/next").json()["number"] == POOL[0]
     kind = world.owner.client.patch(f"{numbers_url(world)}/{number['id']}", json={"kind": "static"})
     assert kind.status_code == 409
+
+
+def test_a_draining_number_is_kept_when_it_was_the_last_of_the_pool(
+    world: World, database: Database
+) -> None:
+    """The collector reads a project's pool anew every few seconds: a visit holding the last
+    pool number, removed, must still be shown it after that read (CI saw the next page view
+    answered with no number when the read fell between the removal and that page view)."""
+
+    def pool() -> PoolSettings | None:
+        with database.session() as db:
+            project = db.get(Project, world.project_id)
+            assert project is not None
+            return store.pool_settings(db, project)
+
+    unused = add(world, POOL[1])
+    world.owner.client.delete(f"{numbers_url(world)}/{unused['id']}")
+    assert pool() is None  # removed with nobody holding it: nothing to lease or keep
+    number = add(world, POOL[0])
+    visit = Visit(world.base_url, public_key(database, world.project_id))
+    assert visit.page("https://shop.example.com/").json()["number"] == POOL[0]
+
+    world.owner.client.delete(f"{numbers_url(world)}/{number['id']}")
+
+    assert pool() is not None  # draining: its visit keeps it
+    assert visit.page("https://shop.example.com/next").json()["number"] == POOL[0]
+    newcomer = Visit(world.base_url, public_key(database, world.project_id))
+    assert newcomer.page("https://shop.example.com/").json()["number"] is None  # never leased
 
 
 def test_usage_reports_leases_peaks_and_a_recommended_size(

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, bindparam, func, select, update
+from sqlalchemy import Connection, Dialect, Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -102,10 +102,13 @@ def policy_of(project: Project, entities: list[TrackingEntity], secret: bytes) -
 
 
 def pool_settings(db: Session, project: Project, gate: LeaseGate = ANYONE) -> PoolSettings | None:
+    """None when the project has no pool numbers to lease or to keep: a number removed while
+    leased (draining) still counts, so the sessions holding it keep it until their leases end
+    (docs/numbers.md), even once the last pool number is removed."""
     pool_numbers = select(func.count()).where(
         TrackingNumber.project_id == project.id,
         TrackingNumber.kind == "pool",
-        TrackingNumber.removed_at.is_(None),
+        or_(TrackingNumber.removed_at.is_(None), TrackingNumber.open_leases > 0),
     )
     if not db.scalar(pool_numbers):
         return None
