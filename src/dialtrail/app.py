@@ -23,10 +23,10 @@ from dialtrail.api.errors import unauthorized
 from dialtrail.api.middleware import AssumeJson, BodySizeLimit
 from dialtrail.api.query import refuse_unknown_query_parameters
 from dialtrail.api.schemas import ERROR_RESPONSES
-from dialtrail.calls.adapters import LISTENERS, adapter_routers
-from dialtrail.calls.adapters import SETTINGS as ADAPTER_SETTINGS
 from dialtrail.calls.adapters.pbx.listener import build_listeners, listening
 from dialtrail.calls.adapters.receipts import ReceiptNotes
+from dialtrail.calls.adapters.registry import LISTENERS, adapter_routers
+from dialtrail.calls.adapters.registry import SETTINGS as ADAPTER_SETTINGS
 from dialtrail.calls.adapters.telnyx.commands import TelnyxApi
 from dialtrail.calls.adapters.vonage.signature import SeenTokens
 from dialtrail.calls.api import router as calls_router

@@ -369,8 +369,8 @@ def run_listener(arguments: argparse.Namespace, config: settings.Settings) -> No
     import asyncio
     import signal
 
-    from dialtrail.calls.adapters import LISTENERS
     from dialtrail.calls.adapters.pbx.listener import build_listeners
+    from dialtrail.calls.adapters.registry import LISTENERS
 
     sessions = create_session_factory(open_database(config))
     listeners = build_listeners(sessions, config, [LISTENERS[arguments.pbx]])

@@ -14,7 +14,6 @@ from ipaddress import ip_network
 
 import pytest
 
-from dialtrail.calls.adapters import LISTENERS
 from dialtrail.calls.adapters.pbx.connections import Target
 from dialtrail.calls.adapters.pbx.credentials import (
     CHECKS_PER_MINUTE,
@@ -22,6 +21,7 @@ from dialtrail.calls.adapters.pbx.credentials import (
     too_many_checks,
 )
 from dialtrail.calls.adapters.pbx.networks import literal_refusal
+from dialtrail.calls.adapters.registry import LISTENERS
 from dialtrail.settings import SettingsError, load
 from tests.calls.test_pbx_settings import check, url
 from tests.support.admin import signed_in

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from dialtrail.calls.adapters import LISTENERS
 from dialtrail.calls.adapters.asterisk.models import AsteriskSettings
 from dialtrail.calls.adapters.freeswitch.models import FreeswitchSettings
 from dialtrail.calls.adapters.pbx.connections import Target
 from dialtrail.calls.adapters.pbx.credentials import check_connection
 from dialtrail.calls.adapters.pbx.events import PbxEvent
 from dialtrail.calls.adapters.pbx.recording import record
+from dialtrail.calls.adapters.registry import LISTENERS
 from dialtrail.calls.models import CallEvent
 from tests.calls.test_pbx_listeners import CALLER, calls, configure, settings_of
 from tests.support.databases import Database

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from dialtrail.calls.adapters import LISTENERS
 from dialtrail.calls.adapters.pbx.listener import Backoff, Listeners
+from dialtrail.calls.adapters.registry import LISTENERS
 from dialtrail.secrets import SecretBox, secret_key
 from tests.support.databases import Database
 from tests.support.waiting import wait_for

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dialtrail.admin.forms import FormErrors
-from dialtrail.calls.adapters import LISTENERS
 from dialtrail.calls.adapters.pbx import credentials
 from dialtrail.calls.adapters.pbx.adapter import Pbx
 from dialtrail.calls.adapters.pbx.credentials import CheckResult
 from dialtrail.calls.adapters.pbx.models import PbxSettingsColumns
+from dialtrail.calls.adapters.registry import LISTENERS
 from dialtrail.projects.models import Project
 
 

@@ -18,10 +18,10 @@ from dialtrail.admin.project_settings import settings_form, stored_values
 from dialtrail.admin.rendering import redirect
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError
-from dialtrail.calls.adapters import LISTENERS
 from dialtrail.calls.adapters.pbx import credentials
 from dialtrail.calls.adapters.pbx.adapter import Pbx
 from dialtrail.calls.adapters.pbx.settings_api import PbxSettingsUpdate
+from dialtrail.calls.adapters.registry import LISTENERS
 from dialtrail.secrets import SecretBox, secret_key
 
 router = APIRouter(prefix="/projects")

@@ -9,11 +9,12 @@ to ``ingest.record_event`` and answers in the provider's terms. Its routes are s
    events, dispositions), ``console.py`` (the URLs to paste, ``public_urls.py``), and what
    else the provider needs (``twiml.py`` for Twilio, ``ncco.py`` for Vonage, ``commands.py``
    for Telnyx's Call Control API, sent through ``outbound.py``);
-2. register it in ``ADAPTERS`` below;
+2. register it in ``ADAPTERS`` (``registry.py``);
 3. its settings in its own table (``models.py``, a migration; credentials sealed with
    ``secrets.SecretBox``), never columns on ``projects``, with their API in
    ``settings_api.py`` (``/api/v1/projects/{id}/telephony/<name>``, write-only secrets) and
-   their section in the admin's Project settings; register the router in ``SETTINGS`` below;
+   their section in the admin's Project settings; register the router in ``SETTINGS``
+   (``registry.py``);
 4. tests with recorded request fixtures in ``tests/calls/fixtures/<name>/``, signed in the
    test the way the provider signs;
 5. a section in ``docs/telephony.md``.
@@ -22,44 +23,13 @@ A self-hosted PBX is not called over HTTP: Dialtrail connects to it. Its folder 
 ``models.py`` (the shared columns of ``pbx/models.py``), the protocol's client (``ami.py``,
 ``esl.py``: ``login`` and the events as fields), ``mapping.py`` (pure: a tracker following
 calls through the events, emitting ``pbx/events.PbxEvent``) and a ``Pbx`` in its
-``__init__.py``, registered in ``LISTENERS`` below; ``pbx/listener.py`` keeps one connection per
-configured PBX, ``pbx/settings_api.py`` gives it its settings API (register it in ``SETTINGS``)
-and the admin's Project settings its section. Tests replay the vendor's documented events
-through a scripted server (``tests/support/pbx_servers.py``).
+``__init__.py``, registered in ``LISTENERS`` (``registry.py``); ``pbx/listener.py`` keeps one
+connection per configured PBX, ``pbx/settings_api.py`` gives it its settings API (register it
+in ``SETTINGS``) and the admin's Project settings its section. Tests replay the vendor's
+documented events through a scripted server (``tests/support/pbx_servers.py``).
+
+This package (and each provider's ``__init__.py``) imports nothing: a table's module
+(``<name>/models.py``) is imported by ``dialtrail.models`` in every process, and importing it
+must not import every provider's routes, FastAPI and aiohttp with it (a `dialtrail` command's
+start-up paid a second for that).
 """
-
-from __future__ import annotations
-
-from fastapi import APIRouter
-
-from dialtrail.calls.adapters import asterisk, freeswitch, telnyx, twilio, vonage
-from dialtrail.calls.adapters.asterisk import settings_api as asterisk_settings
-from dialtrail.calls.adapters.freeswitch import settings_api as freeswitch_settings
-from dialtrail.calls.adapters.pbx.adapter import Pbx
-from dialtrail.calls.adapters.telnyx import settings_api as telnyx_settings
-from dialtrail.calls.adapters.twilio import settings_api as twilio_settings
-from dialtrail.calls.adapters.vonage import settings_api as vonage_settings
-
-ADAPTERS: dict[str, APIRouter] = {
-    "twilio": twilio.router,
-    "telnyx": telnyx.router,
-    "vonage": vonage.router,
-}
-# Each adapter's settings API, served under /api/v1 with the rest of the API.
-SETTINGS: dict[str, APIRouter] = {
-    "twilio": twilio_settings.router,
-    "telnyx": telnyx_settings.router,
-    "vonage": vonage_settings.router,
-    "asterisk": asterisk_settings.router,
-    "freeswitch": freeswitch_settings.router,
-}
-# The PBXs Dialtrail connects to (pbx/listener.py), by name.
-LISTENERS: dict[str, Pbx] = {
-    "asterisk": asterisk.PBX,
-    "freeswitch": freeswitch.PBX,
-}
-
-
-def adapter_routers() -> list[tuple[str, APIRouter]]:
-    """(URL prefix, router) of every adapter."""
-    return [(f"/telephony/{name}", router) for name, router in ADAPTERS.items()]
