@@ -5,10 +5,13 @@ project and PBX, and never repeat what a service that is not the PBX answered.""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import socket
 import threading
+import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
 
@@ -166,3 +169,41 @@ def test_the_limit_counts_the_last_minute_only() -> None:
     assert refused.message.endswith("try again in 10 s")
     assert too_many_checks(recent, NOW + timedelta(seconds=11)) is None
     assert too_many_checks(recent[:4], NOW) is None
+
+
+@pytest.mark.storage_agnostic
+@pytest.mark.parametrize("name", ["asterisk", "freeswitch"])
+def test_a_login_stopped_midway_leaves_no_open_connection(name: str) -> None:
+    """A listener stopped (cancelled) while the PBX has not greeted yet closes the socket it
+    opened, rather than leave it to the garbage collector (a ResourceWarning)."""
+    accepted = threading.Event()
+    held: list[socket.socket] = []  # the PBX's side, open and silent
+
+    def accept(listener: socket.socket) -> None:
+        held.append(listener.accept()[0])
+        accepted.set()
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        threading.Thread(target=accept, args=(listener,), daemon=True).start()
+        target = Target("127.0.0.1", port, "dialtrail", "secret")
+        networks = load({"DIALTRAIL_PBX_ALLOWED_NETWORKS": "127.0.0.1"}).pbx_allowed_networks
+
+        async def stopped_midway() -> None:
+            login = asyncio.ensure_future(LISTENERS[name].login(target, 30, networks))
+            assert await asyncio.to_thread(accepted.wait, 30)
+            login.cancel()
+            with suppress(asyncio.CancelledError):
+                await login
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run_in_own_loop(stopped_midway)
+            gc.collect()
+        for connection in held:
+            connection.close()
+
+    assert accepted.is_set()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -23,9 +23,9 @@ from dialtrail.calls.adapters.pbx.connections import (
     ConnectionProblem,
     Target,
     close,
+    handshake,
     lost,
     open_tcp,
-    timed_out,
     wrong_credentials,
 )
 from dialtrail.calls.adapters.pbx.events import ChannelsUp
@@ -141,14 +141,7 @@ class AmiConnection:
 async def login(target: Target, timeout: float, networks: Sequence[Network]) -> AmiConnection:
     reader, writer = await open_tcp(target, WHAT, timeout, networks)
     connection = AmiConnection(target, reader, writer)
-    try:
-        await asyncio.wait_for(logged_in(connection), timeout)
-    except TimeoutError:
-        await connection.close()
-        raise timed_out(target, timeout) from None
-    except ConnectionProblem:
-        await connection.close()
-        raise
+    await handshake(target, writer, logged_in(connection), timeout)
     return connection
 
 

@@ -24,9 +24,9 @@ from dialtrail.calls.adapters.pbx.connections import (
     ConnectionProblem,
     Target,
     close,
+    handshake,
     lost,
     open_tcp,
-    timed_out,
     wrong_credentials,
 )
 from dialtrail.calls.adapters.pbx.events import ChannelsUp
@@ -142,14 +142,7 @@ class EslConnection:
 async def login(target: Target, timeout: float, networks: Sequence[Network]) -> EslConnection:
     reader, writer = await open_tcp(target, WHAT, timeout, networks)
     connection = EslConnection(target, reader, writer)
-    try:
-        await asyncio.wait_for(subscribed(connection), timeout)
-    except TimeoutError:
-        await connection.close()
-        raise timed_out(target, timeout) from None
-    except ConnectionProblem:
-        await connection.close()
-        raise
+    await handshake(target, writer, subscribed(connection), timeout)
     return connection
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -107,3 +107,22 @@ async def close(writer: asyncio.StreamWriter) -> None:
     writer.close()
     with suppress(OSError):  # already reset by the other side
         await writer.wait_closed()
+
+
+async def handshake(
+    target: Target, writer: asyncio.StreamWriter, steps: Awaitable[None], timeout: float
+) -> None:
+    """The PBX's greeting and login (``steps``) within ``timeout``; on any failure the
+    connection is closed before the error goes on. A listener stopped mid-login (cancelled)
+    closes it without waiting: an unclosed socket would be left to the garbage collector."""
+    try:
+        await asyncio.wait_for(steps, timeout)
+    except TimeoutError:
+        await close(writer)
+        raise timed_out(target, timeout) from None
+    except ConnectionProblem:
+        await close(writer)
+        raise
+    except BaseException:
+        writer.close()
+        raise

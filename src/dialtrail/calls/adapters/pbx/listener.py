@@ -163,8 +163,8 @@ class Listeners:
         except ConnectionProblem as problem:
             return problem
         who = f" as {target.username}" if pbx.needs_username else ""
-        await self.state(pbx, project_id, "connected", f"logged in to {target.address}{who}")
-        try:
+        try:  # closed in the end, also when the listener is stopped right after the login
+            await self.state(pbx, project_id, "connected", f"logged in to {target.address}{who}")
             recorded = await asyncio.to_thread(self.recorded_in_progress, pbx, project_id)
             before = InProgress(recorded, frozenset(tracker.following()))
             await self.read(pbx, project_id, connection, tracker, before)
