@@ -87,7 +87,7 @@ class DriverStatements:
 
     def run(self, connection: Connection, rows: list[dict[str, object]]) -> None:
         if self.set_based:
-            self.renew_sessions.execute_set(connection, rows)
+            self.renew_sessions.insert(connection, rows)  # its VALUES repeated: one statement
         else:
             self.renew_by_session.execute_many(connection, rows)
             self.extend_number_of_session.execute_many(connection, rows)

@@ -65,14 +65,10 @@ class DriverStatement:
             cursor.close()
 
     def insert(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
-        """Inserts the rows with one multi-row VALUES statement per chunk: PostgreSQL runs
-        each row of an executemany as a statement of its own. (An upsert's rows must not meet
-        the same row twice: store.collapsed sees to that.)"""
-        self.in_chunks(connection, rows, fetch=False)
-
-    def execute_set(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
-        """Runs a statement whose one VALUES row is the rows' input (a set-based UPDATE, say)
-        with all the rows at once, in chunks."""
+        """Runs the statement with its one VALUES row repeated for all the rows, one statement
+        per chunk: an insert, or a set-based update whose VALUES are its input (renewals.py).
+        PostgreSQL runs each row of an executemany as a statement of its own. (An upsert's rows
+        must not meet the same row twice: store.collapsed sees to that.)"""
         self.in_chunks(connection, rows, fetch=False)
 
     def returning(self, connection: Connection, rows: list[dict[str, Any]]) -> list[Any]:
