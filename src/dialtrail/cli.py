@@ -401,7 +401,9 @@ def warm_reports(config: settings.Settings) -> None:
 
     with open_session(config) as session:
         warmed = warm(session, utcnow())
-    print(f"rolled up the reports' last {WARM_DAYS} days of {warmed} projects")
+    if warmed:  # a new database has nothing to roll up: nothing to say
+        projects = "1 project" if warmed == 1 else f"{warmed} projects"
+        print(f"rolled up the reports' last {WARM_DAYS} days of {projects}")
 
 
 def run_createadmin(arguments: argparse.Namespace, config: settings.Settings) -> None:

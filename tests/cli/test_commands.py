@@ -119,9 +119,11 @@ def test_first_start_seeds_once_into_the_default_sqlite_file(tmp_path: Path) -> 
         assert result.returncode == 0, result.stderr
         return result
 
-    dialtrail("migrate")
+    assert "rolled up" not in dialtrail("migrate").stdout  # a new database: nothing to say
     first = dialtrail("demo", "--first-start").stdout
     second = dialtrail("demo", "--first-start").stdout
+    again = dialtrail("migrate").stdout.splitlines()
+    assert again[1:] == ["rolled up the reports' last 30 days of 1 project"]
 
     assert (tmp_path / "var" / "dialtrail.sqlite3").is_file()
     assert "admin@dialtrail.local" in first
