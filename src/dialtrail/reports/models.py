@@ -32,7 +32,30 @@ class RolledDay(Base):
     timezone: Mapped[str] = mapped_column(String(64))
 
 
-class SessionDay(Base):
+class DayGroupRow:
+    """A row of one local day and group of a dimension ("" and no group: all of them)."""
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    dimension: Mapped[str] = mapped_column(String(DIMENSION_LENGTH))
+    day: Mapped[date] = mapped_column(Date)
+    group_key: Mapped[str | None] = mapped_column(Text)
+
+
+class CallFigures:
+    """The sums of a rollup row's calls, from which a report derives its figures."""
+
+    calls: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    missed: Mapped[int] = mapped_column(Integer)
+    first_time_callers: Mapped[int] = mapped_column(Integer)
+    wait_seconds: Mapped[int] = mapped_column(BigInteger)
+    waits: Mapped[int] = mapped_column(Integer)
+    talk_seconds: Mapped[int] = mapped_column(BigInteger)
+    talks: Mapped[int] = mapped_column(Integer)
+
+
+class SessionDay(DayGroupRow, Base):
     """Sessions started on a local day, per group of a visit dimension ("" : all of them)."""
 
     __tablename__ = "report_session_days"
@@ -43,15 +66,10 @@ class SessionDay(Base):
         NEVER_REUSE_IDS,
     )
 
-    id: Mapped[int] = mapped_column(RowId, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    dimension: Mapped[str] = mapped_column(String(DIMENSION_LENGTH))
-    day: Mapped[date] = mapped_column(Date)
-    group_key: Mapped[str | None] = mapped_column(Text)
     sessions: Mapped[int] = mapped_column(Integer)
 
 
-class CallDay(Base):
+class CallDay(DayGroupRow, CallFigures, Base):
     """Calls started on a local day, per group and caller: per caller so that unique callers
     stay exact (a count of distinct callers over these rows), and the other sums add up."""
 
@@ -61,23 +79,10 @@ class CallDay(Base):
         NEVER_REUSE_IDS,
     )
 
-    id: Mapped[int] = mapped_column(RowId, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    dimension: Mapped[str] = mapped_column(String(DIMENSION_LENGTH))
-    day: Mapped[date] = mapped_column(Date)
-    group_key: Mapped[str | None] = mapped_column(Text)
     caller: Mapped[str | None] = mapped_column(String(20))  # as calls.caller
-    calls: Mapped[int] = mapped_column(Integer)
-    answered: Mapped[int] = mapped_column(Integer)
-    missed: Mapped[int] = mapped_column(Integer)
-    first_time_callers: Mapped[int] = mapped_column(Integer)
-    wait_seconds: Mapped[int] = mapped_column(BigInteger)
-    waits: Mapped[int] = mapped_column(Integer)
-    talk_seconds: Mapped[int] = mapped_column(BigInteger)
-    talks: Mapped[int] = mapped_column(Integer)
 
 
-class CallSum(Base):
+class CallSum(DayGroupRow, CallFigures, Base):
     """The calls of a local day and group, summed over their callers (``callers``: how many
     distinct ones): a report by day reads these, one row per cell of its table, instead of one
     ``CallDay`` row per caller; only unique callers over several days need the ``CallDay``s."""
@@ -88,17 +93,4 @@ class CallSum(Base):
         NEVER_REUSE_IDS,
     )
 
-    id: Mapped[int] = mapped_column(RowId, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    dimension: Mapped[str] = mapped_column(String(DIMENSION_LENGTH))
-    day: Mapped[date] = mapped_column(Date)
-    group_key: Mapped[str | None] = mapped_column(Text)
-    calls: Mapped[int] = mapped_column(Integer)
-    answered: Mapped[int] = mapped_column(Integer)
-    missed: Mapped[int] = mapped_column(Integer)
-    first_time_callers: Mapped[int] = mapped_column(Integer)
     callers: Mapped[int] = mapped_column(Integer)
-    wait_seconds: Mapped[int] = mapped_column(BigInteger)
-    waits: Mapped[int] = mapped_column(Integer)
-    talk_seconds: Mapped[int] = mapped_column(BigInteger)
-    talks: Mapped[int] = mapped_column(Integer)
