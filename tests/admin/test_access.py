@@ -127,6 +127,26 @@ def test_the_project_switcher_lists_only_the_users_projects(world: World) -> Non
 
 
 @pytest.mark.storage_agnostic
+def test_switching_project_keeps_the_section_or_opens_the_dashboard(world: World) -> None:
+    owner, _ = signed_in(world.base_url, world.owner.email)
+    tokens_page = owner.get("/admin/account/tokens").text
+    assert '<input type="hidden" name="section" value="tokens">' in tokens_page
+    calls_page = owner.get(f"/admin/projects/{world.project_id}/calls").text
+    assert '<input type="hidden" name="section" value="calls">' in calls_page
+    base = f"/admin/switch?project_id={world.project_id}"
+    expected = {
+        base: "/dashboard",
+        base + "&section=calls": "/calls",
+        base + "&section=tokens": "/dashboard",  # an account page: as after sign-in
+    }
+    for switch, section in expected.items():
+        answer = owner.get(switch)
+        assert answer.status_code == 303, switch
+        assert answer.headers["location"].endswith(f"/admin/projects/{world.project_id}{section}")
+    owner.close()
+
+
+@pytest.mark.storage_agnostic
 @pytest.mark.parametrize("email_of", ["owner", "member"])
 def test_the_users_page_is_only_for_superusers(world: World, email_of: str) -> None:
     person, _ = signed_in(world.base_url, getattr(world, email_of).email)

@@ -29,6 +29,9 @@ PROJECT_SECTIONS: tuple[Section, ...] = (
 )
 
 SECTION_SLUGS = frozenset(section.slug for section in PROJECT_SECTIONS)
+# A project opens on its first section: after sign-in, and when switching from a page of no
+# section (the account's pages).
+FIRST_SECTION = PROJECT_SECTIONS[0].slug
 
 
 def groups() -> list[tuple[str, list[Section]]]:

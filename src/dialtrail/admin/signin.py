@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from dialtrail.admin import logins
 from dialtrail.admin.auth import CheckedForm, CsrfRefused, SignedIn, clock_of
 from dialtrail.admin.rendering import redirect, render, secure_cookies, set_login_cookie
-from dialtrail.admin.sections import SECTION_SLUGS
+from dialtrail.admin.sections import FIRST_SECTION, SECTION_SLUGS
 from dialtrail.admin.throttle import LoginThrottle
 from dialtrail.api.database import DatabaseSession
 from dialtrail.projects import accounts
@@ -143,7 +143,7 @@ def sign_out(request: Request, admin: SignedIn, form: CheckedForm, db: DatabaseS
 def home(request: Request, admin: SignedIn) -> Response:
     if admin.projects:
         first, _ = admin.projects[0]
-        return redirect(request, f"/admin/projects/{first.id}/dashboard")
+        return redirect(request, f"/admin/projects/{first.id}/{FIRST_SECTION}")
     return render(request, "no_projects.html", admin=admin)
 
 
@@ -152,7 +152,7 @@ def switch_project(
     request: Request,
     admin: SignedIn,
     project_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
-    section: str = "entities",
+    section: str = FIRST_SECTION,
 ) -> Response:
-    slug = section if section in SECTION_SLUGS else "entities"
+    slug = section if section in SECTION_SLUGS else FIRST_SECTION
     return redirect(request, f"/admin/projects/{project_id}/{slug}")
