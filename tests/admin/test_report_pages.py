@@ -56,6 +56,21 @@ def test_the_page_shows_each_channel_with_its_change_and_links_to_its_calls(
     assert len(re.findall(r'<a href="/admin/projects/\d+/calls/\d+">', journal)) == 2
 
 
+def test_calls_per_100_visits_are_shown_with_two_decimals_in_every_row(
+    owner: SignedIn, rows: CallRows
+) -> None:
+    rows.call(DAY, rows.session(DAY, channel="Paid Search"))
+    email = [rows.session(DAY, channel="Email") for _ in range(3)]
+    rows.call(DAY, email[0])
+
+    page = owner.client.get(f"{owner.project}/reports", params=NOVEMBER).text
+
+    cells = re.findall(r'<td class="num">([0-9.]+)</td>', page)
+    assert "100.00" in cells  # Paid Search: 1 call, 1 visit (not "100.0" beside "33.33")
+    assert "33.33" in cells  # Email: 1 call, 3 visits
+    assert "50.00" in page  # the total: 2 calls, 4 visits
+
+
 def test_visitor_text_is_shown_as_text_in_the_chart_and_the_table(
     owner: SignedIn, rows: CallRows
 ) -> None:
