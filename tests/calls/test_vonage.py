@@ -1,7 +1,8 @@
 """The Vonage adapter, fed with Voice API webhooks written from Vonage's documented payloads
 (``fixtures/vonage/*.json``), each signed here as Vonage signs webhooks: a JWT (HS256, the
-account's signature secret) with ``iat`` and the body's ``payload_hash``; its NCCO answers
-checked against the shape Vonage documents."""
+account's signature secret) with ``iat`` and the ``payload_hash`` Vonage documents, the SHA-256
+of the payload as JSON without whitespace (a POST's body, a GET's query parameters in their
+order); its NCCO answers checked against the shape Vonage documents."""
 
 from __future__ import annotations
 
@@ -68,6 +69,18 @@ def bearer(body: bytes, at: datetime = T, secret: str = SIGNATURE_SECRET, **clai
     return f"Bearer {token}"
 
 
+def as_vonage_writes(fields: dict[str, Any]) -> bytes:
+    """A payload as Vonage hashes (and sends) it: JSON without whitespace."""
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+def get_bearer(query: dict[str, Any]) -> dict[str, str]:
+    """The header of a GET to the Answer URL: the token's payload_hash is over the query's
+    parameters written as one JSON object, in their order (Vonage API Support, "How do I verify
+    that the Voice API Webhook request and its payload has not been tampered")."""
+    return {"Authorization": bearer(as_vonage_writes(query))}
+
+
 class Vonage:
     def __init__(self, scene: Scene, client: httpx.Client) -> None:
         self.scene = scene
@@ -77,7 +90,7 @@ class Vonage:
         return f"/telephony/vonage/{self.scene.world.project_id}/{hook}"
 
     def send(self, hook: str, fixture: str, **changes: Any) -> httpx.Response:
-        raw = json.dumps({**recorded(fixture), **changes}).encode()
+        raw = as_vonage_writes({**recorded(fixture), **changes})
         headers = {"Authorization": bearer(raw), "Content-Type": "application/json"}
         return self.client.post(self.path(hook), content=raw, headers=headers)
 
@@ -157,12 +170,33 @@ def test_it_connects_a_call_to_the_destination_and_records_it_started(vonage: Vo
 
 def test_it_takes_the_answer_url_as_a_get_too(vonage: Vonage) -> None:
     query = recorded("answer")
-    headers = {"Authorization": bearer(b"")}
 
-    response = vonage.client.get(vonage.path("answer"), params=query, headers=headers)
+    response = vonage.client.get(vonage.path("answer"), params=query, headers=get_bearer(query))
 
     assert response.status_code == 200, response.text
     check_ncco(response.json())
+    assert [call.external_id for call in vonage.scene.calls()] == [CONVERSATION]
+
+
+def test_a_get_whose_query_was_changed_is_refused(vonage: Vonage) -> None:
+    headers = get_bearer(recorded("answer"))
+    forged = {**recorded("answer"), "from": "380991234567", "conversation_uuid": "CON-forged"}
+
+    response = vonage.client.get(vonage.path("answer"), params=forged, headers=headers)
+
+    assert response.status_code == 403, response.text
+    assert "payload_hash is not the SHA-256 of this request's payload" in response.text
+    assert vonage.scene.calls() == []
+
+
+def test_it_takes_a_body_sent_with_whitespace_that_vonage_hashed_without(vonage: Vonage) -> None:
+    fields = recorded("answer")
+    headers = {"Authorization": bearer(as_vonage_writes(fields))}
+    spaced = json.dumps(fields, indent=2).encode()
+
+    response = vonage.client.post(vonage.path("answer"), content=spaced, headers=headers)
+
+    assert response.status_code == 200, response.text
     assert [call.external_id for call in vonage.scene.calls()] == [CONVERSATION]
 
 
@@ -248,16 +282,17 @@ def test_an_event_that_contradicts_the_call_is_kept(
         (lambda raw: bearer(raw, T + timedelta(seconds=301)), "more than 5 minutes"),
         (lambda raw: unsigned(raw), "not signed"),
         (lambda raw: bearer(raw, iat="yesterday"), "not a Unix time"),
+        (lambda raw: without_payload_hash(), "no payload_hash"),
     ],
     ids=[
         "missing", "basic", "forged", "hash", "changed-body", "replayed", "ahead", "alg-none",
-        "bad-iat",
+        "bad-iat", "no-hash",
     ],
 )  # fmt: skip
 def test_it_refuses_a_request_not_signed_by_vonage_now(
     vonage: Vonage, authorization: Any, why: str
 ) -> None:
-    raw = json.dumps(recorded("answer")).encode()
+    raw = as_vonage_writes(recorded("answer"))
     value = authorization(raw)
     headers = {"Content-Type": "application/json"} | ({"Authorization": value} if value else {})
 
@@ -268,6 +303,12 @@ def test_it_refuses_a_request_not_signed_by_vonage_now(
     assert vonage.scene.calls() == []
 
 
+def without_payload_hash() -> str:
+    """Signed with the secret, but bound to no payload: not a token Vonage sends."""
+    claims = {"iat": int(T.timestamp()), "jti": "no-hash", "api_key": API_KEY}
+    return "Bearer " + jwt.encode(claims, SIGNATURE_SECRET, algorithm="HS256")
+
+
 def unsigned(raw: bytes) -> str:
     """A token with ``alg: none``: claims anyone can write."""
     claims = {"iat": int(T.timestamp()), "api_key": API_KEY}
@@ -275,12 +316,11 @@ def unsigned(raw: bytes) -> str:
 
 
 def test_a_token_sent_again_is_refused_as_a_replay(vonage: Vonage) -> None:
-    # A GET's query is not covered by the token: a copy with another caller must not pass.
-    headers = {"Authorization": bearer(b"")}
-    first = vonage.client.get(vonage.path("answer"), params=recorded("answer"), headers=headers)
-    forged = {**recorded("answer"), "from": "380991234567", "conversation_uuid": "CON-forged"}
+    query = recorded("answer")
+    headers = get_bearer(query)
+    first = vonage.client.get(vonage.path("answer"), params=query, headers=headers)
 
-    again = vonage.client.get(vonage.path("answer"), params=forged, headers=headers)
+    again = vonage.client.get(vonage.path("answer"), params=query, headers=headers)
 
     assert (first.status_code, again.status_code) == (200, 403)
     assert "already used" in again.json()["message"]
@@ -297,7 +337,7 @@ def test_a_token_is_remembered_for_twice_the_tolerance() -> None:
 
 
 def test_a_token_of_another_api_key_is_refused(vonage: Vonage) -> None:
-    raw = json.dumps(recorded("answer")).encode()
+    raw = as_vonage_writes(recorded("answer"))
     token = token_for(SIGNATURE_SECRET, raw, T, api_key="ffff0000")
 
     response = vonage.client.post(
@@ -309,7 +349,7 @@ def test_a_token_of_another_api_key_is_refused(vonage: Vonage) -> None:
 
 
 def test_it_explains_a_project_without_a_vonage_secret(scene: Scene, vonage_url: str) -> None:
-    raw = json.dumps(recorded("answer")).encode()
+    raw = as_vonage_writes(recorded("answer"))
     with http_client(vonage_url) as client:
         unknown = client.post("/telephony/vonage/999999/answer", content=raw)
         bare = client.post(

@@ -86,7 +86,7 @@ def send_vonage(
     body = {**test_vonage.recorded(fixture), **(changes or {})}
     if "timestamp" in body:
         body["timestamp"] = at.isoformat()
-    raw = json.dumps(body).encode()
+    raw = json.dumps(body, separators=(",", ":")).encode()  # as Vonage sends it
     secret = test_vonage.SIGNATURE_SECRET
     token = token_for(secret, raw, signed_at or at, api_key=test_vonage.API_KEY)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

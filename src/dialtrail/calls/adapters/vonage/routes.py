@@ -1,7 +1,7 @@
 """``/telephony/vonage/{project_id}/answer`` and ``/event``: the Voice application's webhooks.
 
 Every request is checked before anything is stored: the project exists (404), it has a Vonage
-signature secret (409), the request's token is Vonage's, fresh and for this body (403), and
+signature secret (409), the request's token is Vonage's, fresh and for this payload (403), and
 for the project's API key when one is set (403). Each request's outcome is noted
 (receipts.noted) for the admin's Project settings.
 """
@@ -28,6 +28,7 @@ from dialtrail.calls.adapters.vonage.signature import (
     BadToken,
     SeenTokens,
     check_once,
+    signed_payloads,
     verified_claims,
 )
 from dialtrail.calls.events import WITHHELD, TelephonyEvent, caller_field, phone_field
@@ -40,7 +41,7 @@ router = APIRouter(include_in_schema=False)
 
 
 async def raw_body(request: Request) -> bytes:
-    """The body as sent: the token's payload_hash is over these bytes."""
+    """The body as sent: the token's payload_hash is over these bytes (a POST's)."""
     return await request.body()
 
 
@@ -145,7 +146,8 @@ def verified_project(
     box = SecretBox(secret_key(request.app.state.settings))
     api_key, secret = credentials.opened(session, project.id, box)
     try:
-        claims = verified_claims(secret, request.headers.get("authorization"), body, now)
+        payloads = signed_payloads(body, request.query_params.multi_items())
+        claims = verified_claims(secret, request.headers.get("authorization"), payloads, now)
         check_once(claims, seen_tokens(request), now)
     except BadToken as error:
         raise SignatureMismatch(str(error)) from None

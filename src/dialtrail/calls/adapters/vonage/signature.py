@@ -1,22 +1,27 @@
 """Is this request from Vonage? With signed webhooks on, Vonage sends each Voice API webhook
 with ``Authorization: Bearer <JWT>``, signed HS256 with the account's signature secret. Its
-claims: ``iat`` (when it was signed), ``payload_hash`` (SHA-256 of the body, hex, when there is
-a body), ``api_key``, ``application_id``, ``jti``.
+claims: ``iat`` (when it was signed), ``payload_hash``, ``api_key``, ``application_id``,
+``jti``. Vonage documents ``payload_hash`` as the SHA-256 (hex) of the payload written as JSON
+without whitespace: a POST's JSON body, or a GET's query parameters as one object, in their
+order.
 
 The token is checked with the secret, its ``iat`` must lie within ``TOLERANCE`` of this
 server's clock (a token copied from a request cannot be sent again later), and its
-``payload_hash`` must be the body's, so a body changed in transit or a token moved to another
-request's body is refused. The query string of a GET is not covered: set the Answer URL to
-POST (docs/telephony.md). Within the 5 minutes, a token is taken once (``SeenTokens``, by its
-``jti``): a copy sent again, perhaps with another query string, is refused as a replay.
+``payload_hash`` must be the payload's, so a body or query changed in transit, or a token moved
+to another request, is refused; a token without one is not what Vonage sends and is refused
+too. Within the 5 minutes, a token is taken once (``SeenTokens``, by its ``jti``): a copy sent
+again is refused as a replay.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import json
 import secrets
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,8 +42,10 @@ class BadToken(ValueError):
 
 
 def verified_claims(
-    secret: str, authorization: str | None, body: bytes, now: datetime
+    secret: str, authorization: str | None, payloads: list[bytes], now: datetime
 ) -> dict[str, Any]:
+    """The token's claims, once it is Vonage's, fresh, and for one of ``payloads`` (the
+    spellings of this request's payload, ``signed_payloads``)."""
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise BadToken(
@@ -55,7 +62,7 @@ def verified_claims(
             f"({error})"
         ) from None
     check_fresh(claims["iat"], now)
-    check_payload_hash(claims.get("payload_hash"), body)
+    check_payload_hash(claims.get("payload_hash"), payloads)
     return claims
 
 
@@ -110,21 +117,49 @@ def check_fresh(iat: Any, now: datetime) -> None:
         )
 
 
-def check_payload_hash(payload_hash: Any, body: bytes) -> None:
+def check_payload_hash(payload_hash: Any, payloads: list[bytes]) -> None:
     if payload_hash is None:
-        return
-    expected = hashlib.sha256(body).hexdigest()
-    if not isinstance(payload_hash, str) or not hmac.compare_digest(payload_hash.lower(), expected):
-        raise BadToken("the token's payload_hash is not the body's: the body was changed")
+        raise BadToken(
+            "the token has no payload_hash: Vonage's signed webhooks carry the SHA-256 of their "
+            "payload, so this token was not made by Vonage for a webhook"
+        )
+    given = payload_hash.lower() if isinstance(payload_hash, str) else ""
+    if not any(hmac.compare_digest(given, digest(payload)) for payload in payloads):
+        raise BadToken(
+            "the token's payload_hash is not the SHA-256 of this request's payload: the body "
+            "(or a GET's query) was changed, or the token belongs to another request"
+        )
 
 
-def token_for(secret: str, body: bytes, at: datetime, **claims: Any) -> str:
-    """A token as Vonage signs it: for tests and for checking a set-up by hand."""
-    payload = {
+def digest(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def signed_payloads(body: bytes, query: Iterable[tuple[str, str]]) -> list[bytes]:
+    """What ``payload_hash`` may be the hash of: a request with a body, the body as sent (Vonage
+    sends JSON without whitespace) and, should it have whitespace, as that JSON without it; a
+    request without a body (a GET), its query parameters as one JSON object, in their order."""
+    if not body:
+        return [compact(dict(query))]
+    payloads = [body]
+    with contextlib.suppress(UnicodeDecodeError, ValueError):  # not JSON: only the bytes match
+        payloads.append(compact(json.loads(body)))
+    return payloads
+
+
+def compact(value: Any) -> bytes:
+    # As JavaScript's JSON.stringify writes it: no whitespace, non-ASCII as is.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def token_for(secret: str, payload: bytes, at: datetime, **claims: Any) -> str:
+    """A token as Vonage signs it, ``payload`` being the body of a POST (or a GET's query
+    written as JSON): for tests and for checking a set-up by hand."""
+    payload_claims = {
         "iat": int(at.timestamp()),
         "jti": secrets.token_hex(16),
         "iss": "Vonage",
-        "payload_hash": hashlib.sha256(body).hexdigest(),
+        "payload_hash": digest(payload),
         **claims,
     }
-    return jwt.encode(payload, secret, algorithm="HS256")
+    return jwt.encode(payload_claims, secret, algorithm="HS256")
