@@ -261,6 +261,39 @@ def test_calls_to_other_numbers_are_ignored_and_noted(world: World, database: Da
     assert [call["tracking_number"] for call in calls(world)] == ["+12125550191"]
 
 
+@pytest.mark.parametrize(
+    ("dialled", "detail"),
+    [
+        ("2125550191", "2125550191 could not be read as a tracking number: '2125550191' has no "
+         "country code: write it as +<country code><number>, or set the project's country"),
+        ("s", "s could not be read as a tracking number: 's' is not a phone number"),
+        (None, "no dialled number: not one of the project's tracking numbers"),
+        ("+12125550999", "+12125550999 is not one of the project's tracking numbers"),
+    ],
+)  # fmt: skip
+def test_an_ignored_call_says_why_its_number_is_not_a_tracking_number(
+    world: World, database: Database, dialled: str | None, detail: str
+) -> None:
+    """A PBX often gives the DID in national form, which a project without a country cannot
+    read: the admin's last events say so, rather than that the number is not tracked."""
+    with running(ScriptedAmi()) as server:
+        configure(world, "asterisk", server)  # +12125550191 is a tracking number
+    project = f"/api/v1/projects/{world.project_id}"
+    assert world.owner.client.patch(project, json={"country": None}).status_code == 200
+    started = PbxEvent("1764900000.1", "started", dialled, CALLER, datetime.now(UTC))
+
+    with database.session() as session:
+        outcome = record(session, AsteriskSettings, "asterisk", world.project_id, started,
+                         datetime.now(UTC))  # fmt: skip
+        session.commit()
+
+    assert outcome.kind == "ignored"
+    assert outcome.detail.startswith(detail)
+    [noted] = settings_of(world, "asterisk")["recent_events"]
+    assert (noted["outcome"], noted["detail"]) == ("ignored", outcome.detail)
+    assert calls(world) == []
+
+
 def test_an_event_that_contradicts_the_call_is_kept(world: World, database: Database) -> None:
     """Keep facts: a PBX never sends an event again. An answer reported after the end (a
     clock that jumped) is recorded, with a warning in the log, not refused."""

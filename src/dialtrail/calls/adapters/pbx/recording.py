@@ -69,7 +69,7 @@ def recorded_outcome(
 ) -> Outcome:
     called = tracking_number(db, project, event.called)
     if called is None and not known_call(db, project.id, provider, event):
-        return Outcome("ignored", not_tracked(event))
+        return Outcome("ignored", not_tracked(event, project.country))
     try:
         found = record_event(db, project, telephony_event(project, provider, event, called), now,
                              lenient=True)  # fmt: skip
@@ -79,10 +79,19 @@ def recorded_outcome(
     return Outcome("duplicate" if found.duplicate else "recorded")
 
 
-def not_tracked(event: PbxEvent) -> str:
+def not_tracked(event: PbxEvent, country: str | None) -> str:
+    """Why a call is not followed, for the admin: a PBX often gives the DID in national form
+    (``2125550191``), which a project without a country cannot read, or no number at all
+    (``s``, an extension), which the DID settings fix."""
     if event.event != "started":
         return ""
-    return f"{event.called or 'no dialled number'} is not one of the project's tracking numbers"
+    if not event.called:
+        return "no dialled number: not one of the project's tracking numbers"
+    try:
+        validation.normalise_phone_number(event.called, country)
+    except ValueError as error:
+        return f"{event.called} could not be read as a tracking number: {error}"[:MAX_DETAIL]
+    return f"{event.called} is not one of the project's tracking numbers"[:MAX_DETAIL]
 
 
 def tracking_number(db: Session, project: Project, dialled: str | None) -> str | None:
