@@ -48,6 +48,23 @@ def test_asterisk_ignores_calls_to_extensions_and_other_channels() -> None:
     assert calls.feed({"Event": "Hangup", **CALL, "Cause": "16"}, NOW) == []
 
 
+@pytest.mark.parametrize(("technology", "answered"), [("simple_bridge", True),
+                                                       ("holding_bridge", False)])  # fmt: skip
+def test_asterisk_takes_a_bridge_of_two_as_an_answer_unless_it_only_holds_them(
+    technology: str, answered: bool
+) -> None:
+    calls = AsteriskCalls()
+    calls.feed({"Event": "Newchannel", **CALL, "Exten": "2125550191", "CallerIDNum": "1"}, NOW)
+    entered = {"Event": "BridgeEnter", **CALL, "BridgeNumChannels": "2",
+               "BridgeTechnology": technology}  # fmt: skip
+
+    events = calls.feed(entered, NOW)
+
+    assert [event.event for event in events] == (["answered"] if answered else [])
+    [ended] = calls.feed({"Event": "Hangup", **CALL, "Cause": "16"}, NOW)
+    assert ended.disposition == ("answered" if answered else "no_answer")
+
+
 A_LEG = {"Unique-ID": "a", "Channel-Call-UUID": "a", "Call-Direction": "inbound"}
 B_LEG = {"Unique-ID": "b", "Channel-Call-UUID": "a", "Call-Direction": "outbound"}
 

@@ -8,7 +8,8 @@ carries the same Linkedid, so a call transferred between agents stays one call.
   number (DID) in its ``Exten``; for sites whose DID is not there ("s"), a ``VarSet`` of
   DIALTRAIL_DID on the call's channels gives it.
 - ``answered``: the first ``DialEnd`` with DialStatus ANSWER, or ``BridgeEnter`` into a bridge
-  of two or more channels (an agent picked up), whichever comes first.
+  of two or more channels that talk (an agent picked up; not a holding bridge), whichever
+  comes first.
 - ``ended``: the trunk channel's ``Hangup``; disposition from whether it was answered, else the
   last DialStatus, else the hang-up cause; total time from the start, talk time from the answer.
 - the recording: a ``VarSet`` of MIXMONITOR_FILENAME (set by MixMonitor) or DIALTRAIL_RECORDING.
@@ -46,6 +47,7 @@ DIAL_STATUSES = {
 # is a caller who gave up.
 BUSY_CAUSES = frozenset({"17"})
 FAILED_CAUSES = frozenset({"1", "3", "21", "27", "34", "38", "41", "42"})
+HOLDING_BRIDGE = "holding_bridge"  # BridgeEnter's BridgeTechnology for a holding bridge
 FORGET_AFTER = 10_000  # calls followed at once, at most (a lost Hangup must not leak)
 
 
@@ -150,7 +152,12 @@ class AsteriskCalls:
             together = int(message.get("BridgeNumChannels", "0"))
         except ValueError:
             together = 0
-        return self.answered(call, at, message) if call is not None and together >= 2 else []
+        # A holding bridge (a parking lot, an ARI waiting room) holds callers who do not talk
+        # to each other: two of them waiting there is no answer.
+        holding = message.get("BridgeTechnology") == HOLDING_BRIDGE
+        if call is None or together < 2 or holding:
+            return []
+        return self.answered(call, at, message)
 
     def answered(
         self, call: FollowedCall, at: datetime, message: Mapping[str, str]
