@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from dialtrail.app import create_app
 from dialtrail.calls.adapters.telnyx.commands import TelnyxApi
-from dialtrail.calls.adapters.vonage.signature import token_for
 from dialtrail.storage.base import utcnow
 from tests.calls import test_telnyx, test_vonage
 from tests.support.databases import Database
@@ -87,8 +86,7 @@ def send_vonage(
     if "timestamp" in body:
         body["timestamp"] = at.isoformat()
     raw = json.dumps(body, separators=(",", ":")).encode()  # as Vonage sends it
-    secret = test_vonage.SIGNATURE_SECRET
-    token = token_for(secret, raw, signed_at or at, api_key=test_vonage.API_KEY)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    headers = {"Authorization": test_vonage.bearer(raw, signed_at or at),
+               "Content-Type": "application/json"}  # fmt: skip
     with httpx.Client(base_url=server_url, timeout=30) as client:
         return client.post(f"/telephony/vonage/{project_id}/{hook}", content=raw, headers=headers)

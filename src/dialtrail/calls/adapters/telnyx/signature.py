@@ -12,7 +12,7 @@ import binascii
 from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 SIGNATURE_HEADER = "telnyx-signature-ed25519"
 TIMESTAMP_HEADER = "telnyx-timestamp"
@@ -63,8 +63,3 @@ def stale(timestamp: int, now: datetime) -> str | None:
 
 def signed_message(timestamp: str, body: bytes) -> bytes:
     return timestamp.strip().encode() + b"|" + body
-
-
-def signature_for(private_key: Ed25519PrivateKey, timestamp: str, body: bytes) -> str:
-    """The signature Telnyx would send: for tests and for checking a set-up by hand."""
-    return base64.b64encode(private_key.sign(signed_message(timestamp, body))).decode()

@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import secrets
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -150,16 +149,3 @@ def signed_payloads(body: bytes, query: Iterable[tuple[str, str]]) -> list[bytes
 def compact(value: Any) -> bytes:
     # As JavaScript's JSON.stringify writes it: no whitespace, non-ASCII as is.
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def token_for(secret: str, payload: bytes, at: datetime, **claims: Any) -> str:
-    """A token as Vonage signs it, ``payload`` being the body of a POST (or a GET's query
-    written as JSON): for tests and for checking a set-up by hand."""
-    payload_claims = {
-        "iat": int(at.timestamp()),
-        "jti": secrets.token_hex(16),
-        "iss": "Vonage",
-        "payload_hash": digest(payload),
-        **claims,
-    }
-    return jwt.encode(payload_claims, secret, algorithm="HS256")
