@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dialtrail.calls.adapters.receipts import Noted, Receipt, last_receipt, recent_receipts, write
 from dialtrail.calls.adapters.telnyx.models import TelnyxSettings
+from dialtrail.calls.models import TelephonyReceipt
 from tests.admin.conftest import SignedIn
 from tests.calls.test_telnyx import API_KEY as TELNYX_API_KEY
 from tests.calls.test_telnyx import PUBLIC_KEY
@@ -168,6 +170,57 @@ def test_the_last_requests_show_with_their_outcome(world: World, database: Datab
     assert "to <code>/event</code>:" in vonage
     assert '<strong class="bad">signature mismatch</strong>' in vonage
     assert "more than 5 minutes from this server's clock" in vonage
+
+
+def test_the_last_requests_are_listed_newest_first(world: World, database: Database) -> None:
+    """A forged request, then Vonage's own: the page says the last was accepted and still
+    lists the mismatch before it (outcomes that change are each written)."""
+    give_vonage_keys(world)
+    with server_for_providers(database, PUBLIC, clock=lambda: AT) as (server, _):
+        forged = send_vonage(server, world.project_id, "event", "event-completed-inbound", AT,
+                             signed_at=AT - timedelta(minutes=6))  # fmt: skip
+        accepted = send_vonage(server, world.project_id, "answer", "answer", AT)
+        assert (forged.status_code, accepted.status_code) == (403, 200), accepted.text
+        client, _csrf = signed_in(world.base_url, world.owner.email)
+        page = html.unescape(
+            client.get(f"{server}/admin/projects/{world.project_id}/settings").text
+        )
+        client.close()
+
+    vonage = page.split('data-testid="vonage-section"')[1].split("</section>")[0]
+    table = vonage.split('data-testid="vonage-recent-requests"')[1].split("</table>")[0]
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in table.split("<tr>")[2:]]
+    assert len(rows) == 2
+    assert rows[0] == "2026-03-02 12:00:00 /answer accepted"
+    mismatch = "2026-03-02 12:00:00 /event signature mismatch : the token was signed at "
+    assert rows[1].startswith(mismatch), rows[1]
+    assert "more than 5 minutes from this server's clock" in rows[1]
+    assert "The last 2 requests noted" in vonage
+
+
+def test_the_last_ten_notes_are_kept_newest_first(world: World, database: Database) -> None:
+    outcomes = ["accepted", "refused"] * 6
+    with database.session() as session:
+        for minute, outcome in enumerate(outcomes):
+            receipt = Receipt("telnyx", "webhook", outcome, 200 if outcome == "accepted" else 409)
+            write(session, world.project_id, receipt, AT + timedelta(minutes=minute))
+            session.commit()
+        found = last_receipt(session, world.project_id, "telnyx")
+        kept = recent_receipts(found)
+
+    assert [noted.received_at for noted in kept] == [
+        AT + timedelta(minutes=minute) for minute in range(11, 1, -1)
+    ]
+    assert [noted.outcome for noted in kept] == outcomes[2:][::-1]
+    assert found is not None
+    assert (found.received_at, found.outcome) == (AT + timedelta(minutes=11), "refused")
+
+
+def test_a_note_written_before_the_recent_ones_were_kept_is_shown_alone() -> None:
+    old = TelephonyReceipt(project_id=1, provider="vonage", received_at=AT, hook="event",
+                           outcome="accepted", status=200, reason="", recent=[])  # fmt: skip
+
+    assert recent_receipts(old) == [Noted(AT, "event", "accepted", 200, "")]
 
 
 def test_a_member_sees_the_sections_read_only_and_cannot_post(world: World) -> None:

@@ -77,7 +77,11 @@ def test_a_bad_signature_shows_as_a_signature_mismatch_with_the_url_checked(
         f'Dialtrail checked: <span class="url">missing or wrong X-Twilio-Signature for '
         f"{PUBLIC}/telephony/twilio/{world.project_id}/status"
     ) in page
-    assert "accepted" not in page
+    last = page.split('data-testid="twilio-last-request">')[1].split("</p>")[0]
+    assert "accepted" not in last
+    # The accepted request before it is still listed, second.
+    recent = page.split('data-testid="twilio-recent-requests"')[1].split("</table>")[0]
+    assert recent.index("signature mismatch") < recent.index("accepted")
 
 
 def test_another_auth_token_is_a_signature_mismatch_too(world: World, database: Database) -> None:

@@ -38,7 +38,7 @@ from dialtrail.admin.pbx_sections import PbxForm, pbx_sections
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem, invalid
-from dialtrail.calls.adapters.receipts import last_receipt
+from dialtrail.calls.adapters.receipts import last_receipt, recent_receipts
 from dialtrail.calls.adapters.twilio import credentials
 from dialtrail.calls.adapters.twilio.console import PROVIDER as TWILIO
 from dialtrail.calls.adapters.twilio.console import ConsoleSetup, console_setup
@@ -265,6 +265,7 @@ def settings_form(
     """``typed``: a refused provider section's own values and errors, by provider."""
     project = access.project
     twilio_found = credentials.find(db, project.id)
+    twilio_last = last_receipt(db, project.id, TWILIO)
     return render(
         request,
         "projects/settings.html",
@@ -276,7 +277,8 @@ def settings_form(
         twilio_configured=credentials.is_configured(twilio_found),
         twilio_token_stored=bool(twilio_found and twilio_found.auth_token),
         twilio=twilio_setup(request, project),
-        twilio_last=last_receipt(db, project.id, TWILIO),
+        twilio_last=twilio_last,
+        twilio_recent=recent_receipts(twilio_last),
         providers=telephony_sections.sections(request, db, project, typed or {}),
         pbx_sections=pbx_sections(db, project, pbx_forms),
         values=values,

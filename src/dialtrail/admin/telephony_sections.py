@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from dialtrail.admin.forms import FormErrors, plain_problems
 from dialtrail.api.errors import FieldProblem
 from dialtrail.api.schemas import RequestBody
-from dialtrail.calls.adapters.receipts import last_receipt
+from dialtrail.calls.adapters.receipts import Noted, last_receipt, recent_receipts
 from dialtrail.calls.adapters.telnyx import console as telnyx_console
 from dialtrail.calls.adapters.telnyx import credentials as telnyx_credentials
 from dialtrail.calls.adapters.telnyx.settings_api import TelnyxSettingsUpdate
@@ -90,6 +90,7 @@ class Section:
     errors: FormErrors
     setup: Any  # the adapter's ConsoleSetup
     last: TelephonyReceipt | None
+    recent: list[Noted]  # the last requests, newest first (the last one included)
 
 
 def sections(
@@ -103,6 +104,7 @@ def section(
     db: Session, project: Project, form: ProviderForm, typed: Typed | None, settings: Settings
 ) -> Section:
     found = form.find(db, project.id)
+    receipt = last_receipt(db, project.id, form.name)
     stored = {
         f"{form.name}_{name}": (getattr(found, name) if found else None) or ""
         for name in form.plain_fields
@@ -114,7 +116,8 @@ def section(
         values=typed.values if typed else stored,
         errors=typed.errors if typed else FormErrors(),
         setup=form.console_setup(settings.base_url, settings.public_url, project.id),
-        last=last_receipt(db, project.id, form.name),
+        last=receipt,
+        recent=recent_receipts(receipt),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -120,12 +121,15 @@ ReceiptOutcome = Literal["accepted", "signature_mismatch", "refused"]
 RECEIPT_OUTCOMES: tuple[ReceiptOutcome, ...] = get_args(ReceiptOutcome)
 
 
+RECENT_RECEIPTS = 10
+
+
 class TelephonyReceipt(Base):
     """The last request a telephony adapter received for a project, and what became of it, so
     the admin's set-up page shows at once why calls do not arrive (a signature mismatch: the
     URL in the provider's console differs from DIALTRAIL_BASE_URL). One row per project and
     provider, overwritten (calls/adapters/receipts.py), at most once a minute per outcome and
-    server process."""
+    server process; ``recent`` keeps the last RECENT_RECEIPTS of them."""
 
     __tablename__ = "telephony_receipts"
     __table_args__ = (one_of("outcome", RECEIPT_OUTCOMES),)
@@ -139,3 +143,6 @@ class TelephonyReceipt(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     status: Mapped[int] = mapped_column(Integer)  # the HTTP status answered
     reason: Mapped[str] = mapped_column(Text, default="")  # a refusal's message, cut to 500
+    # The last RECENT_RECEIPTS notes, newest first (this one included):
+    # {received_at, hook, outcome, status, reason}.
+    recent: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))

@@ -1,4 +1,4 @@
-"""The last request each telephony adapter received for a project, and what became of it:
+"""The last requests each telephony adapter received for a project, and what became of them:
 accepted, a signature mismatch, or another refusal with its reason (shown on the admin's
 Project settings, so a wrong URL in the provider's console is visible at once).
 
@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import Request
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dialtrail.api.errors import ApiError
-from dialtrail.calls.models import TelephonyReceipt
+from dialtrail.calls.models import RECENT_RECEIPTS, TelephonyReceipt
 
 NOTE_EVERY_SECONDS = 60.0
 MAX_REASON = 500
@@ -93,6 +94,24 @@ def write(db: Session, project_id: int, receipt: Receipt, now: datetime) -> None
             set_={name: statement.excluded[name] for name in kept},
         )
     )
+    add_to_recent(db, project_id, receipt, now)
+
+
+def add_to_recent(db: Session, project_id: int, receipt: Receipt, now: datetime) -> None:
+    """Puts the note first in the row's recent ones. The upsert above holds the row's lock (on
+    SQLite, the database's write lock) until the commit, so no other note is lost meanwhile."""
+    where = (TelephonyReceipt.project_id == project_id) & (
+        TelephonyReceipt.provider == receipt.provider
+    )
+    recent = db.scalar(select(TelephonyReceipt.recent).where(where)) or []
+    entry = {"received_at": now.isoformat(), **receipt.__dict__}
+    entry.pop("provider")
+    db.execute(
+        update(TelephonyReceipt)
+        .where(where)
+        .values(recent=[entry, *recent][:RECENT_RECEIPTS])
+        .execution_options(synchronize_session=False)
+    )
 
 
 def note(request: Request, db: Session, project_id: int, receipt: Receipt) -> None:
@@ -135,3 +154,28 @@ def forget(request: Request, project_id: int, provider: str) -> None:
 
 def last_receipt(db: Session, project_id: int, provider: str) -> TelephonyReceipt | None:
     return db.get(TelephonyReceipt, (project_id, provider))
+
+
+@dataclass(frozen=True)
+class Noted:
+    """One of the recent notes, as the admin shows it."""
+
+    received_at: datetime
+    hook: str
+    outcome: str
+    status: int
+    reason: str
+
+
+def recent_receipts(found: TelephonyReceipt | None) -> list[Noted]:
+    """Pure: the row's recent notes, newest first; a row written before they were kept (its
+    ``recent`` empty) has its one request."""
+    if found is None:
+        return []
+    if not found.recent:
+        return [Noted(found.received_at, found.hook, found.outcome, found.status, found.reason)]
+    return [
+        Noted(datetime.fromisoformat(entry["received_at"]), entry["hook"], entry["outcome"],
+              entry["status"], entry.get("reason", ""))
+        for entry in found.recent
+    ]  # fmt: skip
