@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -109,7 +110,35 @@ class Telnyx:
         return self.client.post(self.path(), content=raw, headers=signed_headers(raw, at))
 
     def commands(self) -> list[tuple[str, dict[str, Any]]]:
-        return [(request.path, json.loads(request.body)) for request in self.api.received]
+        sent = [(request.path, json.loads(request.body)) for request in self.api.received]
+        for path, body in sent:
+            check_command(path, body)
+        return sent
+
+
+# Call Control's commands (developers.telnyx.com, Call Commands): the body parameters Telnyx
+# documents for the three Dialtrail sends, the required ones first.
+COMMAND_OPTIONS = {
+    "answer": (set(), {"billing_group_id", "client_state", "command_id", "webhook_url",
+                       "webhook_url_method"}),
+    "transfer": ({"to"}, {"from", "from_display_name", "audio_url", "early_media", "media_name",
+                          "timeout_secs", "time_limit_secs", "answering_machine_detection",
+                          "custom_headers", "client_state", "target_leg_client_state",
+                          "command_id", "webhook_url", "webhook_url_method"}),
+    "hangup": (set(), {"client_state", "command_id"}),
+}  # fmt: skip
+CALL_CONTROL_PATH = re.compile(r"^/calls/(?P<id>[^/]+)/actions/(?P<action>[a-z_]+)$")
+
+
+def check_command(path: str, body: dict[str, Any]) -> None:
+    found = CALL_CONTROL_PATH.match(path)
+    assert found, path
+    required, optional = COMMAND_OPTIONS[found["action"]]
+    assert required <= set(body) <= required | optional, (path, body)
+    assert isinstance(body["command_id"], str)
+    assert body["command_id"]
+    if "to" in body:
+        assert re.fullmatch(r"\+[1-9]\d{6,14}", body["to"]) or body["to"].startswith("sip:")
 
 
 def test_it_records_the_call_started_and_answers_the_callers_leg(telnyx: Telnyx) -> None:
@@ -127,6 +156,7 @@ def test_it_records_the_call_started_and_answers_the_callers_leg(telnyx: Telnyx)
     assert (call.caller, call.tracking_number, call.attribution) == (CALLER, POOL_NUMBER, "session")
     assert call.visit["session_id"] == key
     [request] = telnyx.api.received
+    check_command(request.path, json.loads(request.body))
     assert (request.method, request.path) == ("POST", f"/calls/{CALLER_LEG}/actions/answer")
     assert request.headers["authorization"] == f"Bearer {API_KEY}"
     assert json.loads(request.body)["command_id"].startswith("dialtrail-answer-")
