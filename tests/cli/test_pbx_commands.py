@@ -1,12 +1,14 @@
-"""The PBX listeners as they run in production: `dialtrail asterisk` as a process of its own,
-and inside `dialtrail serve` (DIALTRAIL_PBX_LISTENERS, on by default), each following a call
-through a scripted PBX into the shared database."""
+"""The PBX listeners as they run in production: `dialtrail asterisk` and `dialtrail
+freeswitch` as processes of their own, and inside `dialtrail serve` (DIALTRAIL_PBX_LISTENERS,
+on by default), each following a call through a scripted PBX into the shared database."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
+
+import pytest
 
 from tests.calls.test_pbx_listeners import NUMBERS, calls, configure
 from tests.support.databases import TEST_SECRET_KEY, Database
@@ -22,8 +24,11 @@ LOOPBACK = "127.0.0.0/8"  # the scripted PBXs listen there; the default allows p
 PROCESS_START = 60
 
 
-def test_dialtrail_asterisk_follows_calls_and_stops_on_sigterm(
-    world: World, database: Database
+@pytest.mark.parametrize(
+    ("name", "sequence"), [("asterisk", "answered.ami"), ("freeswitch", "answered.esl")]
+)
+def test_dialtrail_asterisk_or_freeswitch_follows_calls_and_stops_on_sigterm(
+    world: World, database: Database, name: str, sequence: str
 ) -> None:
     environment = {
         **os.environ,
@@ -31,22 +36,23 @@ def test_dialtrail_asterisk_follows_calls_and_stops_on_sigterm(
         "DIALTRAIL_SECRET_KEY": TEST_SECRET_KEY,
         "DIALTRAIL_PBX_ALLOWED_NETWORKS": LOOPBACK,
     }
-    with running(ScriptedAmi()) as asterisk:
-        configure(world, "asterisk", asterisk)
+    with running(ScriptedAmi() if name == "asterisk" else ScriptedEsl()) as pbx:
+        configure(world, name, pbx)
         process = subprocess.Popen(
-            [DIALTRAIL, "asterisk"], env=environment, stdout=subprocess.PIPE,
+            [DIALTRAIL, name], env=environment, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         try:
-            asterisk.wait_for_login(1, timeout=PROCESS_START)
-            asterisk.replay(FIXTURES / "asterisk" / "answered.ami")
+            pbx.wait_for_login(1, timeout=PROCESS_START)
+            pbx.replay(FIXTURES / name / sequence)
             [call] = wait_for(lambda: [c for c in calls(world) if c["ended_at"]], "the call")
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
-    assert "asterisk listener started" in output
-    assert (call["provider"], call["disposition"]) == ("asterisk", "answered")
+    assert f"{name} listener started" in output
+    assert (call["provider"], call["disposition"]) == (name, "answered")
+    assert call["tracking_number"] == NUMBERS[name]
 
 
 def test_dialtrail_serve_follows_a_freeswitch_call(world: World, database: Database) -> None:
