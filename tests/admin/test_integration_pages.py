@@ -144,6 +144,61 @@ def test_matomo_is_set_up_from_the_form(owner: SignedIn, database: Database) -> 
     assert "0123456789abcdef" not in json.dumps(stored.settings)
 
 
+def test_every_problem_of_a_form_is_shown_on_the_first_try(
+    owner: SignedIn, database: Database
+) -> None:
+    ga4_page = owner.post(
+        f"{owner.project}/integrations/new/ga4",
+        **{**GA4_FORM, "measurement_id": "", "api_secret": "", "endpoint": "europe"},
+    )
+    matomo_page = owner.post(
+        f"{owner.project}/integrations/new/matomo",
+        url="",
+        site_id="",
+        token_auth="short",
+        **{"call.completed": "on"},
+    )
+
+    assert ga4_page.status_code == matomo_page.status_code == 422
+    assert "G- and 4 to 20 capital letters" in field_error(ga4_page.text, "measurement_id")
+    assert field_error(ga4_page.text, "api_secret")
+    assert "server-side Tag Manager" in field_error(ga4_page.text, "endpoint")
+    assert "http:// or https://" in field_error(matomo_page.text, "url")
+    assert field_error(matomo_page.text, "site_id")
+    assert "16 to 64 letters and digits" in field_error(matomo_page.text, "token_auth")
+    assert integrations(database) == []
+
+
+def test_a_new_matomo_form_shows_the_default_category_and_action(owner: SignedIn) -> None:
+    page = owner.client.get(f"{owner.project}/integrations/new/matomo").text
+
+    assert 'e_c = "Phone calls"\ne_a = call.disposition</textarea>' in html.unescape(page)
+
+
+def test_matomos_preview_masks_the_token_and_claims_no_signature(
+    owner: SignedIn, database: Database
+) -> None:
+    token = "0123456789abcdef0123456789abcdef"
+    saved = owner.post(
+        f"{owner.project}/integrations/new/matomo",
+        name="Matomo",
+        url="https://matomo.example.com",
+        site_id="3",
+        token_auth=token,
+        parameters="",
+        **{"call.completed": "on", "enabled": "on"},
+    )
+    assert saved.status_code == 303, saved.text
+    (stored,) = integrations(database)
+
+    preview = owner.client.get(f"{owner.project}/webhooks/{stored.id}/preview").text
+
+    assert "token_auth=%E2%80%A2%E2%80%A2%E2%80%A2%E2%80%A2" in preview
+    assert token not in preview
+    assert "e_c=Phone+calls" in preview  # the default, though no parameter names it
+    assert "webhook-signature" not in preview  # an integration's request is not signed
+
+
 def test_the_deliveries_log_says_why_a_call_was_not_sent(
     owner: SignedIn, database: Database, world: World
 ) -> None:

@@ -81,6 +81,58 @@ def test_a_call_delivered_days_later_is_backdated_with_the_token(hooks: Hooks) -
     assert abs(backdated - ended) < timedelta(seconds=2)
 
 
+@pytest.mark.parametrize(
+    "parameters",
+    [[], [{"name": "dimension1", "value": "visit.channel"}]],
+    ids=["none", "a dimension only"],
+)
+def test_a_category_and_action_no_parameter_names_are_the_defaults(
+    hooks: Hooks, parameters: list[dict[str, str]]
+) -> None:
+    added = add_matomo(hooks.world, hooks.receiver.url, parameters=parameters)
+    assert added.status_code == 201, added.text
+    visit_holding_the_number(hooks)
+
+    hooks.call()
+    assert hooks.deliver() == 1
+
+    (received,) = hooks.receiver.received
+    fields = matomo_request(received, datetime.now(UTC))
+    assert (fields["e_c"], fields["e_a"]) == ("Phone calls", "answered")
+
+
+def test_a_category_named_with_a_value_the_call_lacks_is_sent_as_none(hooks: Hooks) -> None:
+    parameters = [{"name": "e_c", "value": "visit.utm_content"}]
+    assert add_matomo(hooks.world, hooks.receiver.url, parameters=parameters).status_code == 201
+    visit_holding_the_number(hooks)
+
+    hooks.call()
+    hooks.deliver()
+
+    (received,) = hooks.receiver.received
+    fields = matomo_request(received, datetime.now(UTC))
+    assert (fields["e_c"], fields["e_a"]) == ("(none)", "answered")
+
+
+@pytest.mark.parametrize("action", ["preview", "test"])
+def test_the_preview_and_test_send_show_the_token_masked(hooks: Hooks, action: str) -> None:
+    created = add_matomo(hooks.world, hooks.receiver.url).json()
+    visit_holding_the_number(hooks)
+    hooks.call()
+    url = f"/api/v1/projects/{hooks.world.project_id}/webhooks/{created['id']}/{action}"
+
+    answer = hooks.world.owner.client.post(url, json={})
+
+    assert answer.status_code == 200, answer.text
+    shown = answer.json()["body"] if action == "preview" else answer.json()["request"]["body"]
+    assert TOKEN not in shown
+    assert "token_auth=%E2%80%A2%E2%80%A2%E2%80%A2%E2%80%A2" in shown
+    assert "_id=5f2c9a1e0b7d4c38" in shown
+    if action == "test":  # the request sent carries the token itself
+        (received,) = hooks.receiver.received
+        assert matomo_request(received, datetime.now(UTC))["token_auth"] == TOKEN
+
+
 def test_a_visit_without_a_matomo_visitor_id_is_not_sent(hooks: Hooks) -> None:
     assert add_matomo(hooks.world, hooks.receiver.url).status_code == 201
     visit_holding_the_number(hooks, matomo_visitor_id=None)

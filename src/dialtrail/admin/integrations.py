@@ -25,7 +25,7 @@ from dialtrail.projects.models import Project
 from dialtrail.webhooks import failing, operations
 from dialtrail.webhooks import service as webhooks
 from dialtrail.webhooks.api import AllowPrivate, Box
-from dialtrail.webhooks.integrations import TITLES, ga4
+from dialtrail.webhooks.integrations import TITLES, ga4, matomo
 from dialtrail.webhooks.integrations import service as integrations
 from dialtrail.webhooks.integrations.schemas import Ga4Create, Ga4Update, MatomoCreate, MatomoUpdate
 from dialtrail.webhooks.models import Webhook
@@ -83,7 +83,11 @@ def overview(
 def new_integration(
     request: Request, kind: str, admin: SignedIn, access: ReadableProject
 ) -> Response:
-    form = IntegrationForm(name=TITLES.get(kind, ""), settings=default_settings(kind))
+    form = IntegrationForm(
+        name=TITLES.get(kind, ""),
+        settings=default_settings(kind),
+        parameters=default_parameters(kind),
+    )
     return editor(request, admin, access.project, known(kind), form)
 
 
@@ -208,6 +212,13 @@ def default_settings(kind: str) -> dict[str, str]:
     if kind == "ga4":
         return {"event_name": ga4.DEFAULT_EVENT_NAME, "endpoint": "global"}
     return {}
+
+
+def default_parameters(kind: str) -> str:
+    """Matomo's event category and action, shown so that the user sees what is sent."""
+    if kind == "matomo":
+        return "\n".join(line_of(parameter) for parameter in matomo.DEFAULT_PARAMETERS)
+    return ""
 
 
 # --- Form ↔ API body ---------------------------------------------------------------------

@@ -308,7 +308,7 @@ def shown(rendered: RenderedRequest, webhook: Webhook) -> dict[str, Any]:
         "method": rendered.method,
         "url": rendered.logged_url,
         "headers": operations.masked_headers(rendered, webhook),
-        "body": rendered.body.decode("utf-8", errors="replace"),
+        "body": rendered.logged_body.decode("utf-8", errors="replace"),
     }
 
 

@@ -159,7 +159,7 @@ class RequestOut(BaseModel):
             method=request.method,
             url=request.logged_url,
             headers=headers,
-            body=request.body.decode("utf-8", errors="replace"),
+            body=request.logged_body.decode("utf-8", errors="replace"),
         )
 
 

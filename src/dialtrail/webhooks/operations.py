@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -250,9 +250,7 @@ def signed(
         int(time.time()),  # checked by the receiver against its own clock
         request.body,
     )
-    return RenderedRequest(
-        request.method, request.url, {**request.headers, **headers}, request.body, request.shown_url
-    )
+    return replace(request, headers={**request.headers, **headers})
 
 
 def masked_headers(request: RenderedRequest, webhook: Webhook) -> dict[str, str]:

@@ -55,13 +55,18 @@ class RenderedRequest:
     url: str
     headers: dict[str, str]
     body: bytes
-    # The URL as logs and pages show it, when the URL itself carries a secret (GA4's
-    # api_secret); empty: the URL as it is.
+    # The URL and body as logs and pages show them, when they carry a secret (GA4's api_secret
+    # in the URL, Matomo's token_auth in the body); empty: as they are.
     shown_url: str = ""
+    shown_body: bytes = b""
 
     @property
     def logged_url(self) -> str:
         return self.shown_url or self.url
+
+    @property
+    def logged_body(self) -> bytes:
+        return self.shown_body or self.body
 
 
 def render(

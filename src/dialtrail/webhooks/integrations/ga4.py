@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from dialtrail.webhooks.render import DateWriter, NotSent, RenderedRequest, WebhookSpec, value_of
+from dialtrail.webhooks.rules import check_url
 
 HOSTS: dict[str, str] = {
     "global": "https://www.google-analytics.com",
@@ -135,6 +136,16 @@ def check_constant(value: Any) -> Any:
     if isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
         raise ValueError(f"GA4 keeps at most {MAX_VALUE_LENGTH} characters of a value")
     return value
+
+
+def check_endpoint(text: str) -> str:
+    """global, eu, or an address (a server-side Tag Manager container's) as webhooks take it;
+    whether Dialtrail may send there is checked on save (a private address)."""
+    if text in HOSTS:
+        return text
+    if not text.startswith(("https://", "http://")):
+        raise ValueError("global, eu, or the https:// address of a server-side Tag Manager")
+    return check_url(text)
 
 
 def collect_url(settings: Mapping[str, Any], *, validate: bool = False) -> str:

@@ -87,9 +87,15 @@ def render(
         **visit_fields(visit),
         **chosen(spec, data),
     }
-    body = urlencode({name: text(value) for name, value in fields.items()}).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    return RenderedRequest("POST", spec.url, headers, body)
+    shown = {**fields, "token_auth": "••••"}  # pages and the API show the request, not the token
+    return RenderedRequest(
+        "POST", spec.url, headers, form_body(fields), shown_body=form_body(shown)
+    )
+
+
+def form_body(fields: Mapping[str, Any]) -> bytes:
+    return urlencode({name: text(value) for name, value in fields.items()}).encode()
 
 
 def visit_fields(visit: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,18 +113,35 @@ def chosen(spec: WebhookSpec, data: Mapping[str, Any]) -> dict[str, Any]:
     dates = DateWriter("iso8601", spec.timezone)
     fields: dict[str, Any] = {}
     for parameter in spec.parameters:
-        value: Any
-        if "constant" in parameter:
-            value = parameter["constant"]
-        else:
-            value = value_of(parameter["value"], data, dates)
+        value = value_of_parameter(parameter, data, dates)
         if parameter["name"] == "e_v":
             value = number_or_none(value)
         if value is not None and value != "":
             fields[parameter["name"]] = value
-    for name in REQUIRED:  # Matomo drops an event without them: never send one empty
-        fields.setdefault(name, "(none)")
-    return fields
+    return {**category_and_action(spec, data, dates), **fields}
+
+
+def category_and_action(
+    spec: WebhookSpec, data: Mapping[str, Any], dates: DateWriter
+) -> dict[str, Any]:
+    """Matomo drops an event without a category and an action, so neither is ever sent empty:
+    one no parameter names is the default's (e_c "Phone calls", e_a the call's disposition),
+    one whose value the call lacks is "(none)"."""
+    named = {parameter["name"] for parameter in spec.parameters}
+    defaults = {
+        default["name"]: value_of_parameter(default, data, dates)
+        for default in DEFAULT_PARAMETERS
+        if default["name"] not in named
+    }
+    return {name: defaults.get(name) or "(none)" for name in REQUIRED}
+
+
+def value_of_parameter(
+    parameter: Mapping[str, Any], data: Mapping[str, Any], dates: DateWriter
+) -> Any:
+    if "constant" in parameter:
+        return parameter["constant"]
+    return value_of(parameter["value"], data, dates)
 
 
 def number_or_none(value: Any) -> float | int | None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from dialtrail.api.schemas import RequestBody
-from dialtrail.webhooks.integrations import ga4
+from dialtrail.webhooks.integrations import ga4, matomo
+from dialtrail.webhooks.rules import check_url
 from dialtrail.webhooks.schemas import (
     ConstantParameterOut,
     Filter,
@@ -23,6 +24,32 @@ from dialtrail.webhooks.schemas import (
 
 IntegrationEvent = Literal["call.started", "call.completed"]
 Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Each tool's rules on its own settings, checked with the request's other fields so that a form
+# shows every problem at once (the private-address guard needs the server's setting: service.py).
+MeasurementId = Annotated[str, AfterValidator(ga4.check_measurement_id)]
+EventName = Annotated[str, AfterValidator(ga4.check_event_name)]
+Endpoint = Annotated[str, AfterValidator(ga4.check_endpoint)]
+MatomoUrl = Annotated[str, AfterValidator(check_url)]
+Token = Annotated[Secret, AfterValidator(matomo.check_token)]
+
+
+class Ga4Parameter(Parameter):
+    name: Annotated[str, AfterValidator(ga4.check_parameter_name)] = Field(
+        description="As GA4 takes it: a letter first, then letters, digits and underscores, at "
+        "most 40 characters, not reserved.",
+        examples=["visit_id"],
+    )
+    constant: Annotated[Any, AfterValidator(ga4.check_constant)] = Field(
+        None, description="A fixed value: text of at most 100 characters, a number, or a yes/no."
+    )
+
+
+class MatomoParameter(Parameter):
+    name: Annotated[str, AfterValidator(matomo.check_parameter_name)] = Field(
+        description="e_c, e_a, e_n, e_v or dimension<ID>.", examples=["dimension3"]
+    )
+
+
 Events = Annotated[
     list[IntegrationEvent],
     Field(min_length=1, description="call.started and/or call.completed."),
@@ -35,14 +62,14 @@ def completed_only() -> list[IntegrationEvent]:
 
 class Ga4Fields(RequestBody):
     filters: list[Filter] | None = Field(None, max_length=20)
-    parameters: list[Parameter] | None = Field(
+    parameters: list[Ga4Parameter] | None = Field(
         None,
         max_length=100,  # GA4's limit is checked on save, naming the place it is passed
         description=f"At most {ga4.MAX_PARAMETERS}: GA4 takes 25 per event, and Dialtrail "
         "sends session_id, session_number and engagement_time_msec itself.",
     )
-    event_name: str | None = Field(None, description="Default phone_call.")
-    endpoint: str | None = Field(
+    event_name: EventName | None = Field(None, description="Default phone_call.")
+    endpoint: Endpoint | None = Field(
         None,
         description="global (default), eu, or the https:// address of a server-side Tag "
         "Manager container.",
@@ -53,20 +80,20 @@ class Ga4Fields(RequestBody):
 class Ga4Create(Ga4Fields):
     name: WebhookName = "Google Analytics 4"
     events: Events = Field(default_factory=completed_only)
-    measurement_id: str = Field(examples=["G-K3Q9ZL2M7P"])
+    measurement_id: MeasurementId = Field(examples=["G-K3Q9ZL2M7P"])
     api_secret: Secret = Field(description="Write-only: shown masked after saving.")
 
 
 class Ga4Update(Ga4Fields):
     name: WebhookName | None = None
     events: Events | None = None
-    measurement_id: str | None = None
+    measurement_id: MeasurementId | None = None
     api_secret: Secret | None = None
 
 
 class MatomoFields(RequestBody):
     filters: list[Filter] | None = Field(None, max_length=20)
-    parameters: list[Parameter] | None = Field(
+    parameters: list[MatomoParameter] | None = Field(
         None,
         max_length=100,
         description="e_c, e_a, e_n, e_v and dimension<ID>, each a catalogue value or a "
@@ -78,19 +105,19 @@ class MatomoFields(RequestBody):
 class MatomoCreate(MatomoFields):
     name: WebhookName = "Matomo"
     events: Events = Field(default_factory=completed_only)
-    url: str = Field(
+    url: MatomoUrl = Field(
         description="The Matomo installation's address.", examples=["https://matomo.example.com"]
     )
     site_id: int = Field(ge=1, le=2**31 - 1)
-    token_auth: Secret = Field(description="Write-only: shown masked after saving.")
+    token_auth: Token = Field(description="Write-only: shown masked after saving.")
 
 
 class MatomoUpdate(MatomoFields):
     name: WebhookName | None = None
     events: Events | None = None
-    url: str | None = None
+    url: MatomoUrl | None = None
     site_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    token_auth: Secret | None = None
+    token_auth: Token | None = None
 
 
 class IntegrationOut(BaseModel):

@@ -22,7 +22,7 @@ from dialtrail.webhooks.integrations.schemas import (
     MatomoUpdate,
 )
 from dialtrail.webhooks.models import Webhook
-from dialtrail.webhooks.rules import check_url, masked, moved_origin
+from dialtrail.webhooks.rules import masked, moved_origin
 from dialtrail.webhooks.service import Context, Problems
 from dialtrail.webhooks.signing import new_secret
 
@@ -149,9 +149,9 @@ def as_given(context: Context, value: Any, problems: Problems, path: str) -> Any
 
 
 def checked_url(context: Context, value: Any, problems: Problems, path: str) -> Any:
-    """An address Dialtrail will send to: the webhooks' URL rules and private-address guard."""
-    checked = problems.guard(path, check_url, value)
-    refusal = refused_target(str(value), context.allow_private) if checked else None
+    """An address Dialtrail will send to (its form checked with the request, schemas.py):
+    the private-address guard, which depends on the server's setting."""
+    refusal = refused_target(str(value), context.allow_private)
     if refusal:
         problems.add(path, refusal)
     return value
@@ -160,23 +160,20 @@ def checked_url(context: Context, value: Any, problems: Problems, path: str) -> 
 def checked_endpoint(context: Context, value: Any, problems: Problems, path: str) -> Any:
     if value in ga4.HOSTS:
         return value
-    if not str(value).startswith(("https://", "http://")):
-        problems.add(path, "global, eu, or the https:// address of a server-side Tag Manager")
-        return value
     return checked_url(context, value, problems, path)
 
 
 SETTING_CHECKS: dict[str, dict[str, Callable[[Context, Any, Problems, str], Any]]] = {
     "ga4": {
-        "measurement_id": guarded(ga4.check_measurement_id),
+        "measurement_id": as_given,
         "api_secret": as_given,
-        "event_name": guarded(ga4.check_event_name),
+        "event_name": as_given,
         "endpoint": checked_endpoint,
     },
     "matomo": {
         "url": checked_url,
         "site_id": guarded(matomo.check_site_id),
-        "token_auth": guarded(matomo.check_token),
+        "token_auth": as_given,
     },
 }
 
@@ -187,32 +184,19 @@ SETTING_CHECKS: dict[str, dict[str, Callable[[Context, Any, Problems, str], Any]
 def ga4_parameters(
     context: Context, parameters: list[dict[str, Any]], problems: Problems
 ) -> list[dict[str, Any]]:
-    """The webhooks' checks (catalogue keys, constants, unique names), then GA4's: at most 22
-    of them (25 with the three Dialtrail sends), names and constants as GA4 takes them."""
+    """The webhooks' checks (catalogue keys, constants, unique names), then GA4's limit: at
+    most 22 of them (25 with the three Dialtrail sends). Names and constants are checked with
+    the request (schemas.Ga4Parameter)."""
     if len(parameters) > ga4.MAX_PARAMETERS:
         problems.add(
             f"parameters.{ga4.MAX_PARAMETERS}",
             f"GA4 takes 25 parameters per event and Dialtrail sends 3 itself "
             f"({', '.join(ga4.AUTOMATIC_PARAMETERS)}): at most {ga4.MAX_PARAMETERS} here",
         )
-    for index, parameter in enumerate(parameters):
-        problems.guard(f"parameters.{index}.name", ga4.check_parameter_name, parameter["name"])
-        if parameter.get("constant") is not None:
-            problems.guard(
-                f"parameters.{index}.constant", ga4.check_constant, parameter["constant"]
-            )
     return service.clean_parameters(context, parameters, problems)
 
 
-def matomo_parameters(
-    context: Context, parameters: list[dict[str, Any]], problems: Problems
-) -> list[dict[str, Any]]:
-    for index, parameter in enumerate(parameters):
-        problems.guard(f"parameters.{index}.name", matomo.check_parameter_name, parameter["name"])
-    return service.clean_parameters(context, parameters, problems)
-
-
-PARAMETER_CHECKS = {"ga4": ga4_parameters, "matomo": matomo_parameters}
+PARAMETER_CHECKS = {"ga4": ga4_parameters, "matomo": service.clean_parameters}
 
 
 def public_settings(webhook: Webhook, box: SecretBox) -> dict[str, Any]:
