@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from dialtrail.admin.ads_conversions import files_warning
 from tests.admin.conftest import SignedIn
 from tests.support.people import World
 
@@ -116,3 +117,13 @@ def test_another_accounts_project_is_not_found(owner: SignedIn, world: World) ->
 
     assert owner.client.get(other).status_code == 404
     assert owner.post(f"{other}/credentials").status_code == 404
+
+
+def test_an_http_base_url_warns_that_the_password_would_travel_unencrypted() -> None:
+    warning = files_warning("http://calls.example.com", "http://calls.example.com")
+
+    assert warning is not None
+    assert warning.startswith("DIALTRAIL_BASE_URL (http://calls.example.com) is not https")
+    assert "the files' password and your conversions" in warning
+    assert "callers' numbers" not in warning  # the files carry click ids, not numbers
+    assert files_warning("https://calls.example.com", "https://calls.example.com") is None

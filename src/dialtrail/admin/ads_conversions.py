@@ -76,7 +76,7 @@ def page(
         conversions=service.list_conversions(db, project),
         credentials=service.find_credentials(db, project.id),
         urls={network: feed_url(public_url, project.id, network) for network in NETWORKS},
-        warning=base_url_warning(settings.base_url, public_url, "Google Ads"),
+        warning=files_warning(settings.base_url, public_url),
         previews=previews,
         form=context.get("form", EMPTY_FORM),
         errors=context.get("errors", FormErrors()),
@@ -112,6 +112,17 @@ def add_conversion(
     flash(request, admin, db, f"The conversion {body.name!r} was added.")
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/ads-conversions")
+
+
+def files_warning(base_url: str, public_url: str) -> str | None:
+    """What is wrong with the files' URLs, if anything: the networks' fetches carry the
+    files' password and the conversions (click ids), not callers' numbers."""
+    return base_url_warning(
+        base_url,
+        public_url,
+        "Google Ads and Microsoft Advertising",
+        "the files' password and your conversions",
+    )
 
 
 def body_of(form: dict[str, str]) -> dict[str, Any]:

@@ -9,8 +9,11 @@ def hook_url(public_url: str, provider: str, project_id: int, hook: str) -> str:
     return f"{public_url}/telephony/{provider}/{project_id}/{hook}"
 
 
-def base_url_warning(base_url: str, public_url: str, provider: str) -> str | None:
-    """``provider``: the provider's name as people write it ("Telnyx")."""
+def base_url_warning(
+    base_url: str, public_url: str, provider: str, carrying: str = "your callers' numbers"
+) -> str | None:
+    """``provider``: the provider's name as people write it ("Telnyx"); ``carrying``: what
+    its requests and their answers carry."""
     if not base_url:
         return (
             f"DIALTRAIL_BASE_URL is not set, so these URLs use this server's own address "
@@ -19,8 +22,8 @@ def base_url_warning(base_url: str, public_url: str, provider: str) -> str | Non
         )
     if not base_url.startswith("https://"):
         return (
-            f"DIALTRAIL_BASE_URL ({base_url}) is not https: {provider}'s requests, with your "
-            "callers' numbers, would cross the internet unencrypted. Serve Dialtrail over "
-            "https and set DIALTRAIL_BASE_URL to the https:// address."
+            f"DIALTRAIL_BASE_URL ({base_url}) is not https: {provider}'s requests, with "
+            f"{carrying}, would cross the internet unencrypted. Serve Dialtrail over https "
+            "and set DIALTRAIL_BASE_URL to the https:// address."
         )
     return None
