@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -63,6 +64,34 @@ def test_ga4_is_set_up_from_the_form_and_listed_with_its_pages(
     edit = owner.client.get(f"{owner.project}/integrations/{stored.id}/edit").text
     assert "s3cr3t" not in edit
     assert "disposition = call.disposition" in html.unescape(edit)
+
+
+def test_the_overview_lists_ga4_and_matomo_before_either_is_set_up(owner: SignedIn) -> None:
+    before = owner.client.get(f"{owner.project}/integrations").text
+    owner.post(f"{owner.project}/integrations/new/ga4", **GA4_FORM)
+    after = owner.client.get(f"{owner.project}/integrations").text
+
+    assert 'data-testid="integration-ga4-none"' in before
+    assert 'data-testid="integration-matomo-none"' in before
+    assert f'href="{owner.project}/integrations/new/matomo">Add Matomo' in before
+    assert 'data-testid="integration-ga4-none"' not in after  # listed as itself now
+    assert 'data-testid="integration-ga4"' in after
+    assert 'data-testid="integration-matomo-none"' in after
+
+
+def test_only_first_time_callers_becomes_the_webhooks_first_call_filter(
+    owner: SignedIn, database: Database
+) -> None:
+    form = {**GA4_FORM, "only_answered": "", "only_first_call": "on"}
+
+    saved = owner.post(f"{owner.project}/integrations/new/ga4", **form)
+
+    assert saved.status_code == 303, saved.text
+    (stored,) = integrations(database)
+    assert stored.filters == [{"field": "call.is_first_call", "op": "eq", "value": True}]
+    edit = owner.client.get(f"{owner.project}/integrations/{stored.id}/edit").text
+    assert re.search(r'name="only_first_call"[^>]*checked', edit)
+    assert not re.search(r'name="only_answered"[^>]*checked', edit)
 
 
 def test_a_blank_secret_on_edit_keeps_the_stored_one(owner: SignedIn, database: Database) -> None:

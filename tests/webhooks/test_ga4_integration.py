@@ -201,6 +201,24 @@ def test_22_parameters_are_accepted(world: World) -> None:
 
 
 @pytest.mark.storage_agnostic
+@pytest.mark.parametrize(
+    ("endpoint", "url"),
+    [
+        ("global", "https://www.google-analytics.com/mp/collect"),
+        ("eu", "https://region1.google-analytics.com/mp/collect"),  # collected in the EU
+    ],
+)
+def test_the_endpoint_setting_picks_googles_global_or_eu_server(
+    world: World, endpoint: str, url: str
+) -> None:
+    created = add_ga4(world, endpoint)
+
+    assert created.status_code == 201, created.text
+    assert created.json()["url"] == url
+    assert created.json()["settings"]["endpoint"] == endpoint
+
+
+@pytest.mark.storage_agnostic
 def test_moving_the_endpoint_needs_the_api_secret_again(world: World) -> None:
     created = add_ga4(world, "global").json()
     url = f"/api/v1/projects/{world.project_id}/integrations/{created['id']}/ga4"
