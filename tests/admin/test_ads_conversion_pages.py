@@ -10,6 +10,7 @@ import pytest
 
 from dialtrail.admin.ads_conversions import files_warning
 from tests.admin.conftest import SignedIn
+from tests.conversions.conftest import fetch, issue
 from tests.support.people import World
 
 
@@ -127,3 +128,23 @@ def test_an_http_base_url_warns_that_the_password_would_travel_unencrypted() -> 
     assert "the files' password and your conversions" in warning
     assert "callers' numbers" not in warning  # the files carry click ids, not numbers
     assert files_warning("https://calls.example.com", "https://calls.example.com") is None
+
+
+def test_the_admin_page_lists_the_fetches_and_says_what_to_do_about_a_refused_one(
+    owner: SignedIn, world: World
+) -> None:
+    page = owner.client.get(f"{owner.project}/ads-conversions").text
+    assert 'data-testid="no-fetches-google"' in page
+    credentials = issue(world)
+    fetch(world, "google-ads.csv", credentials)
+    served = owner.client.get(f"{owner.project}/ads-conversions").text
+    issue(world)  # rotated: the network still has the old pair
+    fetch(world, "google-ads.csv", credentials)
+    refused = owner.client.get(f"{owner.project}/ads-conversions").text
+
+    assert 'data-testid="fetches-google"' in served
+    assert "0 rows" in served
+    assert 'data-testid="fetch-refused-google"' not in served
+    assert 'data-testid="fetch-refused-google"' in refused
+    assert "Paste the current user name and password into Google Ads" in refused
+    assert 'data-testid="fetch-refused-microsoft"' not in refused

@@ -29,7 +29,9 @@ from dialtrail.api.schemas import id_parameter
 from dialtrail.calls.adapters.public_urls import base_url_warning
 from dialtrail.conversions import service
 from dialtrail.conversions.feeds import feed_url
+from dialtrail.conversions.fetches import recent_fetches
 from dialtrail.conversions.files import FILE_NAMES, HEADERS, conversion_file
+from dialtrail.conversions.models import AdsFileFetch
 from dialtrail.conversions.requests import ConversionBody
 from dialtrail.conversions.rows import NETWORKS, ConversionRow, Network, conversion_rows
 from dialtrail.projects.models import Project
@@ -49,6 +51,7 @@ class Preview:
     header: tuple[str, ...]
     rows: list[ConversionRow]
     total: int
+    fetches: list[AdsFileFetch]  # the file's deliveries log, newest first
 
 
 def page(
@@ -65,7 +68,10 @@ def page(
     previews = []
     for network in NETWORKS:
         rows = conversion_rows(db, project.id, network, now)
-        previews.append(Preview(network, HEADERS[network], rows[-PREVIEW_ROWS:], len(rows)))
+        fetches = recent_fetches(db, project.id, network)
+        previews.append(
+            Preview(network, HEADERS[network], rows[-PREVIEW_ROWS:], len(rows), fetches)
+        )
     return render(
         request,
         "ads_conversions.html",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Header
@@ -14,6 +15,7 @@ from fastapi.responses import Response
 from dialtrail.api.database import DatabaseSession, Now
 from dialtrail.api.errors import ApiError
 from dialtrail.api.schemas import ProjectId
+from dialtrail.conversions.fetches import record_fetch
 from dialtrail.conversions.files import FILE_NAMES, conversion_file
 from dialtrail.conversions.rows import Network, conversion_rows
 from dialtrail.conversions.service import credentials_hold
@@ -29,8 +31,9 @@ def google_ads_file(
     session: DatabaseSession,
     now: Now,
     authorization: Annotated[str | None, Header()] = None,
+    user_agent: Annotated[str | None, Header()] = None,
 ) -> Response:
-    return served(session, project_id, "google", authorization, now)
+    return served(session, project_id, "google", Fetcher(authorization, user_agent), now)
 
 
 @router.get("/{project_id}/microsoft-ads.csv")
@@ -39,19 +42,31 @@ def microsoft_ads_file(
     session: DatabaseSession,
     now: Now,
     authorization: Annotated[str | None, Header()] = None,
+    user_agent: Annotated[str | None, Header()] = None,
 ) -> Response:
-    return served(session, project_id, "microsoft", authorization, now)
+    return served(session, project_id, "microsoft", Fetcher(authorization, user_agent), now)
+
+
+@dataclass(frozen=True)
+class Fetcher:
+    authorization: str | None
+    user_agent: str | None
 
 
 def served(
-    session: DatabaseSession, project_id: int, network: Network, authorization: str | None, now: Now
+    session: DatabaseSession, project_id: int, network: Network, fetcher: Fetcher, now: Now
 ) -> Response:
-    pair = basic_credentials(authorization)
+    pair = basic_credentials(fetcher.authorization)
     if pair is None or not credentials_hold(session, project_id, *pair):
         # One answer for a wrong pair, a project without credentials and one that does not
-        # exist, so project ids cannot be probed.
+        # exist, so project ids cannot be probed; the project's log keeps it (fetches.py).
+        record_fetch(session, project_id, network, now, None, fetcher.user_agent)
+        session.commit()
         raise refused(pair is None)
-    text = conversion_file(network, conversion_rows(session, project_id, network, now))
+    rows = conversion_rows(session, project_id, network, now)
+    record_fetch(session, project_id, network, now, len(rows), fetcher.user_agent)
+    session.commit()
+    text = conversion_file(network, rows)
     headers = {
         "Content-Disposition": f'inline; filename="{FILE_NAMES[network]}"',
         "Cache-Control": "no-store",

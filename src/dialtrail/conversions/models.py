@@ -11,11 +11,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
+RowId = BigInteger().with_variant(Integer(), "sqlite")
 NAME_LENGTH = 100  # Google Ads' and Microsoft Advertising's limit on a conversion name
 VALUE_LENGTH = 24
 
@@ -54,3 +64,24 @@ class AdsFeedCredentials(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AdsFileFetch(Base):
+    """One fetch of a project's conversion file, served or refused: the files' deliveries log,
+    so that the admin can tell "Google Ads fetched 2 rows at 03:00" from "its fetches are
+    refused since the password was rotated". Only the newest ``KEPT_FETCHES`` per file stay
+    (fetches.py), so refused fetches by anyone cannot grow the table."""
+
+    __tablename__ = "ads_file_fetches"
+    __table_args__ = (
+        Index("ix_ads_file_fetches_project_network", "project_id", "network", "id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(16))  # google, microsoft
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[int] = mapped_column(Integer)  # 200 served, 401 refused
+    rows: Mapped[int | None] = mapped_column(Integer, default=None)  # of a served file
+    user_agent: Mapped[str | None] = mapped_column(String(200), default=None)
