@@ -190,7 +190,7 @@ def test_every_problem_of_a_form_is_shown_on_the_first_try(
 
     assert ga4_page.status_code == matomo_page.status_code == 422
     assert "G- and 4 to 20 capital letters" in field_error(ga4_page.text, "measurement_id")
-    assert field_error(ga4_page.text, "api_secret")
+    assert field_error(ga4_page.text, "api_secret") == "this field is required"
     assert "server-side Tag Manager" in field_error(ga4_page.text, "endpoint")
     assert "http:// or https://" in field_error(matomo_page.text, "url")
     assert field_error(matomo_page.text, "site_id")

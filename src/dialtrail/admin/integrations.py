@@ -258,7 +258,9 @@ def api_fields(kind: str, form: IntegrationForm, *, creating: bool) -> dict[str,
         ],
     }
     for name, value in form.settings.items():
-        if value or (creating and name in ("measurement_id", "url", "api_secret", "token_auth")):
+        # A blank measurement id or address is refused with its format; a blank secret as
+        # missing ("this field is required").
+        if value or (creating and name in ("measurement_id", "url")):
             fields[name] = value
     if "site_id" in fields:
         fields["site_id"] = int(fields["site_id"]) if fields["site_id"].isdigit() else -1
