@@ -142,6 +142,8 @@ def test_the_test_send_goes_to_the_validation_endpoint(hooks: Hooks) -> None:
     ("fields", "field", "words"),
     [
         ({"event_name": "page_view"}, "event_name", "reserves the event name"),
+        ({"event_name": "view_complete"}, "event_name", "reserves the event name"),
+        ({"event_name": "notification_receive"}, "event_name", "reserves the event name"),
         ({"event_name": "2calls"}, "event_name", "starts with a letter"),
         ({"event_name": "phone call"}, "event_name", "starts with a letter"),
         ({"event_name": "google_call"}, "event_name", "starting with 'google_'"),

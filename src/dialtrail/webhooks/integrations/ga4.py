@@ -83,6 +83,7 @@ RESERVED_EVENT_NAMES = frozenset(
         "video_complete",
         "video_progress",
         "video_start",
+        "view_complete",  # listed so in GA4's own table of reserved web event names
         "view_search_results",
     )
 )
