@@ -4,12 +4,15 @@ protocol's documented rules (tests/support/analytics_protocols.py)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from dialtrail.webhooks.integrations import ga4
+from dialtrail.webhooks.render import WebhookSpec
 from tests.support.analytics_protocols import ga4_request
 from tests.support.hooks import Hooks
 from tests.support.people import World, declare_entity
@@ -236,3 +239,26 @@ def test_moving_the_endpoint_needs_the_api_secret_again(world: World) -> None:
     assert to_eu.status_code == 422
     assert again.status_code == 200, again.text
     assert again.json()["url"] == "https://sgtm.example.net/mp/collect"
+
+
+@pytest.mark.storage_agnostic
+def test_a_long_value_of_the_call_is_cut_to_ga4s_100_characters_and_yes_no_is_1_or_0() -> None:
+    spec = WebhookSpec(
+        url="https://www.google-analytics.com/mp/collect",
+        kind="ga4",
+        settings={"measurement_id": "G-K3Q9ZL2M7P", "api_secret": "s3cr3t", "endpoint": "global",
+                  "event_name": "phone_call"},
+        parameters=[{"name": "page", "value": "visit.page_url"},
+                    {"name": "first_call", "value": "call.is_first_call"},
+                    {"name": "campaign", "value": "visit.utm_campaign"}],
+    )  # fmt: skip
+    now = datetime.now(UTC)
+    data = {"visit": {"ga_client_id": "1.2", "page_url": "https://shop.example/" + "p" * 200},
+            "call": {"is_first_call": False}}  # fmt: skip
+
+    request = ga4.render(spec, "call.completed", now, data, now)
+
+    params = json.loads(request.body)["events"][0]["params"]
+    assert params["page"] == ("https://shop.example/" + "p" * 200)[:100]
+    assert params["first_call"] == 0
+    assert "campaign" not in params  # missing from the visit: left out (GA4 has no null)
