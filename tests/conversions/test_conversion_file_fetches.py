@@ -74,3 +74,18 @@ def test_only_the_newest_fetches_of_each_file_are_kept(world: World, database: D
 
     assert [network for network, *_ in kept].count("google") == KEPT_FETCHES
     assert [network for network, *_ in kept].count("microsoft") == 1
+
+
+def test_the_api_lists_each_files_fetches_newest_first(world: World) -> None:
+    credentials = issue(world)
+    fetch(world, "google-ads.csv", credentials)
+    fetch(world, "google-ads.csv", {**credentials, "password": "wrong"})
+
+    overview = world.owner.client.get(f"/api/v1/projects/{world.project_id}/ads-conversions")
+    outsider = world.outsider.client.get(f"/api/v1/projects/{world.project_id}/ads-conversions")
+
+    assert overview.status_code == 200, overview.text
+    fetches = overview.json()["fetches"]
+    assert [(item["status"], item["rows"]) for item in fetches["google"]] == [(401, None), (200, 0)]
+    assert fetches["microsoft"] == []
+    assert outsider.status_code == 404

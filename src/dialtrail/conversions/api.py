@@ -12,6 +12,7 @@ from dialtrail.api.database import DatabaseSession, Now
 from dialtrail.api.schemas import ProjectId, id_parameter
 from dialtrail.conversions import service
 from dialtrail.conversions.feeds import feed_url
+from dialtrail.conversions.fetches import recent_fetches
 from dialtrail.conversions.files import FILE_NAMES, conversion_file
 from dialtrail.conversions.requests import ConversionBody
 from dialtrail.conversions.rows import Network, conversion_rows
@@ -20,6 +21,8 @@ from dialtrail.conversions.schemas import (
     ConversionsOverview,
     CredentialsOut,
     FeedUrls,
+    FetchOut,
+    FileFetches,
     IssuedCredentialsOut,
 )
 from dialtrail.projects.access import readable_project, writable_project
@@ -48,6 +51,12 @@ def list_conversions(
         feed_urls=FeedUrls(
             google=feed_url(public_url, project.id, "google"),
             microsoft=feed_url(public_url, project.id, "microsoft"),
+        ),
+        fetches=FileFetches(
+            google=[FetchOut.build(item) for item in recent_fetches(session, project.id, "google")],
+            microsoft=[
+                FetchOut.build(item) for item in recent_fetches(session, project.id, "microsoft")
+            ],
         ),
     )
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from dialtrail.conversions.models import AdsConversion, AdsFeedCredentials
+from dialtrail.conversions.models import AdsConversion, AdsFeedCredentials, AdsFileFetch
 
 
 class ConversionOut(BaseModel):
@@ -51,9 +51,34 @@ class FeedUrls(BaseModel):
     microsoft: str = Field(description="For Microsoft Advertising's scheduled imports.")
 
 
+class FetchOut(BaseModel):
+    fetched_at: datetime
+    status: int = Field(description="200 served, 401 refused (wrong or missing credentials).")
+    rows: int | None = Field(description="The rows of a served file.")
+    user_agent: str | None
+
+    @classmethod
+    def build(cls, fetch: AdsFileFetch) -> FetchOut:
+        return cls(
+            fetched_at=fetch.fetched_at,
+            status=fetch.status,
+            rows=fetch.rows,
+            user_agent=fetch.user_agent,
+        )
+
+
+class FileFetches(BaseModel):
+    google: list[FetchOut]
+    microsoft: list[FetchOut]
+
+
 class ConversionsOverview(BaseModel):
     items: list[ConversionOut]
     credentials: CredentialsOut | None = Field(
         description="The files' basic-auth user name; none until credentials are issued."
     )
     feed_urls: FeedUrls
+    fetches: FileFetches = Field(
+        description="Each file's newest fetches (at most 20), newest first: the files' "
+        "deliveries log."
+    )
