@@ -226,6 +226,8 @@ def test_matomos_preview_masks_the_token_and_claims_no_signature(
     assert token not in preview
     assert "e_c=Phone+calls" in preview  # the default, though no parameter names it
     assert "webhook-signature" not in preview  # an integration's request is not signed
+    assert '/integrations" aria-current="page">All integrations</a>' in preview  # the menu
+    assert '/webhooks" aria-current="page">' not in preview
 
 
 def test_the_deliveries_log_says_why_a_call_was_not_sent(

@@ -67,7 +67,8 @@ class AdminWebhook:
             status,
             admin=self.admin,
             project=self.project,
-            section="webhooks",
+            # An integration's pages (GA4, Matomo) sit under Integrations in the menu.
+            section="webhooks" if self.webhook.kind == "webhook" else "integrations",
             webhook=self.webhook,
             **context,
         )
