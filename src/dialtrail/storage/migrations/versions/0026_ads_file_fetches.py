@@ -2,7 +2,7 @@
 newest 20 per file), so the admin shows when the networks fetched and what they got
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-06 04:10:00.000000
 """
 
