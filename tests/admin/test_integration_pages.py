@@ -18,7 +18,7 @@ from tests.admin.conftest import SignedIn
 from tests.support.analytics_protocols import ga4_request
 from tests.support.databases import Database
 from tests.support.hooks import Clock, Hooks
-from tests.support.people import World
+from tests.support.people import World, declare_entity
 from tests.support.receiver import Answer, Receiver
 from tests.support.webhook_pages import field_error
 
@@ -125,6 +125,40 @@ def test_ga4s_rules_are_shown_at_their_field_and_line_and_nothing_is_saved(
     assert "reserves the event name" in field_error(response.text, "event_name")
     assert "Line 3: GA4 reserves parameter names starting with &#39;ga_&#39;" in response.text
     assert integrations(database) == []
+
+
+@pytest.mark.parametrize("kind", ["ga4", "matomo"])
+def test_the_form_lists_the_fields_a_line_may_send_with_the_projects_entities(
+    owner: SignedIn, world: World, kind: str
+) -> None:
+    declare_entity(world, name="visit_id")
+
+    page = owner.client.get(f"{owner.project}/integrations/new/{kind}").text
+
+    listed = re.findall(r"<dt><code>([^<]+)</code></dt>", page)
+    assert {"call.disposition", "visit.ga_client_id", "project.name"} <= set(listed)
+    assert "entity.visit_id" in listed
+    assert '<details class="field-list" data-testid="field-list">' in page  # closed
+
+
+def test_an_unknown_field_on_a_line_points_to_the_list_under_the_box(
+    owner: SignedIn, world: World
+) -> None:
+    declare_entity(world, name="visit_id")
+    fields = {**GA4_FORM, "parameters": "visit = entity.visitid\nwhere = call.nowhere"}
+
+    response = owner.post(f"{owner.project}/integrations/new/ga4", **fields)
+
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    assert (
+        "Line 1: this project has no tracking entity named 'visitid' (its entities: visit_id)"
+        in page
+    )
+    assert "Line 2: 'call.nowhere' is not in the field catalogue" in page
+    assert "the fields are listed under the box" in page
+    assert "webhook-fields" not in page  # the API's address means nothing in the admin
+    assert '<details class="field-list" data-testid="field-list" open>' in response.text
 
 
 def test_the_preview_and_test_send_of_ga4_go_to_its_validation_endpoint(

@@ -21,10 +21,12 @@ from dialtrail.admin.forms import FormErrors, PastedLines, as_api_error, errors_
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem, not_found
+from dialtrail.entities import service as entities
 from dialtrail.projects.models import Project
 from dialtrail.webhooks import failing, operations
 from dialtrail.webhooks import service as webhooks
 from dialtrail.webhooks.api import AllowPrivate, Box
+from dialtrail.webhooks.fields import catalogue_groups
 from dialtrail.webhooks.integrations import TITLES, ga4, matomo
 from dialtrail.webhooks.integrations import service as integrations
 from dialtrail.webhooks.integrations.schemas import Ga4Create, Ga4Update, MatomoCreate, MatomoUpdate
@@ -81,14 +83,14 @@ def overview(
 
 @router.get("/new/{kind}")
 def new_integration(
-    request: Request, kind: str, admin: SignedIn, access: ReadableProject
+    request: Request, kind: str, admin: SignedIn, access: ReadableProject, db: DatabaseSession
 ) -> Response:
     form = IntegrationForm(
         name=TITLES.get(kind, ""),
         settings=default_settings(kind),
         parameters=default_parameters(kind),
     )
-    return editor(request, admin, access.project, known(kind), form)
+    return editor(request, db, admin, access.project, known(kind), form)
 
 
 @router.post("/new/{kind}")
@@ -108,7 +110,7 @@ def create_integration(
         integrations.create(db, access.project, kind, body, box, private_targets)
     except (ValidationError, ApiError) as error:
         db.rollback()
-        return editor(request, admin, access.project, kind, form, error)
+        return editor(request, db, admin, access.project, kind, form, error)
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/integrations")
 
@@ -123,7 +125,7 @@ def edit_integration(
 ) -> Response:
     integration = found(db, access.project, integration_id)
     form = form_of(integration)
-    return editor(request, admin, access.project, integration.kind, form, None, integration)
+    return editor(request, db, admin, access.project, integration.kind, form, None, integration)
 
 
 @router.post("/{integration_id}/edit")
@@ -146,7 +148,7 @@ def update_integration(
     except (ValidationError, ApiError) as error:
         db.rollback()
         integration = found(db, access.project, integration_id)
-        return editor(request, admin, access.project, kind, form, error, integration)
+        return editor(request, db, admin, access.project, kind, form, error, integration)
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/integrations")
 
@@ -166,6 +168,7 @@ def found(db: DatabaseSession, project: Project, integration_id: int) -> Webhook
 
 def editor(
     request: Request,
+    db: DatabaseSession,
     admin: Admin,
     project: Project,
     kind: str,
@@ -194,13 +197,19 @@ def editor(
         bad_lines=bad_lines,
         integration=integration,
         most_parameters=ga4.MAX_PARAMETERS,
+        # What a line may name, listed under the box (the webhook form's menus, as a list).
+        groups=catalogue_groups(entity.name for entity in entities.list_entities(db, project)),
     )
 
 
 def per_line(error: ApiError) -> ApiError:
-    """A parameter's problem (``parameters.2.name``) belongs to its line (``parameters.2``)."""
+    """A parameter's problem (``parameters.2.name``) belongs to its line (``parameters.2``); the
+    fields a line may name are listed under the box, not at the API's address."""
     fields = [
-        FieldProblem(".".join(problem.field.split(".")[:2]), problem.message)
+        FieldProblem(
+            ".".join(problem.field.split(".")[:2]),
+            problem.message.replace(webhooks.CATALOGUE_HINT, "the fields are listed under the box"),
+        )
         if problem.field.startswith("parameters.")
         else problem
         for problem in error.fields

@@ -296,6 +296,9 @@ def clean_source(
     return {"value": value}
 
 
+CATALOGUE_HINT = "GET …/webhook-fields lists the fields"
+
+
 def unknown_field(key: str, names: set[str]) -> str:
     if key.startswith(ENTITY_PREFIX):
         known = ", ".join(sorted(names)) or "none yet"
@@ -306,7 +309,7 @@ def unknown_field(key: str, names: set[str]) -> str:
     keys = [*BY_KEY, *(ENTITY_PREFIX + name for name in names)]
     guess = difflib.get_close_matches(key, keys, n=1)
     hint = f"did you mean {guess[0]}? " if guess else ""
-    return f"{key!r} is not in the field catalogue; {hint}GET …/webhook-fields lists the fields"
+    return f"{key!r} is not in the field catalogue; {hint}{CATALOGUE_HINT}"
 
 
 # --- Headers -----------------------------------------------------------------------------
