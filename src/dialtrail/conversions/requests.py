@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -16,6 +17,7 @@ ConversionName = Annotated[
 ]
 MAX_TALK_SECONDS = 86_400
 FORMULA_STARTS = "=+-@"
+PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 
 
 class ConversionBody(RequestBody):
@@ -51,6 +53,18 @@ class ConversionBody(RequestBody):
             # The file is also downloaded and opened in spreadsheets, which would run it.
             raise ValueError(f"a conversion name may not start with {name[0]!r}")
         return name
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def plain_decimal(cls, value: object) -> object:
+        # A value typed in a form ("120,50", "1,200", "$120") gets a message a person can act
+        # on rather than the parser's "valid decimal"; numbers from JSON go on as they are.
+        if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(value.strip()):
+            raise ValueError(
+                f"{value!r} is not an amount such as 120.50: digits, a dot before at most "
+                "2 decimals, no thousands separator or currency sign"
+            )
+        return value
 
     @field_validator("currency")
     @classmethod
