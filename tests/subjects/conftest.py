@@ -1,5 +1,7 @@
-"""A project with a pool number, an entity, a webhook and a receiver: a subject's visits and
-calls made through the real collector and telephony API (docs/privacy.md)."""
+"""A project with a pool number, an entity, a JSON webhook, a `query` webhook (its values in the
+request URL), a GA4 integration and a receiver that echoes the caller: a subject's visits and
+calls made through the real collector and telephony API, and the reports' rollups summed over
+them (docs/privacy.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import JSON, String, Text, cast, func, or_, select
 
 from dialtrail.models import metadata
 from tests.support.collector import Visit, public_key
@@ -19,6 +21,9 @@ from tests.support.people import World, declare_entity
 from tests.support.receiver import Answer, receiving
 
 POOL_NUMBERS = ("+380441112233", "+380441112234")
+# Every column that can hold a text: strings of any length and JSON (whose python_type is
+# object, so it is named here rather than found by its Python type).
+SEARCHED_TYPES = (String, JSON)
 
 
 @dataclass
@@ -70,7 +75,7 @@ class Site:
         number = shown.json()["number"]
         assert number in POOL_NUMBERS
         subject.visit.page("https://shop.example.com/contacts", {"visit_id": f"v2-{marker}"})
-        self.hooks.receiver.answer(Answer(body=f"thanks for {caller}"))
+        self.hooks.receiver.default = Answer(body=f"thanks for {caller}")
         self.hooks.clock.now = datetime.now(UTC)
         self.hooks.report("started", subject.call_id, caller=caller, called=number)
         self.hooks.report("ended", subject.call_id, caller=caller, called=number)
@@ -83,7 +88,7 @@ class Site:
         with self.database.session() as db:
             for table in metadata.sorted_tables:
                 for column in table.columns:
-                    if column.type.python_type not in (str, dict, list):
+                    if not isinstance(column.type, SEARCHED_TYPES):
                         continue
                     text = cast(column, Text)
                     wanted = or_(*(text.contains(trace) for trace in traces))
@@ -94,6 +99,16 @@ class Site:
                             if trace in value
                         ]
         return hits
+
+    def report(self) -> None:
+        """The reports a marketer reads, so the rollups hold each grouping's keys and each
+        day's callers (reports/rollup.py)."""
+        for grouping in ("channel", "landing_page", "entity.visit_id"):
+            response = self.world.owner.client.get(
+                f"/api/v1/projects/{self.world.project_id}/reports/calls",
+                params={"group_by": grouping},
+            )
+            assert response.status_code == 200, response.text
 
     def count(self, table: str) -> int:
         with self.database.session() as db:
@@ -122,4 +137,19 @@ def site(world: World, database: Database) -> Iterator[Site]:
                 {"name": "visit", "value": "entity.visit_id"},
             ],
         )
+        hooks.webhook(
+            name="CRM by query string",
+            method="GET",
+            format="query",
+            parameters=[{"name": "caller", "value": "call.caller"}],
+        )
+        ga4 = world.owner.client.post(
+            f"/api/v1/projects/{world.project_id}/integrations/ga4",
+            json={
+                "measurement_id": "G-K3Q9ZL2M7P",
+                "api_secret": "s3cr3t-Api_Value",
+                "endpoint": receiver.url,
+            },
+        )
+        assert ga4.status_code == 201, ga4.text
         yield Site(hooks, database, world, public_key(database, world.project_id))

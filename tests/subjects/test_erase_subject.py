@@ -9,8 +9,32 @@ from typing import Any
 import pytest
 
 from tests.subjects.conftest import Site
+from tests.support.collector import Visit
 
 CALLER, OTHER_CALLER = "+380671234501", "+380671234502"
+# Where a subject's visit and call leave their traces: the collector's journal, the derived
+# rows, the call and its events, the webhooks' and GA4's deliveries, the attempts' logs (the
+# receiver's answer, a `query` webhook's URL) and the reports' rollups.
+PLACES_OF_A_SUBJECT = {
+    "collector_journal.payload",
+    "visitors.key",
+    "sessions.key",
+    "sessions.landing_page",
+    "sessions.ga_client_id",
+    "page_views.url",
+    "entity_observations.value",
+    "session_values.value",
+    "calls.caller",
+    "calls.visit",
+    "calls.entities",
+    "call_events.payload",
+    "webhook_deliveries.data",
+    "webhook_attempts.response_body",
+    "webhook_attempts.request_url",
+    "report_call_days.group_key",
+    "report_call_sums.group_key",
+    "report_call_days.caller",
+}
 
 
 def erase(site: Site, kind: str, value: str) -> dict[str, Any]:
@@ -27,7 +51,10 @@ def erase(site: Site, kind: str, value: str) -> dict[str, Any]:
 def test_no_text_column_of_any_table_holds_an_erased_subject(site: Site, kind: str) -> None:
     subject = site.subject(CALLER)
     other = site.subject(OTHER_CALLER)
-    assert site.found(subject.traces()) != []  # the search sees what it looks for
+    site.report()
+    # The search sees what it looks for, in every kind of place the subject reaches.
+    before = {hit.partition(":")[0] for hit in site.found(subject.traces())}
+    assert before >= PLACES_OF_A_SUBJECT
     value = {
         "visitor": subject.visit.visitor,
         "session": subject.visit.session,
@@ -82,6 +109,32 @@ def test_an_anonymised_call_keeps_its_counts_and_attribution(site: Site) -> None
     assert call["attribution"] == "session"
     assert call["duration_seconds"] is not None or call["disposition"] is not None
     assert subject.visit.session not in json.dumps(call)
+
+
+def test_reports_after_an_erasure_count_the_call_without_its_visit_or_caller(site: Site) -> None:
+    site.subject(CALLER)
+    site.subject(OTHER_CALLER)
+    browser = Visit(site.world.base_url, site.key)  # a visit that led to no call
+    browser.page("https://shop.example.com/", new_session=True)
+    before = totals(site)  # summed into the rollups
+
+    erase(site, "caller", CALLER)
+    between = totals(site)
+    erase(site, "visitor", browser.visitor)  # no call of theirs changes
+
+    after = totals(site)
+    assert (before["calls"], before["sessions"], before["unique_callers"]) == (2, 3, 2)
+    assert (between["calls"], between["sessions"], between["unique_callers"]) == (2, 2, 1)
+    assert (after["calls"], after["sessions"], after["unique_callers"]) == (2, 1, 1)
+
+
+def totals(site: Site) -> dict[str, Any]:
+    response = site.world.owner.client.get(
+        f"/api/v1/projects/{site.world.project_id}/reports/calls"
+    )
+    assert response.status_code == 200, response.text
+    figures: dict[str, Any] = response.json()["totals"]
+    return figures
 
 
 def test_a_pending_delivery_is_sent_anonymised(site: Site) -> None:

@@ -93,10 +93,17 @@ def consume_marks(db: Session) -> int:
         .order_by(Project.id)
     ).all()
     for project_id, timezone in marked:
-        if db.get_bind().dialect.name == "postgresql":
-            db.execute(LOCK, {"lock": REFRESH_LOCK, "project": project_id})
-        drop_changed_days(db, project_id, ZoneInfo(timezone))
+        forget_changed_days(db, project_id, timezone)
     return len(marked)
+
+
+def forget_changed_days(db: Session, project_id: int, timezone: str) -> None:
+    """The project's marked days dropped from its rollups now, rather than by the next report
+    that reads them: prune's marks, and an erasure's, which must leave no caller or value of
+    the subject in a rollup (subjects/erasure.py). Not committed."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(LOCK, {"lock": REFRESH_LOCK, "project": project_id})
+    drop_changed_days(db, project_id, ZoneInfo(timezone))
 
 
 def warm(db: Session, now: datetime) -> int:

@@ -4,8 +4,10 @@ leases closed first, so the pool's counts stay true), their journal rows, and vi
 without sessions; their calls stay, counted, but lose the caller, the recording, the visit and
 entity snapshots and their links to sessions; call events and webhook deliveries of those
 calls are rewritten the same way (a delivery not yet sent goes out anonymised), and their
-attempts lose the response bodies and query strings. The erasure log records the counts, the
-selector's kind, who and when — never the selector's value.
+attempts lose the response bodies and query strings; the reports' rollups of the days
+concerned are dropped (they hold callers and group keys), to be summed again from what is
+left. The erasure log records the counts, the selector's kind, who and when — never the
+selector's value.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from dialtrail.collector.models import JournalEvent
 from dialtrail.numbers import leasing
 from dialtrail.numbers.models import NumberLease
 from dialtrail.projects.models import Project
+from dialtrail.reports.rollup import forget_changed_days
+from dialtrail.sessions.changed_days import mark_sessions
 from dialtrail.sessions.models import EntityObservation, PageView, Visitor, WebSession
 from dialtrail.subjects.models import Erasure
 from dialtrail.subjects.selectors import Selector, Subject, find
@@ -51,6 +55,11 @@ def erase(
         "calls": anonymise_calls(db, subject),
         **erase_sessions(db, subject, now),
     }
+    # The rollups of the days these sessions and calls were counted in go now: they hold the
+    # callers and group keys (landing pages, entity values) of those days, and the next
+    # report sums the days again from the rows that are left.
+    db.flush()
+    forget_changed_days(db, project.id, project.timezone)
     entry = Erasure(
         project_id=project.id,
         selector_kind=selector.kind,
@@ -74,6 +83,7 @@ def erase_sessions(db: Session, subject: Subject, now: datetime) -> dict[str, in
     }
     close_live_leases(db, subject.project_id, ids, now)
     for chunk in chunks(ids):
+        mark_sessions(db, chunk)  # deleted in bulk, which no flush sees
         db.execute(delete(WebSession).where(WebSession.id.in_(chunk)))
     counts["visitors"] = delete_visitors(db, subject)
     return counts
