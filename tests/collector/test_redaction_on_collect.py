@@ -1,14 +1,18 @@
 """The collector stores no e-mail address or phone number it was sent (docs/privacy.md,
-"Redaction"): not in the journal, not in sessions, page views or values; an entity set to
-``keep`` or ``hash`` and a project with redaction off get what they asked for."""
+"Redaction"): not in the journal, not in sessions, page views or values, for every leak of the
+rules' corpus (tests/privacy/test_redaction_rules.py), whose look-alikes arrive unchanged; an
+entity set to ``keep`` or ``hash`` and a project with redaction off get what they asked
+for."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
 
 from dialtrail.collector.models import JournalEvent
+from tests.privacy.test_redaction_rules import EMAIL_LEAKS, PHONE_LEAKS, SURVIVORS
 from tests.support.collector import Visit
 from tests.support.databases import Database
 from tests.support.people import World, declare_entity
@@ -101,3 +105,59 @@ def test_an_unknown_privacy_mode_is_refused_naming_the_field(world: World) -> No
 
     assert response.status_code == 422
     assert [problem["field"] for problem in response.json()["fields"]] == ["privacy"]
+
+
+LEAKS = EMAIL_LEAKS + PHONE_LEAKS
+
+
+def corpus_entities(world: World, count: int) -> list[str]:
+    names = [f"c{index}" for index in range(count)]
+    for name in names:
+        declare_entity(world, name=name)
+    return names
+
+
+def as_page(index: int, text: str) -> str:
+    """A leak that is a URL is the page's address; any other text is in the title only."""
+    return text if text.startswith("https://") else f"https://shop.example.com/p{index}"
+
+
+def test_the_whole_corpus_is_stored_redacted_by_the_collector(
+    world: World, visit: Visit, database: Database
+) -> None:
+    names = corpus_entities(world, len(LEAKS))
+    leaks, survivors = LEAKS, [(text, text) for text in SURVIVORS]
+    others = Visit(visit.base_url, visit.key)
+    for one, cases in ((visit, leaks), (others, survivors)):
+        values: dict[str, str | None] = {
+            name: text for name, (text, _) in zip(names, cases, strict=False)
+        }
+        for index, (text, _) in enumerate(cases):
+            page = as_page(index, text)
+            sent = one.page(page, values, title=text, referrer=page, new_session=index == 0)
+            assert sent.status_code == 200, sent.text
+            values = {}
+
+    for one, cases in ((visit, leaks), (others, survivors)):
+        session = session_of(world, one)
+        stored = {name: session["entities"].get(name) for name in names[: len(cases)]}
+        assert stored == {name: expected for name, (_, expected) in zip(names, cases, strict=False)}
+        titles = [page["title"] for page in session["page_view_list"]]
+        assert titles == [expected for _, expected in cases]
+        urls = [page["url"] for page in session["page_view_list"]]
+        assert urls == [as_page(index, expected) for index, (_, expected) in enumerate(cases)]
+    texts = [
+        text for payload in journal_payloads(database) for text in strings(json.loads(payload))
+    ]
+    assert [text for text in texts if any(leak in text for leak, _ in LEAKS)] == []
+
+
+def strings(value: Any) -> list[str]:
+    """Every text inside a JSON value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in [key, *strings(item)]]
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    return []

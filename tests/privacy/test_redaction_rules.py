@@ -28,6 +28,14 @@ EMAIL_LEAKS = [
         "https://shop.example/confirm?ref=mail&to=ann%40example.org&step=2",
         "https://shop.example/confirm?ref=mail&to=[email]&step=2",
     ),
+    ("ANN.LEE+SHOP@EXAMPLE.COM", "[email]"),
+    ("mailto:ann@example.org", "mailto:[email]"),
+    # A return URL inside a query parameter: encoded twice.
+    (
+        "https://shop.example/login?next=%2Fthanks%3Fto%3Dann.lee%2540example.org",
+        "https://shop.example/login?next=%2Fthanks%3Fto%3D[email]",
+    ),
+    ("ann%252Bnews%2540example%252Eorg", "[email]"),
 ]
 
 PHONE_LEAKS = [
@@ -44,6 +52,22 @@ PHONE_LEAKS = [
     ("%2B44%2020%207946%200958", "[phone]"),
     ("https://x.example/?q=call+555+123+4567", "https://x.example/?q=call+[phone]"),
     ("https://x.example/callback/+14155550123", "https://x.example/callback/[phone]"),
+    ("07700 900123", "[phone]"),
+    ("030 1234567", "[phone]"),
+    ("030/1234567", "[phone]"),
+    ("+7 (495) 123-45-67", "[phone]"),
+    ("+33 6 12 34 56 78", "[phone]"),
+    ("1-800-555-0199", "[phone]"),
+    ("+1.415.555.0123", "[phone]"),
+    ("0044 7700 900123", "[phone]"),
+    ("+91 98765 43210", "[phone]"),
+    ("+1 (555) 123-4567 ext. 89", "[phone] ext. 89"),
+    ("%2B1%20415%20555%200123", "[phone]"),
+    ("https://x.example/?next=tel%3A%2B14155550123", "https://x.example/?next=tel%3A[phone]"),
+    (
+        "https://x.example/?next=%2Fcb%3Fq%3D%2B442079460958",
+        "https://x.example/?next=%2Fcb%3Fq%3D[phone]",
+    ),
 ]
 
 SURVIVORS = [
@@ -67,6 +91,12 @@ SURVIVORS = [
     "https://shop.example/p/sofa-3-seater?size=200x90&color=blue#reviews",
     "@handle and a lone @ sign",
     "gclid=Cj0KCQjw-abc_123",
+    "0612345678",  # unbroken digits: an order id as likely as a number
+    "555-1234",  # seven digits and one separator: too short to tell
+    "score=0.12345678",
+    "ORD-0123 456789",
+    "v0.12.345678",
+    "ann@localhost",
 ]
 
 

@@ -28,17 +28,21 @@ HASH_PREFIX = "hmac-sha256:"
 # '/', '=', '?' and '&' (which join an address to the path or query around it), '+' also
 # percent-encoded; then '@' or '%40'; then dot-separated labels (Unicode letters for IDN
 # domains, '%2E' for an encoded dot) ending with a top-level label of two characters or more.
+# Each encoded character may be encoded twice ('%2540'), as a return URL inside a query
+# parameter carries it; the local part never starts inside an escape ('%3Dann@…' is '=ann@…').
 EMAIL = re.compile(
-    r"(?:[\w.!#$'*+^`{|}~-]|%2[bB])+"
-    r"(?:@|%40)"
-    r"(?:[\w-]+(?:\.|%2[eE]))+[\w-]{2,}"
+    r"(?<!%)(?<!%[0-9a-fA-F])(?:[\w.!#$'*+^`{|}~-]|%(?:25)?2[bB])+"
+    r"(?:@|%(?:25)?40)"
+    r"(?:[\w-]+(?:\.|%(?:25)?2[eE]))+[\w-]{2,}"
 )
 # A candidate phone number: an optional '+' (or '%2B', or '00'), then digits joined by single
 # separators: space ('%20', or '+' in a query string), '.', '-', '/', parentheses. Not started
-# right after a letter, digit, '-' or '.' (the inside of an id, a version or a GA client id).
+# right after a letter, digit, '-' or '.' (the inside of an id, a version or a GA client id),
+# except an encoded '+' right after another encoded character ('tel%3A%2B44…', '%3D%2B44…').
 SEPARATOR = r"(?:[ .\-/()\u00a0]|%20|\+)"
 PHONE = re.compile(
-    r"(?<![\w.\-%])(?:\+|%2[bB])?\(?\d(?:" + SEPARATOR + r"{0,2}\d){6,19}\)?(?![\w])"
+    r"(?:(?<![\w.\-%])(?:\+|%2[bB])?|(?<=%[0-9a-fA-F]{2})%2[bB])"
+    r"\(?\d(?:" + SEPARATOR + r"{0,2}\d){6,19}\)?(?![\w])"
 )
 # The cheap check: a run of seven characters or more of digits and separators, started by a
 # digit, which every phone number holds. It starts with a character class, which the regex
@@ -46,6 +50,10 @@ PHONE = re.compile(
 PHONE_RUN = re.compile(r"\d[\d ().\-/+\u00a0%bB]{6,}")
 DIGIT = re.compile(r"\d")
 SEPARATED = re.compile(r"\d" + SEPARATOR + r"+\d")
+# A national number: the trunk prefix 0, then a digit other than 0, and a space, '-' or '/'
+# between groups ('030 1234567', '07700 900123'), with NATIONAL_DIGITS digits or more.
+NATIONAL = re.compile(r"0[1-9]\d*[ \-/]+\d")
+NATIONAL_DIGITS = 9
 DATE = re.compile(r"(?<!\d)(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4})(?!\d)")
 IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 ENCODED = re.compile("%2[0bB]")
@@ -62,7 +70,7 @@ SECRET_HINTS = ("mail", "phone", "mobile", "token", "pass", "pwd", "secret", "te
 
 def redact_text(text: str) -> str:
     """``text`` with e-mail addresses and phone numbers replaced by their markers."""
-    if "@" in text or "%40" in text:
+    if "@" in text or "%40" in text or "%2540" in text:
         text = EMAIL.sub(EMAIL_MARKER, text)
     if PHONE_RUN.search(text) is None:
         return text
@@ -76,8 +84,9 @@ def phone_or_kept(match: re.Match[str]) -> str:
 
 def looks_like_phone(candidate: str) -> bool:
     """A number as people write one: 7 to 15 digits, and either an international prefix, an
-    area code in parentheses, or at least two separators. Unbroken digits (order ids,
-    timestamps), dates and IPv4 addresses are kept."""
+    area code in parentheses, a national trunk prefix with a separator after it, or at least
+    two separators. Unbroken digits (order ids, timestamps), dates and IPv4 addresses are
+    kept."""
     candidate = ENCODED.sub(decoded, candidate)
     digits = len(DIGIT.findall(candidate))
     if not MIN_DIGITS <= digits <= MAX_DIGITS:
@@ -85,6 +94,8 @@ def looks_like_phone(candidate: str) -> bool:
     if DATE.search(candidate) or IPV4.fullmatch(candidate):
         return False
     if candidate[0] in "+(" or candidate.startswith("00"):
+        return True
+    if digits >= NATIONAL_DIGITS and NATIONAL.match(candidate):
         return True
     return len(SEPARATED.findall(candidate)) >= 2
 
