@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, Request
@@ -24,6 +25,7 @@ SITE_NUMBER = "+12125550100"  # on consent.html as +1 (212) 555-0100 and in its 
 TRACKING_NUMBER = "+12125550177"
 START = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 VISIT_ID = entity("visit_id", "visit_id")
+READS_STORED = entity("stored", 'cookie("visit") || storage("uid") || session_storage("s")')
 NOTHING_STORED = {"document.cookie": "", "cookies": [], "localStorage": 0, "sessionStorage": 0}
 # The site's Google Consent Mode v2 set-up, as Google documents it: before any tag.
 GOOGLE_DEFAULT_DENIED = """
@@ -34,6 +36,25 @@ GOOGLE_DEFAULT_DENIED = """
 QUEUED_CONSENT = """
   window.dialtrail = window.dialtrail || [];
   dialtrail.push(['consent', true]);
+"""
+# Notes in window.touched every read or write of document.cookie and every use of either
+# storage, by anyone on the page: nothing stored is not enough, nothing may even be read.
+SPY = """
+  window.touched = [];
+  const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+  Object.defineProperty(Document.prototype, 'cookie', {
+    configurable: true,
+    get() { touched.push('cookie read'); return cookie.get.call(this); },
+    set(value) { touched.push('cookie write'); cookie.set.call(this, value); },
+  });
+  for (const kind of ['localStorage', 'sessionStorage']) {
+    const storage = Object.getOwnPropertyDescriptor(window, kind)
+      || Object.getOwnPropertyDescriptor(Window.prototype, kind);
+    Object.defineProperty(window, kind, {
+      configurable: true,
+      get() { touched.push(kind); return storage.get.call(this); },
+    });
+  }
 """
 
 
@@ -116,6 +137,38 @@ def test_required_consent_stores_and_sends_nothing_before_consent(
     assert requests == []
     assert page.inner_text("#number") == "+1 (212) 555-0100"  # no tracking number yet
     assert page.evaluate("dialtrail.session()")["session"] is None
+
+
+def test_required_consent_makes_no_request_but_for_the_script_before_consent(
+    page: Page, site: StaticSite
+) -> None:
+    requests: list[str] = []  # the tel: link's navigation is the phone's, not a request
+    page.on("request", lambda request: requests.append(request.url))
+    consent_page(page, site, "required", "", VISIT_ID, READS_STORED)
+
+    a_minute_of_reading_and_moving(page)
+    page.click("#call")
+
+    paths = [urlsplit(url).path for url in requests if url.startswith("http")]
+    assert [path for path in paths if path != "/favicon.ico"] == ["/consent.html", "/dialtrail.js"]
+
+
+@pytest.mark.parametrize("mode", ["required", "cookieless"])
+def test_before_consent_no_cookie_or_storage_is_even_read(
+    page: Page, site: StaticSite, mode: str
+) -> None:
+    consent_page(page, site, mode, SPY, READS_STORED)
+    if mode == "cookieless":
+        wait_for_sends(page, site, "pageview")
+
+    a_minute_of_reading_and_moving(page)
+    page.click("#call")
+    before = page.evaluate("touched.splice(0)")
+    page.evaluate("dialtrail.consent(true)")
+    page.clock.run_for(2_500)  # the entities' next read
+
+    assert before == []
+    assert {"cookie read", "cookie write", "localStorage"} <= set(page.evaluate("touched"))
 
 
 def test_required_consent_then_tracks_as_usual(page: Page, site: StaticSite) -> None:
