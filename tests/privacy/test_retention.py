@@ -1,7 +1,8 @@
 """``dialtrail prune`` applies each project's retention (docs/privacy.md, "Retention"):
 visits after ``session_retention_months``, calls after ``call_retention_months`` (their
 sessions with them), webhook attempts and finished deliveries after
-``webhook_log_retention_days``; what is younger, and pending deliveries, stay."""
+``webhook_log_retention_days``; what is younger, and pending deliveries, stay; the collector's
+journal events once derived and older than DIALTRAIL_JOURNAL_RETENTION_HOURS."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from dialtrail.calls.models import Call
+from dialtrail.collector.models import DeriverProgress, JournalEvent
+from dialtrail.projects.models import Project
 from dialtrail.sessions.models import WebSession
 from dialtrail.sessions.retention import months_before
 from dialtrail.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -164,3 +167,43 @@ def test_retention_defaults_and_null_puts_one_back(world: World) -> None:
     back = world.owner.client.patch(project, json={"call_retention_months": None})
 
     assert back.json()["call_retention_months"] == 25
+
+
+def test_prune_deletes_journal_events_derived_and_older_than_the_collectors_retention(
+    database: Database,
+) -> None:
+    now = datetime.now(UTC)
+    with database.session() as db:
+        project = Project(name="Journal", public_key="journal-retention-key")
+        db.add(project)
+        db.flush()
+        ages = {
+            "old": timedelta(hours=49),
+            "young": timedelta(hours=47),
+            "not derived": timedelta(hours=72),
+        }
+        rows = {
+            name: JournalEvent(
+                project_id=project.id,
+                kind="pageview",
+                session_key="s" * 22,
+                payload="{}",
+                received_at=now - age,
+            )
+            for name, age in ages.items()
+        }
+        db.add_all(rows.values())
+        db.flush()
+        progress = db.get(DeriverProgress, 1) or DeriverProgress(id=1)
+        progress.derived_through = rows["young"].id  # the deriver got this far
+        db.add(progress)
+        db.commit()
+        ids = {name: row.id for name, row in rows.items()}
+
+    result = run(database_url(database), "prune")
+
+    assert result.returncode == 0, result.stderr
+    assert "deleted 1 collector journal events derived and older than 48 hours" in result.stdout
+    with database.session() as db:
+        left = set(db.scalars(select(JournalEvent.id)))
+    assert left == {ids["young"], ids["not derived"]}
