@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -187,6 +188,43 @@ def test_the_owner_chooses_how_the_script_waits_for_consent(world: World, owner:
 
 
 @pytest.mark.storage_agnostic
+def test_each_section_of_the_settings_page_is_a_card_of_its_own(owner: SignedIn) -> None:
+    page = Sections()
+    page.feed(owner.client.get(f"{owner.project}/settings").text)
+
+    assert page.nested == []
+    assert {"Visitors' consent", "Privacy and retention"} <= set(page.headings)
+
+
+class Sections(HTMLParser):
+    """The headings of the page's sections, and those of sections found inside another (an
+    unclosed section swallows the cards after it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.headings: list[str] = []
+        self.nested: list[str] = []
+        self.in_heading = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            self.open.append(tag)
+        self.in_heading = tag == "h2"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section" and self.open:
+            self.open.pop()
+        self.in_heading = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_heading:
+            self.headings.append(data)
+            if len(self.open) > 1:
+                self.nested.append(data)
+
+
+@pytest.mark.storage_agnostic
 def test_an_unknown_consent_mode_is_refused_at_its_field(world: World, owner: SignedIn) -> None:
     refused = save(owner, consent="sometimes")
 
@@ -353,6 +391,7 @@ def test_the_owner_sets_privacy_and_retention(world: World, owner: SignedIn) -> 
     form = owner.client.get(f"{owner.project}/settings").text
     assert 'id="redact_personal_data" name="redact_personal_data" checked' in form
     assert 'name="session_retention_months" type="number" min="1" max="120" value="13"' in form
+    assert "is kept 48 hours once derived" in form  # the journal's, a server setting
 
     saved = save(
         owner,

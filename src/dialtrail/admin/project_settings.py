@@ -285,6 +285,7 @@ def settings_form(
         errors=errors or FormErrors(),
         bad_lines=bad_lines or {},
         notice=notice,
+        journal_retention_hours=request.app.state.settings.journal_retention_hours,
         **choices(),
     )
 
