@@ -60,26 +60,27 @@ class Site:
     key: str
 
     def subject(self, caller: str) -> Subject:
-        """A visit of two pages with a value, then a call from ``caller`` to the number the
-        visit was shown, delivered to the webhook (the receiver echoes the caller)."""
+        """A visit of two pages with a value (and an error reading it, which the entity keeps
+        as its last), then a call from ``caller`` to the number the visit was shown,
+        delivered to the webhook (the receiver echoes the caller)."""
         marker = "m" + secrets.token_hex(6)
         digits = str(secrets.randbelow(10**9) + 10**9)
         ga = f"GA1.1.{digits}.1700000000"
         subject = Subject(Visit(self.world.base_url, self.key), ga, caller, marker, call_id())
+        landing = f"https://shop.example.com/order?ref={marker}"
         shown = subject.visit.page(
-            f"https://shop.example.com/order?ref={marker}",
-            {"visit_id": f"v-{marker}"},
-            ga=subject.ga,
-            new_session=True,
+            landing, {"visit_id": f"v-{marker}"}, ga=subject.ga, new_session=True
         )
         number = shown.json()["number"]
         assert number in POOL_NUMBERS
+        problem = {"entity": "visit_id", "kind": "exception", "message": "not yet"}
+        assert subject.visit.errors([problem], url=landing).status_code == 204
         subject.visit.page("https://shop.example.com/contacts", {"visit_id": f"v2-{marker}"})
         self.hooks.receiver.default = Answer(body=f"thanks for {caller}")
         self.hooks.clock.now = datetime.now(UTC)
         self.hooks.report("started", subject.call_id, caller=caller, called=number)
         self.hooks.report("ended", subject.call_id, caller=caller, called=number)
-        self.hooks.deliver()
+        self.hooks.deliver(rounds=3)  # all of them, while the receiver echoes this caller
         return subject
 
     def found(self, traces: list[str]) -> list[str]:

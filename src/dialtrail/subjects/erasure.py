@@ -1,13 +1,13 @@
 """Erasing a data subject (docs/privacy.md, "Erasure and export"): in one transaction, the
 subject's sessions go with their page views, values, observations and number leases (live
 leases closed first, so the pool's counts stay true), their journal rows, and visitors left
-without sessions; their calls stay, counted, but lose the caller, the recording, the visit and
-entity snapshots and their links to sessions; call events and webhook deliveries of those
-calls are rewritten the same way (a delivery not yet sent goes out anonymised), and their
-attempts lose the response bodies and query strings; the reports' rollups of the days
-concerned are dropped (they hold callers and group keys), to be summed again from what is
-left. The erasure log records the counts, the selector's kind, who and when — never the
-selector's value.
+without sessions; an entity's last error forgets its page when it was one of theirs; their
+calls stay, counted, but lose the caller, the recording, the visit and entity snapshots and
+their links to sessions; call events and webhook deliveries of those calls are rewritten the
+same way (a delivery not yet sent goes out anonymised), and their attempts lose the response
+bodies and query strings; the reports' rollups of the days concerned are dropped (they hold
+callers and group keys), to be summed again from what is left. The erasure log records the
+counts, the selector's kind, who and when — never the selector's value.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dialtrail.calls.models import Call, CallEvent
 from dialtrail.collector.deriver import catch_up
 from dialtrail.collector.models import JournalEvent
+from dialtrail.entities.models import TrackingEntity
 from dialtrail.numbers import leasing
 from dialtrail.numbers.models import NumberLease
 from dialtrail.projects.models import Project
@@ -42,6 +43,7 @@ ANONYMOUS_CALL: dict[str, Any] = {
     "visitor_id": None,
 }
 ERASED_EVENT_FIELDS = ("caller", "caller_raw", "recording_url")
+ERROR_URL_LENGTH = 1000  # the script's cut of an error report's page address
 
 
 def erase(
@@ -81,12 +83,30 @@ def erase_sessions(db: Session, subject: Subject, now: datetime) -> dict[str, in
         "observations": count(db, EntityObservation, EntityObservation.session_id.in_(ids)),
         "journal_rows": delete_journal_rows(db, subject.project_id, keys),
     }
+    forget_error_pages(db, subject.project_id, ids)
     close_live_leases(db, subject.project_id, ids, now)
     for chunk in chunks(ids):
         mark_sessions(db, chunk)  # deleted in bulk, which no flush sees
         db.execute(delete(WebSession).where(WebSession.id.in_(chunk)))
     counts["visitors"] = delete_visitors(db, subject)
     return counts
+
+
+def forget_error_pages(db: Session, project_id: int, session_ids: list[int]) -> None:
+    """An entity's last error keeps the page it happened on: when that is a page of the
+    subject's (the script sends the address cut at 1,000 characters), the page goes."""
+    pages: set[str] = set()
+    for chunk in chunks(session_ids):
+        urls = db.scalars(select(PageView.url).where(PageView.session_id.in_(chunk)))
+        pages.update(page for url in urls for page in (url[:ERROR_URL_LENGTH], url[:2000]))
+    for chunk in chunks(sorted(pages)):
+        db.execute(
+            update(TrackingEntity)
+            .where(
+                TrackingEntity.project_id == project_id, TrackingEntity.last_error_url.in_(chunk)
+            )
+            .values(last_error_url=None, updated_at=TrackingEntity.updated_at)
+        )
 
 
 def close_live_leases(db: Session, project_id: int, session_ids: list[int], now: datetime) -> None:
