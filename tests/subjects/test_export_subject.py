@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.subjects.conftest import Site
 from tests.support.collector import Visit
 
@@ -53,6 +55,24 @@ def test_a_caller_finds_their_calls_and_the_visits_they_came_from(site: Site) ->
 
     assert [session["id"] for session in found["sessions"]] == [subject.visit.session]
     assert [call["caller"] for call in found["calls"]] == [CALLER]
+
+
+@pytest.mark.parametrize("kind", ["visitor", "session", "ga_client_id", "caller"])
+def test_each_selector_exports_the_same_subject_and_nobody_else(site: Site, kind: str) -> None:
+    subject = site.subject(CALLER)
+    site.subject("+380671234502")
+    value = {
+        "visitor": subject.visit.visitor,
+        "session": subject.visit.session,
+        "ga_client_id": subject.ga_client_id,
+        "caller": CALLER,
+    }[kind]
+
+    found = export(site, kind, value)
+
+    assert [session["id"] for session in found["sessions"]] == [subject.visit.session]
+    assert [call["caller"] for call in found["calls"]] == [CALLER]
+    assert found["selector"] == {"kind": kind, "value": value}
 
 
 def test_nobody_found_is_an_empty_export(site: Site) -> None:
