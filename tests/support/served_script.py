@@ -50,10 +50,14 @@ def entities(count: int = ENTITY_COUNT) -> list[dict[str, str]]:
     return every[:count]
 
 
-def configuration(endpoint: str = ENDPOINT, entity_count: int = ENTITY_COUNT) -> dict[str, Any]:
-    return script_config(endpoint, entities(entity_count), SITE_NUMBERS, raw_js=False)
+def configuration(
+    endpoint: str = ENDPOINT, entity_count: int = ENTITY_COUNT, consent: str = "not_required"
+) -> dict[str, Any]:
+    return script_config(endpoint, entities(entity_count), SITE_NUMBERS, False, consent)
 
 
-def served(endpoint: str = ENDPOINT, entity_count: int = ENTITY_COUNT) -> ServedScript:
+def served(
+    endpoint: str = ENDPOINT, entity_count: int = ENTITY_COUNT, consent: str = "not_required"
+) -> ServedScript:
     """The script as GET /s/{key}.js sends it: minified, configuration injected, gzipped."""
-    return render(config_text(configuration(endpoint, entity_count)))
+    return render(config_text(configuration(endpoint, entity_count, consent)))
