@@ -1,6 +1,8 @@
-"""A cookieless visit end to end, in Chromium against the real server (docs/design.md §3): the
-page shows a leased number and a call to it is matched to the page's visit, with nothing stored
-in the browser; the visitor's consent then keeps the same session on the next page."""
+"""Consent end to end, in Chromium against the real server (docs/design.md §3): a cookieless
+visit shows a leased number and a call to it is matched to the page's visit, with nothing
+stored in the browser, and the visitor's consent then keeps the same session on the next page;
+with consent required the server hears nothing but the script's request until the visitor
+consents, then the visit is tracked as usual."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from playwright.sync_api import Page
 
 from tests.browser import test_seed_flow
 from tests.browser.test_script_consent import NOTHING_STORED, QUEUED_CONSENT, cookies, stored
+from tests.support.collector import public_key
 from tests.support.databases import Database
 from tests.support.hooks import Clock, Hooks
 from tests.support.people import World
@@ -56,3 +59,33 @@ def test_a_cookieless_visit_is_called_then_kept_on_consent(
         shop.base_url + "/private.html",
         shop.base_url + "/contacts.html",
     ]
+
+
+def test_with_consent_required_the_server_hears_nothing_until_the_visitor_consents(
+    page: Page, world: World, database: Database, shop: StaticSite
+) -> None:
+    project = f"/api/v1/projects/{world.project_id}"
+    settings = {"site_numbers": ["+12125550123"], "consent": "required"}
+    assert world.owner.client.patch(project, json=settings).status_code == 200
+    world.owner.client.post(f"{project}/numbers", json={"number": TRACKING_NUMBER})
+    heard: list[str] = []
+    page.on("request", lambda request: heard.append(request.url))
+    page.goto(shop.base_url + "/private.html")
+    page.wait_for_function("window.dialtrail && document.readyState == 'complete'")
+
+    served_before = [url for url in heard if url.startswith(world.base_url)]
+    stored_before = stored(page)
+    sessions_before = test_seed_flow.sessions(world)
+    page.evaluate("dialtrail.consent(true)")
+    page.wait_for_function("n => dialtrail.number() === n", arg=TRACKING_NUMBER)
+
+    assert served_before == [f"{world.base_url}/s/{public_key(database, world.project_id)}.js"]
+    assert stored_before == NOTHING_STORED
+    assert sessions_before == []
+    assert set(cookies(page)) == {"_dt_v", "_dt_s"}
+    session_id = page.evaluate("dialtrail.session().session")
+    detail = wait_for(
+        lambda: (d := session_detail(world, session_id)).get("page_views") == 1 and d,
+        "the session the consent started",
+    )
+    assert detail["entities"]["visit_id"] == "private-1"
