@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -76,6 +78,24 @@ def test_no_text_column_of_any_table_holds_an_erased_subject(site: Site, kind: s
     assert site.count("calls") == 2  # the erased subject's call is still counted
     assert len(site.found(other.traces())) > 0  # the other visitor keeps everything
     assert site.count("sessions") == 1
+
+
+def test_rollups_of_a_former_time_zone_keep_nothing_of_an_erased_subject(site: Site) -> None:
+    # Of UTC-10 and UTC+14, the one whose date is not UTC's now: its rollups hold the subject
+    # on a day the other zone's marks never name.
+    far_zones = ["Pacific/Honolulu", "Pacific/Kiritimati"]
+    now = datetime.now(UTC)
+    former = next(z for z in far_zones if now.astimezone(ZoneInfo(z)).date() != now.date())
+    (current,) = set(far_zones) - {former}
+    project = f"/api/v1/projects/{site.world.project_id}"
+    assert site.world.owner.client.patch(project, json={"timezone": former}).status_code == 200
+    subject = site.subject(CALLER)
+    site.report()
+    assert site.world.owner.client.patch(project, json={"timezone": current}).status_code == 200
+
+    erase(site, "caller", CALLER)
+
+    assert site.found(subject.traces()) == []
 
 
 def test_the_erasure_log_names_the_kind_and_who_never_the_value(site: Site) -> None:

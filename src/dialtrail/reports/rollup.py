@@ -100,9 +100,11 @@ def consume_marks(db: Session) -> int:
 def forget_changed_days(db: Session, project_id: int, timezone: str) -> None:
     """The project's marked days dropped from its rollups now, rather than by the next report
     that reads them: prune's marks, and an erasure's, which must leave no caller or value of
-    the subject in a rollup (subjects/erasure.py). Not committed."""
+    the subject in a rollup (subjects/erasure.py); rollups of a former time zone too, whose
+    days the marks would not find. Not committed."""
     if db.get_bind().dialect.name == "postgresql":
         db.execute(LOCK, {"lock": REFRESH_LOCK, "project": project_id})
+    drop_other_zones(db, project_id, timezone)
     drop_changed_days(db, project_id, ZoneInfo(timezone))
 
 
