@@ -210,6 +210,27 @@ def test_a_withdrawal_deletes_the_cookies_and_stops_sending(page: Page, site: St
     assert requests == []
 
 
+@pytest.mark.parametrize("mode", ["required", "cookieless"])
+def test_a_withdrawal_told_on_the_next_page_deletes_the_cookies_of_earlier_visits(
+    page: Page, site: StaticSite, mode: str
+) -> None:
+    earlier = "Fz3k0p1XbT9dQ2aLw8YcVg"  # from a visit the visitor had consented to
+    page.context.add_cookies(
+        [
+            {"name": "_dt_v", "value": earlier, "url": site.base_url},
+            {"name": "_dt_s", "value": f"{earlier}.1796529998466", "url": site.base_url},
+        ]
+    )
+    withdrawn = "window.dialtrail = window.dialtrail || []; dialtrail.push(['consent', false]);"
+
+    consent_page(page, site, mode, withdrawn)
+
+    assert cookies(page) == {}
+    if mode == "cookieless":  # tracked without them, as a visit of its own
+        [view] = wait_for_sends(page, site, "pageview")
+        assert earlier not in (view["visitor"], view["session"])
+
+
 def test_cookieless_tracks_the_page_and_shows_a_number_without_storing_anything(
     page: Page, site: StaticSite
 ) -> None:
