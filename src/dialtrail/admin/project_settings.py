@@ -38,10 +38,10 @@ from dialtrail.admin.pbx_sections import PbxForm, pbx_sections
 from dialtrail.admin.rendering import redirect, render
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem, invalid
+from dialtrail.calls.adapters import sealed_settings
 from dialtrail.calls.adapters.receipts import last_receipt, recent_receipts
-from dialtrail.calls.adapters.twilio import credentials
-from dialtrail.calls.adapters.twilio.console import PROVIDER as TWILIO
 from dialtrail.calls.adapters.twilio.console import ConsoleSetup, console_setup
+from dialtrail.calls.adapters.twilio.credentials import TWILIO
 from dialtrail.calls.adapters.twilio.settings_api import TwilioSettingsUpdate
 from dialtrail.projects import service
 from dialtrail.projects.access import ProjectAccess
@@ -138,7 +138,7 @@ def shown_values(form: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]
 def stored_values(db: Session, project: Project) -> dict[str, Any]:
     names = [name for name in OPTIONAL_FIELDS if not name.startswith(TWILIO_PREFIX)]
     values: dict[str, Any] = {name: getattr(project, name) or "" for name in names}
-    twilio = credentials.find(db, project.id)
+    twilio = sealed_settings.find(db, TWILIO, project.id)
     values["twilio_account_sid"] = (twilio.account_sid if twilio else None) or ""
     values.update({name: "\n".join(getattr(project, name)) for name in LIST_FIELDS})
     values.update(name=project.name, allow_raw_js=project.allow_raw_js, consent=project.consent)
@@ -264,8 +264,8 @@ def settings_form(
 ) -> Response:
     """``typed``: a refused provider section's own values and errors, by provider."""
     project = access.project
-    twilio_found = credentials.find(db, project.id)
-    twilio_last = last_receipt(db, project.id, TWILIO)
+    twilio_found = sealed_settings.find(db, TWILIO, project.id)
+    twilio_last = last_receipt(db, project.id, TWILIO.name)
     return render(
         request,
         "projects/settings.html",
@@ -274,7 +274,7 @@ def settings_form(
         project=project,
         section="settings",
         can_change=access.is_owner,
-        twilio_configured=credentials.is_configured(twilio_found),
+        twilio_configured=sealed_settings.is_configured(TWILIO, twilio_found),
         twilio_token_stored=bool(twilio_found and twilio_found.auth_token),
         twilio=twilio_setup(request, project),
         twilio_last=twilio_last,
@@ -309,7 +309,7 @@ def update_settings(
         changes = validated(ProjectUpdate, body, twilio_problems)
         service.update_project(db, access.project, changes)
         box = SecretBox(secret_key(request.app.state.settings))
-        credentials.update(db, access.project.id, twilio, box)
+        sealed_settings.update(db, TWILIO, access.project.id, twilio, box)
     except (ValidationError, ApiError) as error:
         db.rollback()  # nothing is half-saved: the project is read again as it was
         errors, bad_lines, status = refused(error, pasted, "Nothing was saved")
@@ -338,7 +338,7 @@ def update_provider(
         typed = {provider: refused}
         return settings_form(request, admin, access, db, values, status=422, typed=typed)
     box = SecretBox(secret_key(request.app.state.settings))
-    spec.update(db, access.project.id, given, box)
+    sealed_settings.update(db, spec.settings, access.project.id, given, box)
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/settings?saved=1#{provider}")
 

@@ -8,7 +8,7 @@ box keeps the stored one, only the tick box removes it, and it is never shown ag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,57 +19,34 @@ from sqlalchemy.orm import Session
 from dialtrail.admin.forms import FormErrors, plain_problems
 from dialtrail.api.errors import FieldProblem
 from dialtrail.api.schemas import RequestBody
+from dialtrail.calls.adapters import sealed_settings
 from dialtrail.calls.adapters.receipts import Noted, last_receipt, recent_receipts
-from dialtrail.calls.adapters.telnyx import console as telnyx_console
-from dialtrail.calls.adapters.telnyx import credentials as telnyx_credentials
+from dialtrail.calls.adapters.sealed_settings import SealedSettings
+from dialtrail.calls.adapters.telnyx.credentials import TELNYX
 from dialtrail.calls.adapters.telnyx.settings_api import TelnyxSettingsUpdate
-from dialtrail.calls.adapters.vonage import console as vonage_console
-from dialtrail.calls.adapters.vonage import credentials as vonage_credentials
+from dialtrail.calls.adapters.vonage.credentials import VONAGE
 from dialtrail.calls.adapters.vonage.settings_api import VonageSettingsUpdate
 from dialtrail.calls.models import TelephonyReceipt
 from dialtrail.projects.models import Project
-from dialtrail.secrets import SecretBox
 from dialtrail.settings import Settings
 
 
 @dataclass(frozen=True)
 class ProviderForm:
-    """One provider's section: its request model, its fields, its credentials module."""
+    """One provider's section: its settings (sealed_settings) and its request model."""
 
-    name: str  # the adapter's name, and the prefix of its form fields ("telnyx_api_key")
-    title: str  # as people write it
+    settings: SealedSettings[Any]
     model: type[RequestBody]
-    plain_fields: tuple[str, ...]  # shown again as stored
-    secret_field: str  # write-only
-    find: Callable[[Session, int], Any]
-    is_configured: Callable[[Any], bool]
-    update: Callable[[Session, int, Mapping[str, str | None], SecretBox], Any]
-    console_setup: Callable[[str, str, int], Any]
+
+    @property
+    def name(self) -> str:
+        """The adapter's name, and the prefix of its form fields ("telnyx_api_key")."""
+        return self.settings.name
 
 
 FORMS = {
-    "telnyx": ProviderForm(
-        "telnyx",
-        "Telnyx",
-        TelnyxSettingsUpdate,
-        ("public_key",),
-        "api_key",
-        telnyx_credentials.find,
-        telnyx_credentials.is_configured,
-        telnyx_credentials.update,
-        telnyx_console.console_setup,
-    ),
-    "vonage": ProviderForm(
-        "vonage",
-        "Vonage",
-        VonageSettingsUpdate,
-        ("api_key",),
-        "signature_secret",
-        vonage_credentials.find,
-        vonage_credentials.is_configured,
-        vonage_credentials.update,
-        vonage_console.console_setup,
-    ),
+    "telnyx": ProviderForm(TELNYX, TelnyxSettingsUpdate),
+    "vonage": ProviderForm(VONAGE, VonageSettingsUpdate),
 }
 
 
@@ -103,19 +80,17 @@ def sections(
 def section(
     db: Session, project: Project, form: ProviderForm, typed: Typed | None, settings: Settings
 ) -> Section:
-    found = form.find(db, project.id)
+    found = sealed_settings.find(db, form.settings, project.id)
     receipt = last_receipt(db, project.id, form.name)
-    stored = {
-        f"{form.name}_{name}": (getattr(found, name) if found else None) or ""
-        for name in form.plain_fields
-    }
+    plain = form.settings.plain_field
+    stored = {f"{form.name}_{plain}": (getattr(found, plain) if found else None) or ""}
     return Section(
         form=form,
-        configured=form.is_configured(found),
-        secret_stored=bool(found and getattr(found, form.secret_field)),
+        configured=sealed_settings.is_configured(form.settings, found),
+        secret_stored=bool(found and getattr(found, form.settings.sealed_field)),
         values=typed.values if typed else stored,
         errors=typed.errors if typed else FormErrors(),
-        setup=form.console_setup(settings.base_url, settings.public_url, project.id),
+        setup=form.settings.console_setup(settings.base_url, settings.public_url, project.id),
         last=receipt,
         recent=recent_receipts(receipt),
     )
@@ -123,14 +98,13 @@ def section(
 
 def posted(form: ProviderForm, fields: Mapping[str, str]) -> dict[str, str | None]:
     """The API's request body the section's form stands for."""
-    body: dict[str, str | None] = {
-        name: fields.get(f"{form.name}_{name}", "").strip() or None for name in form.plain_fields
-    }
-    secret = fields.get(f"{form.name}_{form.secret_field}", "").strip()
+    plain, secret_field = form.settings.plain_field, form.settings.sealed_field
+    body = {plain: fields.get(f"{form.name}_{plain}", "").strip() or None}
+    secret = fields.get(f"{form.name}_{secret_field}", "").strip()
     if secret:
-        body[form.secret_field] = secret
-    elif fields.get(f"forget_{form.name}_{form.secret_field}") == "on":
-        body[form.secret_field] = None
+        body[secret_field] = secret
+    elif fields.get(f"forget_{form.name}_{secret_field}") == "on":
+        body[secret_field] = None
     return body
 
 
@@ -143,11 +117,8 @@ def checked(
     except ValidationError as error:
         problems = plain_problems(error, {})
         errors = FormErrors({f"{form.name}_{p.field}": prefixed(form, p) for p in problems})
-        shown = {
-            f"{form.name}_{name}": fields.get(f"{form.name}_{name}", "")
-            for name in form.plain_fields
-        }
-        return {}, Typed(shown, errors)
+        shown_name = f"{form.name}_{form.settings.plain_field}"
+        return {}, Typed({shown_name: fields.get(shown_name, "")}, errors)
     return {name: getattr(body, name) for name in body.model_fields_set}, None
 
 

@@ -10,8 +10,10 @@ to ``ingest.record_event`` and answers in the provider's terms. Its routes are s
    else the provider needs (``twiml.py`` for Twilio, ``ncco.py`` for Vonage, ``commands.py``
    for Telnyx's Call Control API, sent through ``outbound.py``);
 2. register it in ``ADAPTERS`` (``registry.py``);
-3. its settings in its own table (``models.py``, a migration; credentials sealed with
-   ``secrets.SecretBox``), never columns on ``projects``, with their API in
+3. its settings in its own table (``models.py``, a migration), never columns on ``projects``:
+   one value kept as given and one secret sealed with ``secrets.SecretBox``, described once
+   as a ``SealedSettings`` in ``credentials.py`` (``sealed_settings.py`` reads, changes and
+   opens them), with their API in
    ``settings_api.py`` (``/api/v1/projects/{id}/telephony/<name>``, write-only secrets) and
    their section in the admin's Project settings; register the router in ``SETTINGS``
    (``registry.py``);

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import ProjectId, RequestBody
+from dialtrail.calls.adapters import sealed_settings
 from dialtrail.calls.adapters.telnyx import credentials
 from dialtrail.calls.adapters.telnyx.console import console_setup
 from dialtrail.calls.adapters.telnyx.models import TelnyxSettings
@@ -68,7 +69,7 @@ def settings_out(
     setup = console_setup(settings.base_url, settings.public_url, project_id)
     return TelnyxSettingsOut(
         public_key=found.public_key if found else None,
-        configured=credentials.is_configured(found),
+        configured=sealed_settings.is_configured(credentials.TELNYX, found),
         webhook_url=setup.webhook_url,
         warning=setup.warning,
     )
@@ -79,7 +80,11 @@ def read_telnyx(
     project_id: ProjectId, user: CurrentUser, session: DatabaseSession, request: Request
 ) -> TelnyxSettingsOut:
     access = readable_project(session, user, project_id)
-    return settings_out(request, access.project.id, credentials.find(session, access.project.id))
+    return settings_out(
+        request,
+        access.project.id,
+        sealed_settings.find(session, credentials.TELNYX, access.project.id),
+    )
 
 
 @router.patch(
@@ -96,6 +101,6 @@ def update_telnyx(
     access = owned_project(session, user, project_id)
     given = {name: getattr(body, name) for name in body.model_fields_set}
     box = SecretBox(secret_key(request.app.state.settings))
-    found = credentials.update(session, access.project.id, given, box)
+    found = sealed_settings.update(session, credentials.TELNYX, access.project.id, given, box)
     session.commit()
     return settings_out(request, access.project.id, found)

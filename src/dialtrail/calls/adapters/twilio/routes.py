@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import forbidden, invalid_field, not_found
 from dialtrail.api.schemas import ProjectId
+from dialtrail.calls.adapters import sealed_settings
 from dialtrail.calls.adapters.receipts import SignatureMismatch, noted
 from dialtrail.calls.adapters.twilio import credentials, mapping, twiml
 from dialtrail.calls.adapters.twilio.console import PROVIDER, hook_url
@@ -148,9 +149,8 @@ def verified_project(
     if project is None:
         raise not_found(f"project {project_id}")
     settings: Settings = request.app.state.settings
-    account_sid, token = credentials.auth_token(
-        session, project.id, SecretBox(secret_key(settings))
-    )
+    box = SecretBox(secret_key(settings))
+    account_sid, token = sealed_settings.opened(session, credentials.TWILIO, project.id, box)
     url = public_request_url(settings, request)
     if not signed_by_twilio(token, url, form, request.headers.get(SIGNATURE_HEADER)):
         raise SignatureMismatch(

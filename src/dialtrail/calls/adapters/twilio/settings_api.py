@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.schemas import ProjectId, RequestBody
+from dialtrail.calls.adapters import sealed_settings
 from dialtrail.calls.adapters.twilio import credentials
 from dialtrail.calls.adapters.twilio.console import console_setup
 from dialtrail.calls.adapters.twilio.models import TwilioSettings
@@ -62,7 +63,7 @@ def settings_out(
     setup = console_setup(settings.base_url, settings.public_url, project_id)
     return TwilioSettingsOut(
         account_sid=found.account_sid if found else None,
-        configured=credentials.is_configured(found),
+        configured=sealed_settings.is_configured(credentials.TWILIO, found),
         voice_url=setup.voice_url,
         status_url=setup.status_url,
         warning=setup.warning,
@@ -76,7 +77,11 @@ def read_twilio(
     project_id: ProjectId, user: CurrentUser, session: DatabaseSession, request: Request
 ) -> TwilioSettingsOut:
     access = readable_project(session, user, project_id)
-    return settings_out(request, access.project.id, credentials.find(session, access.project.id))
+    return settings_out(
+        request,
+        access.project.id,
+        sealed_settings.find(session, credentials.TWILIO, access.project.id),
+    )
 
 
 @router.patch(
@@ -93,6 +98,6 @@ def update_twilio(
     access = owned_project(session, user, project_id)
     given = {name: getattr(body, name) for name in body.model_fields_set}
     box = SecretBox(secret_key(request.app.state.settings))
-    found = credentials.update(session, access.project.id, given, box)
+    found = sealed_settings.update(session, credentials.TWILIO, access.project.id, given, box)
     session.commit()
     return settings_out(request, access.project.id, found)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import forbidden, invalid_field, not_found
 from dialtrail.api.schemas import ProjectId
+from dialtrail.calls.adapters import sealed_settings
 from dialtrail.calls.adapters.public_urls import hook_url
 from dialtrail.calls.adapters.receipts import SignatureMismatch, noted
 from dialtrail.calls.adapters.vonage import credentials, mapping, ncco
@@ -144,7 +145,7 @@ def verified_project(
     if project is None:
         raise not_found(f"project {project_id}")
     box = SecretBox(secret_key(request.app.state.settings))
-    api_key, secret = credentials.opened(session, project.id, box)
+    api_key, secret = sealed_settings.opened(session, credentials.VONAGE, project.id, box)
     try:
         payloads = signed_payloads(body, request.query_params.multi_items())
         claims = verified_claims(secret, request.headers.get("authorization"), payloads, now)
