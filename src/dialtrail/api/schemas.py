@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from typing import Annotated, Any
 
@@ -43,6 +44,17 @@ class RequestBody(BaseModel):
                 "text may not contain the NUL character (\\u0000) or a lone surrogate (\\ud800)"
             )
         return value
+
+
+def stripped(value: str | None, pattern: re.Pattern[str], expected: str) -> str | None:
+    """A field validator's work for a text matched by a pattern: None stays None, the text is
+    kept without surrounding spaces, and ``expected`` (what the field takes) is the error."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not pattern.match(value):
+        raise ValueError(expected)
+    return value
 
 
 def contains_nul(value: Any) -> bool:

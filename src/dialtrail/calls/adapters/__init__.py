@@ -13,13 +13,17 @@ to ``ingest.record_event`` and answers in the provider's terms. Its routes are s
 3. its settings in its own table (``models.py``, a migration), never columns on ``projects``:
    one value kept as given and one secret sealed with ``secrets.SecretBox``, described once
    as a ``SealedSettings`` in ``credentials.py`` (``sealed_settings.py`` reads, changes and
-   opens them), with their API in
-   ``settings_api.py`` (``/api/v1/projects/{id}/telephony/<name>``, write-only secrets) and
-   their section in the admin's Project settings; register the router in ``SETTINGS``
-   (``registry.py``);
-4. tests with recorded request fixtures in ``tests/calls/fixtures/<name>/``, signed in the
+   opens them: ``opened`` in its routes' signature check);
+4. ``settings_api.py``: its own request model (field names, rules and messages, with
+   ``api.schemas.stripped``) and answer model (the plain field, ``configured``, and the
+   fields of its ``ConsoleSetup``), and ``router = settings_router(...)``
+   (``sealed_settings_api.py``: ``/api/v1/projects/{id}/telephony/<name>``, the secret
+   write-only); register the router in ``SETTINGS`` (``registry.py``);
+5. its section in the admin's Project settings: a ``ProviderForm`` in ``FORMS``
+   (``admin/telephony_sections.py``) and its template, ``admin/templates/projects/<name>.html``;
+6. tests with recorded request fixtures in ``tests/calls/fixtures/<name>/``, signed in the
    test the way the provider signs;
-5. a section in ``docs/telephony.md``.
+7. a section in ``docs/telephony.md``.
 
 A self-hosted PBX is not called over HTTP: Dialtrail connects to it. Its folder has
 ``models.py`` (the shared columns of ``pbx/models.py``), the protocol's client (``ami.py``,

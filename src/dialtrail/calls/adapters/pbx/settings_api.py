@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import invalid_field
-from dialtrail.api.schemas import ProjectId, RequestBody
+from dialtrail.api.schemas import ProjectId, RequestBody, stripped
 from dialtrail.calls.adapters.pbx import credentials
 from dialtrail.calls.adapters.pbx.adapter import Pbx
 from dialtrail.calls.adapters.pbx.models import PbxSettingsColumns
@@ -28,15 +28,6 @@ SECRET = re.compile(r"^[^\r\n\x00]{1,128}$")
 # An event header naming the dialled number: one of the caller profile's (Caller-…) or a
 # channel variable as events carry it (variable_…).
 DID_VARIABLE = re.compile(r"^(Caller-[A-Za-z-]{1,60}|variable_[A-Za-z0-9_]{1,100})$")
-
-
-def stripped(value: str | None, pattern: re.Pattern[str], expected: str) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if not pattern.match(value):
-        raise ValueError(expected)
-    return value
 
 
 class PbxSettingsUpdate(RequestBody):
