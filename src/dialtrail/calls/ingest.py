@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
@@ -77,6 +77,21 @@ def record_event(
     update_progress(db, call, [*recorded, row])
     announce(db, call, row)
     return Recorded(call, row, duplicate=False)
+
+
+def record_start(
+    db: Session, project: Project, started: TelephonyEvent, now: datetime
+) -> str | None:
+    """For a provider that asks where to send the call (Twilio, Telnyx, Vonage, which cannot
+    act on a 422: lenient): records its start and returns the destination; a call with nowhere
+    to go is recorded as failed at once, and None says so (the provider is told to hang up)."""
+    call = record_event(db, project, started, now, lenient=True).call
+    if call.destination:
+        return call.destination
+    record_event(
+        db, project, replace(started, event="ended", disposition="failed"), now, lenient=True
+    )
+    return None
 
 
 def refuse_contradiction(

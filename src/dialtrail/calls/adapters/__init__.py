@@ -5,7 +5,8 @@ to ``ingest.record_event`` and answers in the provider's terms. Its routes are s
 ``/telephony/<name>/``. To add a provider:
 
 1. ``calls/adapters/<name>/``: ``routes.py`` (an ``APIRouter`` named ``router``; check the
-   provider's signature before anything is stored), ``mapping.py`` (pure: provider fields to
+   provider's signature before anything is stored; a new call through
+   ``ingest.record_start``, which says where to send it), ``mapping.py`` (pure: provider fields to
    events, dispositions), ``console.py`` (the URLs to paste, ``public_urls.py``), and what
    else the provider needs (``twiml.py`` for Twilio, ``ncco.py`` for Vonage, ``commands.py``
    for Telnyx's Call Control API, sent through ``outbound.py``);

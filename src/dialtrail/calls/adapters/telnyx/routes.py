@@ -30,7 +30,7 @@ from dialtrail.calls.adapters.telnyx.console import PROVIDER
 from dialtrail.calls.adapters.telnyx.credentials import TelnyxCredentials
 from dialtrail.calls.adapters.telnyx.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, refusal
 from dialtrail.calls.events import WITHHELD, TelephonyEvent, caller_field, phone_field
-from dialtrail.calls.ingest import record_event
+from dialtrail.calls.ingest import record_event, record_start
 from dialtrail.calls.models import Call, CallEvent
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox, secret_key
@@ -101,15 +101,11 @@ def start(
     it); without a destination the call is recorded as failed and hung up."""
     at = mapping.event_time(hook, now)
     started = leg_event(project, hook, mapping.Step("started"), at)
-    call = record_event(session, project, started, now, lenient=True).call
+    destination = record_start(session, project, started, now)
     leg = (hook.text("call_control_id"), hook.leg_id)
     if not leg[0]:
         raise invalid_field("data.payload.call_control_id", "Telnyx always sends this field")
-    if call.destination:
-        return [Command("answer", *leg)]
-    ended = leg_event(project, hook, mapping.Step("ended", disposition="failed"), at)
-    record_event(session, project, ended, now, lenient=True)
-    return [Command("hangup", *leg)]
+    return [Command("answer" if destination else "hangup", *leg)]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from dialtrail.calls.adapters.twilio.signature import (
     signed_by_twilio,
 )
 from dialtrail.calls.events import WITHHELD, TelephonyEvent, caller_field, phone_field
-from dialtrail.calls.ingest import record_event
+from dialtrail.calls.ingest import record_event, record_start
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox, secret_key
 from dialtrail.settings import Settings
@@ -63,12 +63,10 @@ def handle_voice(session: Session, project_id: int, request: Request, form: dict
     project = verified_project(session, project_id, request, form)
     now = request.app.state.clock()
     started = call_event(project, form, "started", mapping.event_time(form, now))
-    call = record_event(session, project, started, now, lenient=True).call
-    if call.destination:
-        return twiml.forward(call.destination, status_url(request, project))
-    ended = call_event(project, form, "ended", started.at, disposition="failed")
-    record_event(session, project, ended, now, lenient=True)
-    return twiml.unreachable()
+    destination = record_start(session, project, started, now)
+    if destination is None:
+        return twiml.unreachable()
+    return twiml.forward(destination, status_url(request, project))
 
 
 @router.post("/{project_id}/status")
@@ -93,13 +91,7 @@ def handle_status(
         record_event(session, project, event, now, lenient=True)
 
 
-def call_event(
-    project: Project,
-    form: dict[str, str],
-    event: str,
-    at: datetime,
-    disposition: str | None = None,
-) -> TelephonyEvent:
+def call_event(project: Project, form: dict[str, str], event: str, at: datetime) -> TelephonyEvent:
     """An event about the caller's own call, whose From and To are the caller and the
     tracking number. A caller that is not a phone number (a Twilio Client app ``client:…``,
     a SIP endpoint) is kept as sent."""
@@ -113,7 +105,6 @@ def call_event(
         caller_raw=caller.raw,
         called=phone_field(mapping.required(form, "To"), project.country, "To"),
         at=at,
-        disposition=disposition,
         received=form,
     )
 

@@ -33,7 +33,7 @@ from dialtrail.calls.adapters.vonage.signature import (
     verified_claims,
 )
 from dialtrail.calls.events import WITHHELD, TelephonyEvent, caller_field, phone_field
-from dialtrail.calls.ingest import record_event
+from dialtrail.calls.ingest import record_event, record_start
 from dialtrail.projects.models import Project
 from dialtrail.secrets import SecretBox, secret_key
 from dialtrail.settings import Settings
@@ -64,13 +64,11 @@ def handle_answer(session: Session, project_id: int, request: Request, body: byt
     project = verified_project(session, project_id, request, body, now)
     fields = answer_fields(request, body)
     started = call_event(project, fields, mapping.Update("started", True), now)
-    call = record_event(session, project, started, now, lenient=True).call
-    if call.destination:
-        assert started.called is not None
-        return ncco.connect(call.destination, started.called, event_url(request, project))
-    ended = call_event(project, fields, mapping.Update("ended", True, "failed"), now)
-    record_event(session, project, ended, now, lenient=True)
-    return ncco.unreachable()
+    destination = record_start(session, project, started, now)
+    if destination is None:
+        return ncco.unreachable()
+    assert started.called is not None
+    return ncco.connect(destination, started.called, event_url(request, project))
 
 
 @router.post("/{project_id}/event")
