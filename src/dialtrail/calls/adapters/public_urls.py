@@ -1,6 +1,7 @@
 """The URLs a provider's console is given for a project, built from ``DIALTRAIL_BASE_URL``,
 and what is wrong with that base URL, if anything (the Telnyx and Vonage set-up sections;
-Twilio's, whose signature also covers the URL, says more in twilio/console.py)."""
+Twilio's, whose signature also covers the URL, warns in words of its own in
+twilio/console.py)."""
 
 from __future__ import annotations
 

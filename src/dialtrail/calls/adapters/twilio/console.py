@@ -1,16 +1,15 @@
 """What to paste into Twilio's console for a project: the Voice and Status URLs, built from
-``DIALTRAIL_BASE_URL`` exactly as the signature check rebuilds the URL Twilio called
-(signature.public_request_url), and what is wrong with that base URL, if anything."""
+``DIALTRAIL_BASE_URL`` (public_urls.hook_url) exactly as the signature check rebuilds the URL
+Twilio called (signature.public_request_url), and what is wrong with that base URL, if
+anything: Twilio's own warning, as its signature also covers the URL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dialtrail.calls.adapters.public_urls import hook_url
+
 PROVIDER = "twilio"
-
-
-def hook_url(public_url: str, project_id: int, hook: str) -> str:
-    return f"{public_url}/telephony/{PROVIDER}/{project_id}/{hook}"
 
 
 @dataclass(frozen=True)
@@ -22,8 +21,8 @@ class ConsoleSetup:
 
 def console_setup(base_url: str, public_url: str, project_id: int) -> ConsoleSetup:
     return ConsoleSetup(
-        voice_url=hook_url(public_url, project_id, "voice"),
-        status_url=hook_url(public_url, project_id, "status"),
+        voice_url=hook_url(public_url, PROVIDER, project_id, "voice"),
+        status_url=hook_url(public_url, PROVIDER, project_id, "status"),
         warning=base_url_warning(base_url, public_url),
     )
 

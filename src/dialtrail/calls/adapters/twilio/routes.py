@@ -18,9 +18,10 @@ from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import forbidden, invalid_field, not_found
 from dialtrail.api.schemas import ProjectId
 from dialtrail.calls.adapters import sealed_settings
+from dialtrail.calls.adapters.public_urls import hook_url
 from dialtrail.calls.adapters.receipts import SignatureMismatch, noted
 from dialtrail.calls.adapters.twilio import credentials, mapping, twiml
-from dialtrail.calls.adapters.twilio.console import PROVIDER, hook_url
+from dialtrail.calls.adapters.twilio.console import PROVIDER
 from dialtrail.calls.adapters.twilio.signature import (
     SIGNATURE_HEADER,
     public_request_url,
@@ -155,7 +156,7 @@ def verified_project(
 
 def status_url(request: Request, project: Project) -> str:
     settings: Settings = request.app.state.settings
-    return hook_url(settings.public_url, project.id, "status")
+    return hook_url(settings.public_url, PROVIDER, project.id, "status")
 
 
 def xml(body: str) -> Response:
