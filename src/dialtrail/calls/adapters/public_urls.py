@@ -1,6 +1,6 @@
 """The URLs a provider's console is given for a project, built from ``DIALTRAIL_BASE_URL``,
-and what is wrong with that base URL, if anything (the Telnyx and Vonage set-up sections;
-Twilio's, whose signature also covers the URL, warns in words of its own in
+and what is wrong with that base URL, if anything (the Twilio, Telnyx and Vonage set-up
+sections; Twilio's, whose signature also covers the URL, says more of a missing base URL in
 twilio/console.py)."""
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """What to paste into Twilio's console for a project: the Voice and Status URLs, built from
 ``DIALTRAIL_BASE_URL`` (public_urls.hook_url) exactly as the signature check rebuilds the URL
 Twilio called (signature.public_request_url), and what is wrong with that base URL, if
-anything: Twilio's own warning, as its signature also covers the URL."""
+anything (a missing one in words of its own: Twilio's signature also covers the URL)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dialtrail.calls.adapters import public_urls
 from dialtrail.calls.adapters.public_urls import hook_url
 
 PROVIDER = "twilio"
@@ -28,6 +29,7 @@ def console_setup(base_url: str, public_url: str, project_id: int) -> ConsoleSet
 
 
 def base_url_warning(base_url: str, public_url: str) -> str | None:
+    """public_urls' warning, but for a missing base URL, which also breaks every signature."""
     if not base_url:
         return (
             f"DIALTRAIL_BASE_URL is not set, so these URLs use this server's own address "
@@ -35,10 +37,4 @@ def base_url_warning(base_url: str, public_url: str) -> str | None:
             "signature check. Set DIALTRAIL_BASE_URL to this server's public https:// address "
             "and restart Dialtrail."
         )
-    if not base_url.startswith("https://"):
-        return (
-            f"DIALTRAIL_BASE_URL ({base_url}) is not https: Twilio's requests, with your "
-            "callers' numbers, would cross the internet unencrypted. Serve Dialtrail over "
-            "https and set DIALTRAIL_BASE_URL to the https:// address."
-        )
-    return None
+    return public_urls.base_url_warning(base_url, public_url, "Twilio")
