@@ -54,6 +54,7 @@ from dialtrail.subjects.api import router as subjects_router
 from dialtrail.tracker.serve import ScriptServer
 from dialtrail.webhooks.api import router as webhooks_router
 from dialtrail.webhooks.deliveries_api import router as deliveries_router
+from dialtrail.webhooks.integrations import service as integrations
 from dialtrail.webhooks.integrations.api import router as integrations_router
 from dialtrail.webhooks.metrics import QueueCollector, exposition
 from dialtrail.webhooks.worker import build_worker, running
@@ -181,7 +182,9 @@ def lease_gate(settings: Settings) -> LeaseGate:
 def public_routes(app: FastAPI) -> list[BaseRoute]:
     """The script and the demo site: public, unauthenticated, and kept out of the API docs
     (the collector is answered before FastAPI: App)."""
-    scripts = ScriptServer(app.state.session_factory, app.state.settings.base_url)
+    scripts = ScriptServer(
+        app.state.session_factory, app.state.settings.base_url, integrations.analytics_cookies
+    )
     return [*scripts.routes(), *demo_site.routes()]
 
 

@@ -280,6 +280,29 @@ def test_a_page_view_carries_ga4s_session_and_matomos_visitor_id(
     assert sent["matomo_visitor_id"] == "5f2c9a1e0b7d4c38"
 
 
+def test_with_several_streams_and_sites_it_reads_the_cookies_the_configuration_names(
+    page: Page, site: StaticSite
+) -> None:
+    # Another GA4 stream's and another Matomo site's cookies come first in document.cookie.
+    page.context.add_cookies(
+        [
+            {"name": name, "value": value, "url": site.base_url}
+            for name, value in (
+                ("_ga_OTHER00001", "GS2.1.s1700000000$o9$g0$t1700000100$j0$l0$h0"),
+                ("_pk_id.7.1fff", "aaaaaaaaaaaaaaaa.1700000000."),
+                ("_ga_K3Q9ZL2M7P", "GS2.1.s1764921600$o3$g1$t1764921700$j60$l0$h0"),
+                ("_pk_id.12.1fff", "5f2c9a1e0b7d4c38.1764921600."),
+            )
+        ]
+    )
+    settings = config(endpoint=collector(site), ga4="K3Q9ZL2M7P", pk="12")
+    open_page(page, site, "/readers.html", settings)
+
+    sent = wait_for_sends(page, site, "pageview")[0]
+    assert (sent["ga_session_id"], sent["ga_session_number"]) == ("1764921600", 3)
+    assert sent["matomo_visitor_id"] == "5f2c9a1e0b7d4c38"
+
+
 def test_malformed_or_absent_analytics_cookies_send_nothing_of_theirs(
     page: Page, site: StaticSite
 ) -> None:

@@ -51,13 +51,19 @@ def entities(count: int = ENTITY_COUNT) -> list[dict[str, str]]:
 
 
 def configuration(
-    endpoint: str = ENDPOINT, entity_count: int = ENTITY_COUNT, consent: str = "not_required"
+    endpoint: str = ENDPOINT,
+    entity_count: int = ENTITY_COUNT,
+    consent: str = "not_required",
+    cookies: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    return script_config(endpoint, entities(entity_count), SITE_NUMBERS, False, consent)
+    return script_config(endpoint, entities(entity_count), SITE_NUMBERS, False, consent, cookies)
 
 
 def served(
-    endpoint: str = ENDPOINT, entity_count: int = ENTITY_COUNT, consent: str = "not_required"
+    endpoint: str = ENDPOINT,
+    entity_count: int = ENTITY_COUNT,
+    consent: str = "not_required",
+    cookies: dict[str, str] | None = None,
 ) -> ServedScript:
     """The script as GET /s/{key}.js sends it: minified, configuration injected, gzipped."""
-    return render(config_text(configuration(endpoint, entity_count, consent)))
+    return render(config_text(configuration(endpoint, entity_count, consent, cookies)))

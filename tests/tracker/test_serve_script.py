@@ -36,7 +36,8 @@ def test_it_serves_the_script_with_the_enabled_entities(world: World, database: 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/javascript")
     config = injected_config(response.text)
-    assert config == {  # the script's own defaults (timings, raw_js off) are not repeated
+    assert config == {  # the script's own defaults (timings, raw_js off) are not repeated,
+        # nor analytics cookies no integration names
         "endpoint": f"{world.base_url}/c/{public_key(database, world.project_id)}",
         "entities": [
             {"name": "visit_id", "type": "expression", "ast": {"path": ["r7k12_si"]}}
@@ -54,6 +55,27 @@ def test_the_configuration_says_when_the_script_must_wait_for_consent(
     config = injected_config(get(script_url(world, database)).text)
 
     assert config["consent"] == "cookieless"  # absent while not required (the test above)
+
+
+def test_the_configuration_names_the_analytics_cookies_of_the_integrations_that_are_on(
+    world: World, database: Database
+) -> None:
+    integrations = f"/api/v1/projects/{world.project_id}/integrations"
+    ga4 = {"measurement_id": "G-K3Q9ZL2M7P", "api_secret": "s3cr3t-Api_Value"}
+    matomo = {"url": "https://matomo.example.com", "token_auth": "0123456789abcdef0123"}
+    added = [
+        world.owner.client.post(f"{integrations}/ga4", json={**ga4, "enabled": False}),
+        world.owner.client.post(f"{integrations}/ga4", json=ga4),
+        world.owner.client.post(f"{integrations}/ga4", json={**ga4, "measurement_id": "G-LATER1"}),
+        world.owner.client.post(f"{integrations}/matomo", json={**matomo, "site_id": 12}),
+    ]
+    assert [response.status_code for response in added] == [201] * 4, added[-1].text
+
+    config = injected_config(get(script_url(world, database)).text)
+
+    # The first GA4 stream that is on (the one turned off is passed over) and Matomo's site:
+    # the script reads _ga_K3Q9ZL2M7P and _pk_id.12.…, not another stream's or site's.
+    assert (config["ga4"], config["pk"]) == ("K3Q9ZL2M7P", "12")
 
 
 def test_it_is_minified_and_gzipped(world: World, database: Database) -> None:

@@ -107,11 +107,13 @@ def script_config(
     site_numbers: list[str],
     raw_js: bool,
     consent: str = "not_required",
+    cookies: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """What the script needs and nothing more (its size budget includes the configuration):
     entities as name, type and parsed form (their texts travel in check.js); site numbers as
     their parts; raw_js only when on; consent only when the script must wait for it
-    (``required`` or ``cookieless``, docs/design.md §3)."""
+    (``required`` or ``cookieless``, docs/design.md §3); which analytics cookies to read
+    (``ga4``: the stream, ``pk``: Matomo's site id) only when an integration names them."""
     config: dict[str, Any] = {
         "endpoint": endpoint,
         "entities": [script_entity(e["name"], e["type"], e["value"], raw_js) for e in entities],
@@ -121,7 +123,7 @@ def script_config(
         config["raw_js"] = True
     if consent != "not_required":
         config["consent"] = consent
-    return config
+    return {**config, **(cookies or {})}
 
 
 def script_entity(name: str, entity_type: str, value: str, raw_js: bool) -> dict[str, Any]:
@@ -147,7 +149,10 @@ def parsed_form(entity_type: str, value: str, raw_js: bool) -> dict[str, Any]:
 
 
 def project_config(
-    project: Project, entities: list[TrackingEntity], base_url: str
+    project: Project,
+    entities: list[TrackingEntity],
+    base_url: str,
+    cookies: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     return script_config(
         f"{base_url}/c/{project.public_key}",
@@ -155,6 +160,7 @@ def project_config(
         list(project.site_numbers),
         project.allow_raw_js,
         project.consent,
+        cookies,
     )
 
 
@@ -190,10 +196,21 @@ def render_body(text: str) -> ServedScript:
     return ServedScript(body, gzip.compress(body, compresslevel=9, mtime=0), etag)
 
 
+AnalyticsCookies = Callable[[Session, Project], dict[str, str]]
+
+
 class ScriptServer:
-    def __init__(self, sessions: sessionmaker[Session], base_url: str) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        base_url: str,
+        analytics_cookies: AnalyticsCookies = lambda db, project: {},
+    ) -> None:
         self.sessions = sessions
         self.base_url = base_url
+        # Which analytics cookies to read is the integrations' (a layer beside this one): the
+        # app passes webhooks/integrations/service.analytics_cookies.
+        self.analytics_cookies = analytics_cookies
         self.rendered: dict[str, ServedScript] = {}
 
     def routes(self) -> list[Route]:
@@ -235,7 +252,8 @@ class ScriptServer:
             project = db.scalar(select(Project).where(Project.public_key == public_key))
             if project is None:
                 return None
-            return project_config(project, enabled_entities(db, project), base_url)
+            cookies = self.analytics_cookies(db, project)
+            return project_config(project, enabled_entities(db, project), base_url, cookies)
 
     def rendered_once(self, key: str, make: Callable[[], ServedScript]) -> ServedScript:
         """The script or check.js for one configuration, minified and gzipped once."""

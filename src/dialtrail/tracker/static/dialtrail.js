@@ -490,14 +490,16 @@
   // The analytics tools' ids, so a call can be sent to them as part of this visit: the _ga
   // client id (parsed by the server); GA4's session id and number from _ga_<stream>, written
   // "GS1.1.<id>.<number>.…" or, since 2025, "GS2.1.s<id>$o<number>$…"; Matomo's visitor id,
-  // the 16 hex digits that start _pk_id.<site>.<hash>. Only well-formed ones are sent (the
-  // collector refuses others, which would cost the page view). None before consent to read
-  // cookies (readCookie reads nothing then, and the jar stays empty).
+  // the 16 hex digits that start _pk_id.<site>.<hash>. A site with several streams or Matomo
+  // sites has several such cookies: the configuration names the stream (ga4) and the site
+  // (pk) the integrations send to; without one the first cookie is read. Only well-formed ids
+  // are sent (the collector refuses others, which would cost the page view). None before
+  // consent to read cookies (readCookie reads nothing then, and the jar stays empty).
   function analytics(body) {
     if (!free) return body;
     body.ga = readCookie('_ga');
-    const ga4 = /\b_ga_\w+=GS[12]\.\d\.s?([1-9]\d{0,18})[.$]o?([1-9]\d{0,8})(?!\d)/.exec(cookieJar);
-    const matomo = /\b_pk_id\.[\w.]+=([\da-f]{16})\./.exec(cookieJar);
+    const ga4 = RegExp('\\b_ga_' + (config.ga4 || '\\w+') + /=GS[12]\.\d\.s?([1-9]\d{0,18})[.$]o?([1-9]\d{0,8})(?!\d)/.source).exec(cookieJar);
+    const matomo = RegExp('\\b_pk_id\\.' + (config.pk || '\\d+') + /\.\w+=([\da-f]{16})\./.source).exec(cookieJar);
     if (ga4) body.ga_session_id = ga4[1], body.ga_session_number = +ga4[2];
     if (matomo) body.matomo_visitor_id = matomo[1];
     return body;

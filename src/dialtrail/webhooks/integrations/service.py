@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialtrail.api.schemas import with_defaults
@@ -206,3 +207,23 @@ def public_settings(webhook: Webhook, box: SecretBox) -> dict[str, Any]:
         if shown.get(name):
             shown[name] = masked(service.open_or_empty(box, shown[name]))
     return shown
+
+
+def analytics_cookies(db: Session, project: Project) -> dict[str, str]:
+    """Which of the analytics tools' cookies the insertion script reads, for a site that has
+    several: GA4's session from ``_ga_<stream>`` of the measurement id sent to
+    (``G-K3Q9ZL2M7P`` → ``_ga_K3Q9ZL2M7P``), Matomo's visitor from ``_pk_id.<site id>.…``; the
+    first integration of each tool that is on. None: the script reads the first it finds."""
+    query = (
+        select(Webhook.kind, Webhook.settings)
+        .where(Webhook.project_id == project.id, Webhook.enabled.is_(True))
+        .where(Webhook.kind.in_(("ga4", "matomo")))
+        .order_by(Webhook.id.desc())  # the first one wins below
+    )
+    cookies = {}
+    for kind, settings in db.execute(query):
+        if kind == "ga4":
+            cookies["ga4"] = str(settings["measurement_id"]).removeprefix("G-")
+        else:
+            cookies["pk"] = str(settings["site_id"])
+    return cookies
