@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -43,6 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler(arguments, config)
     except (CommandError, settings.SettingsError, accounts.AccountError) as error:
         print(f"dialtrail: error: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `dialtrail export-subject … | head`: what was left unread goes nowhere, and Python's
+        # own flush of stdout at exit must not fail again with a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("dialtrail: the output's reader went away before the end", file=sys.stderr)
         return 1
     return 0
 
