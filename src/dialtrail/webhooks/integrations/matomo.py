@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from dialtrail.webhooks.render import DateWriter, NotSent, RenderedRequest, WebhookSpec, value_of
+from dialtrail.webhooks.render import (
+    DateWriter,
+    NotSent,
+    RenderedRequest,
+    WebhookSpec,
+    parameter_value,
+)
 
 EVENT_FIELDS = ("e_c", "e_a", "e_n", "e_v")
 REQUIRED = ("e_c", "e_a")
@@ -113,7 +119,7 @@ def chosen(spec: WebhookSpec, data: Mapping[str, Any]) -> dict[str, Any]:
     dates = DateWriter("iso8601", spec.timezone)
     fields: dict[str, Any] = {}
     for parameter in spec.parameters:
-        value = value_of_parameter(parameter, data, dates)
+        value = parameter_value(parameter, data, dates)
         if parameter["name"] == "e_v":
             value = number_or_none(value)
         if value is not None and value != "":
@@ -129,19 +135,11 @@ def category_and_action(
     one whose value the call lacks is "(none)"."""
     named = {parameter["name"] for parameter in spec.parameters}
     defaults = {
-        default["name"]: value_of_parameter(default, data, dates)
+        default["name"]: parameter_value(default, data, dates)
         for default in DEFAULT_PARAMETERS
         if default["name"] not in named
     }
     return {name: defaults.get(name) or "(none)" for name in REQUIRED}
-
-
-def value_of_parameter(
-    parameter: Mapping[str, Any], data: Mapping[str, Any], dates: DateWriter
-) -> Any:
-    if "constant" in parameter:
-        return parameter["constant"]
-    return value_of(parameter["value"], data, dates)
 
 
 def number_or_none(value: Any) -> float | int | None:
