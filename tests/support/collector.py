@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import select
 
 from dialtrail.projects.models import Project
+from tests.support.clients import post
 from tests.support.databases import Database
 
 
@@ -39,9 +40,9 @@ class Visit:
     def post(self, kind: str, body: Any, **headers: str) -> httpx.Response:
         sent = {"Origin": self.origin, "Content-Type": "text/plain;charset=UTF-8", **headers}
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return httpx.post(
-            f"{self.base_url}/c/{self.key}/{kind}", content=content, headers=sent, timeout=30
-        )
+        # The suite's shared TLS context: httpx.post alone builds one per request (~18 ms of
+        # CPU), which starved the streams of the kill tests on a busy machine.
+        return post(f"{self.base_url}/c/{self.key}/{kind}", content=content, headers=sent)
 
     def page(
         self, url: str, values: dict[str, str | None] | None = None, **extra: Any

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -51,28 +53,35 @@ def serve_process(
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`dialtrail serve` and its base URL; stopped afterwards unless the test killed it."""
     port = free_port()
-    process = subprocess.Popen(
-        [DIALTRAIL, "serve", "--port", str(port)],
-        # Bots get numbers in tests, as in tests/support/databases.py's settings_for.
-        env={
-            **os.environ,
-            "DIALTRAIL_SECRET_KEY": TEST_SECRET_KEY,
-            "DIALTRAIL_LEASE_TO_BOTS": "1",
-            **environment,
-        },
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(base_url, process)
-        yield process, base_url
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.communicate(timeout=20)
+    # Output to a file, not a pipe: nobody reads a pipe while the test runs, and once its 64 KB
+    # were full of access-log lines the server blocked on its next line and answered nothing
+    # (the kill test's stream stalled after ~700 requests, its senders timing out).
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(
+            [DIALTRAIL, "serve", "--port", str(port)],
+            # Bots get numbers and the tests' one address is not rate-limited, as in
+            # tests/support/databases.py's settings_for.
+            env={
+                **os.environ,
+                "DIALTRAIL_SECRET_KEY": TEST_SECRET_KEY,
+                "DIALTRAIL_LEASE_TO_BOTS": "1",
+                "DIALTRAIL_COLLECTOR_RATE": "100000",
+                "DIALTRAIL_COLLECTOR_BURST": "100000",
+                **environment,
+            },
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_health(base_url, process, output)
+            yield process, base_url
+        finally:
+            if process.poll() is None:
+                process.terminate()
+            process.wait(timeout=20)
 
 
 # Starting `dialtrail serve` takes a second or two of CPU; on a machine shared by several
@@ -80,11 +89,12 @@ def serve_process(
 HEALTHY_WITHIN = 60
 
 
-def wait_for_health(base_url: str, process: subprocess.Popen[str]) -> None:
+def wait_for_health(base_url: str, process: subprocess.Popen[str], output: IO[str]) -> None:
     deadline = time.monotonic() + HEALTHY_WITHIN
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"dialtrail serve exited: {process.communicate()[0]}")
+            output.seek(0)
+            raise AssertionError(f"dialtrail serve exited: {output.read()}")
         try:
             answer = httpx.get(base_url + "/healthz", timeout=5, verify=shared_tls())
             if answer.status_code == 200:
