@@ -122,6 +122,10 @@ conditions = st.fixed_dictionaries(
     condition={"field": "call.disposition", "op": "in", "value": 3},
     actual={"call.disposition": "a"},
 )
+@example(  # contains on an integer field (saving refuses it): false, not a TypeError
+    condition={"field": "call.talk_seconds", "op": "contains", "value": ""},
+    actual={"call.talk_seconds": 0},
+)
 def test_matching_never_raises_and_negations_are_complements(
     condition: dict[str, Any], actual: dict[str, Any]
 ) -> None:

@@ -88,7 +88,9 @@ def compare(op: str, kind: FieldType, actual: Any, expected: Any) -> bool:
     if left is None:
         return False  # a value of another type than the field's never matches
     if op == "contains":
-        return isinstance(expected, str) and expected in left
+        # Saving refuses contains on a field that is not text; one stored otherwise (an older
+        # row, an integer field) never holds rather than raising in the delivery's path.
+        return isinstance(expected, str) and isinstance(left, str) and expected in left
     if op == "in":
         items = expected if isinstance(expected, list) else []
         return any(left == as_kind(item) for item in items)
