@@ -124,4 +124,5 @@ def test_every_other_page_renders_at_both_widths(
     shoot(page, "users", database)
     page.set_viewport_size({"width": 390, "height": 844})
     page.get_by_label("Project", exact=True).first.select_option(label="Other")
-    page.wait_for_url(f"**/projects/{world.other_project_id}/entities")
+    # From an account page the chosen project opens as after sign-in, on its dashboard.
+    page.wait_for_url(f"**/projects/{world.other_project_id}/dashboard")
