@@ -79,6 +79,22 @@ def test_the_overview_lists_ga4_and_matomo_before_either_is_set_up(owner: Signed
     assert 'data-testid="integration-matomo-none"' in after
 
 
+def test_the_overview_names_the_tool_under_an_integration_only_when_its_name_differs(
+    owner: SignedIn,
+) -> None:
+    owner.post(
+        f"{owner.project}/integrations/new/ga4", **{**GA4_FORM, "name": "Google Analytics 4"}
+    )
+    owner.post(f"{owner.project}/integrations/new/ga4", **{**GA4_FORM, "name": "Shop stream"})
+
+    overview = owner.client.get(f"{owner.project}/integrations").text
+
+    rows = re.findall(r'data-testid="integration-ga4">(.*?)</tr>', overview, re.DOTALL)
+    assert len(rows) == 2
+    assert '<div class="meta">Google Analytics 4</div>' not in rows[0]  # not said twice
+    assert '<div class="meta">Google Analytics 4</div>' in rows[1]  # "Shop stream" is GA4
+
+
 def test_only_first_time_callers_becomes_the_webhooks_first_call_filter(
     owner: SignedIn, database: Database
 ) -> None:
