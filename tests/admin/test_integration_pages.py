@@ -303,6 +303,8 @@ def test_the_deliveries_log_says_why_a_call_was_not_sent(
     assert "dismissed" in log
     assert "Not sent: the visit has no Google Analytics client id" in html.unescape(log)
     assert f'href="{owner.project}/integrations/{stored.id}/edit">Edit' in log
+    offered = re.findall(r"<option(?: selected)?>(call\.[a-z]+)</option>", log)
+    assert offered == ["call.started", "call.completed"]  # an integration has no call.answered
     overview = owner.client.get(f"{owner.project}/webhooks/{stored.id}")
     assert overview.status_code == 303
     assert overview.headers["location"].endswith(f"/integrations/{stored.id}/edit")

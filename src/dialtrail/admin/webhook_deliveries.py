@@ -42,6 +42,7 @@ from dialtrail.outbound import Outbound
 from dialtrail.projects.models import Project
 from dialtrail.webhooks import failing, operations, service
 from dialtrail.webhooks.delivery_schemas import DeliveryId, DeliverySearch
+from dialtrail.webhooks.integrations.schemas import INTEGRATION_EVENTS
 from dialtrail.webhooks.models import STATUSES, WEBHOOK_EVENTS, Webhook, WebhookDelivery
 from dialtrail.webhooks.render import RenderedRequest
 from dialtrail.webhooks.schemas import WebhookUpdate
@@ -100,7 +101,8 @@ def delivery_log(hook: ReadableWebhook, cursor: Cursor = None) -> Response:
         "search": {name: given.get(name, "") for name in SEARCH_FIELDS},
         "search_query": urlencode(given),
         "statuses": STATUSES,
-        "events": WEBHOOK_EVENTS,
+        # An integration has no call.answered (its forms offer the two events it can send).
+        "events": WEBHOOK_EVENTS if hook.webhook.kind == "webhook" else INTEGRATION_EVENTS,
     }
     checked = checked_search(given, hook.project.timezone)
     if isinstance(checked, FormErrors):

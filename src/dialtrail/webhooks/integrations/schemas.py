@@ -6,7 +6,7 @@ webhooks' own shapes; what is particular to each tool is its settings."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
@@ -23,6 +23,7 @@ from dialtrail.webhooks.schemas import (
 )
 
 IntegrationEvent = Literal["call.started", "call.completed"]
+INTEGRATION_EVENTS: tuple[IntegrationEvent, ...] = get_args(IntegrationEvent)
 Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Each tool's rules on its own settings, checked with the request's other fields so that a form
 # shows every problem at once (the private-address guard needs the server's setting: service.py).
