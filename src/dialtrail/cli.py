@@ -46,10 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dialtrail: error: {error}", file=sys.stderr)
         return 1
     except BrokenPipeError:
-        # `dialtrail export-subject … | head`: what was left unread goes nowhere, and Python's
-        # own flush of stdout at exit must not fail again with a traceback.
+        # `dialtrail export-subject … | head`: the reader took what it wanted, and says nothing,
+        # as other commands in a pipe do; what was left unread goes nowhere, and Python's own
+        # flush of stdout at exit must not fail again with a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        print("dialtrail: the output's reader went away before the end", file=sys.stderr)
         return 1
     return 0
 

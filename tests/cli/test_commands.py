@@ -107,7 +107,7 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     assert "run `dialtrail migrate` first" in result.stderr
 
 
-def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path) -> None:
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
     # `dialtrail export-subject … | head`: the pipe closes before the command has printed.
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     environment = {**os.environ, "DIALTRAIL_DATABASE_URL": url}
@@ -119,9 +119,7 @@ def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path) -> None:
         process.stdout.close()  # the reader is gone before the first line
         errors = process.stderr.read().decode()
         assert process.wait(timeout=60) == 1
-    assert "Traceback" not in errors, errors
-    assert "BrokenPipeError" not in errors, errors
-    assert "the output's reader went away" in errors
+    assert errors == ""  # as any command in a pipe whose reader stopped: no traceback
 
 
 def test_a_bad_setting_is_named_at_start(tmp_path: Path) -> None:
