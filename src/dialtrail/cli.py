@@ -409,8 +409,12 @@ def warm_reports(config: settings.Settings) -> None:
     with open_session(config) as session:
         warmed = warm(session, utcnow())
     if warmed:  # a new database has nothing to roll up: nothing to say
-        projects = "1 project" if warmed == 1 else f"{warmed} projects"
-        print(f"rolled up the reports' last {WARM_DAYS} days of {projects}")
+        print(f"rolled up the reports' last {WARM_DAYS} days of {counted(warmed, 'project')}")
+
+
+def counted(count: int, noun: str) -> str:
+    """ "1 call", "2 calls": the nouns the commands count take an s."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def run_createadmin(arguments: argparse.Namespace, config: settings.Settings) -> None:
@@ -582,7 +586,8 @@ def run_erase(arguments: argparse.Namespace, config: settings.Settings) -> None:
             raise CommandError(error.message) from None
         session.commit()
         counts = ", ".join(
-            f"{count} {name.replace('_', ' ')}" for name, count in entry.counts.items()
+            counted(count, name.replace("_", " ").removesuffix("s"))
+            for name, count in entry.counts.items()
         )
         print(f"erased {counts} (erasure {entry.id} in the project's erasure log)")
 

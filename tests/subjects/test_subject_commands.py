@@ -32,7 +32,7 @@ def test_one_command_erases_a_subject(site: Site) -> None:
     erased = run(url, "erase", "--project", project, "--caller", CALLER, "--by", "dpo ticket 7")
 
     assert erased.returncode == 0, erased.stderr
-    assert "erased 1 calls, 1 sessions, 2 page views" in erased.stdout
+    assert "erased 1 call, 1 session, 2 page views" in erased.stdout
     assert site.found(subject.traces()) == []
     log = site.world.owner.client.get(f"/api/v1/projects/{project}/erasures").json()["items"]
     assert [(entry["selector_kind"], entry["requested_by"]) for entry in log] == [
