@@ -248,6 +248,26 @@ def test_every_problem_of_a_form_is_shown_on_the_first_try(
     assert integrations(database) == []
 
 
+def test_a_refused_setting_and_an_unknown_field_on_a_line_are_shown_together(
+    owner: SignedIn, world: World, database: Database
+) -> None:
+    declare_entity(world, name="visit_id")
+    fields = {
+        **GA4_FORM,
+        "measurement_id": "UA-12345",  # the tool's rule, checked by the request model
+        "parameters": 'source = "dialtrail"\nvisit = entity.visitid',  # the catalogue's
+    }
+
+    response = owner.post(f"{owner.project}/integrations/new/ga4", **fields)
+
+    assert response.status_code == 422
+    assert "G- and 4 to 20 capital letters" in field_error(response.text, "measurement_id")
+    page = html.unescape(response.text)
+    assert "Line 2: this project has no tracking entity named 'visitid'" in page
+    assert "Line 1" not in page
+    assert integrations(database) == []
+
+
 def test_a_new_matomo_form_shows_the_default_category_and_action(owner: SignedIn) -> None:
     page = owner.client.get(f"{owner.project}/integrations/new/matomo").text
 

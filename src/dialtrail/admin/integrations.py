@@ -23,6 +23,7 @@ from dialtrail.api.database import DatabaseSession
 from dialtrail.api.errors import ApiError, FieldProblem, not_found
 from dialtrail.entities import service as entities
 from dialtrail.projects.models import Project
+from dialtrail.secrets import SecretBox
 from dialtrail.webhooks import failing, operations
 from dialtrail.webhooks import service as webhooks
 from dialtrail.webhooks.api import AllowPrivate, Box
@@ -31,6 +32,7 @@ from dialtrail.webhooks.integrations import TITLES, ga4, matomo
 from dialtrail.webhooks.integrations import service as integrations
 from dialtrail.webhooks.integrations.schemas import Ga4Create, Ga4Update, MatomoCreate, MatomoUpdate
 from dialtrail.webhooks.models import Webhook
+from dialtrail.webhooks.service import Context, Problems
 
 router = APIRouter(prefix="/projects/{project_id}/integrations")
 KINDS = ("ga4", "matomo")
@@ -105,12 +107,14 @@ def create_integration(
     private_targets: AllowPrivate,
 ) -> Response:
     form = parse_form(known(kind), posted)
+    fields = api_fields(kind, form, creating=True)
     try:
-        body = MODELS[kind, True].model_validate(api_fields(kind, form, creating=True))
+        body = MODELS[kind, True].model_validate(fields)
         integrations.create(db, access.project, kind, body, box, private_targets)
     except (ValidationError, ApiError) as error:
         db.rollback()
-        return editor(request, db, admin, access.project, kind, form, error)
+        every = every_problem(db, access.project, kind, fields, box, error)
+        return editor(request, db, admin, access.project, kind, form, every)
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/integrations")
 
@@ -142,15 +146,40 @@ def update_integration(
     integration = found(db, access.project, integration_id)
     kind = integration.kind
     form = parse_form(kind, posted, integration.filters)
+    fields = api_fields(kind, form, creating=False)
     try:
-        body = MODELS[kind, False].model_validate(api_fields(kind, form, creating=False))
+        body = MODELS[kind, False].model_validate(fields)
         integrations.update(db, access.project, integration, body, box, private_targets)
     except (ValidationError, ApiError) as error:
         db.rollback()
         integration = found(db, access.project, integration_id)
-        return editor(request, db, admin, access.project, kind, form, error, integration)
+        every = every_problem(db, access.project, kind, fields, box, error)
+        return editor(request, db, admin, access.project, kind, form, every, integration)
     db.commit()
     return redirect(request, f"/admin/projects/{access.project.id}/integrations")
+
+
+def every_problem(
+    db: DatabaseSession,
+    project: Project,
+    kind: str,
+    fields: dict[str, Any],
+    box: SecretBox,
+    error: ValidationError | ApiError,
+) -> ApiError:
+    """A form refused for the tool's rules (the request model's) also names its lines' unknown
+    fields and entities, which the service checks only after the model: otherwise a marketer
+    fixes a token to meet, on the next try, a mistyped entity on line 3."""
+    refused = as_api_error(error)
+    if not isinstance(error, ValidationError) or any(
+        problem.field.startswith("parameters") for problem in refused.fields
+    ):
+        return refused  # the service ran, or the lines themselves are malformed
+    problems = Problems()
+    context = Context(project, webhooks.entity_names(db, project), box)
+    integrations.PARAMETER_CHECKS[kind](context, fields.get("parameters", []), problems)
+    every = (*refused.fields, *problems.items)
+    return ApiError(refused.status, refused.code, refused.message, every)
 
 
 def known(kind: str) -> str:
