@@ -44,10 +44,16 @@ def test_served_and_refused_fetches_are_logged_with_their_rows(
     refused = world.anonymous.get(url, headers={**basic("old-user", "old"), **NETWORK_AGENT})
     missing = world.anonymous.get(f"/conversions/{world.project_id}/microsoft-ads.csv")
 
+    wrong = world.anonymous.get(
+        f"/conversions/{world.project_id}/microsoft-ads.csv", headers=basic("old-user", "old")
+    )
+
     assert (served.status_code, refused.status_code, missing.status_code) == (200, 401, 401)
+    assert wrong.status_code == 401
     assert logged(database, world.project_id) == [
         ("google", 200, 1, NETWORK_AGENT["User-Agent"]),
         ("google", 401, None, NETWORK_AGENT["User-Agent"]),
+        # the request without credentials (a scanner, a link preview) is not kept
         ("microsoft", 401, None, f"python-httpx/{httpx.__version__}"),
     ]
 
@@ -67,12 +73,16 @@ def test_a_project_without_credentials_or_a_missing_project_logs_nothing(
 def test_only_the_newest_fetches_of_each_file_are_kept(world: World, database: Database) -> None:
     credentials = issue(world)
     fetch(world, "microsoft-ads.csv", credentials)
-    for _ in range(KEPT_FETCHES + 3):
-        fetch(world, "google-ads.csv", credentials)
+    url = f"/conversions/{world.project_id}/google-ads.csv"
+    pair = basic(credentials["username"], credentials["password"])
+    for number in range(KEPT_FETCHES + 3):
+        world.anonymous.get(url, headers={**pair, "User-Agent": f"fetch {number}"})
 
     kept = logged(database, world.project_id)
 
-    assert [network for network, *_ in kept].count("google") == KEPT_FETCHES
+    agents = [agent for network, *_, agent in kept if network == "google"]
+    # The newest 20 (3 to 22) are kept: the oldest three went, not the newest.
+    assert sorted(agents) == sorted(f"fetch {number}" for number in range(3, KEPT_FETCHES + 3))
     assert [network for network, *_ in kept].count("microsoft") == 1
 
 

@@ -59,9 +59,12 @@ def served(
     pair = basic_credentials(fetcher.authorization)
     if pair is None or not credentials_hold(session, project_id, *pair):
         # One answer for a wrong pair, a project without credentials and one that does not
-        # exist, so project ids cannot be probed; the project's log keeps it (fetches.py).
-        record_fetch(session, project_id, network, now, None, fetcher.user_agent)
-        session.commit()
+        # exist, so project ids cannot be probed; the project's log keeps a refused pair
+        # (fetches.py: a network with an old password), not a request without one (scanners,
+        # link previews, a browser's first try) that would push the networks' fetches out.
+        if pair is not None:
+            record_fetch(session, project_id, network, now, None, fetcher.user_agent)
+            session.commit()
         raise refused(pair is None)
     rows = conversion_rows(session, project_id, network, now)
     record_fetch(session, project_id, network, now, len(rows), fetcher.user_agent)
