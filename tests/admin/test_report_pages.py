@@ -68,7 +68,7 @@ def test_calls_per_100_visits_are_shown_with_two_decimals_in_every_row(
     cells = re.findall(r'<td class="num">([0-9.]+)</td>', page)
     assert "100.00" in cells  # Paid Search: 1 call, 1 visit (not "100.0" beside "33.33")
     assert "33.33" in cells  # Email: 1 call, 3 visits
-    assert "50.00" in page  # the total: 2 calls, 4 visits
+    assert "<dd>50.00</dd>" in page  # the total: 2 calls, 4 visits
 
 
 def test_visitor_text_is_shown_as_text_in_the_chart_and_the_table(

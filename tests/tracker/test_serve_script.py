@@ -63,8 +63,9 @@ def test_the_configuration_names_the_analytics_cookies_of_the_integrations_that_
     integrations = f"/api/v1/projects/{world.project_id}/integrations"
     ga4 = {"measurement_id": "G-K3Q9ZL2M7P", "api_secret": "s3cr3t-Api_Value"}
     matomo = {"url": "https://matomo.example.com", "token_auth": "0123456789abcdef0123"}
+    off = {**ga4, "measurement_id": "G-OFF00001", "enabled": False}
     added = [
-        world.owner.client.post(f"{integrations}/ga4", json={**ga4, "enabled": False}),
+        world.owner.client.post(f"{integrations}/ga4", json=off),
         world.owner.client.post(f"{integrations}/ga4", json=ga4),
         world.owner.client.post(f"{integrations}/ga4", json={**ga4, "measurement_id": "G-LATER1"}),
         world.owner.client.post(f"{integrations}/matomo", json={**matomo, "site_id": 12}),
