@@ -15,17 +15,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, get_args
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dialtrail.sessions.models import CLIENT_ID_LENGTH
-from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, one_of
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, BigId, UTCDateTime, one_of
 
 EventKind = Literal["pageview", "ping", "errors"]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
-# A 64-bit id on PostgreSQL (a busy site appends billions of events over the years); SQLite's
-# INTEGER PRIMARY KEY is 64-bit already and must be spelt INTEGER to be the rowid.
-JournalId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class JournalEvent(Base):
@@ -39,7 +36,7 @@ class JournalEvent(Base):
         NEVER_REUSE_IDS,
     )
 
-    id: Mapped[int] = mapped_column(JournalId, primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8))
     session_key: Mapped[str] = mapped_column(String(CLIENT_ID_LENGTH))
@@ -56,5 +53,5 @@ class DeriverProgress(Base):
     __tablename__ = "collector_deriver"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    derived_through: Mapped[int] = mapped_column(JournalId, default=0)
+    derived_through: Mapped[int] = mapped_column(BigId, default=0)
     derived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

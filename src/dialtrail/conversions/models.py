@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -23,9 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, BigId, UTCDateTime, utcnow
 
-RowId = BigInteger().with_variant(Integer(), "sqlite")
 NAME_LENGTH = 100  # Google Ads' and Microsoft Advertising's limit on a conversion name
 VALUE_LENGTH = 24
 
@@ -78,7 +76,7 @@ class AdsFileFetch(Base):
         NEVER_REUSE_IDS,
     )
 
-    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     network: Mapped[str] = mapped_column(String(16))  # google, microsoft
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)

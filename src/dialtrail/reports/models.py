@@ -12,10 +12,8 @@ from datetime import date
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialtrail.storage.base import NEVER_REUSE_IDS, Base
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, BigId
 
-# Rows are replaced whenever their day changes (today's, at every report): 64-bit ids.
-RowId = BigInteger().with_variant(Integer(), "sqlite")
 DIMENSION_LENGTH = 80  # "entity." and an entity name (entities/rules.py: at most 64)
 
 
@@ -33,9 +31,10 @@ class RolledDay(Base):
 
 
 class DayGroupRow:
-    """A row of one local day and group of a dimension ("" and no group: all of them)."""
+    """A row of one local day and group of a dimension ("" and no group: all of them). Rows
+    are replaced whenever their day changes (today's, at every report): 64-bit ids."""
 
-    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     dimension: Mapped[str] = mapped_column(String(DIMENSION_LENGTH))
     day: Mapped[date] = mapped_column(Date)

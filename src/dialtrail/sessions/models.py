@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dialtrail.storage.base import NEVER_REUSE_IDS, Base, UTCDateTime
+from dialtrail.storage.base import NEVER_REUSE_IDS, Base, BigId, UTCDateTime
 
 CLIENT_ID_LENGTH = 64
 
@@ -167,8 +166,6 @@ class ChangedDay(Base):
     __table_args__ = (Index("ix_changed_days_project", "project_id", "id"), NEVER_REUSE_IDS)
 
     # One row per change and day (every deriver batch marks today): 64-bit ids.
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
-    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)  # the UTC date of the changed row's start

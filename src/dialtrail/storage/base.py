@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -24,6 +24,10 @@ NAMING_CONVENTION = {
 # SQLite would otherwise hand a deleted row's id to the next row, so an id a CRM stored could
 # start pointing at something else; PostgreSQL sequences never reuse ids.
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+# A 64-bit id on PostgreSQL, for tables whose rows come and go by the billion over the years
+# (the journal, the rollups, changed-day marks, fetches); SQLite's INTEGER PRIMARY KEY is 64-bit
+# already and must be spelt INTEGER to be the rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
