@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dialtrail.collector import sources
 from dialtrail.collector.payloads import ANALYTICS_IDS, ErrorsEvent, PageViewEvent, ValuesEvent
-from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.models import ERROR_URL_LENGTH, TrackingEntity
 from dialtrail.entities.rules import newest_wins
 from dialtrail.numbers.gate import ANYONE, LeaseGate
 from dialtrail.numbers.leasing import PoolSettings
@@ -448,7 +448,7 @@ def record_errors(
                 last_error=report.message or report.kind,
                 last_error_kind=report.kind,
                 last_error_at=now,
-                last_error_url=event.url[:2000],
+                last_error_url=event.url[:ERROR_URL_LENGTH],
                 # A visitor's report is not an edit of the declaration: keep updated_at.
                 updated_at=TrackingEntity.updated_at,
             )

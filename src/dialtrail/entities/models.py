@@ -20,6 +20,11 @@ SCOPES: tuple[Scope, ...] = get_args(Scope)
 KEEPS: tuple[Keep, ...] = get_args(Keep)
 
 
+# How much of an error report's page address is kept (the script itself sends at most 1,000
+# characters of it; a report made by hand could send more).
+ERROR_URL_LENGTH = 2000
+
+
 class TrackingEntity(Base):
     __tablename__ = "tracking_entities"
     __table_args__ = (
@@ -51,4 +56,4 @@ class TrackingEntity(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     last_error_kind: Mapped[str | None] = mapped_column(String(16), default=None)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    last_error_url: Mapped[str | None] = mapped_column(Text, default=None)
+    last_error_url: Mapped[str | None] = mapped_column(Text, default=None)  # ERROR_URL_LENGTH

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from dialtrail.calls.models import Call, CallEvent
 from dialtrail.collector.deriver import catch_up
 from dialtrail.collector.models import JournalEvent
-from dialtrail.entities.models import TrackingEntity
+from dialtrail.entities.models import ERROR_URL_LENGTH, TrackingEntity
 from dialtrail.numbers import leasing
 from dialtrail.numbers.models import NumberLease
 from dialtrail.projects.models import Project
@@ -43,7 +43,7 @@ ANONYMOUS_CALL: dict[str, Any] = {
     "visitor_id": None,
 }
 ERASED_EVENT_FIELDS = ("caller", "caller_raw", "recording_url")
-ERROR_URL_LENGTH = 1000  # the script's cut of an error report's page address
+SCRIPT_ERROR_URL_LENGTH = 1000  # the script's cut of an error report's page address
 
 
 def erase(
@@ -94,11 +94,12 @@ def erase_sessions(db: Session, subject: Subject, now: datetime) -> dict[str, in
 
 def forget_error_pages(db: Session, project_id: int, session_ids: list[int]) -> None:
     """An entity's last error keeps the page it happened on: when that is a page of the
-    subject's (the script sends the address cut at 1,000 characters), the page goes."""
+    subject's (as the script cut it, or as the collector kept it), the page goes."""
     pages: set[str] = set()
     for chunk in chunks(session_ids):
         urls = db.scalars(select(PageView.url).where(PageView.session_id.in_(chunk)))
-        pages.update(page for url in urls for page in (url[:ERROR_URL_LENGTH], url[:2000]))
+        cuts = (SCRIPT_ERROR_URL_LENGTH, ERROR_URL_LENGTH)
+        pages.update(url[:cut] for url in urls for cut in cuts)
     for chunk in chunks(sorted(pages)):
         db.execute(
             update(TrackingEntity)
