@@ -191,6 +191,23 @@ def test_it_takes_the_answer_url_as_a_get_too(vonage: Vonage) -> None:
     assert [call.external_id for call in vonage.scene.calls()] == [CONVERSATION]
 
 
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_a_get_with_a_non_ascii_value_is_taken_whichever_way_it_was_hashed(
+    vonage: Vonage, ascii_only: bool
+) -> None:
+    query = {**recorded("answer"), "region_url": "https://api-eu.vonage.com/Zoë"}
+    payload = json.dumps(query, separators=(",", ":"), ensure_ascii=ascii_only).encode()
+    # Upper-case hex as some libraries write it: the same hash.
+    token = bearer(payload, payload_hash=hashlib.sha256(payload).hexdigest().upper())
+
+    response = vonage.client.get(
+        vonage.path("answer"), params=query, headers={"Authorization": token}
+    )
+
+    assert response.status_code == 200, response.text
+    assert [call.external_id for call in vonage.scene.calls()] == [CONVERSATION]
+
+
 def test_a_get_whose_query_was_changed_is_refused(vonage: Vonage) -> None:
     headers = get_bearer(recorded("answer"))
     forged = {**recorded("answer"), "from": "380991234567", "conversation_uuid": "CON-forged"}

@@ -137,15 +137,18 @@ def digest(payload: bytes) -> str:
 def signed_payloads(body: bytes, query: Iterable[tuple[str, str]]) -> list[bytes]:
     """What ``payload_hash`` may be the hash of: a request with a body, the body as sent (Vonage
     sends JSON without whitespace) and, should it have whitespace, as that JSON without it; a
-    request without a body (a GET), its query parameters as one JSON object, in their order."""
+    request without a body (a GET), its query parameters as one JSON object, in their order,
+    with a non-ASCII character as is (JavaScript's JSON.stringify) or escaped (\\u00eb), as
+    Vonage does not say which."""
     if not body:
-        return [compact(dict(query))]
+        parameters = dict(query)
+        return [compact(parameters), compact(parameters, ascii_only=True)]
     payloads = [body]
     with contextlib.suppress(UnicodeDecodeError, ValueError):  # not JSON: only the bytes match
         payloads.append(compact(json.loads(body)))
     return payloads
 
 
-def compact(value: Any) -> bytes:
-    # As JavaScript's JSON.stringify writes it: no whitespace, non-ASCII as is.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+def compact(value: Any, ascii_only: bool = False) -> bytes:
+    # As JavaScript's JSON.stringify writes it: no whitespace, non-ASCII as is (unless asked).
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=ascii_only).encode()
