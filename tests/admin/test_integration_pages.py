@@ -223,7 +223,7 @@ def test_matomo_is_set_up_from_the_form(owner: SignedIn, database: Database) -> 
     assert "0123456789abcdef" not in json.dumps(stored.settings)
 
 
-def test_every_problem_of_a_form_is_shown_on_the_first_try(
+def test_every_refused_setting_of_a_form_is_shown_on_the_first_try(
     owner: SignedIn, database: Database
 ) -> None:
     ga4_page = owner.post(
@@ -266,6 +266,33 @@ def test_a_refused_setting_and_an_unknown_field_on_a_line_are_shown_together(
     assert "Line 2: this project has no tracking entity named 'visitid'" in page
     assert "Line 1" not in page
     assert integrations(database) == []
+
+
+def test_an_edit_and_a_matomo_form_show_both_kinds_of_problem_too(
+    owner: SignedIn, database: Database
+) -> None:
+    assert owner.post(f"{owner.project}/integrations/new/ga4", **GA4_FORM).status_code == 303
+    (stored,) = integrations(database)
+    edit = {**GA4_FORM, "measurement_id": "UA-1", "parameters": "where = call.nowhere"}
+
+    edited = owner.post(f"{owner.project}/integrations/{stored.id}/edit", **edit)
+    matomo = owner.post(
+        f"{owner.project}/integrations/new/matomo",
+        url="",
+        site_id="3",
+        token_auth="0123456789abcdef0123",
+        parameters="e_a = call.nowhere",
+        **{"call.completed": "on"},
+    )
+
+    assert edited.status_code == matomo.status_code == 422
+    assert "G- and 4 to 20" in field_error(edited.text, "measurement_id")
+    assert "http:// or https://" in field_error(matomo.text, "url")
+    for page in (edited.text, matomo.text):
+        assert "Line 1: &#39;call.nowhere&#39; is not in the field catalogue" in page
+    (unchanged,) = integrations(database)
+    assert unchanged.settings["measurement_id"] == "G-K3Q9ZL2M7P"
+    assert unchanged.parameters == stored.parameters
 
 
 def test_a_new_matomo_form_shows_the_default_category_and_action(owner: SignedIn) -> None:

@@ -42,10 +42,10 @@ def add_ga4_in_the_ui(page: Page, endpoint: str) -> None:
     page.wait_for_url("**/integrations")
 
 
-def add_matomo_in_the_ui(page: Page, url: str) -> None:
+def add_matomo_in_the_ui(page: Page, url: str, site_id: str = "1") -> None:
     page.get_by_test_id("add-matomo").click()
     page.get_by_label("Matomo address").fill(url)
-    page.get_by_label("Site id").fill("1")
+    page.get_by_label("Site id").fill(site_id)
     page.get_by_label("token_auth").fill("0123456789abcdef0123456789abcdef")
     page.get_by_label("Parameters, one a line").fill(
         'e_c = "Phone calls"\ne_a = call.disposition\ndimension1 = entity.visit_id'

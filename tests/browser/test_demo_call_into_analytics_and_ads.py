@@ -57,8 +57,11 @@ def visit_from_an_ad_click(browser: Browser, demo_url: str) -> dict[str, str]:
         number, session = page.evaluate("[dialtrail.number(), dialtrail.session().session]")
         page.get_by_role("link", name="Contacts").click()  # pagehide sends the visit id
         page.wait_for_load_state()
-        ga4_cookie = next(value for name, value in cookies.items() if name.startswith("_ga_"))
+        # The example cookies of the stream and site the integrations name, which the script
+        # reads (the demo page's defaults are another stream and site).
+        ga4_cookie = cookies["_ga_K3Q9ZL2M7P"]
         matomo_cookie = next(value for name, value in cookies.items() if name.startswith("_pk_"))
+        assert [name for name in cookies if name.startswith("_pk_")] == ["_pk_id.7.d3m0"]
         return {
             "number": number,
             "session": session,
@@ -84,7 +87,8 @@ def test_a_demo_call_shows_up_in_ga4_matomo_and_the_google_ads_file(
         sign_in_as(page, base, DEMO_ADMIN, password)
         page.get_by_role("link", name="All integrations").click()
         add_ga4_in_the_ui(page, receiver.url)
-        add_matomo_in_the_ui(page, receiver.url)
+        # Site 7, not the demo page's own default (1): the page must follow the integration.
+        add_matomo_in_the_ui(page, receiver.url, site_id="7")
         username, secret, google_url = add_conversion_in_the_ui(page)
         visit = visit_from_an_ad_click(browser, base + demo_path)
         token = line_value(printed, "API token:")

@@ -24,6 +24,7 @@ from dialtrail.calls.adapters.telnyx import mapping
 from dialtrail.calls.adapters.telnyx.commands import TelnyxApi
 from dialtrail.calls.adapters.telnyx.models import TelnyxSettings
 from dialtrail.calls.models import TelephonyReceipt
+from dialtrail.secrets import SecretBox
 from tests.calls.conftest import CALLER, POOL_NUMBER, Scene, T
 from tests.support.clients import http_client
 from tests.support.databases import Database
@@ -329,6 +330,22 @@ def test_it_explains_a_project_without_telnyx_credentials(scene: Scene, telnyx_u
     assert bare.status_code == 409
     assert "public_key and api_key" in bare.json()["message"]
     assert scene.calls() == []
+
+
+def test_an_api_key_sealed_under_another_server_key_is_a_409_saying_so(telnyx: Telnyx) -> None:
+    # DIALTRAIL_SECRET_KEY changed since the key was saved: the owner must give it again.
+    with telnyx.scene.database.session() as db:
+        stored = db.get(TelnyxSettings, telnyx.scene.world.project_id)
+        assert stored is not None
+        stored.api_key = SecretBox("another-server-key-of-at-least-32-chars").seal(API_KEY)
+        db.commit()
+
+    response = telnyx.send("call-initiated")
+
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == "telnyx_not_configured"
+    assert "DIALTRAIL_SECRET_KEY" in response.json()["message"]
+    assert telnyx.scene.calls() == []
 
 
 def test_it_refuses_a_body_that_is_not_telnyx_json_naming_the_field(telnyx: Telnyx) -> None:

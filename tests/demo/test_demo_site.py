@@ -37,3 +37,23 @@ def test_the_spa_view_and_the_bare_path_lead_home(world: World, database: Databa
 
 def test_a_malformed_key_is_404(world: World) -> None:
     assert get(f"{world.base_url}/demo/<script>/").status_code == 404
+
+
+def test_the_example_analytics_cookies_follow_the_projects_integrations(
+    world: World, database: Database
+) -> None:
+    before = get(demo_url(world, database)).text
+    integrations = f"/api/v1/projects/{world.project_id}/integrations"
+    ga4 = {"measurement_id": "G-K3Q9ZL2M7P", "api_secret": "s3cr3t-Api_Value"}
+    matomo = {"url": "https://matomo.example.com", "site_id": 7, "token_auth": "0" * 20}
+    assert world.owner.client.post(f"{integrations}/ga4", json=ga4).status_code == 201
+    assert world.owner.client.post(f"{integrations}/matomo", json=matomo).status_code == 201
+
+    after = get(demo_url(world, database)).text
+
+    assert "{{" not in before
+    assert "{{" not in after
+    assert '"_ga_DEMO0STREAM=' in before  # no integration: the page's own example stream
+    assert '"_pk_id.1.d3m0=' in before
+    assert '"_ga_K3Q9ZL2M7P=' in after  # the stream and site the script will read
+    assert '"_pk_id.7.d3m0=' in after

@@ -68,13 +68,17 @@ def test_the_configuration_names_the_analytics_cookies_of_the_integrations_that_
         world.owner.client.post(f"{integrations}/ga4", json=off),
         world.owner.client.post(f"{integrations}/ga4", json=ga4),
         world.owner.client.post(f"{integrations}/ga4", json={**ga4, "measurement_id": "G-LATER1"}),
+        world.owner.client.post(
+            f"{integrations}/matomo", json={**matomo, "site_id": 5, "enabled": False}
+        ),
         world.owner.client.post(f"{integrations}/matomo", json={**matomo, "site_id": 12}),
+        world.owner.client.post(f"{integrations}/matomo", json={**matomo, "site_id": 13}),
     ]
-    assert [response.status_code for response in added] == [201] * 4, added[-1].text
+    assert [response.status_code for response in added] == [201] * 6, added[-1].text
 
     config = injected_config(get(script_url(world, database)).text)
 
-    # The first GA4 stream that is on (the one turned off is passed over) and Matomo's site:
+    # The first GA4 stream and Matomo site that are on (those turned off are passed over):
     # the script reads _ga_K3Q9ZL2M7P and _pk_id.12.…, not another stream's or site's.
     assert (config["ga4"], config["pk"]) == ("K3Q9ZL2M7P", "12")
 
